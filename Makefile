@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make build` then `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RAW_DIR ?= data/raw
+SCALE ?= 1
+SEED ?= 42
+# Vars that point the project at the real public datasets in ../shared/datasets.
+SHARED_VARS := config/shared_datasets.yml
+
+.PHONY: help venv data build build-shared test test-fast docs clean lint
+
+help:
+	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
+	@echo "make test          every test: pytest, dbt build end to end, dbt unit tests, acceptance"
+	@echo "make build-shared  dbt build on ../shared/datasets into warehouse_shared.duckdb"
+	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
+	@echo "make docs          dbt docs generate --static (target/static_index.html)"
+	@echo "make clean         remove build outputs, the warehouse and generated data"
+
+# The venv is rebuilt when the pinned dependencies change.
+$(BIN)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Demo data is generated only when absent (and only into the default data/raw).
+$(RAW_DIR)/.generated:
+	$(BIN)/python -m revenue_ml.generate --scale $(SCALE) --seed $(SEED) --out $(RAW_DIR)
+	echo "scale=$(SCALE) seed=$(SEED)" > $@
+
+data: venv $(RAW_DIR)/.generated
+
+build: venv data
+	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt build
+
+build-shared: venv
+	REVENUE_ML_DUCKDB=warehouse_shared.duckdb $(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not e2e and not acceptance"
+
+lint: venv
+	$(BIN)/ruff check revenue_ml tests python_models
+
+docs: venv data
+	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt docs generate --static
+
+clean:
+	rm -rf target logs dbt_packages warehouse.duckdb warehouse.duckdb.wal \
+		warehouse_shared.duckdb warehouse_shared.duckdb.wal data test-artifacts .pytest_cache

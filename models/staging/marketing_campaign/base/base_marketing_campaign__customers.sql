@@ -1,0 +1,102 @@
+-- depends_on: {{ ref('raw_file_audit') }}
+{# Every raw campaign row, typed, with the reason it cannot be staged (null when it can). #}
+
+{%- set integer_columns = [
+    ('Year_Birth', 'birth_year_raw'),
+    ('Kidhome', 'kids_at_home'),
+    ('Teenhome', 'teens_at_home'),
+    ('Recency', 'recency_days'),
+    ('MntWines', 'spend_wines'),
+    ('MntFruits', 'spend_fruits'),
+    ('MntMeatProducts', 'spend_meat'),
+    ('MntFishProducts', 'spend_fish'),
+    ('MntSweetProducts', 'spend_sweets'),
+    ('MntGoldProds', 'spend_gold'),
+    ('NumDealsPurchases', 'purchases_deals'),
+    ('NumWebPurchases', 'purchases_web'),
+    ('NumCatalogPurchases', 'purchases_catalog'),
+    ('NumStorePurchases', 'purchases_store'),
+    ('NumWebVisitsMonth', 'web_visits_last_month'),
+    ('AcceptedCmp1', 'accepted_campaign_1'),
+    ('AcceptedCmp2', 'accepted_campaign_2'),
+    ('AcceptedCmp3', 'accepted_campaign_3'),
+    ('AcceptedCmp4', 'accepted_campaign_4'),
+    ('AcceptedCmp5', 'accepted_campaign_5'),
+    ('Complain', 'complained'),
+    ('Z_CostContact', 'cost_per_contact'),
+    ('Z_Revenue', 'revenue_per_contact'),
+] %}
+
+with source as (
+
+    select * from {{ source('marketing_campaign', 'customers') }}
+
+),
+
+numbered as (
+
+    select
+        row_number() over () as source_row_number,
+        source.*,
+        to_json(source) as raw_record
+    from source
+
+),
+
+parsed as (
+
+    select
+        -- ids
+        source_row_number,
+        {{ parse_as('"ID"', 'integer') }} as customer_id,
+
+        -- strings
+        {{ clean_text('"Education"') }} as education,
+        {{ clean_text('"Marital_Status"') }} as marital_status_raw,
+
+        -- numerics
+        {%- for raw, name in integer_columns %}
+        {{ parse_as(adapter.quote(raw), 'integer') }} as {{ name }},
+        {%- endfor %}
+        {{ parse_as('"Income"', 'decimal(12, 2)') }} as income,
+        {{ parse_as('"Response"', 'integer') }} as response,
+
+        -- dates
+        {{ parse_timestamp('"Dt_Customer"', '%d-%m-%Y') }}::date as enrolled_date,
+
+        -- checks
+        (
+            {%- for raw, name in integer_columns %}
+            {{ parse_as(adapter.quote(raw), 'integer') }} is null{{ " or" if not loop.last }}
+            {%- endfor %}
+        ) as has_missing_or_unparseable_number,
+        {{ fails_parse('"Income"', 'decimal(12, 2)') }} as income_unparseable,
+        (
+            {{ clean_text('"Response"') }} is not null
+            and {{ clean_text('"Response"') }} not in ('0', '1')
+        ) as response_unparseable,
+        row_number() over (
+            partition by {{ parse_as('"ID"', 'integer') }} order by source_row_number
+        ) as key_rank,
+        raw_record
+    from numbered
+
+),
+
+final as (
+
+    select
+        *,
+        {{ reject_reason([
+            ("customer_id is null", "missing_or_unparseable_key"),
+            ("enrolled_date is null", "missing_or_unparseable_dt_customer"),
+            ("has_missing_or_unparseable_number", "missing_or_unparseable_number"),
+            ("income_unparseable", "unparseable_income"),
+            ("response_unparseable", "unparseable_response"),
+            ("key_rank > 1", "duplicate_key"),
+        ]) }} as reject_reason
+    from parsed
+
+)
+
+select * from final

@@ -1,0 +1,80 @@
+-- depends_on: {{ ref('raw_file_audit') }}
+{# Every raw invoice line, typed, with the reason it cannot be staged (null when it can). #}
+
+with source as (
+
+    select * from {{ source('online_retail', 'transactions') }}
+
+),
+
+numbered as (
+
+    select
+        row_number() over () as source_row_number,
+        source.*
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ duplicate_rank(['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'InvoiceDate',
+                           'UnitPrice', 'CustomerID', 'Country']) }} as duplicate_rank
+    from numbered
+
+),
+
+parsed as (
+
+    select
+        -- ids
+        source_row_number,
+        {{ clean_text('"InvoiceNo"') }} as invoice_no,
+        {{ clean_text('"StockCode"') }} as stock_code,
+        {{ parse_as('"CustomerID"', 'integer') }} as customer_id,
+
+        -- strings
+        {{ clean_text('"Description"') }} as description,
+        {{ clean_text('"Country"') }} as country,
+
+        -- numerics
+        {{ parse_as('"Quantity"', 'integer') }} as quantity,
+        {{ parse_as('"UnitPrice"', 'decimal(18, 3)') }} as unit_price,
+
+        -- timestamps
+        {{ parse_timestamp('"InvoiceDate"', '%m/%d/%Y %H:%M') }} as invoiced_at,
+
+        -- checks
+        {{ fails_parse('"CustomerID"', 'integer') }} as customer_id_unparseable,
+        {{ fails_parse('"Quantity"', 'integer') }} as quantity_unparseable,
+        {{ fails_parse('"UnitPrice"', 'decimal(18, 3)') }} as unit_price_unparseable,
+        duplicate_rank,
+        to_json(struct_pack(
+            "InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+            "CustomerID", "Country"
+        )) as raw_record
+    from ranked
+
+),
+
+final as (
+
+    select
+        *,
+        {{ reject_reason([
+            ("invoice_no is null", "missing_invoice_no"),
+            ("stock_code is null", "missing_stock_code"),
+            ("invoiced_at is null", "missing_or_unparseable_invoice_date"),
+            ("quantity is null", "missing_or_unparseable_quantity"),
+            ("unit_price is null", "missing_or_unparseable_unit_price"),
+            ("customer_id_unparseable", "unparseable_customer_id"),
+            ("unit_price < 0", "negative_price"),
+            ("duplicate_rank > 1", "exact_duplicate_row"),
+        ]) }} as reject_reason
+    from parsed
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+-- depends_on: {{ ref('raw_file_audit') }}
+{# Every raw lead row, typed, with the reason it cannot be staged (null when it can). #}
+
+with source as (
+
+    select * from {{ source('sales_pipeline', 'leads') }}
+
+),
+
+numbered as (
+
+    select
+        row_number() over () as source_row_number,
+        source.*,
+        to_json(source) as raw_record
+    from source
+
+),
+
+parsed as (
+
+    select
+        -- ids
+        source_row_number,
+        {{ clean_text('"Id"') }} as lead_id,
+
+        -- strings
+        {{ clean_text('"First Name"') }} as first_name,
+        {{ clean_text('"Use Case"') }} as use_case,
+        {{ clean_text('"Source"') }} as lead_source,
+        {{ clean_text('"Status"') }} as lead_status,
+        {{ clean_text('"Discarded/Nurturing Reason"') }} as discarded_nurturing_reason,
+        {{ clean_text('"Acquisition Campaign"') }} as acquisition_campaign,
+        {{ clean_text('"City"') }} as city,
+
+        -- booleans
+        case {{ clean_text('"Converted"') }}
+            when '1' then true
+            when '0' then false
+            when 'True' then true
+            when 'False' then false
+        end as is_converted,
+
+        -- dates
+        {{ parse_as('"Created Date"', 'date') }} as created_date,
+
+        -- checks
+        {{ fails_parse('"Created Date"', 'date') }} as created_date_unparseable,
+        (
+            {{ clean_text('"Converted"') }} is not null
+            and {{ clean_text('"Converted"') }} not in ('0', '1', 'True', 'False')
+        ) as converted_unparseable,
+        row_number() over (
+            partition by {{ clean_text('"Id"') }} order by source_row_number
+        ) as key_rank,
+        raw_record
+    from numbered
+
+),
+
+final as (
+
+    select
+        *,
+        {{ reject_reason([
+            ("lead_id is null", "missing_key"),
+            ("created_date_unparseable", "unparseable_created_date"),
+            ("converted_unparseable", "unparseable_converted"),
+            ("key_rank > 1", "duplicate_key"),
+        ]) }} as reject_reason
+    from parsed
+
+)
+
+select * from final

@@ -1,0 +1,104 @@
+-- depends_on: {{ ref('raw_file_audit') }}
+{# Every raw customer row, typed, with the reason it cannot be staged (null when it can). #}
+
+{%- set integer_columns = [
+    ('Account length', 'account_length_days'),
+    ('Number vmail messages', 'vmail_messages'),
+    ('Total day calls', 'day_calls'),
+    ('Total eve calls', 'eve_calls'),
+    ('Total night calls', 'night_calls'),
+    ('Total intl calls', 'intl_calls'),
+    ('Customer service calls', 'customer_service_calls'),
+] %}
+{%- set decimal_columns = [
+    ('Total day minutes', 'day_minutes'),
+    ('Total day charge', 'day_charge'),
+    ('Total eve minutes', 'eve_minutes'),
+    ('Total eve charge', 'eve_charge'),
+    ('Total night minutes', 'night_minutes'),
+    ('Total night charge', 'night_charge'),
+    ('Total intl minutes', 'intl_minutes'),
+    ('Total intl charge', 'intl_charge'),
+] %}
+
+with source as (
+
+    select * from {{ source('telco_churn', 'customers') }}
+
+),
+
+numbered as (
+
+    select
+        row_number() over () as source_row_number,
+        source.*,
+        to_json(source) as raw_record
+    from source
+
+),
+
+parsed as (
+
+    select
+        -- ids: the file has none; the row position is the customer key
+        source_row_number,
+        'TC' || lpad(source_row_number::varchar, 7, '0') as customer_key,
+
+        -- strings
+        upper({{ clean_text('"State"') }}) as state,
+        {{ clean_text('"Area code"') }} as area_code,
+
+        -- booleans
+        case {{ clean_text('"International plan"') }} when 'Yes' then true when 'No' then false end
+            as has_international_plan,
+        case {{ clean_text('"Voice mail plan"') }} when 'Yes' then true when 'No' then false end
+            as has_voice_mail_plan,
+        case {{ clean_text('"Churn"') }}
+            when 'True' then true when 'False' then false
+            when '1' then true when '0' then false
+        end as churned,
+
+        -- numerics
+        {%- for raw, name in integer_columns %}
+        {{ parse_as(adapter.quote(raw), 'integer') }} as {{ name }},
+        {%- endfor %}
+        {%- for raw, name in decimal_columns %}
+        {{ parse_as(adapter.quote(raw), 'decimal(10, 2)') }} as {{ name }},
+        {%- endfor %}
+
+        -- checks
+        (
+            {%- for raw, name in integer_columns %}
+            {{ parse_as(adapter.quote(raw), 'integer') }} is null or
+            {%- endfor %}
+            {%- for raw, name in decimal_columns %}
+            {{ parse_as(adapter.quote(raw), 'decimal(10, 2)') }} is null{{ " or" if not loop.last }}
+            {%- endfor %}
+        ) as has_missing_or_unparseable_number,
+        coalesce({{ clean_text('"International plan"') }} not in ('Yes', 'No'), true)
+            or coalesce({{ clean_text('"Voice mail plan"') }} not in ('Yes', 'No'), true)
+            as has_invalid_plan_flag,
+        (
+            {{ clean_text('"Churn"') }} is not null
+            and {{ clean_text('"Churn"') }} not in ('True', 'False', '1', '0')
+        ) as churn_unparseable,
+        raw_record
+    from numbered
+
+),
+
+final as (
+
+    select
+        *,
+        {{ reject_reason([
+            ("state is null", "missing_state"),
+            ("has_missing_or_unparseable_number", "missing_or_unparseable_number"),
+            ("has_invalid_plan_flag", "invalid_plan_flag"),
+            ("churn_unparseable", "unparseable_churn"),
+        ]) }} as reject_reason
+    from parsed
+
+)
+
+select * from final

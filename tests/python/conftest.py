@@ -1,0 +1,83 @@
+"""Shared pytest fixtures: small generated data, dbt runs in temporary DuckDB files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+#: Scale of the generated data the end-to-end build uses (about 11k transactions).
+SMALL_SCALE = 0.02
+SMALL_SEED = 7
+
+
+def shared_datasets_dir() -> Path:
+    """The real public datasets: $REVENUE_ML_SHARED_DATASETS or ../shared/datasets."""
+    env = os.environ.get("REVENUE_ML_SHARED_DATASETS")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+    duckdb_path: Path
+    target_path: Path
+
+    def check(self) -> DbtResult:
+        assert self.returncode == 0, f"dbt failed:\n{self.output[-6000:]}"
+        return self
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    raw_dir: Path,
+    work_dir: Path,
+    vars_yaml: str | None = None,
+    duckdb_path: Path | None = None,
+) -> DbtResult:
+    """Run a dbt command from the repo root against a DuckDB file inside ``work_dir``.
+
+    Target and log paths live in ``work_dir`` too, so tests never touch the developer's
+    warehouse or ``target/``, and two runs never share state.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    duckdb_path = duckdb_path or work_dir / "warehouse.duckdb"
+    target_path = work_dir / "target"
+    env = {
+        **os.environ,
+        "REVENUE_ML_DUCKDB": str(duckdb_path),
+        "REVENUE_ML_RAW_DIR": str(raw_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    cmd = [DBT, *args, "--target-path", str(target_path), "--log-path", str(work_dir / "logs")]
+    if vars_yaml:
+        cmd += ["--vars", vars_yaml]
+    proc = subprocess.run(
+        cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800
+    )
+    return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
+
+
+@pytest.fixture(scope="session")
+def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All five sources generated at a small scale, once per session."""
+    from revenue_ml.generate import generate
+
+    out = tmp_path_factory.mktemp("raw_small")
+    generate(out, scale=SMALL_SCALE, seed=SMALL_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(small_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+    """A full ``dbt build`` (models, data tests, unit tests) on the small generated data."""
+    work = tmp_path_factory.mktemp("dbt_small")
+    return run_dbt(["build"], raw_dir=small_raw_dir, work_dir=work).check()
