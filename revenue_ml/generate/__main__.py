@@ -1,0 +1,33 @@
+"""CLI: ``python -m revenue_ml.generate --scale S --seed N --out DIR [--only a,b]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from revenue_ml.generate import SOURCES, generate
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, generate the files and print one line per file; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m revenue_ml.generate", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="row-count multiplier (default 1)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--out", required=True, help="raw-data output directory")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated subset of: {','.join(SOURCES)}"
+    )
+    args = parser.parse_args(argv)
+    only = [s.strip() for s in args.only.split(",") if s.strip()] or None
+    start = time.perf_counter()
+    try:
+        generate(args.out, scale=args.scale, seed=args.seed, only=only, report=print)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(f"done in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
