@@ -1,0 +1,34 @@
+"""Helpers for the thin dbt Python models (reading refs, existing tables, configs)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def frame(relation) -> pd.DataFrame:
+    """A DuckDB relation (what ``dbt.ref`` returns) as a pandas frame."""
+    return relation.df()
+
+
+def existing_rows(dbt, session) -> pd.DataFrame | None:
+    """Rows already in this incremental model's table, or None on a first/full-refresh build."""
+    if not dbt.is_incremental:
+        return None
+    return session.sql(f"select * from {dbt.this}").df()
+
+
+def forbidden_features(seed_relation, domain: str) -> frozenset[str]:
+    """Columns of the ``forbidden_features`` seed for one domain.
+
+    dbt finds a Python model's parents by reading its ``dbt.ref`` calls, so the model itself
+    calls ``dbt.ref("forbidden_features")`` and passes the relation here.
+    """
+    seed = frame(seed_relation)
+    return frozenset(seed.loc[seed["domain"] == domain, "column_name"].astype(str))
+
+
+def optional_float(value) -> float | None:
+    """A config value as a float; '', None and 'none' mean no value."""
+    if value is None or str(value).strip().lower() in ("", "none", "null"):
+        return None
+    return float(value)

@@ -1,0 +1,1 @@
+"""Per-domain model definitions: which features, which protocol, which models to register."""

@@ -1,0 +1,128 @@
+"""Train-or-reuse and score-with-the-registered-version, shared by every binary model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from revenue_ml.ml import binary
+from revenue_ml.ml.portable import load
+from revenue_ml.ml.registry import (
+    RegistryRecord,
+    decide,
+    fingerprint,
+    latest_versions,
+    records_frame,
+)
+
+
+@dataclass
+class Candidate:
+    """A model to keep registered: its spec, family and quality floor (None = no gate)."""
+
+    spec: binary.BinarySpec
+    family: str
+    quality_floor: float | None = None
+    primary_metric: str = "auc"
+    primary_evaluation: str | None = None  # default: the cross-validation
+
+    @property
+    def params(self) -> dict:
+        return {"family": self.family, **self.spec.params, "seed": self.spec.seed,
+                "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds}
+
+
+def train_or_reuse(
+    frame: pd.DataFrame,
+    candidates: list[Candidate],
+    existing: pd.DataFrame | None,
+    policy: str,
+) -> pd.DataFrame:
+    """Registry rows for the candidates the policy says to (re)train; reused ones add no row."""
+    latest = latest_versions(existing)
+    records = []
+    for cand in candidates:
+        spec = cand.spec
+        labelled = frame[frame[spec.target].notna()]
+        fp = fingerprint(labelled, spec.features + [spec.target], key=spec.key)
+        prior = latest.get(spec.name)
+        train, reason = decide(policy, prior, fp, spec.features, cand.params)
+        if not train:
+            continue
+        trained = binary.train(frame, spec, cand.family)
+        evaluation = cand.primary_evaluation or f"cv_{spec.cv_folds}fold"
+        records.append(
+            RegistryRecord(
+                model_name=spec.name,
+                model_version=int(prior["model_version"]) + 1 if prior else 1,
+                model_family=cand.family,
+                domain=spec.domain,
+                variant=spec.variant,
+                training_fingerprint=fp,
+                training_rows=trained.training_rows,
+                feature_names=spec.features,
+                categorical_features=list(spec.categorical),
+                params=cand.params,
+                threshold=trained.threshold,
+                primary_metric=f"{evaluation}.{cand.primary_metric}",
+                primary_metric_value=trained.metrics[evaluation][cand.primary_metric],
+                quality_floor=cand.quality_floor,
+                metrics=trained.metrics,
+                evaluation=trained.evaluation,
+                curves=trained.curves,
+                feature_importance=trained.feature_importance,
+                reference_profile=trained.reference_profile,
+                model_format=trained.model_format,
+                model_text=trained.model_text,
+                retrain_policy=policy,
+                retrain_reason=reason,
+            )
+        )
+    return records_frame(records)
+
+
+def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
+    """The newest version of ``model_name`` that passed its quality gate."""
+    rows = registry[(registry["model_name"] == model_name) & registry["passed_gate"].astype(bool)]
+    if rows.empty:
+        raise LookupError(
+            f"no registered version of {model_name} passed its quality gate; run dbt build to "
+            f"train one (or lower the model's floor)"
+        )
+    return rows.sort_values("model_version").iloc[-1].to_dict()
+
+
+def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec:
+    """The spec a registered model was trained with (its own feature list wins over code)."""
+    features = json.loads(record["feature_names"])
+    categorical = json.loads(record["categorical_features"])
+    numeric = [f for f in features if f not in categorical]
+    return replace(base, numeric=numeric, categorical=categorical)
+
+
+def score(frame: pd.DataFrame, record: dict, base: binary.BinarySpec) -> pd.DataFrame:
+    """Score rows with a registered version: probability, label, threshold, top driver."""
+    spec = spec_from_record(record, base)
+    model = load(record["model_format"], record["model_text"])
+    x = binary.prepare(frame, spec)
+    prob = binary.predict_proba(model, x, spec) if len(frame) else np.zeros(0)
+    threshold = float(record["threshold"])
+    if len(frame):
+        top_feature, top_value = binary.top_contributions(model, x, spec)
+    else:
+        top_feature, top_value = [], np.zeros(0)
+    return pd.DataFrame(
+        {
+            spec.key: frame[spec.key].to_numpy(),
+            "probability": prob,
+            "predicted_label": (prob >= threshold).astype(int),
+            "threshold": threshold,
+            "top_feature": top_feature,
+            "top_feature_contribution": top_value,
+            "model_name": record["model_name"],
+            "model_version": int(record["model_version"]),
+        }
+    )

@@ -1,0 +1,84 @@
+"""Portable, safe model formats: text that is parsed, never unpickled.
+
+LightGBM boosters are stored as LightGBM's own model text. Linear models are stored as JSON
+holding the preprocessing (imputation, scaling, one-hot categories) and the coefficients.
+Loading either never executes stored bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+LIGHTGBM_TEXT = "lightgbm_text"
+LINEAR_JSON = "linear_json"
+
+
+@dataclass
+class LinearModel:
+    """A fitted logistic regression with its preprocessing, as plain numbers.
+
+    Numeric features: missing values imputed with ``impute``, then standardised with
+    ``mean``/``scale``. Categorical features: one-hot over ``categories`` (unknown and missing
+    values map to all zeros). ``coef`` follows ``numeric`` then each categorical's categories.
+    """
+
+    numeric: list[str]
+    categorical: list[str]
+    impute: dict[str, float]
+    mean: dict[str, float]
+    scale: dict[str, float]
+    categories: dict[str, list[str]]
+    coef: list[float]
+    intercept: float
+
+    def design_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the (n_rows, n_coef) matrix the coefficients apply to."""
+        blocks = []
+        for col in self.numeric:
+            values = pd.to_numeric(frame[col], errors="coerce").astype(float)
+            values = values.fillna(self.impute[col]).to_numpy()
+            blocks.append(((values - self.mean[col]) / self.scale[col])[:, None])
+        for col in self.categorical:
+            values = frame[col].astype("object").to_numpy()
+            cats = self.categories[col]
+            blocks.append(np.stack([values == c for c in cats], axis=1).astype(float))
+        if not blocks:
+            return np.zeros((len(frame), 0))
+        return np.hstack(blocks)
+
+    def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.design_matrix(frame) @ np.asarray(self.coef) + self.intercept
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Probability of the positive class, shape (n_rows,)."""
+        return 1.0 / (1.0 + np.exp(-self.decision_function(frame)))
+
+    def to_text(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_text(cls, text: str) -> LinearModel:
+        return cls(**json.loads(text))
+
+
+def booster_to_text(booster: lgb.Booster) -> str:
+    """LightGBM's own text format (includes the pandas category mapping)."""
+    return booster.model_to_string()
+
+
+def booster_from_text(text: str) -> lgb.Booster:
+    return lgb.Booster(model_str=text)
+
+
+def load(model_format: str, text: str) -> lgb.Booster | LinearModel:
+    """Rebuild a model from its registry text; unknown formats are refused."""
+    if model_format == LIGHTGBM_TEXT:
+        return booster_from_text(text)
+    if model_format == LINEAR_JSON:
+        return LinearModel.from_text(text)
+    raise ValueError(f"unknown model format {model_format!r}: expected {LIGHTGBM_TEXT} or {LINEAR_JSON}")

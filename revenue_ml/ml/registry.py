@@ -1,0 +1,160 @@
+"""Model registry records and the retrain policy.
+
+Each domain's training model (a dbt Python model, incremental) appends one row per trained
+model version in the layout below; `model_registry` unions them. The retrain policy decides
+whether a build trains a new version or reuses the latest registered one:
+
+- ``always``: train on every build;
+- ``if_data_changed`` (default): reuse the latest version when the training data's fingerprint,
+  the feature list and the parameters are unchanged, else train;
+- ``never``: always reuse the latest version (train only when none exists).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+
+POLICIES = ("always", "if_data_changed", "never")
+
+#: Column order of every registry table.
+REGISTRY_COLUMNS = (
+    "model_name",
+    "model_version",
+    "model_family",
+    "domain",
+    "variant",
+    "trained_at",
+    "training_fingerprint",
+    "training_rows",
+    "feature_names",
+    "categorical_features",
+    "params",
+    "threshold",
+    "primary_metric",
+    "primary_metric_value",
+    "quality_floor",
+    "passed_gate",
+    "metrics",
+    "evaluation",
+    "curves",
+    "feature_importance",
+    "reference_profile",
+    "model_format",
+    "model_text",
+    "retrain_policy",
+    "retrain_reason",
+)
+
+
+def fingerprint(frame: pd.DataFrame, columns: list[str], key: str | None = None) -> str:
+    """SHA-256 of the training data (the given columns, rows in key order).
+
+    The same rows in any file order give the same fingerprint; any changed value, added or
+    removed row changes it.
+    """
+    data = frame[[c for c in columns if c in frame.columns]]
+    if key is not None:
+        data = data.assign(_key=frame[key].astype(str)).sort_values("_key", kind="mergesort")
+    hashed = pd.util.hash_pandas_object(data.reset_index(drop=True), index=False)
+    digest = hashlib.sha256(hashed.to_numpy().tobytes())
+    digest.update(json.dumps(list(data.columns)).encode())
+    return digest.hexdigest()
+
+
+def params_json(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def decide(
+    policy: str,
+    latest: dict | None,
+    training_fingerprint: str,
+    feature_names: list[str],
+    params: dict,
+) -> tuple[bool, str]:
+    """Return (train?, reason) for one model under the retrain policy."""
+    if policy not in POLICIES:
+        raise ValueError(f"retrain_policy {policy!r} is not one of {', '.join(POLICIES)}")
+    if latest is None:
+        return True, "no registered version"
+    if policy == "always":
+        return True, "policy always"
+    if policy == "never":
+        return False, "policy never: reusing the latest version"
+    if latest["training_fingerprint"] != training_fingerprint:
+        return True, "training data changed"
+    if json.loads(latest["feature_names"]) != list(feature_names):
+        return True, "feature list changed"
+    if json.loads(latest["params"]) != json.loads(params_json(params)):
+        return True, "parameters changed"
+    return False, "training data unchanged: reusing the latest version"
+
+
+def latest_versions(existing: pd.DataFrame | None) -> dict[str, dict]:
+    """The latest registered version of each model name, as dicts."""
+    if existing is None or existing.empty:
+        return {}
+    ordered = existing.sort_values(["model_name", "model_version"])
+    return {name: grp.iloc[-1].to_dict() for name, grp in ordered.groupby("model_name")}
+
+
+@dataclass
+class RegistryRecord:
+    """One trained model version (one registry row)."""
+
+    model_name: str
+    model_version: int
+    model_family: str
+    domain: str
+    variant: str
+    training_fingerprint: str
+    training_rows: int
+    feature_names: list[str]
+    categorical_features: list[str]
+    params: dict
+    threshold: float | None
+    primary_metric: str
+    primary_metric_value: float
+    quality_floor: float | None
+    metrics: dict
+    evaluation: list[dict]
+    curves: dict
+    feature_importance: list[dict]
+    reference_profile: dict
+    model_format: str
+    model_text: str
+    retrain_policy: str
+    retrain_reason: str
+    trained_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    @property
+    def passed_gate(self) -> bool:
+        if self.quality_floor is None:
+            return True
+        return bool(self.primary_metric_value >= self.quality_floor)
+
+    def to_row(self) -> dict:
+        row = asdict(self)
+        for name in ("feature_names", "categorical_features", "metrics", "evaluation", "curves",
+                     "feature_importance", "reference_profile"):
+            row[name] = json.dumps(row[name], sort_keys=True, default=_json_default)
+        row["params"] = params_json(self.params)
+        row["passed_gate"] = self.passed_gate
+        return {c: row[c] for c in REGISTRY_COLUMNS}
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def records_frame(records: list[RegistryRecord]) -> pd.DataFrame:
+    """Registry rows in the shared column order (an empty frame keeps the columns)."""
+    frame = pd.DataFrame([r.to_row() for r in records], columns=list(REGISTRY_COLUMNS))
+    return frame.astype({"model_version": "int64", "training_rows": "int64"})
