@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -142,10 +143,21 @@ class RegistryRecord:
         row = asdict(self)
         for name in ("feature_names", "categorical_features", "metrics", "evaluation", "curves",
                      "feature_importance", "reference_profile"):
-            row[name] = json.dumps(row[name], sort_keys=True, default=_json_default)
+            row[name] = json.dumps(_finite(row[name]), sort_keys=True, default=_json_default)
         row["params"] = params_json(self.params)
         row["passed_gate"] = self.passed_gate
         return {c: row[c] for c in REGISTRY_COLUMNS}
+
+
+def _finite(value):
+    """Replace NaN/inf (not valid JSON) by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json_default(value):

@@ -1,0 +1,79 @@
+{# ROC points and calibration bins of every model version and evaluation, for charts. #}
+
+with registry as (
+
+    select model_version_id, model_name, model_version, curves from {{ ref('model_registry') }}
+
+),
+
+evaluations as (
+
+    select
+        registry.model_version_id,
+        registry.model_name,
+        registry.model_version,
+        entry.key as evaluation,
+        entry.value as curve_json
+    from registry,
+        lateral (select unnest(json_keys(registry.curves)) as key) as keys,
+        lateral (select keys.key as key, json_extract(registry.curves, '$.' || keys.key) as value) as entry
+
+),
+
+roc as (
+
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        'roc' as curve,
+        unnest(from_json(json_extract(curve_json, '$.roc'),
+            '[{"fpr": "DOUBLE", "tpr": "DOUBLE", "threshold": "DOUBLE"}]')) as point
+    from evaluations
+
+),
+
+calibration as (
+
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        'calibration' as curve,
+        unnest(from_json(json_extract(curve_json, '$.calibration'),
+            '[{"bin": "INTEGER", "rows": "INTEGER", "mean_predicted": "DOUBLE", "observed_rate": "DOUBLE"}]')) as point
+    from evaluations
+
+),
+
+final as (
+
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        curve,
+        point.fpr as x_value,
+        point.tpr as y_value,
+        point.threshold as threshold,
+        null::integer as bin_rows
+    from roc
+    union all
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        curve,
+        point.mean_predicted as x_value,
+        point.observed_rate as y_value,
+        null::double as threshold,
+        point.rows as bin_rows
+    from calibration
+
+)
+
+select * from final

@@ -1,0 +1,60 @@
+{#
+    Every trained model version of every domain, in one layout. Each domain's training model
+    appends its own rows (incrementally, per the retrain policy); this mart unions them.
+#}
+
+with versions as (
+
+    {%- for model_name in registry_models() %}
+    select * from {{ ref(model_name) }}
+    {{ "union all by name" if not loop.last }}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        model_name || '@v' || model_version as model_version_id,
+        model_name,
+        model_version,
+
+        -- descriptors
+        domain,
+        variant,
+        model_family,
+        model_format,
+
+        -- training
+        trained_at,
+        training_rows,
+        training_fingerprint,
+        feature_names,
+        categorical_features,
+        params,
+        retrain_policy,
+        retrain_reason,
+
+        -- quality
+        threshold,
+        primary_metric,
+        primary_metric_value,
+        quality_floor,
+        passed_gate,
+        metrics,
+
+        -- the model and its artefacts
+        model_text,
+        evaluation,
+        curves,
+        feature_importance,
+        reference_profile,
+
+        -- latest version flag
+        model_version = max(model_version) over (partition by model_name) as is_latest_version
+    from versions
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{{ config(materialized='incremental', on_schema_change='append_new_columns') }}
+{#
+    Appended on every build: which registered version scored which mart, how many rows, when,
+    whether the version was trained in this run or reused, and its headline metric.
+#}
+
+with scores as (
+
+    {%- for scoring in scoring_marts() %}
+    select
+        '{{ scoring.mart }}' as scoring_mart,
+        model_name,
+        model_version,
+        count(*) as rows_scored,
+        avg({{ scoring.prediction }}) as mean_prediction,
+        max(scored_at) as scored_at
+    from {{ ref(scoring.mart) }}
+    group by model_name, model_version
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+
+),
+
+registry as (
+
+    select * from {{ ref('model_registry') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        '{{ invocation_id }}' as dbt_invocation_id,
+        scores.scoring_mart,
+        scores.model_name,
+        scores.model_version,
+
+        -- run
+        cast('{{ run_started_at }}' as timestamp) as run_started_at,
+        scores.scored_at,
+        registry.trained_at >= cast('{{ run_started_at }}' as timestamp) as trained_this_run,
+        registry.retrain_reason,
+
+        -- volumes and quality
+        scores.rows_scored,
+        scores.mean_prediction,
+        registry.primary_metric,
+        registry.primary_metric_value,
+        registry.passed_gate
+    from scores
+    left join registry
+        on scores.model_name = registry.model_name
+        and scores.model_version = registry.model_version
+
+)
+
+select * from final
