@@ -9,7 +9,7 @@ SEED ?= 42
 # Vars that point the project at the real public datasets in ../shared/datasets.
 SHARED_VARS := config/shared_datasets.yml
 
-.PHONY: help venv data build build-shared test test-fast docs clean lint
+.PHONY: help venv data build build-shared test test-fast docs dashboard chromium clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -17,6 +17,7 @@ help:
 	@echo "make build-shared  dbt build on ../shared/datasets into warehouse_shared.duckdb"
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
+	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (port 8501)"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
 # The venv is rebuilt when the pinned dependencies change.
@@ -41,7 +42,7 @@ build: venv data
 build-shared: venv
 	REVENUE_ML_DUCKDB=warehouse_shared.duckdb $(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
 
-test: venv
+test: venv chromium
 	$(BIN)/python -m pytest
 
 test-fast: venv
@@ -52,6 +53,18 @@ lint: venv
 
 docs: venv data
 	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt docs generate --static
+
+# The dashboard reads the Parquet snapshot every dbt build publishes (macros/dashboard/), never
+# the warehouse, so it can stay open during `make build`.
+DASHBOARD_SNAPSHOT ?= target/dashboard_snapshot
+dashboard: venv
+	REVENUE_ML_DASHBOARD_SNAPSHOT=$(DASHBOARD_SNAPSHOT) $(BIN)/streamlit run dashboard/app.py \
+		--server.headless true --server.port 8501 --browser.gatherUsageStats false
+
+# The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
+chromium:
+	command -v chromium >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 clean:
 	rm -rf target logs dbt_packages warehouse.duckdb warehouse.duckdb.wal \

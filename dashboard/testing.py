@@ -1,0 +1,153 @@
+"""Driving the dashboard in a real browser: start the app, launch Chromium, read what is shown.
+
+Used by tests/python/test_dashboard.py and test_docs_site.py, and handy by hand:
+
+    .venv/bin/python -m dashboard.testing screenshot <snapshot dir> <out dir>
+
+Chromium is Debian's /usr/bin/chromium (`make chromium` installs it), driven by Playwright;
+Playwright's own browser download (`playwright install`) is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from dashboard.data import REPO_ROOT, SNAPSHOT_ENV
+
+CHROMIUM = os.environ.get("REVENUE_ML_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+#: The app's pages as (url path, title); the exposures in models/exposures.yml use the same urls.
+PAGES = [
+    ("sales", "Sales pipeline"),
+    ("churn", "Churn"),
+    ("campaign", "Campaign"),
+    ("insiders", "Insiders"),
+    ("enrollment", "Enrollment"),
+    ("model-health", "Model health"),
+]
+
+
+class ChromiumUnavailable(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    """A headless Chromium; raises ChromiumUnavailable with the reason if it cannot start."""
+    if not Path(CHROMIUM).exists():
+        raise ChromiumUnavailable(
+            f"{CHROMIUM} not found: install Debian's chromium (`make chromium`, i.e. "
+            "`apt-get install -y chromium`); the dashboard tests need a real browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise ChromiumUnavailable(f"playwright is not installed in the venv: {exc}") from exc
+    with sync_playwright() as pw:
+        try:
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                          args=CHROMIUM_ARGS)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the reason
+            raise ChromiumUnavailable(f"Chromium at {CHROMIUM} failed to start: {exc}") from exc
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@contextlib.contextmanager
+def running_app(snapshot_dir: Path, *, port: int | None = None, poll_seconds: float = 2,
+                log_path: Path | None = None) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on a free local port; yields the base url."""
+    port = port or free_port()
+    env = {**os.environ, SNAPSHOT_ENV: str(snapshot_dir),
+           "REVENUE_ML_DASHBOARD_POLL_SECONDS": str(poll_seconds),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
+           "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode} (log: {log_path})")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {url} within 60 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log_path:
+            log.close()
+
+
+def wait_for_page(page, title: str, timeout_ms: int = 60_000) -> None:
+    """Wait until the page's title heading is drawn and Streamlit has stopped running."""
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=timeout_ms)
+    # Charts draw after the script ends.
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+
+
+def metric(page, label: str) -> str:
+    """The value shown by the st.metric labelled ``label``."""
+    box = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def metric_int(page, label: str) -> int:
+    return int(re.sub(r"[^\d-]", "", metric(page, label)))
+
+
+def screenshot_pages(snapshot_dir: Path, out_dir: Path) -> None:
+    """Screenshot every page (the README's images come from here)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with running_app(snapshot_dir) as url, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        for path, title in PAGES:
+            page.goto(f"{url}/{path}")
+            wait_for_page(page, title)
+            page.screenshot(path=str(out_dir / f"{path}.png"), full_page=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "screenshot":
+        screenshot_pages(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        sys.exit("usage: python -m dashboard.testing screenshot <snapshot dir> <out dir>")

@@ -1,0 +1,137 @@
+{#-
+    The dashboard's published snapshot (issue #7).
+
+    DuckDB allows one writer or many readers per file, so the Streamlit app never opens the
+    warehouse: `dbt build` publishes what the app reads as Parquet files, and the app queries
+    those with an in-memory DuckDB.
+
+        <snapshot dir>/status.json                  building | ready | failed, written by the hooks
+        <snapshot dir>/<invocation_id>/<schema>.<table>.parquet   one file per published table
+        <snapshot dir>/<invocation_id>/_snapshot.json             written last: the snapshot is complete
+
+    on-run-start marks the status `building`; on-run-end, when every node succeeded, exports a
+    fresh snapshot and marks it `ready`, else marks `failed` and leaves the previous snapshot in
+    place. The app prunes old snapshot directories (DuckDB cannot delete files).
+
+    Snapshot dir: var `dashboard_snapshot_dir`, else env REVENUE_ML_DASHBOARD_SNAPSHOT, else
+    `<target-path>/dashboard_snapshot` (so a build with a temporary --target-path, as in the
+    tests, publishes into that temporary directory). Its parent directory must exist.
+-#}
+
+{#- Commands that change the warehouse, hence the snapshot. -#}
+{% macro dashboard_snapshot_commands() -%}
+    {{ return(['build', 'run']) }}
+{%- endmacro %}
+
+{#- What the app reads: every table of these schemas, plus the listed extra relations. -#}
+{% macro dashboard_snapshot_schemas() -%}
+    {{ return(['marts', 'ml', 'quality']) }}
+{%- endmacro %}
+
+{% macro dashboard_snapshot_extra_relations() -%}
+    {#- The enrollment page's history: enrollments per period, site, course and schedule. -#}
+    {{ return([('intermediate', 'int_enrollments__enrollments')]) }}
+{%- endmacro %}
+
+{% macro dashboard_snapshot_dir() -%}
+    {%- set configured = var('dashboard_snapshot_dir', env_var('REVENUE_ML_DASHBOARD_SNAPSHOT', '')) -%}
+    {%- if configured -%}
+        {{ return((configured | string | trim).rstrip('/')) }}
+    {%- endif -%}
+    {%- set target_path = flags.TARGET_PATH or 'target' -%}
+    {{ return((target_path | string).rstrip('/') ~ '/dashboard_snapshot') }}
+{%- endmacro %}
+
+{#- DuckDB creates a directory (one level) when COPY writes per-thread files into it. -#}
+{% macro dashboard_make_dir(path, marker) -%}
+    {%- set exists = run_query("select count(*) from glob('" ~ path ~ "/*')").columns[0].values()[0] -%}
+    {%- if exists == 0 -%}
+        {%- do run_query(
+            "copy (select current_timestamp as created_at) to '" ~ path ~ "' "
+            ~ "(format parquet, per_thread_output true, overwrite_or_ignore true, "
+            ~ "filename_pattern '" ~ marker ~ "_{i}')"
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro dashboard_write_status(status, snapshot_id=none, message='') -%}
+    {%- set root = dashboard_snapshot_dir() -%}
+    {%- do dashboard_make_dir(root, '_snapshot_root') -%}
+    {%- do run_query(
+        "copy (select "
+        ~ "'" ~ status ~ "' as status, "
+        ~ "'" ~ invocation_id ~ "' as invocation_id, "
+        ~ "'" ~ flags.WHICH ~ "' as command, "
+        ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as run_started_at, "
+        ~ "cast(now() at time zone 'UTC' as timestamp) as written_at, "
+        ~ ("'" ~ snapshot_id ~ "'" if snapshot_id else "null") ~ "::varchar as snapshot_id, "
+        ~ "'" ~ (message | replace("'", "''")) ~ "' as message"
+        ~ ") to '" ~ root ~ "/status.json' (format json)"
+    ) -%}
+{%- endmacro %}
+
+{#- on-run-start -#}
+{% macro dashboard_snapshot_start() -%}
+    {%- if execute and flags.WHICH in dashboard_snapshot_commands() -%}
+        {%- do dashboard_write_status('building') -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-end -#}
+{% macro dashboard_snapshot_end(results) -%}
+    {%- if execute and flags.WHICH in dashboard_snapshot_commands() -%}
+        {%- set failed = [] -%}
+        {%- for result in results -%}
+            {%- if result.status in ['error', 'fail', 'runtime error'] -%}
+                {%- do failed.append(result.node.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if failed -%}
+            {%- do dashboard_write_status(
+                'failed',
+                message=failed | length ~ ' node(s) failed: ' ~ (failed[:5] | join(', '))
+            ) -%}
+        {%- else -%}
+            {%- do dashboard_export_snapshot() -%}
+            {%- do dashboard_write_status('ready', snapshot_id=invocation_id) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro dashboard_export_snapshot() -%}
+    {%- set snapshot = dashboard_snapshot_dir() ~ '/' ~ invocation_id -%}
+    {%- do dashboard_make_dir(snapshot, '_started') -%}
+    {%- set schemas = dashboard_snapshot_schemas() -%}
+    {%- set tables = run_query(
+        "select table_schema, table_name from information_schema.tables "
+        ~ "where table_catalog = current_database() "
+        ~ "and table_schema in ('" ~ schemas | join("', '") ~ "') order by 1, 2"
+    ) -%}
+    {%- set relations = [] -%}
+    {%- for row in tables.rows -%}
+        {%- do relations.append((row[0], row[1])) -%}
+    {%- endfor -%}
+    {%- for schema, name in dashboard_snapshot_extra_relations() -%}
+        {%- if adapter.get_relation(database=target.database, schema=schema, identifier=name) -%}
+            {%- do relations.append((schema, name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for schema, name in relations -%}
+        {%- do run_query(
+            'copy "' ~ schema ~ '"."' ~ name ~ '" to \'' ~ snapshot ~ '/' ~ schema ~ '.' ~ name
+            ~ '.parquet\' (format parquet)'
+        ) -%}
+    {%- endfor -%}
+    {#- Written last: a directory without it is incomplete and the app ignores it. -#}
+    {%- set names = [] -%}
+    {%- for schema, name in relations -%}
+        {%- do names.append("'" ~ schema ~ "." ~ name ~ "'") -%}
+    {%- endfor -%}
+    {%- do run_query(
+        "copy (select '" ~ invocation_id ~ "' as snapshot_id, "
+        ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as run_started_at, "
+        ~ "cast(now() at time zone 'UTC' as timestamp) as created_at, "
+        ~ "[" ~ names | join(', ') ~ "]::varchar[] as tables"
+        ~ ") to '" ~ snapshot ~ "/_snapshot.json' (format json)"
+    ) -%}
+{%- endmacro %}
