@@ -77,6 +77,19 @@ def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+    """A full ``dbt build`` on the real public datasets (config/shared_datasets.yml), once per
+    session; skipped with the reason when the datasets folder is absent."""
+    shared = shared_datasets_dir()
+    if not shared.is_dir():
+        pytest.skip(f"real datasets folder {shared} is absent (set REVENUE_ML_SHARED_DATASETS)")
+    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
+    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
+    work = tmp_path_factory.mktemp("dbt_shared")
+    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=vars_yaml).check()
+
+
+@pytest.fixture(scope="session")
 def small_warehouse(small_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     """A full ``dbt build`` (models, data tests, unit tests) on the small generated data."""
     work = tmp_path_factory.mktemp("dbt_small")
