@@ -69,3 +69,7 @@ chromium:
 clean:
 	rm -rf target logs dbt_packages warehouse.duckdb warehouse.duckdb.wal \
 		warehouse_shared.duckdb warehouse_shared.duckdb.wal data test-artifacts .pytest_cache
+
+.PHONY: bench
+bench: venv
+	$(BIN)/python -m benchmarks.run --scales 1 10 --repeats 3

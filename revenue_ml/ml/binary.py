@@ -1,5 +1,5 @@
-"""Binary classifiers: LightGBM and a logistic-regression baseline, trained, evaluated and
-scored the same way for every domain.
+"""Binary classifiers: LightGBM, a logistic-regression baseline and a random forest, trained,
+evaluated and scored the same way for every domain.
 
 Input is one row per entity (a mart), never raw rows. Evaluation protocols:
 - stratified k-fold cross-validation (out-of-fold probabilities give the F1-optimal threshold);
@@ -16,16 +16,25 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from revenue_ml.ml import evaluation as ev
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.forest import FOREST_JSON, ForestModel
 from revenue_ml.ml.portable import LIGHTGBM_TEXT, LINEAR_JSON, LinearModel, booster_to_text
 
 LIGHTGBM = "lightgbm"
 LOGISTIC = "logistic_regression"
+RANDOM_FOREST = "random_forest"
+
+#: Hyper-parameters of sklearn's RandomForestClassifier a spec's ``params`` may set for the
+#: random-forest family (others, e.g. LightGBM's, are ignored by it).
+RF_PARAM_NAMES = ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split",
+                  "max_features", "criterion", "max_samples")
+DEFAULT_RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
 
 DEFAULT_LGB_PARAMS = {
     "objective": "binary",
@@ -80,6 +89,9 @@ class TrainedBinary:
     reference_profile: dict
     training_rows: int
     params: dict
+    #: Out-of-fold probabilities of the labelled rows and their labels (cross-validation).
+    oof: np.ndarray | None = None
+    oof_target: np.ndarray | None = None
 
 
 def validate(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
@@ -145,6 +157,8 @@ def fit(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
         return lgb.train(params, data, num_boost_round=rounds)
     if family == LOGISTIC:
         return _fit_logistic(frame, y, spec)
+    if family == RANDOM_FOREST:
+        return _fit_forest(frame, y, spec)
     raise ValueError(f"unknown model family {family!r}")
 
 
@@ -167,6 +181,29 @@ def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> Linea
     return model
 
 
+def rf_params(spec: BinarySpec) -> dict:
+    """The random-forest hyper-parameters of a spec (defaults for those it does not set)."""
+    params = {**DEFAULT_RF_PARAMS,
+              **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
+    for name in ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split"):
+        if params.get(name) is not None:
+            params[name] = int(params[name])
+    return params
+
+
+def _fit_forest(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> ForestModel:
+    if spec.categorical:
+        raise ModelInputError(
+            f"model {spec.name}: the random forest takes numeric features only; "
+            f"encode {spec.categorical} as flags first."
+        )
+    weight = "balanced" if spec.class_weight == "balanced" else None
+    clf = RandomForestClassifier(**rf_params(spec), class_weight=weight,
+                                 random_state=spec.seed, n_jobs=2)
+    clf.fit(frame[list(spec.numeric)].to_numpy(dtype=np.float64).astype(np.float32), y)
+    return ForestModel.from_sklearn(clf, list(spec.numeric))
+
+
 def _as_object(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
     out = frame.copy()
     for col in spec.categorical:
@@ -179,6 +216,8 @@ def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
     """Probability of class 1 for prepared rows, shape (n,)."""
     if isinstance(model, lgb.Booster):
         return np.asarray(model.predict(frame), dtype=float)
+    if isinstance(model, ForestModel):
+        return model.predict_proba(frame)
     return model.predict_proba(_as_object(frame, spec))
 
 
@@ -222,6 +261,9 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str) -> TrainedBinary:
         params, rounds = _lgb_params(spec, y)
         params["num_boost_round"] = rounds
         model_format, text = LIGHTGBM_TEXT, booster_to_text(final)
+    elif family == RANDOM_FOREST:
+        params = {**rf_params(spec), "class_weight": spec.class_weight}
+        model_format, text = FOREST_JSON, final.to_text()
     else:
         params = {"C": 1.0, "max_iter": 2000, "class_weight": spec.class_weight}
         model_format, text = LINEAR_JSON, final.to_text()
@@ -238,6 +280,8 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str) -> TrainedBinary:
         reference_profile=reference_profile(labelled, spec.numeric, spec.categorical, spec.seed),
         training_rows=len(labelled),
         params=params,
+        oof=oof,
+        oof_target=y,
     )
 
 
@@ -266,6 +310,10 @@ def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
         contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True))[:, :-1]).mean(axis=0)
         for name, g, c in zip(model.feature_name(), gain, contrib, strict=True):
             rows.append({"feature": name, "gain": float(g), "mean_abs_contribution": float(c)})
+    elif isinstance(model, ForestModel):
+        contrib = np.abs(model.contributions(x)).mean(axis=0)
+        for name, c in zip(model.features, contrib, strict=True):
+            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
     else:
         design = model.design_matrix(_as_object(x, spec))
         contrib = np.abs(design * np.asarray(model.coef)).mean(axis=0)
@@ -280,10 +328,13 @@ def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
 
 def top_contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
     """For each row, the feature with the largest absolute contribution and that contribution
-    (log-odds units, LightGBM's ``pred_contrib`` or coefficient x standardised value)."""
+    (log-odds units, LightGBM's ``pred_contrib`` or coefficient x standardised value; probability
+    units for a random forest, by path decomposition)."""
     if isinstance(model, lgb.Booster):
         contrib = np.asarray(model.predict(x, pred_contrib=True))[:, :-1]
         names = model.feature_name()
+    elif isinstance(model, ForestModel):
+        contrib, names = model.contributions(x), model.features
     else:
         design = model.design_matrix(_as_object(x, spec)) * np.asarray(model.coef)
         names, blocks, position = [], [], 0

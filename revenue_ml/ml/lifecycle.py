@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from revenue_ml.ml.registry import (
     latest_versions,
     records_frame,
 )
+from revenue_ml.ml.search import SearchSpace, search
 
 
 @dataclass
@@ -28,11 +30,38 @@ class Candidate:
     quality_floor: float | None = None
     primary_metric: str = "auc"
     primary_evaluation: str | None = None  # default: the cross-validation
+    #: Optional bounded hyper-parameter search run before training (see ml.search); the
+    #: selected parameters are stored under ``params["selected_params"]``.
+    search: SearchSpace | None = None
+    #: Extra settings that belong to the registered model (changing them retrains it).
+    extra_params: dict = field(default_factory=dict)
+    #: Optional extra evaluation rows computed from (labels, out-of-fold probabilities).
+    extra_evaluation: Callable[[np.ndarray, np.ndarray], list[dict]] | None = None
 
     @property
     def params(self) -> dict:
-        return {"family": self.family, **self.spec.params, "seed": self.spec.seed,
-                "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds}
+        # The floor is part of the parameters: changing it re-evaluates the model against it.
+        params = {"family": self.family, **self.spec.params, "seed": self.spec.seed,
+                  "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds,
+                  "quality_floor": self.quality_floor}
+        if self.search is not None:
+            params["search"] = self.search.describe()
+        return {**params, **self.extra_params}
+
+
+#: Key of the registry params holding a search's outcome (not compared by the retrain policy).
+SELECTED_PARAMS = "selected_params"
+
+
+def _without_selection(prior: dict | None) -> dict | None:
+    """The prior version as the retrain policy compares it: without the search's outcome."""
+    if prior is None:
+        return None
+    params = json.loads(prior["params"])
+    if SELECTED_PARAMS not in params:
+        return prior
+    params.pop(SELECTED_PARAMS)
+    return {**prior, "params": json.dumps(params, sort_keys=True, default=str)}
 
 
 def train_or_reuse(
@@ -49,10 +78,21 @@ def train_or_reuse(
         labelled = frame[frame[spec.target].notna()]
         fp = fingerprint(labelled, spec.features + [spec.target], key=spec.key)
         prior = latest.get(spec.name)
-        train, reason = decide(policy, prior, fp, spec.features, cand.params)
+        train, reason = decide(policy, _without_selection(prior), fp, spec.features, cand.params)
         if not train:
             continue
+        params = cand.params
+        found = None
+        if cand.search is not None:
+            found = search(frame, spec, cand.family, cand.search)
+            spec = replace(spec, params=found.best.params)
+            params[SELECTED_PARAMS] = found.best.params
         trained = binary.train(frame, spec, cand.family)
+        if found is not None:
+            trained.evaluation += found.evaluation_rows()
+            trained.metrics["search"] = found.summary()
+        if cand.extra_evaluation is not None:
+            trained.evaluation += cand.extra_evaluation(trained.oof_target, trained.oof)
         evaluation = cand.primary_evaluation or f"cv_{spec.cv_folds}fold"
         records.append(
             RegistryRecord(
@@ -65,7 +105,7 @@ def train_or_reuse(
                 training_rows=trained.training_rows,
                 feature_names=spec.features,
                 categorical_features=list(spec.categorical),
-                params=cand.params,
+                params=params,
                 threshold=trained.threshold,
                 primary_metric=f"{evaluation}.{cand.primary_metric}",
                 primary_metric_value=trained.metrics[evaluation][cand.primary_metric],

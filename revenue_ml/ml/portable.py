@@ -16,6 +16,7 @@ import pandas as pd
 
 LIGHTGBM_TEXT = "lightgbm_text"
 LINEAR_JSON = "linear_json"
+FOREST_JSON = "forest_json"  # revenue_ml.ml.forest.ForestModel
 
 
 @dataclass
@@ -75,10 +76,17 @@ def booster_from_text(text: str) -> lgb.Booster:
     return lgb.Booster(model_str=text)
 
 
-def load(model_format: str, text: str) -> lgb.Booster | LinearModel:
+def load(model_format: str, text: str):
     """Rebuild a model from its registry text; unknown formats are refused."""
     if model_format == LIGHTGBM_TEXT:
         return booster_from_text(text)
     if model_format == LINEAR_JSON:
         return LinearModel.from_text(text)
-    raise ValueError(f"unknown model format {model_format!r}: expected {LIGHTGBM_TEXT} or {LINEAR_JSON}")
+    if model_format == FOREST_JSON:
+        from revenue_ml.ml.forest import ForestModel  # forest imports nothing from here
+
+        return ForestModel.from_text(text)
+    raise ValueError(
+        f"unknown model format {model_format!r}: expected {LIGHTGBM_TEXT}, {LINEAR_JSON} "
+        f"or {FOREST_JSON}"
+    )

@@ -1,0 +1,121 @@
+{#- Exactly one default row (sede and curso_actual both empty) in a minimum-size seed; returns
+    one row with the count otherwise. -#}
+{% test enrollment_has_one_default_row(model) %}
+
+select count(*) as default_rows
+from {{ model }}
+where sede is null and curso_actual is null
+having count(*) != 1
+
+{% endtest %}
+
+
+{#- The forecast method must not be worse than the best naive baseline: returns the latest
+    registered version when its backtest WAPE exceeds the best naive WAPE. Its severity is
+    `warn` unless var enrollment_fail_if_worse_than_naive is true (then the build fails and the
+    forecast downstream is not refreshed). -#}
+{% test enrollment_beats_naive(model) %}
+
+with latest as (
+    select *
+    from {{ model }}
+    qualify row_number() over (partition by model_name order by model_version desc) = 1
+),
+
+figures as (
+    select
+        model_name,
+        model_version,
+        cast(json_extract(metrics, '$.backtest.wape') as double) as model_wape,
+        cast(json_extract(metrics, '$.best_naive.wape') as double) as best_naive_wape,
+        json_extract_string(metrics, '$.best_naive.method') as best_naive_method
+    from latest
+)
+
+select *
+from figures
+where model_wape > best_naive_wape
+
+{% endtest %}
+
+
+{#- Every class (sede, curso_actual, horario_actual) that ran in compare_model's latest period
+    has a row in the model: every class of the latest observed period gets a forecast. -#}
+{% test enrollment_covers_latest_classes(model, compare_model) %}
+
+with latest_classes as (
+    select distinct sede, curso_actual, horario_actual
+    from {{ compare_model }}
+    where periodo = (select max(periodo) from {{ compare_model }})
+),
+
+forecast as (
+    select distinct sede, curso_actual, horario_actual
+    from {{ model }}
+)
+
+select latest_classes.*
+from latest_classes
+left join forecast
+    on latest_classes.sede = forecast.sede
+    and latest_classes.curso_actual = forecast.curso_actual
+    and latest_classes.horario_actual = forecast.horario_actual
+where forecast.sede is null
+
+{% endtest %}
+
+
+{#- The latest run of enrollment_run_versions changed an upstream version without the ones that
+    depend on it; the run's post-hook logs which var to bump. -#}
+{% test enrollment_versions_consistent(model) %}
+
+select dbt_invocation_id, run_started_at, version_warning
+from {{ model }}
+where version_warning is not null
+    and run_started_at = (select max(run_started_at) from {{ model }})
+
+{% endtest %}
+
+
+{#- Every backtest period has metrics: the last N labelled periods of the features (N = the
+    registered version's backtest_periods) that the backtest did not skip (its metrics list
+    the skipped ones with why) must each have a model row of scope `period` in the model. -#}
+{% test enrollment_backtest_covers_periods(model, features, registry) %}
+
+with latest as (
+    select metrics, params
+    from {{ registry }}
+    qualify row_number() over (partition by model_name order by model_version desc) = 1
+),
+
+labelled_periods as (
+    select distinct periodo
+    from {{ features }}
+    where active_students is not null
+),
+
+expected as (
+    select labelled_periods.periodo
+    from labelled_periods
+    cross join latest
+    qualify row_number() over (order by labelled_periods.periodo desc)
+        <= cast(json_extract(latest.params, '$.backtest_periods') as integer)
+),
+
+skipped as (
+    select unnest(json_keys(metrics, '$.backtest_skipped')) as periodo
+    from latest
+),
+
+reported as (
+    select distinct periodo
+    from {{ model }}
+    where method = 'model' and scope = 'period'
+)
+
+select expected.periodo as missing_backtest_periodo
+from expected
+where cast(expected.periodo as varchar) not in (select periodo from skipped)
+    and expected.periodo not in (select periodo from reported)
+
+{% endtest %}

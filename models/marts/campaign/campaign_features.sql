@@ -1,0 +1,85 @@
+{#
+    Model input of the campaign-response model and the segmentation: one row per staged
+    customer. Age and tenure are measured at var('campaign_reference_date'). Income is imputed
+    with the median income of the labelled customers (is_income_missing keeps the fact).
+#}
+
+with customers as (
+
+    select * from {{ ref('stg_marketing_campaign__customers') }}
+
+),
+
+income_median as (
+
+    select median(income) as median_income
+    from customers
+    where is_labeled and income is not null
+
+),
+
+final as (
+
+    select
+        -- ids
+        customers.customer_id,
+
+        -- target (null for the batch to score; never a feature)
+        case when customers.is_labeled then customers.responded::integer end as responded,
+        customers.is_labeled,
+
+        -- who the customer is
+        customers.education,
+        customers.marital_status,
+        date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year as age,
+        customers.is_birth_year_implausible::integer as is_birth_year_implausible,
+        datediff('day', customers.enrolled_date, date '{{ var("campaign_reference_date") }}')
+            as tenure_days,
+        cast(customers.income as double) as income,
+        cast(coalesce(customers.income, income_median.median_income) as double) as income_imputed,
+        customers.is_income_missing::integer as is_income_missing,
+        customers.kids_at_home,
+        customers.teens_at_home,
+        customers.kids_at_home + customers.teens_at_home as children_at_home,
+
+        -- how the customer buys
+        customers.recency_days,
+        customers.spend_wines,
+        customers.spend_fruits,
+        customers.spend_meat,
+        customers.spend_fish,
+        customers.spend_sweets,
+        customers.spend_gold,
+        customers.spend_wines + customers.spend_fruits + customers.spend_meat
+            + customers.spend_fish + customers.spend_sweets + customers.spend_gold as spend_total,
+        customers.purchases_deals,
+        customers.purchases_web,
+        customers.purchases_catalog,
+        customers.purchases_store,
+        customers.purchases_web + customers.purchases_catalog + customers.purchases_store
+            as purchases_total,
+        customers.web_visits_last_month,
+
+        -- past campaigns and complaints
+        customers.accepted_campaign_1,
+        customers.accepted_campaign_2,
+        customers.accepted_campaign_3,
+        customers.accepted_campaign_4,
+        customers.accepted_campaign_5,
+        customers.accepted_campaign_1 + customers.accepted_campaign_2
+            + customers.accepted_campaign_3 + customers.accepted_campaign_4
+            + customers.accepted_campaign_5 as campaigns_accepted,
+        customers.has_complained::integer as has_complained,
+
+        -- campaign economics (never features)
+        cast(customers.cost_per_contact as double) as cost_per_contact,
+        cast(customers.revenue_per_contact as double) as revenue_per_contact,
+
+        -- dates
+        customers.enrolled_date
+    from customers
+    cross join income_median
+
+)
+
+select * from final

@@ -1,0 +1,98 @@
+{#
+    The four business objectives of the campaign model with the threshold each one uses and
+    its expected economics, as stored with the scoring model version at training time
+    (evaluation rows 'objective', computed on out-of-fold probabilities of the labelled base).
+#}
+
+with latest_model as (
+
+    select *
+    from {{ ref('campaign_model_versions') }}
+    where model_name = 'campaign_response'
+        and passed_gate
+    qualify row_number() over (order by model_version desc) = 1
+
+),
+
+evaluation_rows as (
+
+    select
+        model_name,
+        model_version,
+        training_rows,
+        unnest(
+            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
+        ) as row
+    from latest_model
+
+),
+
+objective_metrics as (
+
+    select
+        model_name,
+        model_version,
+        training_rows,
+        row.fold as objective,
+        max(case when row.metric = 'threshold' then row.value end) as threshold,
+        max(case when row.metric = 'contacts' then row.value end) as expected_contacts,
+        max(case when row.metric = 'responders' then row.value end) as expected_responders,
+        max(case when row.metric = 'recall' then row.value end) as expected_recall,
+        max(case when row.metric = 'precision' then row.value end) as expected_precision,
+        max(case when row.metric = 'cost_per_contact' then row.value end) as cost_per_contact,
+        max(case when row.metric = 'revenue_per_contact' then row.value end) as revenue_per_contact,
+        max(case when row.metric = 'cost' then row.value end) as expected_cost,
+        max(case when row.metric = 'revenue' then row.value end) as expected_revenue,
+        max(case when row.metric = 'profit' then row.value end) as expected_profit
+    from evaluation_rows
+    where row.evaluation = 'objective'
+    group by all
+
+),
+
+objectives as (
+
+    select * from {{ ref('campaign_objective_definitions') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        objectives.objective,
+
+        -- definition
+        objectives.display_order,
+        objectives.rule,
+        objectives.target_value,
+        objectives.description,
+
+        -- decision
+        objective_metrics.threshold,
+        lag(objective_metrics.threshold) over (
+            partition by objectives.rule order by objectives.display_order
+        ) as previous_threshold_same_rule,
+
+        -- expected economics on the labelled base
+        cast(objective_metrics.training_rows as bigint) as labelled_customers,
+        cast(objective_metrics.expected_contacts as bigint) as expected_contacts,
+        cast(objective_metrics.expected_responders as bigint) as expected_responders,
+        objective_metrics.expected_recall,
+        objective_metrics.expected_precision,
+        objective_metrics.cost_per_contact,
+        objective_metrics.revenue_per_contact,
+        objective_metrics.expected_cost,
+        objective_metrics.expected_revenue,
+        objective_metrics.expected_profit,
+
+        -- model
+        objective_metrics.model_name,
+        cast(objective_metrics.model_version as bigint) as model_version
+    from objectives
+    left join objective_metrics
+        on objectives.objective = objective_metrics.objective
+
+)
+
+select * from final

@@ -1,0 +1,169 @@
+{#- The six business questions of the Insiders write-up (reference 004), answered from the
+    data: one row each. `figure` is the headline number of the answer (null when the answer is
+    a list). analyses/ecommerce/insiders_answers.sql reproduces each from customer_segments. -#}
+
+with segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('segment_profiles') }}
+
+),
+
+totals as (
+
+    select
+        count(*) as customers,
+        count(*) filter (where is_insider) as insiders,
+        sum(revenue) as revenue,
+        sum(revenue) filter (where is_insider) as insiders_revenue
+    from segments
+
+),
+
+means as (
+
+    select
+        avg(revenue) filter (where is_insider) as ins_revenue,
+        avg(revenue) filter (where not is_insider) as non_revenue,
+        avg(recency_days) filter (where is_insider) as ins_recency,
+        avg(recency_days) filter (where not is_insider) as non_recency,
+        avg(distinct_stock_codes) filter (where is_insider) as ins_products,
+        avg(distinct_stock_codes) filter (where not is_insider) as non_products,
+        avg(basket_size) filter (where is_insider) as ins_basket,
+        avg(basket_size) filter (where not is_insider) as non_basket,
+        avg(returned_units) filter (where is_insider) as ins_returns,
+        avg(returned_units) filter (where not is_insider) as non_returns
+    from segments
+
+),
+
+insider_clusters as (
+
+    select
+        string_agg(printf('%d (%s)', cluster, cluster_name), ', ' order by cluster) as clusters,
+        min(min_revenue) as min_revenue
+    from profiles
+    where is_insider
+
+),
+
+actions as (
+
+    select
+        string_agg(
+            printf('cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
+                customers, 100 * revenue_share,
+                case
+                    when is_insider and mean_recency_days <= 60
+                        then 'Insiders perks: early access, free shipping, a dedicated contact'
+                    when is_insider
+                        then 'Insiders win-back: personal offer to restart purchases'
+                    when mean_recency_days > 180
+                        then 'reactivation campaign with a time-limited discount'
+                    when mean_returned_units > 0 and mean_returned_units >= mean_basket_size
+                        then 'review returns: product quality and sizing information'
+                    when mean_distinct_stock_codes < 10
+                        then 'cross-sell recommendations to widen the product range'
+                    else 'upsell bundles to grow basket size towards the Insiders profile'
+                end),
+            '; ' order by cluster) as text,
+        count(*) as clusters
+    from profiles
+
+),
+
+target as (
+
+    select any_value(insiders_revenue_share_target) as share_target
+    from {{ ref('ecommerce_segment_assignments') }}
+
+),
+
+answers as (
+
+    select
+        1 as question_number,
+        'Who are the people eligible for the Insiders programme?' as question,
+        printf('The %d customers of clusters %s; the list is marts.customer_segments where is_insider.',
+            totals.insiders, insider_clusters.clusters) as answer,
+        cast(totals.insiders as double) as figure
+    from totals cross join insider_clusters
+
+    union all
+
+    select
+        2,
+        'How many customers will be part of the group?',
+        printf('%d customers, %.2f%% of the %d customers with purchases.',
+            insiders, 100.0 * insiders / customers, customers),
+        cast(insiders as double)
+    from totals
+
+    union all
+
+    select
+        3,
+        'What are the main characteristics of these customers?',
+        coalesce(
+            printf('Insiders vs the others (means): revenue %.0f vs %.0f GBP; recency %.0f vs %.0f days; '
+                || 'distinct products %.1f vs %.1f; basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
+                ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
+                ins_basket, non_basket, ins_returns, non_returns),
+            printf('Every customer is an Insider under the current target (no comparison group); means: '
+                || 'revenue %.0f GBP, recency %.0f days, distinct products %.1f, basket size %.1f, returned units %.1f.',
+                ins_revenue, ins_recency, ins_products, ins_basket, ins_returns),
+            'No Insiders under the current target.'),
+        cast(ins_revenue as double)
+    from means
+
+    union all
+
+    select
+        4,
+        'What share of revenue comes from the Insiders?',
+        printf('%.2f%% of revenue (%.0f of %.0f GBP).',
+            100.0 * insiders_revenue / revenue, insiders_revenue, revenue),
+        cast(insiders_revenue / revenue as double)
+    from totals
+
+    union all
+
+    select
+        5,
+        'What are the conditions for a customer to be eligible?',
+        printf('Being assigned by the registered segmentation model to an Insiders cluster (%s): '
+            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of revenue. '
+            || 'Insiders have revenue of at least %.0f GBP.',
+            insider_clusters.clusters, 100 * target.share_target, insider_clusters.min_revenue),
+        cast(target.share_target as double)
+    from insider_clusters cross join target
+
+    union all
+
+    select
+        6,
+        'What actions can marketing take to increase revenue?',
+        'One action per cluster: ' || actions.text || '.',
+        cast(actions.clusters as double)
+    from actions
+
+),
+
+final as (
+
+    select
+        question_number,
+        question,
+        answer,
+        figure
+    from answers
+
+)
+
+select * from final
+order by question_number

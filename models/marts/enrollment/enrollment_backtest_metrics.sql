@@ -1,0 +1,97 @@
+{#
+    Backtest metrics of the registered forecast model in use (the latest version of
+    enrollment_class_size) and of the naive baselines, from the registry's evaluation JSON:
+    one row per method and scope (overall, period, site, period and site).
+#}
+
+with registry as (
+
+    select * from {{ ref('enrollment_model_versions') }}
+
+),
+
+latest as (
+
+    select *
+    from registry
+    qualify row_number() over (partition by model_name order by model_version desc) = 1
+
+),
+
+unnested as (
+
+    select
+        model_name,
+        model_version,
+        json_extract_string(metrics, '$.forecast_method') as forecast_method,
+        json_extract_string(params, '$.features_version') as features_version,
+        json_extract_string(params, '$.target_version') as target_version,
+        json_extract_string(params, '$.experiment_name') as experiment_name,
+        unnest(
+            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
+        ) as row
+    from latest
+
+),
+
+pivoted as (
+
+    select
+        model_name,
+        model_version,
+        forecast_method,
+        features_version,
+        target_version,
+        experiment_name,
+        row.evaluation as evaluation,
+        row.fold as fold,
+        max(row.value) filter (where row.metric = 'rows') as classes,
+        max(row.value) filter (where row.metric = 'actual_total') as actual_students,
+        max(row.value) filter (where row.metric = 'forecast_total') as forecast_students,
+        max(row.value) filter (where row.metric = 'mae') as mae,
+        max(row.value) filter (where row.metric = 'wape') as wape,
+        max(row.value) filter (where row.metric = 'bias') as bias
+    from unnested
+    where row.evaluation like 'backtest%'
+    group by all
+
+),
+
+final as (
+
+    select
+        -- grain
+        case when evaluation = 'backtest' then 'model' else substr(evaluation, 10) end as method,
+        case
+            when fold = 'overall' then 'overall'
+            when fold like 'all|%' then 'site'
+            when fold like '%|%' then 'period_site'
+            else 'period'
+        end as scope,
+        case
+            when fold != 'overall' and fold not like 'all|%'
+                then cast(split_part(fold, '|', 1) as integer)
+        end as periodo,
+        case when fold like '%|%' then substr(fold, strpos(fold, '|') + 1) end as sede,
+
+        -- metrics (on rounded forecasts)
+        cast(classes as integer) as classes,
+        cast(actual_students as integer) as actual_students,
+        cast(forecast_students as integer) as forecast_students,
+        mae,
+        wape,
+        bias,
+
+        -- model
+        (case when evaluation = 'backtest' then 'model' else substr(evaluation, 10) end)
+            = forecast_method as is_forecast_method,
+        model_name,
+        model_version,
+        features_version,
+        target_version,
+        experiment_name
+    from pivoted
+
+)
+
+select * from final

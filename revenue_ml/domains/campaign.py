@@ -1,0 +1,300 @@
+"""Campaign response: who answers the next campaign, when to contact, and segments (ref. 002).
+
+- ``campaign_response``: LightGBM on ``campaign_features`` (gated on CV AUC), with a
+  logistic-regression ``campaign_response_baseline`` on the same rows;
+- business objectives (seed ``campaign_objective_definitions``): each turns the model's out-of-fold
+  probabilities into a contact threshold (minimum recall, F1-optimal, or maximum expected
+  profit) with its expected contacts, responders, cost, revenue and profit. They are computed at
+  training time and stored as ``objective`` rows of the registered version's evaluation;
+- KMeans segments with k = 2 and k = 3 on :data:`SEGMENT_FEATURES`, standardised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from revenue_ml.ml import binary
+from revenue_ml.ml import evaluation as ev
+from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+
+DOMAIN = "campaign"
+KEY = "customer_id"
+TARGET = "responded"
+MODEL = "campaign_response"
+BASELINE = "campaign_response_baseline"
+#: ``evaluation`` name of the objective rows in the shared evaluation layout.
+OBJECTIVE_EVALUATION = "objective"
+
+NUMERIC = [
+    "age",
+    "is_birth_year_implausible",
+    "tenure_days",
+    "income_imputed",
+    "is_income_missing",
+    "kids_at_home",
+    "teens_at_home",
+    "children_at_home",
+    "recency_days",
+    "spend_wines",
+    "spend_fruits",
+    "spend_meat",
+    "spend_fish",
+    "spend_sweets",
+    "spend_gold",
+    "spend_total",
+    "purchases_deals",
+    "purchases_web",
+    "purchases_catalog",
+    "purchases_store",
+    "purchases_total",
+    "web_visits_last_month",
+    "accepted_campaign_1",
+    "accepted_campaign_2",
+    "accepted_campaign_3",
+    "accepted_campaign_4",
+    "accepted_campaign_5",
+    "campaigns_accepted",
+    "has_complained",
+]
+CATEGORICAL = ["education", "marital_status"]
+
+#: The 19 features the segmentation uses (the reference clustered on 19 of its 35): who the
+#: customer is (income, age, household, tenure) and how they buy (spend per category, channels,
+#: visits, recency, past campaigns). Complaints and flags are left out (too rare to shape clusters).
+SEGMENT_FEATURES = [
+    "income_imputed",
+    "age",
+    "kids_at_home",
+    "children_at_home",
+    "tenure_days",
+    "recency_days",
+    "spend_wines",
+    "spend_fruits",
+    "spend_meat",
+    "spend_fish",
+    "spend_sweets",
+    "spend_gold",
+    "spend_total",
+    "purchases_deals",
+    "purchases_web",
+    "purchases_catalog",
+    "purchases_store",
+    "web_visits_last_month",
+    "campaigns_accepted",
+]
+SEGMENT_KS = (2, 3)
+
+OBJECTIVE_RULES = ("min_recall", "max_f1", "max_profit")
+
+
+# --- Objectives: thresholds and their economics ----------------------------------------------
+
+def economics(y: np.ndarray, prob: np.ndarray, threshold: float, cost_per_contact: float,
+              revenue_per_contact: float) -> dict[str, float]:
+    """Expected outcome of contacting every row with ``prob >= threshold``.
+
+    contacts = rows contacted; responders = contacted rows that responded;
+    cost = contacts x cost_per_contact; revenue = responders x revenue_per_contact;
+    profit = revenue - cost. Computed on the rows given (the labelled base, not scaled).
+    """
+    y = np.asarray(y, dtype=int)
+    contacted = np.asarray(prob, dtype=float) >= threshold
+    contacts = float(contacted.sum())
+    responders = float((contacted & (y == 1)).sum())
+    cost = contacts * cost_per_contact
+    revenue = responders * revenue_per_contact
+    positives = float((y == 1).sum())
+    return {
+        "threshold": float(threshold),
+        "contacts": contacts,
+        "responders": responders,
+        "recall": responders / positives if positives else float("nan"),
+        "precision": responders / contacts if contacts else float("nan"),
+        "cost": cost,
+        "revenue": revenue,
+        "profit": revenue - cost,
+    }
+
+
+def _candidate_thresholds(prob: np.ndarray) -> np.ndarray:
+    return np.unique(np.round(np.asarray(prob, dtype=float), 4))
+
+
+def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> float:
+    """The highest threshold whose recall is still >= ``target`` (fewest contacts)."""
+    y = np.asarray(y, dtype=int)
+    prob = np.asarray(prob, dtype=float)
+    positives = max((y == 1).sum(), 1)
+    best = float(_candidate_thresholds(prob)[0])
+    for t in _candidate_thresholds(prob):
+        if ((prob >= t) & (y == 1)).sum() / positives >= target:
+            best = float(t)
+    return best
+
+
+def max_profit_threshold(y: np.ndarray, prob: np.ndarray, cost_per_contact: float,
+                         revenue_per_contact: float) -> float:
+    """Threshold maximising expected profit (ties: the highest, i.e. fewest contacts)."""
+    best, best_profit = 1.0, -np.inf
+    for t in _candidate_thresholds(prob):
+        profit = economics(y, prob, t, cost_per_contact, revenue_per_contact)["profit"]
+        if profit >= best_profit:
+            best, best_profit = float(t), profit
+    return best
+
+
+def objective_threshold(rule: str, target: float | None, y: np.ndarray, prob: np.ndarray,
+                        cost_per_contact: float, revenue_per_contact: float) -> float:
+    """Threshold of one objective rule: min_recall (target = recall), max_f1 or max_profit."""
+    if rule == "min_recall":
+        if target is None or not 0 < target <= 1:
+            raise ValueError(f"min_recall needs a target in (0, 1], got {target!r}")
+        return min_recall_threshold(y, prob, target)
+    if rule == "max_f1":
+        return ev.best_f1_threshold(y, prob)
+    if rule == "max_profit":
+        return max_profit_threshold(y, prob, cost_per_contact, revenue_per_contact)
+    raise ValueError(f"unknown objective rule {rule!r}; expected one of {OBJECTIVE_RULES}")
+
+
+def objective_rows(objectives: list[dict], cost_per_contact: float, revenue_per_contact: float
+                   ) -> Callable[[np.ndarray, np.ndarray], list[dict]]:
+    """An ``extra_evaluation`` hook: per objective, its threshold and economics as long rows
+    (evaluation='objective', fold=<objective name>)."""
+
+    def rows(y: np.ndarray, prob: np.ndarray) -> list[dict]:
+        out = []
+        for obj in objectives:
+            target = obj.get("target_value")
+            target = None if target is None or pd.isna(target) else float(target)
+            t = objective_threshold(obj["rule"], target, y, prob, cost_per_contact,
+                                    revenue_per_contact)
+            values = economics(y, prob, t, cost_per_contact, revenue_per_contact)
+            values.update({"cost_per_contact": cost_per_contact,
+                           "revenue_per_contact": revenue_per_contact})
+            out += [{"evaluation": OBJECTIVE_EVALUATION, "fold": obj["objective"], "metric": k,
+                     "value": v} for k, v in values.items()]
+        return out
+
+    return rows
+
+
+def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
+    """(cost, revenue) per contact: the medians over labelled rows (constant in the data)."""
+    labelled = features[features[TARGET].notna()]
+    return (float(labelled["cost_per_contact"].median()),
+            float(labelled["revenue_per_contact"].median()))
+
+
+# --- Training and scoring --------------------------------------------------------------------
+
+def gate_floor(features: pd.DataFrame, auc_floor: float | None, min_positives: int
+               ) -> float | None:
+    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
+    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
+    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
+    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
+    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else 0
+    return auc_floor if rarer >= min_positives else None
+
+
+def cv_folds_for(features: pd.DataFrame, configured: int) -> int:
+    """The configured folds, fewer when the rarer class is smaller (never fewer than 2)."""
+    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
+    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else configured
+    return max(2, min(configured, rarer))
+
+
+def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+               objectives: list[dict], cost_per_contact: float, revenue_per_contact: float,
+               seed: int = 42) -> list[Candidate]:
+    """LightGBM (gated, with the objectives) and the logistic baseline."""
+    spec = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
+                             target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL,
+                             forbidden=forbidden, test_share=0.2, cv_folds=cv_folds, seed=seed,
+                             min_rows=30)
+    baseline = binary.BinarySpec(**{**spec.__dict__, "name": BASELINE})
+    extra = {"objectives": objectives, "cost_per_contact": cost_per_contact,
+             "revenue_per_contact": revenue_per_contact}
+    hook = objective_rows(objectives, cost_per_contact, revenue_per_contact)
+    return [
+        Candidate(spec, binary.LIGHTGBM, auc_floor, extra_params=extra, extra_evaluation=hook),
+        Candidate(baseline, binary.LOGISTIC, None),
+    ]
+
+
+def objectives_from_seed(seed: pd.DataFrame) -> list[dict]:
+    """The objectives seed as plain dicts, in display order."""
+    rows = seed.sort_values("display_order")
+    out = []
+    for r in rows.itertuples(index=False):
+        target = None if pd.isna(r.target_value) else float(r.target_value)
+        if r.rule not in OBJECTIVE_RULES:
+            raise ValueError(f"objective {r.objective}: unknown rule {r.rule!r}")
+        out.append({"objective": str(r.objective), "rule": str(r.rule), "target_value": target})
+    return out
+
+
+def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
+          forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+          objectives: pd.DataFrame, gate_min_positives: int = 0) -> pd.DataFrame:
+    """New registry rows for the campaign models (none when every model is reused)."""
+    cost, revenue = contact_economics(features)
+    floor = gate_floor(features, auc_floor, gate_min_positives)
+    cands = candidates(forbidden, floor, cv_folds_for(features, cv_folds),
+                       objectives_from_seed(objectives), cost, revenue)
+    return train_or_reuse(features, cands, existing, policy)
+
+
+def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """One response probability per customer from the latest passing ``campaign_response``."""
+    record = latest_passing(registry, MODEL)
+    base = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
+                             target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL)
+    scores = score(features, record, base)
+    meta = features[[KEY, TARGET, "is_labeled"]]
+    scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
+    scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+
+
+# --- Segmentation ----------------------------------------------------------------------------
+
+def segment(features: pd.DataFrame, seed: int = 42) -> pd.DataFrame:
+    """KMeans segments for k = 2 and 3: one row per customer and k (long).
+
+    Fitted on the labelled customer base (the known customers), so an appended batch of
+    customers to score is assigned to the nearest segment without moving the segments.
+    Features are standardised; a missing value (age when the birth year is implausible) is
+    replaced by the base's median first. Segment numbers are ordered by mean total spend
+    (0 = lowest), so they are stable across builds. ``silhouette`` is the base's mean
+    silhouette for that k.
+    """
+    base = features[features[TARGET].notna()]
+    x_base = base[SEGMENT_FEATURES].astype(float)
+    medians = x_base.median()
+    scaler = StandardScaler().fit(x_base.fillna(medians))
+    z_base = scaler.transform(x_base.fillna(medians))
+    z_all = scaler.transform(features[SEGMENT_FEATURES].astype(float).fillna(medians))
+    parts = []
+    for k in SEGMENT_KS:
+        km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(z_base)
+        raw_all = km.predict(z_all)
+        spend = pd.Series(features["spend_total"].astype(float).to_numpy()).groupby(raw_all).mean()
+        order = {int(c): rank for rank, c in enumerate(spend.sort_values(kind="mergesort").index)}
+        silhouette = float(silhouette_score(z_base, km.labels_)) if len(base) > k else float("nan")
+        parts.append(pd.DataFrame({
+            KEY: features[KEY].to_numpy(),
+            "k": k,
+            "segment": [order[int(c)] for c in raw_all],
+            "silhouette": silhouette,
+        }))
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"k": "int64", "segment": "int64"})

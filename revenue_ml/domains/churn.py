@@ -1,0 +1,244 @@
+"""Telecom churn: probability that a customer leaves (reference 001).
+
+Two models are registered on the same features (``churn_features``), both class-weighted for
+the ~14.6% churn rate and both tuned by a bounded search that maximises cross-validated F1:
+
+- ``churn_lightgbm``: LightGBM, the model that scores customers (``churn_scores``);
+- ``churn_random_forest``: the reference's RandomForest, stored as JSON trees
+  (:mod:`revenue_ml.ml.forest`), kept as the baseline to beat.
+
+Evaluation: stratified k-fold CV (the F1-optimal threshold is chosen on its out-of-fold
+probabilities) and a stratified 20% held-out test split, never seen by the search.
+Rows whose Churn is empty (``churned`` null) are scored, never trained on.
+
+:func:`features_from_raw` is the Python twin of ``churn_features.sql`` for the command-line
+scorer (``python -m revenue_ml.score churn``); the end-to-end test checks both agree.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from revenue_ml.ml import binary, drift
+from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+from revenue_ml.ml.search import SearchSpace
+
+DOMAIN = "churn"
+KEY = "customer_key"
+TARGET = "churned"
+
+#: Features, in model order (all numeric; plans are 0/1 flags). See churn_features.yml.
+FEATURES = [
+    "account_length_days",
+    "has_international_plan",
+    "has_voice_mail_plan",
+    "vmail_messages",
+    "day_minutes",
+    "day_calls",
+    "eve_minutes",
+    "eve_calls",
+    "night_minutes",
+    "night_calls",
+    "intl_minutes",
+    "intl_calls",
+    "customer_service_calls",
+    "total_minutes",
+    "total_calls",
+    "total_charge",
+]
+
+SCORING_MODEL = "churn_lightgbm"
+BASELINE_MODEL = "churn_random_forest"
+
+LGB_PARAMS = {**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 300}
+LGB_GRID = {
+    "num_leaves": [7, 15, 31],
+    "learning_rate": [0.03, 0.05, 0.1],
+    "min_data_in_leaf": [5, 10, 20],
+    "feature_fraction": [0.7, 0.9, 1.0],
+    "lambda_l2": [0.0, 1.0, 5.0],
+    "num_boost_round": [150, 300, 500],
+}
+RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
+RF_GRID = {
+    "n_estimators": [100, 200, 300],
+    "max_depth": [8, 12, 16, None],
+    "min_samples_leaf": [1, 2, 4],
+    "max_features": ["sqrt", 0.5, 0.8],
+}
+
+
+def gate_floor(features: pd.DataFrame, auc_floor: float | None, min_positives: int
+               ) -> float | None:
+    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
+    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
+    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
+    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
+    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else 0
+    return auc_floor if rarer >= min_positives else None
+
+
+def cv_folds_for(features: pd.DataFrame, configured: int) -> int:
+    """Folds actually used: the configured number, fewer when the rarer class is smaller
+    (each fold needs one row of each class), never fewer than 2."""
+    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
+    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else configured
+    return max(2, min(configured, rarer))
+
+
+def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+               max_candidates: int, max_seconds: float, seed: int = 42) -> list[Candidate]:
+    """LightGBM (gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
+    common = dict(domain=DOMAIN, variant="all_customers", key=KEY, target=TARGET,
+                  numeric=FEATURES, forbidden=forbidden, test_share=0.2, cv_folds=cv_folds,
+                  seed=seed, min_rows=30, class_weight="balanced")
+    lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
+    rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
+
+    def space(grid: dict) -> SearchSpace:
+        return SearchSpace(grid=grid, max_candidates=max_candidates, max_seconds=max_seconds,
+                           cv_folds=cv_folds, seed=seed)
+
+    return [
+        Candidate(lgb_spec, binary.LIGHTGBM, auc_floor, search=space(LGB_GRID)),
+        Candidate(rf_spec, binary.RANDOM_FOREST, None, search=space(RF_GRID)),
+    ]
+
+
+def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
+          forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+          max_candidates: int, max_seconds: float, gate_min_positives: int = 0) -> pd.DataFrame:
+    """New registry rows for the churn models (none when every model is reused)."""
+    folds = cv_folds_for(features, cv_folds)
+    floor = gate_floor(features, auc_floor, gate_min_positives)
+    cands = candidates(forbidden, floor, folds, max_candidates, max_seconds)
+    return train_or_reuse(features, cands, existing, policy)
+
+
+def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
+    """The scoring spec skeleton (the registered record supplies the feature list)."""
+    return binary.BinarySpec(name=SCORING_MODEL, domain=DOMAIN, variant="all_customers",
+                             key=KEY, target=TARGET, numeric=FEATURES, forbidden=forbidden)
+
+
+def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """One score per customer (labelled rows: in-sample; unlabelled rows: the new batch)."""
+    record = latest_passing(registry, SCORING_MODEL)
+    scores = score(features, record, base_spec())
+    meta = features[[KEY, TARGET, "is_labeled"]]
+    scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
+    scores["is_training_row"] = scores["is_labeled"].astype(bool)
+    scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+
+
+DRIFT_COLUMNS = {
+    "model_name": "string", "model_version": "int64", "reference_rows": "int64",
+    "feature": "string", "feature_kind": "string", "ks_statistic": "float64", "psi": "float64",
+    "batch_rows": "int64", "ks_threshold": "float64", "psi_threshold": "float64",
+    "is_drifted": "bool",
+}
+
+
+def feature_drift(features: pd.DataFrame, registry: pd.DataFrame, ks_threshold: float,
+                  psi_threshold: float) -> pd.DataFrame:
+    """Drift of the unlabelled batch against the scoring model's training data (typed and
+    empty when there is no unlabelled row)."""
+    batch = features[~features["is_labeled"].astype(bool)]
+    rows = []
+    if len(batch):
+        record = latest_passing(registry, SCORING_MODEL)
+        profile = json.loads(record["reference_profile"])
+        for row in drift.drift_rows(profile, batch, ks_threshold, psi_threshold):
+            rows.append({"model_name": SCORING_MODEL, "model_version": int(record["model_version"]),
+                         "reference_rows": profile["rows"], **row})
+    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS)).astype(DRIFT_COLUMNS)
+
+
+# --- The raw BigML file -> features, for scoring outside dbt (mirrors the SQL) ---------------
+
+_INTEGERS = {
+    "Account length": "account_length_days",
+    "Number vmail messages": "vmail_messages",
+    "Total day calls": "day_calls",
+    "Total eve calls": "eve_calls",
+    "Total night calls": "night_calls",
+    "Total intl calls": "intl_calls",
+    "Customer service calls": "customer_service_calls",
+}
+_DECIMALS = {
+    "Total day minutes": "day_minutes",
+    "Total day charge": "day_charge",
+    "Total eve minutes": "eve_minutes",
+    "Total eve charge": "eve_charge",
+    "Total night minutes": "night_minutes",
+    "Total night charge": "night_charge",
+    "Total intl minutes": "intl_minutes",
+    "Total intl charge": "intl_charge",
+}
+_PLANS = {"International plan": "has_international_plan", "Voice mail plan": "has_voice_mail_plan"}
+
+
+def _clean(values: pd.Series) -> pd.Series:
+    """Trimmed text, empty -> missing (the staging ``clean_text``)."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def features_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
+    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text).
+
+    ``customer_key`` is the 1-based row position, as in staging. ``Churn`` may be absent.
+    Rows staging would reject (missing state or number, plan not Yes/No) raise
+    :class:`ModelInputError` naming their row numbers.
+    """
+    missing = [c for c in ["State", *_INTEGERS, *_DECIMALS, *_PLANS] if c not in raw.columns]
+    if missing:
+        raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
+    out = pd.DataFrame({KEY: [f"TC{i:07d}" for i in range(1, len(raw) + 1)]})
+    bad = _clean(raw["State"]).isna().to_numpy()
+    for col, name in _INTEGERS.items():
+        values = pd.to_numeric(_clean(raw[col]), errors="coerce")
+        whole = values.notna() & (values == values.round())
+        bad |= ~whole.to_numpy()
+        out[name] = values.where(whole).astype(float).to_numpy()
+    for col, name in _DECIMALS.items():
+        values = pd.to_numeric(_clean(raw[col]), errors="coerce").round(2)
+        bad |= values.isna().to_numpy()
+        out[name] = values.astype(float).to_numpy()
+    for col, name in _PLANS.items():
+        text = _clean(raw[col])
+        bad |= ~text.isin(["Yes", "No"]).fillna(False).to_numpy(dtype=bool)
+        out[name] = (text == "Yes").astype(float).to_numpy()
+    if bad.any():
+        rows = (np.flatnonzero(bad) + 1).tolist()
+        raise ModelInputError(
+            f"churn scoring input: row(s) {rows[:20]} have a missing state, a missing or "
+            f"unparseable number or a plan flag other than Yes/No; fix or remove them."
+        )
+    if "Churn" in raw.columns:
+        churn = _clean(raw["Churn"])
+    else:
+        churn = pd.Series(pd.NA, index=raw.index, dtype="string")
+    labels = {"True": 1.0, "False": 0.0, "1": 1.0, "0": 0.0}
+    out[TARGET] = churn.map(labels).astype(float).to_numpy()
+    out["is_labeled"] = out[TARGET].notna()
+    out["total_minutes"] = (out["day_minutes"] + out["eve_minutes"] + out["night_minutes"]
+                            + out["intl_minutes"]).round(2)
+    out["total_calls"] = (out["day_calls"] + out["eve_calls"] + out["night_calls"]
+                          + out["intl_calls"])
+    out["total_charge"] = (out["day_charge"] + out["eve_charge"] + out["night_charge"]
+                           + out["intl_charge"]).round(2)
+    return out[[KEY, TARGET, "is_labeled", *FEATURES]]
+
+
+def score_raw(raw: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Score raw BigML rows with the latest passing registered scoring model."""
+    features = features_from_raw(raw)
+    record = latest_passing(registry, SCORING_MODEL)
+    return score(features, record, base_spec())

@@ -1,0 +1,114 @@
+"""Enrollment forecast: active students per period, site, course and schedule (reference 003).
+
+Input is ``enrollment_class_features`` (one row per class and target period, features known
+at the origin h periods earlier), never per-student rows. A LightGBM Poisson regressor is
+backtested (rolling origin) against two naive baselines, the class's size at the origin
+(``naive_last``) and a year before the target period (``seasonal_naive``); the forecast ships
+the model unless the best baseline had the lower backtest WAPE, and says which method it used.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from revenue_ml.ml import regression
+from revenue_ml.ml.lifecycle import latest_passing
+from revenue_ml.ml.registry import records_frame
+
+DOMAIN = "enrollment"
+MODEL_NAME = "enrollment_class_size"
+KEY = ["periodo", "sede", "curso_actual", "horario_actual"]
+TARGET = "active_students"
+NUMERIC = [
+    "students_last_period",
+    "students_level_below_last_period",
+    "students_last_year",
+    "students_two_periods_ago",
+    "students_trend",
+    "withdrawn_last_period",
+    "site_students_last_period",
+    "course_students_last_period",
+    "site_trend_ratio",
+    "level_order",
+    "period_month",
+]
+CATEGORICAL = ["sede", "curso_actual", "horario_actual"]
+#: Naive baselines and the feature column holding each one's forecast.
+BASELINES = {"naive_last": "students_last_period", "seasonal_naive": "students_last_year"}
+#: The reference's version.yml entries, recorded in the registry and on every output row.
+VERSION_NAMES = ("raw_version", "platinum_version", "features_version", "target_version",
+                 "experiment_name")
+
+
+def spec(backtest_periods: int = 6, horizon_periods: int = 1, seed: int = 42
+         ) -> regression.RegressionSpec:
+    """The forecast model's spec (variant names the horizon, e.g. ``h1``)."""
+    return regression.RegressionSpec(
+        name=MODEL_NAME, domain=DOMAIN, variant=f"h{horizon_periods}", key=list(KEY),
+        target=TARGET, time_column="periodo", origin_column="origin_periodo",
+        numeric=list(NUMERIC), categorical=list(CATEGORICAL), baselines=dict(BASELINES),
+        candidate_column="is_candidate", group_column="sede",
+        backtest_periods=backtest_periods, seed=seed,
+    )
+
+
+def _history(features: pd.DataFrame) -> pd.DataFrame:
+    """Rows of observed periods (the forecast period's rows have no target)."""
+    return features[~features["is_forecast_row"].astype(bool)].reset_index(drop=True)
+
+
+def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
+          backtest_periods: int, versions: dict[str, str]) -> pd.DataFrame:
+    """New registry rows for the forecast model (none when the policy reuses the latest)."""
+    horizon = int(features["horizon_periods"].iloc[0]) if len(features) else 1
+    model_spec = spec(backtest_periods, horizon)
+    records = regression.train_or_reuse(
+        _history(features), model_spec, existing, policy,
+        extra_params={"horizon_periods": horizon, **{k: versions.get(k) for k in VERSION_NAMES}},
+    )
+    frame = records_frame(records)
+    return frame.astype({"threshold": "float64", "quality_floor": "float64",
+                         "primary_metric_value": "float64"})
+
+
+def forecast(features: pd.DataFrame, registry: pd.DataFrame, versions: dict[str, str]
+             ) -> pd.DataFrame:
+    """One forecast per class of the forecast period, with the method and versions behind it.
+
+    Every method's figure is kept (model_prediction, naive_last_prediction,
+    seasonal_naive_prediction); ``predict_alumnos`` is the chosen method's, as a non-negative
+    integer. A baseline that cannot forecast a row (no history that far back) falls back to
+    the class's size at the origin.
+    """
+    record = latest_passing(registry, MODEL_NAME)
+    metrics = json.loads(record["metrics"])
+    method = metrics.get("forecast_method", regression.MODEL_METHOD)
+    horizon = int(json.loads(record["params"]).get("horizon_periods", 1))
+    model_spec = spec(horizon_periods=horizon)
+    rows = features[features["is_forecast_row"].astype(bool)].reset_index(drop=True)
+    model_pred = regression.predict(regression.load_model(record), rows, model_spec)
+    naive = {m: regression.naive_forecast(rows, model_spec, m) for m in BASELINES}
+    last = naive["naive_last"]
+    chosen = model_pred if method == regression.MODEL_METHOD else naive[method]
+    chosen = np.where(np.isnan(chosen), last, chosen)
+    out = rows[KEY].copy()
+    out["predict_alumnos"] = regression.to_counts(chosen)
+    out["forecast_method"] = method
+    out["model_prediction"] = model_pred
+    out["naive_last_prediction"] = naive["naive_last"]
+    out["seasonal_naive_prediction"] = naive["seasonal_naive"]
+    out["students_last_period"] = rows["students_last_period"].to_numpy()
+    out["origin_periodo"] = rows["origin_periodo"].to_numpy()
+    out["is_new_class"] = rows["students_last_period"].fillna(0).to_numpy() == 0
+    out["model_name"] = record["model_name"]
+    out["model_version"] = int(record["model_version"])
+    params = json.loads(record["params"])
+    for name in VERSION_NAMES:
+        out[name] = versions.get(name)
+        out[f"model_{name}"] = params.get(name)
+    out["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
+    return out.sort_values(KEY, kind="mergesort").reset_index(drop=True)

@@ -1,0 +1,321 @@
+"""Customer segmentation machinery: spaces, candidate clusterings, selection, a portable model.
+
+Two spaces are compared:
+
+- ``original``: the features rescaled to [0, 1] with their training min/max (MinMaxScaler, as
+  the reference, which chose it for the long-tailed e-commerce features);
+- ``tree``: the reference's "tree embedding": a random forest regressor trained to predict
+  ``target`` (revenue) from the other scaled features; each customer becomes the one-hot vector
+  of the leaves it reaches in every tree, reduced to 2-D. The reference reduced with UMAP (not
+  installed here); we use TruncatedSVD, which is linear, so the embedding of a new customer is
+  just the sum of the stored projection rows of its leaves (no refit, fully reproducible).
+
+In each space KMeans and a Gaussian mixture (full covariance) are fitted for every k in a
+range; each candidate's silhouette (on a bounded, seeded sample) and WCSS (and BIC for the
+mixture) are recorded. The rule: the highest silhouette among candidates with ``k >= min_k``;
+ties go to the smaller k, then the original space, then KMeans.
+
+The chosen model is stored as :class:`SegmentModel` JSON (``segment_json``): scaler, forest
+node arrays and projection (tree space), centroids (KMeans) or means/covariances/weights
+(mixture). Loading it only parses numbers; assigning a new customer never refits anything.
+Cluster ids are 1..k ordered by the training mean of ``target``, highest first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
+
+SEGMENT_JSON = "segment_json"
+SPACES = ("original", "tree")
+FAMILIES = ("kmeans", "gmm")
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    features: tuple[str, ...]
+    target: str = "revenue"
+    k_min: int = 2
+    k_max: int = 12
+    min_k: int = 3  # the selection considers only k >= min_k
+    seed: int = 42
+    silhouette_sample_size: int = 5000
+    forest_trees: int = 50
+    forest_max_leaf_nodes: int = 32
+    spaces: tuple[str, ...] = SPACES
+    families: tuple[str, ...] = FAMILIES
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+# --- portable model ---------------------------------------------------------------------------
+
+@dataclass
+class SegmentModel:
+    features: list[str]
+    scaler_min: list[float]
+    scaler_range: list[float]
+    space: str
+    family: str
+    # tree space: per tree {"left", "right", "feature", "threshold", "leaf_column"} node arrays
+    forest_features: list[str] = field(default_factory=list)
+    trees: list[dict] = field(default_factory=list)
+    projection: list[list[float]] = field(default_factory=list)  # (n_leaf_columns, 2)
+    centers: list[list[float]] = field(default_factory=list)  # KMeans centroids / GMM means
+    covariances: list[list[list[float]]] = field(default_factory=list)  # GMM only
+    weights: list[float] = field(default_factory=list)  # GMM only
+    cluster_names: list[str] = field(default_factory=list)  # name of cluster i + 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SegmentModel:
+        return cls(**json.loads(text))
+
+    def scale(self, frame: pd.DataFrame) -> np.ndarray:
+        x = frame[self.features].astype(float).to_numpy()
+        return (x - np.asarray(self.scaler_min)) / np.asarray(self.scaler_range)
+
+    def embed(self, frame: pd.DataFrame) -> np.ndarray:
+        """Coordinates in the model's space (scaled features, or the 2-D tree embedding)."""
+        z = self.scale(frame)
+        if self.space == "original":
+            return z
+        cols = [self.features.index(f) for f in self.forest_features]
+        xf = z[:, cols].astype(np.float32)  # sklearn trees compare float32 inputs
+        proj = np.asarray(self.projection)
+        out = np.zeros((len(z), proj.shape[1]))
+        for tree in self.trees:
+            out += proj[_apply_tree(tree, xf)]
+        return out
+
+    def map_xy(self, frame: pd.DataFrame) -> np.ndarray:
+        """2-D map coordinates: the embedding itself, or the first two scaled features."""
+        e = self.embed(frame)
+        return e[:, :2]
+
+    def assign(self, frame: pd.DataFrame) -> np.ndarray:
+        """Cluster id (1..k) of each row, by the registered model, without refitting."""
+        return self.assign_embedded(self.embed(frame))
+
+    def assign_embedded(self, e: np.ndarray) -> np.ndarray:
+        centers = np.asarray(self.centers)
+        if self.family == "kmeans":
+            d = ((e[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+            return d.argmin(axis=1) + 1
+        scores = np.column_stack([
+            np.log(w) + _log_gaussian(e, np.asarray(m), np.asarray(c))
+            for w, m, c in zip(self.weights, self.centers, self.covariances, strict=True)
+        ])
+        return scores.argmax(axis=1) + 1
+
+
+def _apply_tree(tree: dict, x: np.ndarray) -> np.ndarray:
+    """Leaf column reached by each row (vectorised descent over the node arrays)."""
+    left, right = np.asarray(tree["left"]), np.asarray(tree["right"])
+    feat, thr = np.asarray(tree["feature"]), np.asarray(tree["threshold"])
+    node = np.zeros(len(x), dtype=int)
+    while True:
+        internal = left[node] != -1
+        if not internal.any():
+            break
+        idx = np.nonzero(internal)[0]
+        n = node[idx]
+        go_left = x[idx, feat[n]] <= thr[n]
+        node[idx] = np.where(go_left, left[n], right[n])
+    return np.asarray(tree["leaf_column"])[node]
+
+
+def _log_gaussian(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    chol = np.linalg.cholesky(cov)
+    sol = np.linalg.solve(chol, (x - mean).T)
+    maha = (sol ** 2).sum(axis=0)
+    logdet = 2.0 * np.log(np.diag(chol)).sum()
+    return -0.5 * (len(mean) * np.log(2 * np.pi) + logdet + maha)
+
+
+# --- fitting ----------------------------------------------------------------------------------
+
+def fit_scaler(frame: pd.DataFrame, features: list[str]) -> tuple[list[float], list[float]]:
+    x = frame[features].astype(float).to_numpy()
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    rng = np.where(hi - lo > 0, hi - lo, 1.0)
+    return lo.tolist(), rng.tolist()
+
+
+def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: SegmentParams
+                       ) -> tuple[list[dict], list[list[float]]]:
+    """Forest on the scaled features -> leaves one-hot -> TruncatedSVD to 2-D."""
+    forest = RandomForestRegressor(n_estimators=p.forest_trees, max_leaf_nodes=p.forest_max_leaf_nodes,
+                                   random_state=p.seed, n_jobs=1).fit(z[:, forest_idx], y)
+    trees, offset = [], 0
+    for est in forest.estimators_:
+        t = est.tree_
+        is_leaf = t.children_left == -1
+        leaf_column = np.full(t.node_count, -1)
+        leaf_column[is_leaf] = offset + np.arange(is_leaf.sum())
+        offset += int(is_leaf.sum())
+        trees.append({"left": t.children_left.tolist(), "right": t.children_right.tolist(),
+                      "feature": np.where(is_leaf, 0, t.feature).tolist(),
+                      "threshold": t.threshold.tolist(), "leaf_column": leaf_column.tolist()})
+    xf = z[:, forest_idx].astype(np.float32)
+    onehot = np.zeros((len(z), offset))
+    for tree in trees:
+        onehot[np.arange(len(z)), _apply_tree(tree, xf)] = 1.0
+    svd = TruncatedSVD(n_components=2, random_state=p.seed).fit(onehot)
+    return trees, svd.components_.T.tolist()
+
+
+def _silhouette(e: np.ndarray, labels: np.ndarray, p: SegmentParams) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    size = min(p.silhouette_sample_size, len(e))
+    return float(silhouette_score(e, labels, sample_size=size, random_state=p.seed))
+
+
+def _wcss(e: np.ndarray, labels: np.ndarray) -> float:
+    return float(sum(((e[labels == c] - e[labels == c].mean(axis=0)) ** 2).sum()
+                     for c in np.unique(labels)))
+
+
+def _fit(family: str, e: np.ndarray, k: int, seed: int):
+    if family == "kmeans":
+        m = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(e)
+        return m, m.labels_
+    m = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-6,
+                        random_state=seed).fit(e)
+    return m, m.predict(e)
+
+
+@dataclass
+class Selection:
+    model: SegmentModel
+    labels: np.ndarray  # cluster ids 1..k of the training rows
+    candidates: pd.DataFrame  # space, family, k, silhouette, wcss, bic, is_chosen
+    chosen: dict
+
+
+def fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
+    """Every candidate (space x family x k), the selection rule, the chosen portable model.
+
+    BLAS/OpenMP run single-threaded: on a shared machine oversubscribed thread pools made the
+    small KMeans/GMM fits ~25x slower (and one thread keeps results bit-for-bit reproducible).
+    """
+    with threadpool_limits(limits=1):
+        return _fit_segments(frame, p)
+
+
+def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
+    features = list(p.features)
+    lo, rng = fit_scaler(frame, features)
+    base = SegmentModel(features=features, scaler_min=lo, scaler_range=rng, space="original",
+                        family="kmeans")
+    z = base.scale(frame)
+    spaces = {"original": (z, {})}
+    if "tree" in p.spaces:
+        forest_features = [f for f in features if f != p.target]
+        idx = [features.index(f) for f in forest_features]
+        trees, projection = fit_tree_embedding(z, frame[p.target].astype(float).to_numpy(), idx, p)
+        tree_model = SegmentModel(**{**asdict(base), "space": "tree", "forest_features": forest_features,
+                                     "trees": trees, "projection": projection})
+        spaces["tree"] = (tree_model.embed(frame), {"forest_features": forest_features,
+                                                    "trees": trees, "projection": projection})
+    rows, fitted = [], {}
+    for space in p.spaces:
+        e = spaces[space][0]
+        for family in p.families:
+            for k in range(p.k_min, min(p.k_max, len(e) - 1) + 1):
+                m, labels = _fit(family, e, k, p.seed)
+                rows.append({"space": space, "family": family, "k": k,
+                             "silhouette": _silhouette(e, labels, p), "wcss": _wcss(e, labels),
+                             "bic": float(m.bic(e)) if family == "gmm" else None})
+                fitted[(space, family, k)] = (m, labels)
+    cand = pd.DataFrame(rows)
+    eligible = cand[(cand["k"] >= p.min_k) & cand["silhouette"].notna()]
+    if eligible.empty:
+        eligible = cand[cand["silhouette"].notna()]
+    order = eligible.assign(_s=eligible["space"].map({s: i for i, s in enumerate(SPACES)}),
+                            _f=eligible["family"].map({f: i for i, f in enumerate(FAMILIES)}))
+    best = order.sort_values(["silhouette", "k", "_s", "_f"], ascending=[False, True, True, True],
+                             kind="mergesort").iloc[0]
+    space, family, k = str(best["space"]), str(best["family"]), int(best["k"])
+    cand["is_chosen"] = (cand["space"] == space) & (cand["family"] == family) & (cand["k"] == k)
+    m, raw = fitted[(space, family, k)]
+    e = spaces[space][0]
+
+    # relabel 1..k by mean target, highest first
+    y = frame[p.target].astype(float).to_numpy()
+    means = [y[raw == c].mean() if (raw == c).any() else -np.inf for c in range(k)]
+    order_c = list(np.argsort(-np.asarray(means), kind="mergesort"))
+    remap = np.empty(k, dtype=int)
+    remap[order_c] = np.arange(1, k + 1)
+    labels = remap[raw]
+    model = SegmentModel(**{**asdict(base), "space": space, "family": family, **spaces[space][1]})
+    if family == "kmeans":
+        model.centers = m.cluster_centers_[order_c].tolist()
+    else:
+        model.centers = m.means_[order_c].tolist()
+        model.covariances = m.covariances_[order_c].tolist()
+        model.weights = m.weights_[order_c].tolist()
+    model.cluster_names = cluster_names(frame, labels, features, p.target)
+    chosen = {"space": space, "family": family, "k": k, "silhouette": float(best["silhouette"])}
+    return Selection(model, labels, cand, chosen)
+
+
+# --- names and the Insiders rule ----------------------------------------------------------------
+
+_TRAITS = {
+    "recency_days": ("recent", "lapsed"),
+    "distinct_stock_codes": ("broad-range", "narrow-range"),
+    "basket_size": ("big-basket", "small-basket"),
+    "returned_units": ("frequent-returns", "few-returns"),
+    "revenue": ("high-spend", "low-spend"),
+}
+
+
+def cluster_names(frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str
+                  ) -> list[str]:
+    """A readable name per cluster: revenue rank plus its most distinctive trait (the feature
+    whose cluster mean departs most from the overall mean, in overall standard deviations)."""
+    x = frame[features].astype(float)
+    mu, sd = x.mean(), x.std(ddof=0).replace(0, 1.0)
+    names = []
+    for c in range(1, int(labels.max()) + 1 if len(labels) else 1):
+        part = x[labels == c]
+        if part.empty:
+            names.append(f"C{c} empty")
+            continue
+        z = ((part.mean() - mu) / sd).drop(labels=[target], errors="ignore")
+        feat = z.abs().idxmax()
+        hi, lo = _TRAITS.get(feat, (f"high {feat}", f"low {feat}"))
+        names.append(f"C{c} {hi if z[feat] > 0 else lo}")
+    return names
+
+
+def insider_clusters(profile: pd.DataFrame, target_share: float) -> set[int]:
+    """Insiders: clusters taken by mean revenue, highest first, until their cumulative revenue
+    share reaches ``target_share`` (the cluster that crosses the target is included).
+
+    ``profile`` has columns cluster, mean_revenue, revenue_share.
+    """
+    ordered = profile.sort_values(["mean_revenue", "cluster"], ascending=[False, True],
+                                  kind="mergesort")
+    chosen, cum = set(), 0.0
+    for row in ordered.itertuples(index=False):
+        if cum >= target_share:
+            break
+        chosen.add(int(row.cluster))
+        cum += float(row.revenue_share)
+    return chosen

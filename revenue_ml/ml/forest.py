@@ -1,0 +1,152 @@
+"""Random forests stored as JSON arrays and scored with numpy: no pickle, no sklearn at load.
+
+A fitted :class:`sklearn.ensemble.RandomForestClassifier` is exported tree by tree from its
+``tree_`` arrays (``children_left``, ``children_right``, ``feature``, ``threshold``,
+``missing_go_to_left`` and the positive-class share of each node). Prediction walks every row
+down every tree at once (vectorised over rows, one step per tree level) and averages the
+leaf shares in the same order as sklearn, so probabilities equal sklearn's ``predict_proba``.
+
+Per-row contributions follow the path decomposition of Saabas (``treeinterpreter``): the
+change in positive-class share at each split is credited to the split's feature, so
+``bias + contributions.sum(axis=1) == probability`` (probability units).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FOREST_JSON = "forest_json"
+
+
+@dataclass
+class ForestTree:
+    """One binary decision tree as flat arrays indexed by node id (leaves: children = -1)."""
+
+    children_left: np.ndarray
+    children_right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    missing_go_to_left: np.ndarray
+    positive_share: np.ndarray
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """Leaf id reached by each row of ``x`` (n_rows, n_features float32 values)."""
+        node = np.zeros(len(x), dtype=np.int64)
+        rows = np.arange(len(x))
+        while True:
+            internal = self.children_left[node] >= 0
+            if not internal.any():
+                return node
+            r, n = rows[internal], node[internal]
+            value = x[r, self.feature[n]].astype(np.float64)
+            go_left = np.where(np.isnan(value), self.missing_go_to_left[n],
+                               value <= self.threshold[n])
+            node[r] = np.where(go_left, self.children_left[n], self.children_right[n])
+
+    def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
+        """Per-row change of positive share credited to each split feature,
+        shape (n_rows, n_features)."""
+        out = np.zeros((len(x), n_features))
+        node = np.zeros(len(x), dtype=np.int64)
+        rows = np.arange(len(x))
+        while True:
+            internal = self.children_left[node] >= 0
+            if not internal.any():
+                return out
+            r, n = rows[internal], node[internal]
+            value = x[r, self.feature[n]].astype(np.float64)
+            go_left = np.where(np.isnan(value), self.missing_go_to_left[n],
+                               value <= self.threshold[n])
+            child = np.where(go_left, self.children_left[n], self.children_right[n])
+            gain = self.positive_share[child] - self.positive_share[n]
+            np.add.at(out, (r, self.feature[n]), gain)
+            node[r] = child
+
+    def to_dict(self) -> dict:
+        return {
+            "children_left": self.children_left.tolist(),
+            "children_right": self.children_right.tolist(),
+            "feature": self.feature.tolist(),
+            "threshold": self.threshold.tolist(),
+            "missing_go_to_left": self.missing_go_to_left.astype(int).tolist(),
+            "positive_share": self.positive_share.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ForestTree:
+        return cls(
+            children_left=np.asarray(data["children_left"], dtype=np.int64),
+            children_right=np.asarray(data["children_right"], dtype=np.int64),
+            feature=np.asarray(data["feature"], dtype=np.int64),
+            threshold=np.asarray(data["threshold"], dtype=np.float64),
+            missing_go_to_left=np.asarray(data["missing_go_to_left"], dtype=bool),
+            positive_share=np.asarray(data["positive_share"], dtype=np.float64),
+        )
+
+
+@dataclass
+class ForestModel:
+    """A binary random forest: feature names (column order) and its trees."""
+
+    features: list[str]
+    trees: list[ForestTree]
+
+    @classmethod
+    def from_sklearn(cls, forest, features: list[str]) -> ForestModel:
+        """Export a fitted binary ``RandomForestClassifier`` (classes 0 and 1)."""
+        if list(forest.classes_) != [0, 1]:
+            raise ValueError(f"expected classes [0, 1], got {list(forest.classes_)}")
+        trees = []
+        for estimator in forest.estimators_:
+            t = estimator.tree_
+            value = t.value[:, 0, :]  # (n_nodes, n_classes): class shares (or counts)
+            share = value[:, 1] / value.sum(axis=1)
+            missing = getattr(t, "missing_go_to_left", np.zeros(t.node_count, dtype=bool))
+            trees.append(
+                ForestTree(
+                    children_left=np.asarray(t.children_left, dtype=np.int64),
+                    children_right=np.asarray(t.children_right, dtype=np.int64),
+                    feature=np.maximum(np.asarray(t.feature, dtype=np.int64), 0),
+                    threshold=np.asarray(t.threshold, dtype=np.float64),
+                    missing_go_to_left=np.asarray(missing, dtype=bool),
+                    positive_share=np.asarray(share, dtype=np.float64),
+                )
+            )
+        return cls(list(features), trees)
+
+    def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        # sklearn compares float32 inputs with float64 thresholds; do exactly the same.
+        return frame[self.features].to_numpy(dtype=np.float64).astype(np.float32)
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Probability of class 1, shape (n_rows,): the mean of the trees' leaf shares."""
+        x = self._matrix(frame)
+        total = np.zeros(len(x))
+        for tree in self.trees:
+            total += tree.positive_share[tree.leaves(x)]
+        return total / len(self.trees)
+
+    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per-row, per-feature contributions (probability units), shape (n_rows, n_features)."""
+        x = self._matrix(frame)
+        total = np.zeros((len(x), len(self.features)))
+        for tree in self.trees:
+            total += tree.contributions(x, len(self.features))
+        return total / len(self.trees)
+
+    @property
+    def bias(self) -> float:
+        """Mean root share: the probability before any split (training positive rate)."""
+        return float(np.mean([t.positive_share[0] for t in self.trees]))
+
+    def to_text(self) -> str:
+        return json.dumps({"features": self.features, "trees": [t.to_dict() for t in self.trees]})
+
+    @classmethod
+    def from_text(cls, text: str) -> ForestModel:
+        data = json.loads(text)
+        return cls(list(data["features"]), [ForestTree.from_dict(t) for t in data["trees"]])

@@ -1,0 +1,20 @@
+{#- The Insiders revenue share in segment_profiles and insiders_report (question 4) equals the
+    share recomputed from customer_segments. -#}
+with segments as (
+    select sum(revenue) filter (where is_insider) / sum(revenue) as share
+    from {{ ref('customer_segments') }}
+),
+
+profiles as (
+    select coalesce(sum(revenue_share) filter (where is_insider), 0) as share
+    from {{ ref('segment_profiles') }}
+),
+
+report as (
+    select figure as share from {{ ref('insiders_report') }} where question_number = 4
+)
+
+select segments.share as segments_share, profiles.share as profiles_share, report.share as report_share
+from segments cross join profiles cross join report
+where abs(segments.share - profiles.share) > 1e-9
+    or abs(segments.share - report.share) > 1e-9

@@ -1,0 +1,84 @@
+"""Fast tests of the Insiders segmentation (revenue_ml.ml.clustering / domains.ecommerce)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from revenue_ml.domains import ecommerce
+from revenue_ml.ml import clustering
+
+
+def customers(n: int = 240, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "customer_id": np.arange(1, n + 1),
+        "revenue": rng.lognormal(6, 1.2, n),
+        "recency_days": rng.integers(0, 370, n),
+        "distinct_stock_codes": rng.integers(1, 150, n),
+        "basket_size": rng.lognormal(4, 0.8, n),
+        "returned_units": rng.poisson(2, n),
+    })
+
+
+PARAMS = ecommerce.params_from_config(k_min=2, k_max=5, min_k=3, trees=10, max_leaf_nodes=16,
+                                      sample_size=200)
+
+
+def test_training_is_deterministic() -> None:
+    a = ecommerce.train(customers(), None, "always", PARAMS)
+    b = ecommerce.train(customers().sample(frac=1, random_state=1), None, "always", PARAMS)
+    assert a["model_text"][0] == b["model_text"][0]
+    assert a["evaluation"][0] == b["evaluation"][0]
+    assert a["training_fingerprint"][0] == b["training_fingerprint"][0]
+
+
+@pytest.mark.parametrize("spaces,families", [(("original",), ("kmeans",)), (("original",), ("gmm",)),
+                                             (("tree",), ("kmeans",)), (("tree",), ("gmm",))])
+def test_registered_json_assigns_like_the_fitted_model(spaces, families) -> None:
+    frame = customers()
+    params = clustering.SegmentParams(**{**PARAMS.__dict__, "spaces": ("original", *spaces)
+                                         if "tree" in spaces else spaces, "families": families})
+    params = clustering.SegmentParams(**{**params.__dict__, "spaces": spaces}) if spaces == ("original",) else params
+    sel = clustering.fit_segments(frame, params)
+    loaded = clustering.SegmentModel.from_json(sel.model.to_json())
+    np.testing.assert_array_equal(loaded.assign(frame), sel.labels)
+    # new customers: assigned by the stored model alone, in 1..k
+    new = customers(30, seed=99)
+    got = loaded.assign(new)
+    assert got.min() >= 1 and got.max() <= sel.chosen["k"]
+
+
+def test_selection_rule_and_candidates() -> None:
+    sel = clustering.fit_segments(customers(), PARAMS)
+    cand = sel.candidates
+    assert len(cand) == 2 * 2 * 4  # spaces x families x k in 2..5
+    eligible = cand[cand["k"] >= 3]
+    assert sel.chosen["silhouette"] == pytest.approx(eligible["silhouette"].max())
+    assert cand["is_chosen"].sum() == 1
+    # cluster 1 has the highest mean revenue
+    rev = customers()["revenue"].to_numpy()
+    means = [rev[sel.labels == c].mean() for c in range(1, sel.chosen["k"] + 1)]
+    assert means == sorted(means, reverse=True)
+
+
+def test_reuse_when_data_unchanged_and_assign() -> None:
+    frame = customers()
+    first = ecommerce.train(frame, None, "if_data_changed", PARAMS)
+    assert len(first) == 1
+    assert ecommerce.train(frame, first, "if_data_changed", PARAMS).empty
+    changed = frame.assign(revenue=frame["revenue"] * 1.01)
+    second = ecommerce.train(changed, first, "if_data_changed", PARAMS)
+    assert int(second["model_version"][0]) == 2
+    out = ecommerce.assign(frame, first, 0.85)
+    assert len(out) == len(frame) and out["customer_id"].is_unique
+
+
+def test_insiders_rule() -> None:
+    profile = pd.DataFrame({"cluster": [1, 2, 3, 4], "mean_revenue": [900.0, 300.0, 200.0, 50.0],
+                            "revenue_share": [0.6, 0.2, 0.15, 0.05]})
+    assert clustering.insider_clusters(profile, 0.85) == {1, 2, 3}  # 0.8 < 0.85 -> add cluster 3
+    assert clustering.insider_clusters(profile, 0.6) == {1}
+    assert clustering.insider_clusters(profile, 0.5) == {1}
+    assert clustering.insider_clusters(profile, 1.0) == {1, 2, 3, 4}

@@ -1,0 +1,169 @@
+"""Unit tests of the shared ML machinery (revenue_ml.ml)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score, roc_auc_score
+
+from revenue_ml.ml import binary, drift, evaluation, portable, registry
+from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+
+
+def toy_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    cat = rng.choice(["a", "b", "c"], size=n)
+    logit = 1.5 * x1 + (cat == "a") * 1.0 - 0.2
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    frame = pd.DataFrame({
+        "id": [f"k{i:04d}" for i in range(n)],
+        "x1": x1,
+        "x2": rng.normal(size=n),
+        "cat": cat,
+        "when": pd.date_range("2020-01-01", periods=n, freq="D"),
+        "y": y,
+    })
+    frame.loc[frame.index[-40:], "y"] = np.nan  # rows to score
+    return frame
+
+
+def toy_spec(**overrides) -> binary.BinarySpec:
+    params = dict(name="toy", domain="test", variant="v", key="id", target="y",
+                  numeric=["x1", "x2"], categorical=["cat"], forbidden=frozenset({"leak"}),
+                  time_column="when", cv_folds=5, params={**binary.DEFAULT_LGB_PARAMS,
+                                                          "num_boost_round": 30})
+    params.update(overrides)
+    return binary.BinarySpec(**params)
+
+
+def test_lightgbm_text_round_trip_predicts_identically() -> None:
+    frame, spec = toy_frame(), toy_spec()
+    trained = binary.train(frame, spec, binary.LIGHTGBM)
+    loaded = portable.load(trained.model_format, trained.model_text)
+    x = binary.prepare(frame, spec)
+    assert np.array_equal(binary.predict_proba(trained.model, x, spec),
+                          binary.predict_proba(loaded, x, spec))
+
+
+def test_linear_json_round_trip_and_no_pickle() -> None:
+    frame, spec = toy_frame(), toy_spec()
+    trained = binary.train(frame, spec, binary.LOGISTIC)
+    assert trained.model_format == portable.LINEAR_JSON
+    json.loads(trained.model_text)  # plain JSON
+    loaded = portable.load(trained.model_format, trained.model_text)
+    x = binary.prepare(frame, spec)
+    assert np.allclose(binary.predict_proba(trained.model, x, spec),
+                       binary.predict_proba(loaded, x, spec))
+
+
+def test_unknown_model_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown model format"):
+        portable.load("pickle", "gASV")
+
+
+def test_training_is_deterministic() -> None:
+    frame, spec = toy_frame(), toy_spec()
+    first = binary.train(frame, spec, binary.LIGHTGBM)
+    second = binary.train(frame, spec, binary.LIGHTGBM)
+    assert first.model_text == second.model_text
+    assert first.metrics == second.metrics
+
+
+def test_training_reports_cv_and_time_holdout() -> None:
+    trained = binary.train(toy_frame(), toy_spec(), binary.LIGHTGBM)
+    assert set(trained.metrics) == {"cv_5fold", "time_holdout"}
+    assert 0.6 < trained.metrics["cv_5fold"]["auc"] <= 1.0
+    folds = [r for r in trained.evaluation if r["fold"] not in ("all",)]
+    assert len(folds) == 5
+
+
+def test_one_class_target_names_the_model() -> None:
+    frame = toy_frame()
+    frame.loc[frame["y"].notna(), "y"] = 1.0
+    with pytest.raises(ModelInputError, match=r"model toy: the target 'y' has only class \[1\]"):
+        binary.train(frame, toy_spec(), binary.LIGHTGBM)
+
+
+def test_too_few_rows_and_forbidden_features_are_refused() -> None:
+    with pytest.raises(ModelInputError, match="only 10 labelled rows"):
+        binary.train(toy_frame().head(10), toy_spec(), binary.LIGHTGBM)
+    frame = toy_frame().assign(leak=1.0)
+    with pytest.raises(ModelInputError, match="forbidden feature"):
+        binary.train(frame, toy_spec(numeric=["x1", "leak"]), binary.LIGHTGBM)
+
+
+def test_retrain_policy() -> None:
+    latest = {"training_fingerprint": "abc", "feature_names": json.dumps(["x1"]),
+              "params": registry.params_json({"a": 1})}
+    assert registry.decide("if_data_changed", None, "abc", ["x1"], {"a": 1})[0]
+    assert not registry.decide("if_data_changed", latest, "abc", ["x1"], {"a": 1})[0]
+    assert registry.decide("if_data_changed", latest, "xyz", ["x1"], {"a": 1}) == (
+        True, "training data changed")
+    assert registry.decide("if_data_changed", latest, "abc", ["x1", "x2"], {"a": 1})[0]
+    assert registry.decide("if_data_changed", latest, "abc", ["x1"], {"a": 2})[0]
+    assert registry.decide("always", latest, "abc", ["x1"], {"a": 1})[0]
+    assert not registry.decide("never", latest, "xyz", ["x1"], {"a": 1})[0]
+    with pytest.raises(ValueError, match="retrain_policy"):
+        registry.decide("sometimes", latest, "abc", ["x1"], {})
+
+
+def test_fingerprint_ignores_row_order_but_not_values() -> None:
+    frame = toy_frame()
+    cols = ["x1", "cat", "y"]
+    base = registry.fingerprint(frame, cols, key="id")
+    assert registry.fingerprint(frame.sample(frac=1, random_state=1), cols, key="id") == base
+    changed = frame.copy()
+    changed.loc[0, "x1"] += 1
+    assert registry.fingerprint(changed, cols, key="id") != base
+
+
+def test_train_or_reuse_registers_then_reuses_and_scores() -> None:
+    frame = toy_frame()
+    cands = [Candidate(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
+    first = train_or_reuse(frame, cands, None, "if_data_changed")
+    assert list(first["model_version"]) == [1] and bool(first["passed_gate"].iloc[0])
+    assert train_or_reuse(frame, cands, first, "if_data_changed").empty
+    assert list(train_or_reuse(frame, cands, first, "always")["model_version"]) == [2]
+    scored = score(frame, latest_passing(first, "toy"), toy_spec())
+    assert scored["probability"].between(0, 1).all() and len(scored) == len(frame)
+    assert set(scored["top_feature"]) <= {"x1", "x2", "cat"}
+
+
+def test_quality_gate_flags_a_model_below_its_floor() -> None:
+    rows = train_or_reuse(toy_frame(), [Candidate(toy_spec(), binary.LIGHTGBM, 0.999)], None,
+                          "always")
+    assert not bool(rows["passed_gate"].iloc[0])
+    with pytest.raises(LookupError, match="passed its quality gate"):
+        latest_passing(rows, "toy")
+
+
+def test_metrics_match_sklearn() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    p = np.clip(y * 0.3 + rng.random(500) * 0.7, 0, 1)
+    m = evaluation.binary_metrics(y, p, 0.5)
+    assert m["auc"] == pytest.approx(roc_auc_score(y, p))
+    assert m["f1"] == pytest.approx(f1_score(y, p >= 0.5))
+    assert m["true_positives"] + m["false_negatives"] == y.sum()
+    t = evaluation.best_f1_threshold(y, p)
+    assert m["f1"] <= f1_score(y, p >= t) + 1e-12
+    bins = evaluation.calibration_bins(y, p)
+    assert sum(b["rows"] for b in bins) == 500
+
+
+def test_drift_flags_a_shifted_feature_only() -> None:
+    rng = np.random.default_rng(5)
+    ref = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000),
+                        "c": rng.choice(["x", "y"], 3000)})
+    profile = drift.reference_profile(ref, ["a", "b"], ["c"])
+    batch = pd.DataFrame({"a": rng.normal(size=1000), "b": rng.normal(loc=1.5, size=1000),
+                          "c": rng.choice(["x", "y"], 1000)})
+    rows = {r["feature"]: r for r in drift.drift_rows(profile, batch)}
+    assert not rows["a"]["is_drifted"] and rows["a"]["ks_statistic"] < 0.1
+    assert rows["b"]["is_drifted"] and rows["b"]["psi"] > 0.25
+    assert not rows["c"]["is_drifted"] and np.isnan(rows["c"]["ks_statistic"])
