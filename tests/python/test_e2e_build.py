@@ -23,7 +23,9 @@ def query(result: DbtResult, sql: str) -> list[tuple]:
 def test_build_is_green_and_runs_unit_and_data_tests(small_warehouse: DbtResult) -> None:
     results = json.loads((small_warehouse.target_path / "run_results.json").read_text())["results"]
     statuses = {r["status"] for r in results}
-    assert statuses <= {"success", "pass"}, statuses
+    # Warnings are allowed (e.g. the enrollment model losing to a naive baseline on tiny data
+    # is a documented warn); errors, failures and skips are not.
+    assert statuses <= {"success", "pass", "warn"}, statuses
     kinds = {r["unique_id"].split(".")[0] for r in results}
     assert {"model", "test", "seed", "unit_test"} <= kinds
 
