@@ -63,10 +63,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     vars_yaml += "\necommerce_missing_customer_rule: surrogate\n"
     work = tmp_path_factory.mktemp("dbt_ecommerce")
     # Parents of the two marts (seeds included); the rejects model too, because staging's
-    # reconciliation test reads it.
+    # reconciliation test reads it. Cautious indirect selection keeps out tests that also read
+    # unselected models (e.g. customer_segments' row-count test against customer_features).
     selection = ["+customer_features", "+ecommerce_exclusions", "stg_online_retail__rejects"]
     return run_dbt(
-        ["build", "-s", *selection], raw_dir=SHARED, work_dir=work, vars_yaml=vars_yaml
+        ["build", "-s", *selection, "--indirect-selection", "cautious"], raw_dir=SHARED, work_dir=work, vars_yaml=vars_yaml
     ).check()
 
 
