@@ -10,4 +10,5 @@ def model(dbt, session):
         features=frame(dbt.ref("customer_features")),
         versions=frame(dbt.ref("ecommerce_model_versions")),
         insiders_target=float(dbt.config.get("insiders_revenue_share_target")),
+        max_customer_share=float(dbt.config.get("insiders_max_customer_share")),
     )

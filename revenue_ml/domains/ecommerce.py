@@ -13,7 +13,8 @@ version or reuses the latest one; customers are always assigned by the registere
 (nearest centroid / most likely component), never by refitting.
 
 Insiders: clusters taken by mean revenue, highest first, until their cumulative share of revenue
-reaches ``insiders_revenue_share_target``.
+reaches ``insiders_revenue_share_target``, never more than ``insiders_max_customer_share`` of the
+customers (with few clusters the target alone could make everyone an Insider).
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ FEATURES = ["revenue", "recency_days", "distinct_stock_codes", "basket_size", "r
 
 
 def params_from_config(k_min=2, k_max=12, min_k=3, seed=42, sample_size=5000, trees=50,
-                       max_leaf_nodes=32) -> clustering.SegmentParams:
+                       max_leaf_nodes=64) -> clustering.SegmentParams:
     return clustering.SegmentParams(features=tuple(FEATURES), k_min=int(k_min), k_max=int(k_max),
                                     min_k=int(min_k), seed=int(seed),
                                     silhouette_sample_size=int(sample_size),
-                                    forest_trees=int(trees), forest_max_leaf_nodes=int(max_leaf_nodes))
+                                    forest_trees=int(trees),
+                                    forest_max_leaf_nodes=int(max_leaf_nodes))
 
 
 def _training_frame(features: pd.DataFrame) -> pd.DataFrame:
@@ -58,7 +60,10 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
         fold = f"{r.space}_{r.family}_k{r.k}"
         evaluation.append({"evaluation": "selection", "fold": fold, "metric": "silhouette",
                            "value": r.silhouette})
-        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "wcss", "value": r.wcss})
+        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "wcss",
+                           "value": r.wcss})
+        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "revenue_separation",
+                           "value": r.revenue_separation})
         if r.bic is not None and not pd.isna(r.bic):
             evaluation.append({"evaluation": "selection", "fold": fold, "metric": "bic",
                                "value": r.bic})
@@ -78,7 +83,8 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
         retrain_policy=policy, retrain_reason=reason,
     )
     # threshold / quality_floor are always null here: keep them numeric for the registry union
-    return registry.records_frame([record]).astype({"threshold": "float64", "quality_floor": "float64"})
+    return registry.records_frame([record]).astype({"threshold": "float64",
+                                                    "quality_floor": "float64"})
 
 
 def latest_model(versions: pd.DataFrame) -> tuple[dict, clustering.SegmentModel]:
@@ -90,7 +96,8 @@ def latest_model(versions: pd.DataFrame) -> tuple[dict, clustering.SegmentModel]
     return latest, clustering.SegmentModel.from_json(latest["model_text"])
 
 
-def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: float) -> pd.DataFrame:
+def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: float,
+           max_customer_share: float = 1.0) -> pd.DataFrame:
     """One row per customer: cluster by the latest registered model, map x/y, Insiders flag."""
     record, model = latest_model(versions)
     frame = _training_frame(features)
@@ -108,12 +115,14 @@ def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: floa
     })
     revenue = frame["revenue"].astype(float)
     prof = (pd.DataFrame({"cluster": cluster, "revenue": revenue})
-            .groupby("cluster")["revenue"].agg(["mean", "sum"]).reset_index()
+            .groupby("cluster")["revenue"].agg(["mean", "sum", "count"]).reset_index()
             .rename(columns={"mean": "mean_revenue"}))
     prof["revenue_share"] = prof["sum"] / revenue.sum() if revenue.sum() > 0 else 0.0
-    insiders = clustering.insider_clusters(prof, float(insiders_target))
+    prof["customer_share"] = prof["count"] / len(frame)
+    insiders = clustering.insider_clusters(prof, float(insiders_target), float(max_customer_share))
     out["is_insider"] = out["cluster"].isin(insiders)
     out["insiders_revenue_share_target"] = float(insiders_target)
+    out["insiders_max_customer_share"] = float(max_customer_share)
     out["embedding_space"] = model.space
     out["model_name"] = record["model_name"]
     out["model_version"] = int(record["model_version"])

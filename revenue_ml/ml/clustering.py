@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import RandomForestRegressor
@@ -50,7 +51,7 @@ class SegmentParams:
     seed: int = 42
     silhouette_sample_size: int = 5000
     forest_trees: int = 50
-    forest_max_leaf_nodes: int = 32
+    forest_max_leaf_nodes: int = 64
     spaces: tuple[str, ...] = SPACES
     families: tuple[str, ...] = FAMILIES
 
@@ -158,7 +159,8 @@ def fit_scaler(frame: pd.DataFrame, features: list[str]) -> tuple[list[float], l
 def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: SegmentParams
                        ) -> tuple[list[dict], list[list[float]]]:
     """Forest on the scaled features -> leaves one-hot -> TruncatedSVD to 2-D."""
-    forest = RandomForestRegressor(n_estimators=p.forest_trees, max_leaf_nodes=p.forest_max_leaf_nodes,
+    forest = RandomForestRegressor(n_estimators=p.forest_trees,
+                                   max_leaf_nodes=p.forest_max_leaf_nodes,
                                    random_state=p.seed, n_jobs=1).fit(z[:, forest_idx], y)
     trees, offset = [], 0
     for est in forest.estimators_:
@@ -171,9 +173,10 @@ def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: S
                       "feature": np.where(is_leaf, 0, t.feature).tolist(),
                       "threshold": t.threshold.tolist(), "leaf_column": leaf_column.tolist()})
     xf = z[:, forest_idx].astype(np.float32)
-    onehot = np.zeros((len(z), offset))
-    for tree in trees:
-        onehot[np.arange(len(z)), _apply_tree(tree, xf)] = 1.0
+    leaves = np.column_stack([_apply_tree(tree, xf) for tree in trees])
+    onehot = sparse.csr_matrix((np.ones(leaves.size), leaves.ravel(),
+                                np.arange(0, leaves.size + 1, len(trees))),
+                               shape=(len(z), offset))
     svd = TruncatedSVD(n_components=2, random_state=p.seed).fit(onehot)
     return trees, svd.components_.T.tolist()
 
@@ -203,7 +206,8 @@ def _fit(family: str, e: np.ndarray, k: int, seed: int):
 class Selection:
     model: SegmentModel
     labels: np.ndarray  # cluster ids 1..k of the training rows
-    candidates: pd.DataFrame  # space, family, k, silhouette, wcss, bic, is_chosen
+    # space, family, k, silhouette, wcss, revenue_separation, bic, is_chosen
+    candidates: pd.DataFrame
     chosen: dict
 
 
@@ -228,10 +232,12 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
         forest_features = [f for f in features if f != p.target]
         idx = [features.index(f) for f in forest_features]
         trees, projection = fit_tree_embedding(z, frame[p.target].astype(float).to_numpy(), idx, p)
-        tree_model = SegmentModel(**{**asdict(base), "space": "tree", "forest_features": forest_features,
+        tree_model = SegmentModel(**{**asdict(base), "space": "tree",
+                                     "forest_features": forest_features,
                                      "trees": trees, "projection": projection})
         spaces["tree"] = (tree_model.embed(frame), {"forest_features": forest_features,
                                                     "trees": trees, "projection": projection})
+    y_target = frame[p.target].astype(float).to_numpy()
     rows, fitted = [], {}
     for space in p.spaces:
         e = spaces[space][0]
@@ -240,6 +246,7 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
                 m, labels = _fit(family, e, k, p.seed)
                 rows.append({"space": space, "family": family, "k": k,
                              "silhouette": _silhouette(e, labels, p), "wcss": _wcss(e, labels),
+                             "revenue_separation": revenue_separation(y_target, labels),
                              "bic": float(m.bic(e)) if family == "gmm" else None})
                 fitted[(space, family, k)] = (m, labels)
     cand = pd.DataFrame(rows)
@@ -270,7 +277,8 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
         model.covariances = m.covariances_[order_c].tolist()
         model.weights = m.weights_[order_c].tolist()
     model.cluster_names = cluster_names(frame, labels, features, p.target)
-    chosen = {"space": space, "family": family, "k": k, "silhouette": float(best["silhouette"])}
+    chosen = {"space": space, "family": family, "k": k, "silhouette": float(best["silhouette"]),
+              "revenue_separation": float(best["revenue_separation"])}
     return Selection(model, labels, cand, chosen)
 
 
@@ -304,18 +312,40 @@ def cluster_names(frame: pd.DataFrame, labels: np.ndarray, features: list[str], 
     return names
 
 
-def insider_clusters(profile: pd.DataFrame, target_share: float) -> set[int]:
+def insider_clusters(profile: pd.DataFrame, target_share: float,
+                     max_customer_share: float = 1.0) -> set[int]:
     """Insiders: clusters taken by mean revenue, highest first, until their cumulative revenue
-    share reaches ``target_share`` (the cluster that crosses the target is included).
+    share reaches ``target_share`` (the cluster that crosses the target is included), without
+    the Insiders ever exceeding ``max_customer_share`` of the customers: a cluster that would
+    push the Insiders past that cap is not added and the selection stops there. The
+    highest-revenue cluster is always an Insiders cluster.
 
-    ``profile`` has columns cluster, mean_revenue, revenue_share.
+    ``profile`` has columns cluster, mean_revenue, revenue_share and (for the cap)
+    customer_share.
     """
     ordered = profile.sort_values(["mean_revenue", "cluster"], ascending=[False, True],
                                   kind="mergesort")
-    chosen, cum = set(), 0.0
+    chosen: set[int] = set()
+    revenue, customers = 0.0, 0.0
     for row in ordered.itertuples(index=False):
-        if cum >= target_share:
+        if revenue >= target_share:
+            break
+        share = float(getattr(row, "customer_share", 0.0))
+        if chosen and customers + share > max_customer_share + 1e-12:
             break
         chosen.add(int(row.cluster))
-        cum += float(row.revenue_share)
+        revenue += float(row.revenue_share)
+        customers += share
     return chosen
+
+
+def revenue_separation(revenue: np.ndarray, labels: np.ndarray) -> float:
+    """Share of the variance of log(1 + revenue) explained by the clusters (eta squared, 0..1):
+    how well a candidate separates customers by value, the business side of the choice."""
+    r = np.log1p(np.clip(np.asarray(revenue, dtype=float), 0.0, None))
+    total = float(((r - r.mean()) ** 2).sum())
+    if total == 0.0:
+        return 0.0
+    between = sum(float((labels == c).sum()) * (r[labels == c].mean() - r.mean()) ** 2
+                  for c in np.unique(labels))
+    return float(between / total)

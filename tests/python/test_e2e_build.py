@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import DbtResult, run_dbt
+
 from revenue_ml.contracts import GENERATED_FILES
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +56,8 @@ def test_generated_quirks_land_in_rejects_with_reasons(small_warehouse: DbtResul
 
 
 def test_audit_records_each_file(small_warehouse: DbtResult) -> None:
-    rows = query(small_warehouse, "select table_name, encoding, line_ending from quality.raw_file_audit")
+    rows = query(small_warehouse,
+                 "select table_name, encoding, line_ending from quality.raw_file_audit")
     by_table = {r[0]: r[1:] for r in rows}
     assert by_table["transactions"] == ("latin-1", "CRLF")
     assert len(rows) == len(GENERATED_FILES)

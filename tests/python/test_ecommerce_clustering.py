@@ -34,13 +34,15 @@ def test_training_is_deterministic() -> None:
     assert a["training_fingerprint"][0] == b["training_fingerprint"][0]
 
 
-@pytest.mark.parametrize("spaces,families", [(("original",), ("kmeans",)), (("original",), ("gmm",)),
+@pytest.mark.parametrize("spaces,families", [(("original",), ("kmeans",)),
+                                             (("original",), ("gmm",)),
                                              (("tree",), ("kmeans",)), (("tree",), ("gmm",))])
 def test_registered_json_assigns_like_the_fitted_model(spaces, families) -> None:
     frame = customers()
     params = clustering.SegmentParams(**{**PARAMS.__dict__, "spaces": ("original", *spaces)
                                          if "tree" in spaces else spaces, "families": families})
-    params = clustering.SegmentParams(**{**params.__dict__, "spaces": spaces}) if spaces == ("original",) else params
+    if spaces == ("original",):
+        params = clustering.SegmentParams(**{**params.__dict__, "spaces": spaces})
     sel = clustering.fit_segments(frame, params)
     loaded = clustering.SegmentModel.from_json(sel.model.to_json())
     np.testing.assert_array_equal(loaded.assign(frame), sel.labels)
@@ -77,8 +79,27 @@ def test_reuse_when_data_unchanged_and_assign() -> None:
 
 def test_insiders_rule() -> None:
     profile = pd.DataFrame({"cluster": [1, 2, 3, 4], "mean_revenue": [900.0, 300.0, 200.0, 50.0],
-                            "revenue_share": [0.6, 0.2, 0.15, 0.05]})
+                            "revenue_share": [0.6, 0.2, 0.15, 0.05],
+                            "customer_share": [0.1, 0.2, 0.3, 0.4]})
     assert clustering.insider_clusters(profile, 0.85) == {1, 2, 3}  # 0.8 < 0.85 -> add cluster 3
     assert clustering.insider_clusters(profile, 0.6) == {1}
     assert clustering.insider_clusters(profile, 0.5) == {1}
     assert clustering.insider_clusters(profile, 1.0) == {1, 2, 3, 4}
+    # the customer cap stops before the cluster that would cross it
+    assert clustering.insider_clusters(profile, 0.85, max_customer_share=0.5) == {1, 2}
+    assert clustering.insider_clusters(profile, 1.0, max_customer_share=0.6) == {1, 2, 3}
+    # the top cluster always qualifies, even above the cap
+    assert clustering.insider_clusters(profile, 0.85, max_customer_share=0.05) == {1}
+    # k=3 with the target out of reach of the first two clusters (the real-data case)
+    three = pd.DataFrame({"cluster": [1, 2, 3], "mean_revenue": [6900.0, 1800.0, 540.0],
+                          "revenue_share": [0.60, 0.20, 0.20],
+                          "customer_share": [0.15, 0.19, 0.66]})
+    assert clustering.insider_clusters(three, 0.85) == {1, 2, 3}
+    assert clustering.insider_clusters(three, 0.85, max_customer_share=0.6) == {1, 2}
+
+
+def test_revenue_separation() -> None:
+    revenue = np.array([10.0, 12.0, 1000.0, 1100.0])
+    assert clustering.revenue_separation(revenue, np.array([1, 1, 2, 2])) > 0.99
+    assert clustering.revenue_separation(revenue, np.array([1, 2, 1, 2])) < 0.01
+    assert clustering.revenue_separation(np.ones(4), np.array([1, 1, 2, 2])) == 0.0

@@ -67,7 +67,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     # unselected models (e.g. customer_segments' row-count test against customer_features).
     selection = ["+customer_features", "+ecommerce_exclusions", "stg_online_retail__rejects"]
     return run_dbt(
-        ["build", "-s", *selection, "--indirect-selection", "cautious"], raw_dir=SHARED, work_dir=work, vars_yaml=vars_yaml
+        ["build", "-s", *selection, "--indirect-selection", "cautious"],
+        raw_dir=SHARED, work_dir=work, vars_yaml=vars_yaml,
     ).check()
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import DbtResult, run_dbt
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +25,8 @@ def rows(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-SCORES = "select offer_id, probability, model_name, model_version from marts.offer_scores order by 1"
+SCORES = ("select offer_id, probability, model_name, model_version "
+          "from marts.offer_scores order by 1")
 VERSIONS = "select model_name, model_version from ml.offer_model_versions order by all"
 
 
@@ -73,4 +73,5 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
     failed = rows(warehouse, "select passed_gate, quality_floor from ml.offer_model_versions "
                              "where model_name = 'offer_close_at_close' order by model_version")
     assert failed[-1] == (False, 0.999)
-    assert rows(warehouse, "select offer_id, probability, scored_at from marts.offer_scores") == before
+    after = rows(warehouse, "select offer_id, probability, scored_at from marts.offer_scores")
+    assert after == before

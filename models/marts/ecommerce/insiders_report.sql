@@ -79,7 +79,9 @@ actions as (
 
 target as (
 
-    select any_value(insiders_revenue_share_target) as share_target
+    select
+        any_value(insiders_revenue_share_target) as share_target,
+        any_value(insiders_max_customer_share) as max_customer_share
     from {{ ref('ecommerce_segment_assignments') }}
 
 ),
@@ -137,9 +139,11 @@ answers as (
         5,
         'What are the conditions for a customer to be eligible?',
         printf('Being assigned by the registered segmentation model to an Insiders cluster (%s): '
-            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of revenue. '
+            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of revenue, '
+            || 'as long as the Insiders stay within %.0f%% of the customers. '
             || 'Insiders have revenue of at least %.0f GBP.',
-            insider_clusters.clusters, 100 * target.share_target, insider_clusters.min_revenue),
+            insider_clusters.clusters, 100 * target.share_target, 100 * target.max_customer_share,
+            insider_clusters.min_revenue),
         cast(target.share_target as double)
     from insider_clusters cross join target
 

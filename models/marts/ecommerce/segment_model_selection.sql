@@ -36,6 +36,7 @@ pivoted as (
         cast(replace(split_part(row.fold, '_', 3), 'k', '') as integer) as k,
         max(row.value) filter (where row.metric = 'silhouette') as silhouette,
         max(row.value) filter (where row.metric = 'wcss') as wcss,
+        max(row.value) filter (where row.metric = 'revenue_separation') as revenue_separation,
         max(row.value) filter (where row.metric = 'bic') as bic
     from unnested
     where row.evaluation = 'selection'
@@ -56,6 +57,7 @@ final as (
         -- metrics
         silhouette,
         wcss,
+        revenue_separation,
         bic,
 
         -- choice
