@@ -323,7 +323,9 @@ def campaign_objective_column(snap: Snapshot) -> str | None:
 
 
 def campaign_objectives(snap: Snapshot) -> pd.DataFrame:
-    return snap.df(f"select * from {CAMPAIGN_OBJECTIVES}")
+    """The objectives in the seed's display order (aggressive capture first)."""
+    order = "order by display_order" if "display_order" in snap.columns(CAMPAIGN_OBJECTIVES) else ""
+    return snap.df(f"select * from {CAMPAIGN_OBJECTIVES} {order}")
 
 
 def campaign_contact_column(snap: Snapshot, objective: str) -> str | None:
@@ -388,20 +390,21 @@ def map_columns(columns: list[str]) -> tuple[str, str] | None:
 # --- Enrollment -----------------------------------------------------------------------------
 
 ENROLLMENT_FORECAST = "marts.enrollment_forecast"
-ENROLLMENT_HISTORY = "intermediate.int_enrollments__enrollments"
+ENROLLMENT_AT_RISK = "marts.enrollment_classes_at_risk"
+# Active students per period and class: the forecast's target, as history.
+ENROLLMENT_HISTORY = "intermediate.int_enrollment__class_periods"
 CLASS_KEYS = ("sede", "curso_actual", "horario_actual")
 
 
 def enrollment_history(snap: Snapshot, filters: dict[str, str | None]) -> pd.DataFrame:
-    """Enrollments per period for the selected site / course / schedule (None = all)."""
+    """Active students per period for the selected site / course / schedule (None = all)."""
     clauses, params = ["true"], []
     for col, value in filters.items():
         if value is not None:
-            clauses.append(f"{quote(col)} = ?")
+            clauses.append(f"{quote(col)}::varchar = ?")
             params.append(value)
     return snap.df(
-        "select periodo, period_start_date, count(*) as enrollments, "
-        "count(*) filter (where not is_withdrawn) as active_enrollments "
+        "select periodo, sum(active_students) as active_students "
         f"from {ENROLLMENT_HISTORY} where {' and '.join(clauses)} group by all order by periodo",
         params,
     )

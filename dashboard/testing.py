@@ -131,6 +131,14 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the st.selectbox labelled ``label`` (typed, then Enter)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.locator("input").click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
 def metric_int(page, label: str) -> int:
     return int(re.sub(r"[^\d-]", "", metric(page, label)))
 

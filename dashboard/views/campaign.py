@@ -50,6 +50,10 @@ def render() -> None:
     segment_profiles(snap)
 
 
+CAMPAIGN_FEATURES = "marts.campaign_features"
+TYPICAL = "(typical customer)"
+
+
 def _default(snap: data.Snapshot, feature: str, categorical: bool):
     """A sensible starting value: the median (or most common value) among scored customers."""
     for table in [data.CAMPAIGN_SCORES, *snap.tables_like(r"^marts\.campaign_")]:
@@ -61,6 +65,16 @@ def _default(snap: data.Snapshot, feature: str, categorical: bool):
     return None, None
 
 
+def _customer_values(snap: data.Snapshot, customer: str, features: list[str]) -> dict:
+    """The registered model's features of one customer, from marts.campaign_features."""
+    if not snap.has(CAMPAIGN_FEATURES):
+        return {}
+    cols = [f for f in features if f in snap.columns(CAMPAIGN_FEATURES)]
+    rows = snap.df(f"select {', '.join(data.quote(c) for c in cols)} from {CAMPAIGN_FEATURES} "
+                   "where customer_id::varchar = ?", [customer])
+    return {} if rows.empty else rows.iloc[0].to_dict()
+
+
 def score_form(snap: data.Snapshot, objectives: pd.DataFrame, objective_col: str) -> None:
     st.subheader("Score a customer")
     record = data.campaign_model_record(snap)
@@ -70,11 +84,19 @@ def score_form(snap: data.Snapshot, objectives: pd.DataFrame, objective_col: str
     features = json.loads(record["feature_names"])
     categorical = set(json.loads(record["categorical_features"]))
     st.caption(f"Scored with `{record['model_name']}` v{int(record['model_version'])} from the "
-               "snapshot's model registry, by the package's own scoring code.")
+               "snapshot's model registry, by the package's own scoring code. Start from a "
+               "typical customer (medians) or from an existing one, change any value, score.")
+    customers = ([str(v) for v in snap.df(
+        f"select customer_id::varchar as v from {CAMPAIGN_FEATURES} order by customer_id")["v"]]
+        if snap.has(CAMPAIGN_FEATURES) else [])
+    start = st.selectbox("Start from customer", [TYPICAL, *customers])
+    preset = {} if start == TYPICAL else _customer_values(snap, start, features)
     with st.form("score_customer"):
         values, cols = {}, st.columns(3)
         for i, feature in enumerate(features):
             default, table = _default(snap, feature, feature in categorical)
+            if feature in preset:
+                default = preset[feature]
             box = cols[i % 3]
             if feature in categorical:
                 options = ([str(v) for v in snap.df(
@@ -85,11 +107,12 @@ def score_form(snap: data.Snapshot, objectives: pd.DataFrame, objective_col: str
                                                  if str(default) in options else 0)
                                    if options else box.text_input(feature))
             else:
-                values[feature] = box.number_input(feature, value=float(default or 0.0))
+                shown = 0.0 if default is None or pd.isna(default) else float(default)
+                values[feature] = box.number_input(feature, value=shown)
         submitted = st.form_submit_button("Score")
     if submitted:
         result = data.score_one(record, values)
-        st.metric("Probability of accepting the campaign", f"{result['probability']:.3f}")
+        st.metric("Probability of accepting the campaign", f"{result['probability']:.4f}")
         st.caption(f"Top driver: {result['top_feature']}")
         threshold_col = data.pick(list(objectives.columns), "threshold", "probability_threshold")
         if threshold_col:

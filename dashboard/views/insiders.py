@@ -18,19 +18,25 @@ def render() -> None:
 
     segments = snap.df("select * from marts.customer_segments")
     cols = list(segments.columns)
-    cluster = data.pick(cols, "cluster", "segment", "cluster_id", "segment_id", "segment_name")
-    flag = data.pick(cols, "is_insider", "is_eligible", "insider", "is_insiders")
-    eligible = segments[segments[flag].astype(bool)] if flag else segments.iloc[0:0]
+    cluster = "cluster_name" if "cluster_name" in cols else "cluster"
+    eligible = segments[segments["is_insider"].astype(bool)]
+    report = snap.df("select * from marts.insiders_report order by question_number")
+    revenue_share = report.loc[report["question_number"] == 4, "figure"]
 
-    k1, k2 = st.columns(2)
+    k1, k2, k3, k4 = st.columns(4)
     k1.metric("Eligible customers", ui.fmt_int(len(eligible)))
     k2.metric("Customers segmented", ui.fmt_int(len(segments)))
+    k3.metric("Insiders share of customers",
+              f"{len(eligible) / len(segments):.2%}" if len(segments) else "-")
+    k4.metric("Insiders share of revenue",
+              f"{float(revenue_share.iloc[0]):.2%}" if len(revenue_share) else "-")
 
     axes = data.map_columns(cols)
     st.subheader("Customer map")
     if axes and cluster:
         fig = px.scatter(segments, x=axes[0], y=axes[1], color=segments[cluster].astype(str),
-                         labels={"color": cluster}, opacity=0.7, render_mode="webgl")
+                         labels={"color": "segment"}, opacity=0.7, render_mode="webgl",
+                         hover_data=["customer_id", "revenue", "is_insider"])
         st.plotly_chart(fig, use_container_width=True)
     else:
         st.info("customer_segments has no 2-D map columns yet.")
@@ -40,14 +46,8 @@ def render() -> None:
                  use_container_width=True)
 
     st.subheader("The six questions")
-    report = snap.df("select * from marts.insiders_report")
-    q = data.pick(list(report.columns), "question")
-    a = data.pick(list(report.columns), "answer")
-    if q and a:
-        for i, (question, answer) in enumerate(report[[q, a]].itertuples(index=False), 1):
-            st.markdown(f"**{i}. {question}**  \n{answer}")
-    else:
-        st.dataframe(report, hide_index=True, use_container_width=True)
+    for row in report.itertuples(index=False):
+        st.markdown(f"**{row.question_number}. {row.question}**  \n{row.answer}")
 
     st.subheader("Eligible customers")
     st.dataframe(eligible, hide_index=True, use_container_width=True)

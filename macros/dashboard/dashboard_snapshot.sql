@@ -29,8 +29,8 @@
 {%- endmacro %}
 
 {% macro dashboard_snapshot_extra_relations() -%}
-    {#- The enrollment page's history: enrollments per period, site, course and schedule. -#}
-    {{ return([('intermediate', 'int_enrollments__enrollments')]) }}
+    {#- The enrollment page's history: active students per period, site, course and schedule. -#}
+    {{ return([('intermediate', 'int_enrollment__class_periods')]) }}
 {%- endmacro %}
 
 {% macro dashboard_snapshot_dir() -%}

@@ -27,9 +27,11 @@ def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None
             "select space, family, k, silhouette, revenue_separation "
             "from marts.segment_model_selection where is_chosen").fetchone()
         customer_share, revenue_share, target, cap = con.execute(
-            "select avg(is_insider::int), sum(revenue) filter (where is_insider) / sum(revenue), "
-            "any_value(insiders_revenue_share_target), any_value(insiders_max_customer_share) "
-            "from marts.customer_segments join ml.ecommerce_segment_assignments using (customer_id)"
+            "select avg(s.is_insider::int), "
+            "sum(s.revenue) filter (where s.is_insider) / sum(s.revenue), "
+            "any_value(a.insiders_revenue_share_target), any_value(a.insiders_max_customer_share) "
+            "from marts.customer_segments as s "
+            "join ml.ecommerce_segment_assignments as a using (customer_id)"
         ).fetchone()
         candidates = con.execute("select count(*) from marts.segment_model_selection").fetchone()[0]
         report_share = con.execute(

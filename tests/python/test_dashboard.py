@@ -117,33 +117,56 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         assert testing.metric_int(page, "Offers scored") == open_offers
 
         goto(page, url, "churn", "Churn")
-        if "marts.churn_scores" in tables:
-            (at_risk, customers), = warehouse(
-                db, "select sum(predicted_label), count(*) from marts.churn_scores")
-            assert testing.metric_int(page, "Customers at risk") == at_risk
-            assert testing.metric_int(page, "Customers scored") == customers
-        else:
-            page.get_by_text("Churn: not built yet.").wait_for()
+        (at_risk, customers), = warehouse(
+            db, "select sum(predicted_label), count(*) from marts.churn_scores")
+        assert testing.metric_int(page, "Customers at risk") == at_risk
+        assert testing.metric_int(page, "Customers scored") == customers
         page.screenshot(path=str(ARTIFACTS / "churn.png"))
 
+        # Campaign: the first objective's economics and contact list equal the marts'; the form
+        # started from an existing customer scores it exactly as marts.campaign_scores did.
         goto(page, url, "campaign", "Campaign")
-        if {"marts.campaign_scores", "marts.campaign_objectives"} <= tables:
-            page.get_by_text("Customers to contact").first.wait_for()
-        else:
-            page.get_by_text("Campaign: not built yet.").wait_for()
+        (objective, contacts), = warehouse(
+            db, "select objective, expected_contacts from marts.campaign_objectives "
+                "order by display_order limit 1")
+        assert testing.metric_int(page, "Expected contacts") == contacts
+        (flagged,), = warehouse(
+            db, f"select count(*) from marts.campaign_scores where contact_{objective}")
+        page.get_by_text(f"Showing {flagged:,} customers to contact for '{objective}'").wait_for()
+        (customer, probability), = warehouse(
+            db, "select customer_id, probability from marts.campaign_scores "
+                "order by probability desc, customer_id limit 1")
+        testing.choose(page, "Start from customer", str(customer))
+        testing.wait_for_page(page, "Campaign")
+        page.get_by_role("button", name="Score", exact=True).click()
+        testing.wait_for_page(page, "Campaign")
+        shown = float(testing.metric(page, "Probability of accepting the campaign"))
+        assert shown == pytest.approx(probability, abs=6e-5)
         page.screenshot(path=str(ARTIFACTS / "campaign.png"))
 
         goto(page, url, "insiders", "Insiders")
-        if set(data.INSIDERS_TABLES) <= tables:
-            (segmented,), = warehouse(db, "select count(*) from marts.customer_segments")
-            assert testing.metric_int(page, "Customers segmented") == segmented
-        else:
-            page.get_by_text("Insiders: not built yet.").wait_for()
+        (segmented, insiders), = warehouse(
+            db, "select count(*), count(*) filter (where is_insider) from marts.customer_segments")
+        (share,), = warehouse(
+            db, "select figure from marts.insiders_report where question_number = 4")
+        assert testing.metric_int(page, "Customers segmented") == segmented
+        assert testing.metric_int(page, "Eligible customers") == insiders
+        assert testing.metric(page, "Insiders share of revenue") == f"{share:.2%}"
+        assert page.get_by_text("What share of revenue comes from the Insiders?").count() == 1
+        with page.expect_download() as download:
+            page.get_by_text("Download eligible customers (CSV)").click()
+        lines = Path(download.value.path()).read_text().strip().splitlines()
+        assert len(lines) == insiders + 1
         page.screenshot(path=str(ARTIFACTS / "insiders.png"))
 
         goto(page, url, "enrollment", "Enrollment")
-        if "marts.enrollment_forecast" not in tables:
-            page.get_by_text("Enrollment forecast: not built yet.").wait_for()
+        (students, classes), = warehouse(
+            db, "select sum(predict_alumnos), count(*) from marts.enrollment_forecast "
+                "where periodo = (select min(periodo) from marts.enrollment_forecast)")
+        (classes_at_risk,), = warehouse(db, "select count(*) from marts.enrollment_classes_at_risk")
+        assert testing.metric_int(page, "Forecast students (next period)") == students
+        assert testing.metric_int(page, "Classes forecast") == classes
+        assert testing.metric_int(page, "Classes at risk") == classes_at_risk
         page.screenshot(path=str(ARTIFACTS / "enrollment.png"))
 
         goto(page, url, "model-health", "Model health")
