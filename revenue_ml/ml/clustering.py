@@ -32,7 +32,7 @@ from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
@@ -181,11 +181,38 @@ def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: S
     return trees, svd.components_.T.tolist()
 
 
-def _silhouette(e: np.ndarray, labels: np.ndarray, p: SegmentParams) -> float:
-    if len(np.unique(labels)) < 2:
-        return float("nan")
-    size = min(p.silhouette_sample_size, len(e))
-    return float(silhouette_score(e, labels, sample_size=size, random_state=p.seed))
+class SilhouetteSample:
+    """Silhouette on a seeded sample of at most ``silhouette_sample_size`` rows, with the
+    sample's pairwise distances computed once per space and shared by every candidate.
+
+    Same sample and same value as ``sklearn.metrics.silhouette_score(e, labels,
+    sample_size=..., random_state=seed)`` (a test checks it), without recomputing the distance
+    matrix for each of the 22 candidates of a space.
+    """
+
+    def __init__(self, e: np.ndarray, p: SegmentParams) -> None:
+        size = min(p.silhouette_sample_size, len(e))
+        self.idx = np.random.RandomState(p.seed).permutation(len(e))[:size]
+        self.dist = pairwise_distances(e[self.idx])
+
+    def score(self, labels: np.ndarray) -> float:
+        lab = np.asarray(labels)[self.idx]
+        values, codes = np.unique(lab, return_inverse=True)
+        if len(values) < 2:
+            return float("nan")
+        onehot = np.zeros((len(lab), len(values)))
+        onehot[np.arange(len(lab)), codes] = 1.0
+        sums = self.dist @ onehot  # distance of each point to all members of each cluster
+        sizes = onehot.sum(axis=0)
+        own = sizes[codes]
+        a = sums[np.arange(len(lab)), codes] / np.maximum(own - 1, 1)
+        mean_other = sums / sizes
+        mean_other[np.arange(len(lab)), codes] = np.inf
+        b = mean_other.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (b - a) / np.maximum(a, b)
+        s = np.where(own > 1, np.nan_to_num(s), 0.0)  # sklearn: 0 for singleton clusters
+        return float(s.mean())
 
 
 def _wcss(e: np.ndarray, labels: np.ndarray) -> float:
@@ -241,11 +268,12 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
     rows, fitted = [], {}
     for space in p.spaces:
         e = spaces[space][0]
+        silhouette = SilhouetteSample(e, p)
         for family in p.families:
             for k in range(p.k_min, min(p.k_max, len(e) - 1) + 1):
                 m, labels = _fit(family, e, k, p.seed)
                 rows.append({"space": space, "family": family, "k": k,
-                             "silhouette": _silhouette(e, labels, p), "wcss": _wcss(e, labels),
+                             "silhouette": silhouette.score(labels), "wcss": _wcss(e, labels),
                              "revenue_separation": revenue_separation(y_target, labels),
                              "bic": float(m.bic(e)) if family == "gmm" else None})
                 fitted[(space, family, k)] = (m, labels)

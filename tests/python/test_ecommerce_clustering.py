@@ -103,3 +103,16 @@ def test_revenue_separation() -> None:
     assert clustering.revenue_separation(revenue, np.array([1, 1, 2, 2])) > 0.99
     assert clustering.revenue_separation(revenue, np.array([1, 2, 1, 2])) < 0.01
     assert clustering.revenue_separation(np.ones(4), np.array([1, 1, 2, 2])) == 0.0
+
+
+def test_shared_silhouette_matches_sklearn() -> None:
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    e = np.vstack([rng.normal(0, 1, (300, 2)), rng.normal(5, 1, (200, 2)), [[20.0, 20.0]]])
+    labels = np.r_[np.zeros(300, int), np.ones(200, int), [2]]  # a singleton cluster too
+    for size in (100, 501, 5000):
+        params = clustering.SegmentParams(features=("a",), silhouette_sample_size=size, seed=7)
+        ours = clustering.SilhouetteSample(e, params).score(labels)
+        theirs = silhouette_score(e, labels, sample_size=min(size, len(e)), random_state=7)
+        assert ours == pytest.approx(theirs, abs=1e-12)
