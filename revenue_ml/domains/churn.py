@@ -237,8 +237,9 @@ def features_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
     return out[[KEY, TARGET, "is_labeled", *FEATURES]]
 
 
-def score_raw(raw: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """Score raw BigML rows with the latest passing registered scoring model."""
+def score_raw(raw: pd.DataFrame, registry: pd.DataFrame, explain: bool = True) -> pd.DataFrame:
+    """Score raw BigML rows with the latest passing registered scoring model (``explain=False``
+    leaves the top driver out, for speed)."""
     features = features_from_raw(raw)
     record = latest_passing(registry, SCORING_MODEL)
-    return score(features, record, base_spec())
+    return score(features, record, base_spec(), explain=explain)

@@ -120,3 +120,18 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     assert np.abs(joined["probability_cli"] - joined["probability_mart"]).max() <= 1e-9
     assert (joined["predicted_label_cli"] == joined["predicted_label_mart"]).all()
     assert (joined["model_version_cli"] == joined["model_version_mart"]).all()
+
+
+def test_cli_without_explanations_gives_the_same_probabilities(builds, raw_dir: Path,
+                                                               tmp_path: Path) -> None:
+    _, second = builds
+    outputs = {}
+    for flag in ([], ["--no-explain"]):
+        out = tmp_path / f"scores{len(flag)}.csv"
+        assert score_cli.main(["churn", "--input", str(raw_dir / CHURN_FILE), "--output",
+                               str(out), "--warehouse", str(second.duckdb_path), *flag]) == 0
+        outputs[bool(flag)] = pd.read_csv(out)
+    full, fast = outputs[False], outputs[True]
+    assert full["top_feature"].notna().all() and fast["top_feature"].isna().all()
+    assert (full["probability"] == fast["probability"]).all()
+    assert (full["predicted_label"] == fast["predicted_label"]).all()
