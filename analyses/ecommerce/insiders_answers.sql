@@ -23,10 +23,15 @@ group by is_insider;
 select sum(revenue) filter (where is_insider) / sum(revenue) as insiders_revenue_share
 from {{ ref('customer_segments') }};
 
--- 5. Conditions: the Insiders clusters (mean revenue order, cumulative share up to the target).
+-- 5. Conditions: the Insiders clusters (mean revenue order, cumulative revenue share up to the
+--    target, cumulative customer share within insiders_max_customer_share).
 select cluster, cluster_name, avg(revenue) as mean_revenue,
        sum(revenue) / sum(sum(revenue)) over () as revenue_share,
-       sum(sum(revenue)) over (order by avg(revenue) desc) / sum(sum(revenue)) over () as cumulative_share,
+       sum(sum(revenue)) over (order by avg(revenue) desc) / sum(sum(revenue)) over ()
+           as cumulative_share,
+       count(*) / sum(count(*)) over () as customer_share,
+       sum(count(*)) over (order by avg(revenue) desc) / sum(count(*)) over ()
+           as cumulative_customer_share,
        bool_or(is_insider) as is_insider, min(revenue) as min_revenue
 from {{ ref('customer_segments') }}
 group by cluster, cluster_name
