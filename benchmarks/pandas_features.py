@@ -9,7 +9,8 @@ with ``marts.customer_features``:
 
 - input: the staged lines (``staging.stg_online_retail__transactions``: exact duplicates and
   negative prices already rejected), loaded in memory before the clock starts;
-- lines without a customer get a surrogate id per invoice, counting up from 19000 in order of
+- lines without a customer get a surrogate id per invoice, counting up from 19000 (or the largest
+  real id + 1 when that is higher) in order of
   the invoice's first line;
 - excluded: non-product stock codes (active patterns of the seed), unit price < 0.04, excluded
   countries, excluded customers; purchases are quantity >= 0, returns quantity < 0.
@@ -81,6 +82,8 @@ def features(
 
     # --- missing customers: one surrogate per invoice, in order of first appearance
     is_missing = df["customer_id"].isna()
+    if (~is_missing).any():  # never collide with a real id (as int_ecommerce__surrogate_customers)
+        surrogate_start = max(surrogate_start, int(df.loc[~is_missing, "customer_id"].max()) + 1)
     missing_invoices = df.loc[is_missing, "invoice_no"].drop_duplicates()
     surrogate = pd.Series(
         np.arange(surrogate_start, surrogate_start + len(missing_invoices)),

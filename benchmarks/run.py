@@ -82,7 +82,7 @@ with t as (
 surrogates as (
     select
         invoice_no,
-        {surrogate_start} - 1
+        greatest({surrogate_start}, (select coalesce(max(customer_id) + 1, 0) from t)) - 1
             + row_number() over (order by min(transaction_line_id), invoice_no) as customer_id
     from t
     where customer_id is null
