@@ -26,6 +26,9 @@ def render() -> None:
     row = objectives[objectives[objective_col].astype(str) == objective].iloc[0]
 
     st.subheader("Expected economics")
+    st.caption("Estimates from cross-validated (out-of-fold) probabilities of the labelled "
+               "customers, so they hold for customers the model has not seen. The contact list "
+               "below applies the same threshold to the current scores.")
     bookkeeping = {"display_order", "model_version", "previous_threshold_same_rule"}
     numeric = [c for c in objectives.columns if c != objective_col and c not in bookkeeping
                and pd.api.types.is_numeric_dtype(objectives[c])]
