@@ -22,7 +22,14 @@ from sklearn.preprocessing import StandardScaler
 
 from revenue_ml.ml import binary
 from revenue_ml.ml import evaluation as ev
-from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+from revenue_ml.ml.lifecycle import (
+    Candidate,
+    cv_folds_for,
+    gate_floor,
+    latest_passing,
+    score,
+    train_or_reuse,
+)
 
 DOMAIN = "campaign"
 KEY = "customer_id"
@@ -195,23 +202,6 @@ def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
 
 # --- Training and scoring --------------------------------------------------------------------
 
-def gate_floor(features: pd.DataFrame, auc_floor: float | None, min_positives: int
-               ) -> float | None:
-    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
-    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
-    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
-    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
-    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else 0
-    return auc_floor if rarer >= min_positives else None
-
-
-def cv_folds_for(features: pd.DataFrame, configured: int) -> int:
-    """The configured folds, fewer when the rarer class is smaller (never fewer than 2)."""
-    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
-    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else configured
-    return max(2, min(configured, rarer))
-
-
 def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
                objectives: list[dict], cost_per_contact: float, revenue_per_contact: float,
                seed: int = 42) -> list[Candidate]:
@@ -247,8 +237,8 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
           objectives: pd.DataFrame, gate_min_positives: int = 0) -> pd.DataFrame:
     """New registry rows for the campaign models (none when every model is reused)."""
     cost, revenue = contact_economics(features)
-    floor = gate_floor(features, auc_floor, gate_min_positives)
-    cands = candidates(forbidden, floor, cv_folds_for(features, cv_folds),
+    floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
+    cands = candidates(forbidden, floor, cv_folds_for(features, TARGET, cv_folds),
                        objectives_from_seed(objectives), cost, revenue)
     return train_or_reuse(features, cands, existing, policy)
 

@@ -25,7 +25,14 @@ import pandas as pd
 
 from revenue_ml.ml import binary, drift
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+from revenue_ml.ml.lifecycle import (
+    Candidate,
+    cv_folds_for,
+    gate_floor,
+    latest_passing,
+    score,
+    train_or_reuse,
+)
 from revenue_ml.ml.search import SearchSpace
 
 DOMAIN = "churn"
@@ -73,24 +80,6 @@ RF_GRID = {
 }
 
 
-def gate_floor(features: pd.DataFrame, auc_floor: float | None, min_positives: int
-               ) -> float | None:
-    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
-    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
-    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
-    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
-    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else 0
-    return auc_floor if rarer >= min_positives else None
-
-
-def cv_folds_for(features: pd.DataFrame, configured: int) -> int:
-    """Folds actually used: the configured number, fewer when the rarer class is smaller
-    (each fold needs one row of each class), never fewer than 2."""
-    labels = features.loc[features[TARGET].notna(), TARGET].astype(int)
-    rarer = int(labels.value_counts().min()) if labels.nunique() == 2 else configured
-    return max(2, min(configured, rarer))
-
-
 def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
                max_candidates: int, max_seconds: float, seed: int = 42) -> list[Candidate]:
     """LightGBM (gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
@@ -114,8 +103,8 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
           forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
           max_candidates: int, max_seconds: float, gate_min_positives: int = 0) -> pd.DataFrame:
     """New registry rows for the churn models (none when every model is reused)."""
-    folds = cv_folds_for(features, cv_folds)
-    floor = gate_floor(features, auc_floor, gate_min_positives)
+    folds = cv_folds_for(features, TARGET, cv_folds)
+    floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
     cands = candidates(forbidden, floor, folds, max_candidates, max_seconds)
     return train_or_reuse(features, cands, existing, policy)
 

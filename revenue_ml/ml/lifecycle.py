@@ -124,6 +124,28 @@ def train_or_reuse(
     return records_frame(records)
 
 
+def _rarer_class_rows(features: pd.DataFrame, target: str) -> int | None:
+    """Labelled rows of the rarer class of ``target``, None unless both classes are present."""
+    labels = features.loc[features[target].notna(), target].astype(int)
+    return int(labels.value_counts().min()) if labels.nunique() == 2 else None
+
+
+def gate_floor(features: pd.DataFrame, target: str, auc_floor: float | None,
+               min_positives: int) -> float | None:
+    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
+    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
+    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
+    rarer = _rarer_class_rows(features, target) or 0
+    return auc_floor if rarer >= min_positives else None
+
+
+def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
+    """Folds actually used: the configured number, fewer when the rarer class is smaller
+    (each fold needs one row of each class), never fewer than 2."""
+    rarer = _rarer_class_rows(features, target)
+    return max(2, min(configured, configured if rarer is None else rarer))
+
+
 def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
     """The newest version of ``model_name`` that passed its quality gate."""
     rows = registry[(registry["model_name"] == model_name) & registry["passed_gate"].astype(bool)]

@@ -126,9 +126,9 @@ def test_searched_model_is_reused_when_nothing_changed() -> None:
 
 def test_gate_applies_only_with_enough_positives() -> None:
     few = pd.DataFrame({"churned": [1.0] * 5 + [0.0] * 50 + [np.nan] * 3})
-    assert churn.gate_floor(few, 0.75, min_positives=30) is None
+    assert lifecycle.gate_floor(few, churn.TARGET, 0.75, min_positives=30) is None
     many = pd.DataFrame({"churned": [1.0] * 30 + [0.0] * 50})
-    assert churn.gate_floor(many, 0.75, min_positives=30) == 0.75
+    assert lifecycle.gate_floor(many, churn.TARGET, 0.75, min_positives=30) == 0.75
 
 
 # --- Campaign objectives ----------------------------------------------------------------------
