@@ -9,7 +9,7 @@ The input is in the raw BigML churn schema (the same columns as the raw file; ``
 absent or empty). The features are computed by :func:`revenue_ml.domains.churn.features_from_raw`
 (the Python twin of ``churn_features.sql``), and the latest registered ``churn_lightgbm``
 version that passed its gate is read from the warehouse over a read-only connection. The output
-holds one row per input row: the customer key (row position, as in the warehouse), the
+holds one row per input row: the customer key (derived as in the warehouse), the
 probability, the label at the model's threshold, the top driver and the model version — the
 same probabilities as ``marts.churn_scores`` for the same rows. ``--no-explain`` leaves the top
 driver empty: LightGBM's per-row contributions cost far more than the prediction itself.

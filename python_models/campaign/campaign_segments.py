@@ -1,4 +1,4 @@
-"""KMeans segments (k = 2 and k = 3) of every campaign customer."""
+"""KMeans segments (k = 2 and k = 3) of every campaign customer, by the registered models."""
 
 from revenue_ml.dbt import frame
 from revenue_ml.domains import campaign
@@ -8,5 +8,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     return campaign.segment(
         features=frame(dbt.ref("campaign_features")),
-        seed=int(dbt.config.get("segment_seed")),
+        registry=frame(dbt.ref("campaign_model_versions")),
     )

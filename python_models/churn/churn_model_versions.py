@@ -3,7 +3,7 @@
 Incremental: each build appends a row per model it trained; a reused model adds nothing.
 """
 
-from revenue_ml.dbt import existing_rows, forbidden_features, frame, optional_float
+from revenue_ml.dbt import existing_rows, forbidden_features, frame, optional_float, runtime
 from revenue_ml.domains import churn
 
 
@@ -18,5 +18,5 @@ def model(dbt, session):
         cv_folds=int(dbt.config.get("cv_folds")),
         gate_min_positives=int(dbt.config.get("gate_min_positives")),
         max_candidates=int(dbt.config.get("search_max_candidates")),
-        max_seconds=float(dbt.config.get("search_seconds")),
+        runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
     )

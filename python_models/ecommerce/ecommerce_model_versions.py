@@ -3,7 +3,7 @@
 Incremental: a build appends a row when it trains; a reused model adds nothing.
 """
 
-from revenue_ml.dbt import existing_rows, frame
+from revenue_ml.dbt import existing_rows, frame, runtime
 from revenue_ml.domains import ecommerce
 
 
@@ -23,4 +23,5 @@ def model(dbt, session):
         existing=existing_rows(dbt, session),
         policy=dbt.config.get("retrain_policy"),
         params=params,
+        runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
     )

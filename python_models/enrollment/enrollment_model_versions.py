@@ -1,7 +1,7 @@
 """Train (or reuse) the enrollment forecast model, with its rolling-origin backtest, and
 register new versions. Incremental: a build appends a row only when it trains."""
 
-from revenue_ml.dbt import existing_rows, frame
+from revenue_ml.dbt import existing_rows, frame, runtime
 from revenue_ml.domains import enrollment
 
 
@@ -20,4 +20,5 @@ def model(dbt, session):
             "target_version": dbt.config.get("target_version"),
             "experiment_name": dbt.config.get("experiment_name"),
         },
+        runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
     )

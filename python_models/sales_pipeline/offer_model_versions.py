@@ -3,7 +3,7 @@
 Incremental: each build appends a row per model it trained; a reused model adds nothing.
 """
 
-from revenue_ml.dbt import existing_rows, forbidden_features, frame, optional_float
+from revenue_ml.dbt import existing_rows, forbidden_features, frame, optional_float, runtime
 from revenue_ml.domains import sales_pipeline
 
 
@@ -19,4 +19,5 @@ def model(dbt, session):
         policy=dbt.config.get("retrain_policy"),
         forbidden=forbidden_features(dbt.ref("forbidden_features"), sales_pipeline.DOMAIN),
         floors=floors,
+        runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
     )

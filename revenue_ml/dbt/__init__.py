@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from revenue_ml.ml.runtime import Runtime, resolve_threads, set_reporter
+
 
 def frame(relation) -> pd.DataFrame:
     """A DuckDB relation (what ``dbt.ref`` returns) as a pandas frame."""
@@ -32,3 +34,23 @@ def optional_float(value) -> float | None:
     if value is None or str(value).strip().lower() in ("", "none", "null"):
         return None
     return float(value)
+
+
+def use_dbt_logger() -> None:
+    """Send training progress lines to dbt's own log (console and logs/dbt.log)."""
+    try:
+        from dbt.adapters.events.logging import AdapterLogger
+    except ImportError:  # not running inside dbt
+        return
+    set_reporter(AdapterLogger("revenue_ml").info)
+
+
+def runtime(ml_threads, dbt_threads) -> Runtime:
+    """The training runtime of a Python model: worker threads from the ``ml_threads`` var (or
+    $REVENUE_ML_THREADS), else cpus // dbt threads; progress through dbt's logger.
+
+    The model passes ``dbt.config.get("ml_threads")`` and ``dbt.config.get("dbt_threads")``
+    (dbt_project.yml sets both for every model; dbt hands a Python model only the config keys
+    its own code names literally)."""
+    use_dbt_logger()
+    return Runtime(threads=resolve_threads(ml_threads, dbt_threads))

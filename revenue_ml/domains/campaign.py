@@ -6,30 +6,32 @@
   probabilities into a contact threshold (minimum recall, F1-optimal, or maximum expected
   profit) with its expected contacts, responders, cost, revenue and profit. They are computed at
   training time and stored as ``objective`` rows of the registered version's evaluation;
-- KMeans segments with k = 2 and k = 3 on :data:`SEGMENT_FEATURES`, standardised.
+- KMeans segments with k = 2 and k = 3 on :data:`SEGMENT_FEATURES`, standardised, registered
+  as ``campaign_segments_k2`` / ``campaign_segments_k3`` (fitted on the labelled customer
+  base; every customer, including a new batch, is assigned by the registered model).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from revenue_ml.ml import binary
 from revenue_ml.ml import evaluation as ev
 from revenue_ml.ml.lifecycle import (
-    Candidate,
+    BinaryTrainer,
     cv_folds_for,
     gate_floor,
     latest_passing,
     score,
     train_or_reuse,
 )
+from revenue_ml.ml.runtime import SERIAL, Runtime
+from revenue_ml.ml.segmentation import KMeansTrainer, SegmentModel
 
 DOMAIN = "campaign"
 KEY = "customer_id"
@@ -97,6 +99,10 @@ SEGMENT_FEATURES = [
     "campaigns_accepted",
 ]
 SEGMENT_KS = (2, 3)
+
+
+def segment_model_name(k: int) -> str:
+    return f"campaign_segments_k{k}"
 
 OBJECTIVE_RULES = ("min_recall", "max_f1", "max_profit")
 
@@ -202,10 +208,10 @@ def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
 
 # --- Training and scoring --------------------------------------------------------------------
 
-def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-               objectives: list[dict], cost_per_contact: float, revenue_per_contact: float,
-               seed: int = 42) -> list[Candidate]:
-    """LightGBM (gated, with the objectives) and the logistic baseline."""
+def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+             objectives: list[dict], cost_per_contact: float, revenue_per_contact: float,
+             seed: int = 42, segment_seed: int = 42) -> list:
+    """LightGBM (gated, with the objectives), the logistic baseline and the segmentations."""
     spec = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
                              target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL,
                              forbidden=forbidden, test_share=0.2, cv_folds=cv_folds, seed=seed,
@@ -214,9 +220,15 @@ def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int
     extra = {"objectives": objectives, "cost_per_contact": cost_per_contact,
              "revenue_per_contact": revenue_per_contact}
     hook = objective_rows(objectives, cost_per_contact, revenue_per_contact)
+    segments = [KMeansTrainer(name=segment_model_name(k), domain=DOMAIN, key=KEY,
+                              features=list(SEGMENT_FEATURES), k=k, order_by="spend_total",
+                              seed=segment_seed, first_id=0)
+                for k in SEGMENT_KS]
     return [
-        Candidate(spec, binary.LIGHTGBM, auc_floor, extra_params=extra, extra_evaluation=hook),
-        Candidate(baseline, binary.LOGISTIC, None),
+        BinaryTrainer(spec, binary.LIGHTGBM, auc_floor, extra_params=extra,
+                      extra_evaluation=hook),
+        BinaryTrainer(baseline, binary.LOGISTIC, None),
+        *segments,
     ]
 
 
@@ -234,13 +246,21 @@ def objectives_from_seed(seed: pd.DataFrame) -> list[dict]:
 
 def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
           forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-          objectives: pd.DataFrame, gate_min_positives: int = 0) -> pd.DataFrame:
-    """New registry rows for the campaign models (none when every model is reused)."""
+          objectives: pd.DataFrame, gate_min_positives: int = 0, segment_seed: int = 42,
+          runtime: Runtime = SERIAL) -> pd.DataFrame:
+    """New registry rows for the campaign models (none when every model is reused).
+
+    The segmentations are fitted on the labelled customer base (the known customers), so an
+    appended batch of customers to score does not move the segments."""
     cost, revenue = contact_economics(features)
     floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
-    cands = candidates(forbidden, floor, cv_folds_for(features, TARGET, cv_folds),
-                       objectives_from_seed(objectives), cost, revenue)
-    return train_or_reuse(features, cands, existing, policy)
+    models = trainers(forbidden, floor, cv_folds_for(features, TARGET, cv_folds),
+                      objectives_from_seed(objectives), cost, revenue,
+                      segment_seed=segment_seed)
+    classifiers = train_or_reuse(features, models[:2], existing, policy, runtime)
+    base = features[features[TARGET].notna()]
+    segments = train_or_reuse(base, models[2:], existing, policy, runtime)
+    return pd.concat([classifiers, segments], ignore_index=True) if len(segments) else classifiers
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
@@ -257,34 +277,24 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
 # --- Segmentation ----------------------------------------------------------------------------
 
-def segment(features: pd.DataFrame, seed: int = 42) -> pd.DataFrame:
-    """KMeans segments for k = 2 and 3: one row per customer and k (long).
+def segment(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Segments for k = 2 and 3 by the registered KMeans models: one row per customer and k.
 
-    Fitted on the labelled customer base (the known customers), so an appended batch of
-    customers to score is assigned to the nearest segment without moving the segments.
-    Features are standardised; a missing value (age when the birth year is implausible) is
-    replaced by the base's median first. Segment numbers are ordered by mean total spend
-    (0 = lowest), so they are stable across builds. ``silhouette`` is the base's mean
-    silhouette for that k.
-    """
-    base = features[features[TARGET].notna()]
-    x_base = base[SEGMENT_FEATURES].astype(float)
-    medians = x_base.median()
-    scaler = StandardScaler().fit(x_base.fillna(medians))
-    z_base = scaler.transform(x_base.fillna(medians))
-    z_all = scaler.transform(features[SEGMENT_FEATURES].astype(float).fillna(medians))
+    Segment numbers are ordered by the base's mean total spend (0 = lowest), so they are stable
+    across builds; ``silhouette`` is the base's mean silhouette for that k (registry)."""
     parts = []
+    frame = binary.in_key_order(features, KEY)
     for k in SEGMENT_KS:
-        km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(z_base)
-        raw_all = km.predict(z_all)
-        spend = pd.Series(features["spend_total"].astype(float).to_numpy()).groupby(raw_all).mean()
-        order = {int(c): rank for rank, c in enumerate(spend.sort_values(kind="mergesort").index)}
-        silhouette = float(silhouette_score(z_base, km.labels_)) if len(base) > k else float("nan")
+        record = latest_passing(registry, segment_model_name(k))
+        model = SegmentModel.from_json(record["model_text"])
+        silhouette = json.loads(record["metrics"])["fit"]["silhouette"]
         parts.append(pd.DataFrame({
-            KEY: features[KEY].to_numpy(),
+            KEY: frame[KEY].to_numpy(),
             "k": k,
-            "segment": [order[int(c)] for c in raw_all],
+            "segment": model.assign(frame),
             "silhouette": silhouette,
+            "model_name": record["model_name"],
+            "model_version": int(record["model_version"]),
         }))
     out = pd.concat(parts, ignore_index=True)
-    return out.astype({"k": "int64", "segment": "int64"})
+    return out.astype({"k": "int64", "segment": "int64", "silhouette": "float64"})

@@ -1,15 +1,20 @@
 """Telecom churn: probability that a customer leaves (reference 001).
 
 Two models are registered on the same features (``churn_features``), both class-weighted for
-the ~14.6% churn rate and both tuned by a bounded search that maximises cross-validated F1:
+the ~14.6% churn rate:
 
-- ``churn_lightgbm``: LightGBM, the model that scores customers (``churn_scores``);
-- ``churn_random_forest``: the reference's RandomForest, stored as JSON trees
-  (:mod:`revenue_ml.ml.forest`), kept as the baseline to beat.
+- ``churn_lightgbm``: LightGBM tuned by a bounded search that maximises cross-validated F1
+  (:mod:`revenue_ml.ml.search`); the model that scores customers (``churn_scores``);
+- ``churn_random_forest``: the reference's base model, sklearn's RandomForest with its default
+  hyper-parameters, stored as JSON trees (:mod:`revenue_ml.ml.forest`): the baseline to beat.
 
-Evaluation: stratified k-fold CV (the F1-optimal threshold is chosen on its out-of-fold
-probabilities) and a stratified 20% held-out test split, never seen by the search.
+Evaluation: a stratified 20% held-out test split is set aside first; stratified k-fold CV on
+the rest gives the CV metrics and the F1-optimal threshold (the search sees the same rest).
 Rows whose Churn is empty (``churned`` null) are scored, never trained on.
+
+``customer_key``: the BigML file has no customer id, so the key is a hash of the row's
+identifying fields (every column but ``Churn``), plus ``-2``, ``-3``... for exact twins; it
+survives re-ordering the file and a label arriving (see :func:`customer_keys`).
 
 :func:`features_from_raw` is the Python twin of ``churn_features.sql`` for the command-line
 scorer (``python -m revenue_ml.score churn``); the end-to-end test checks both agree.
@@ -17,22 +22,24 @@ scorer (``python -m revenue_ml.score churn``); the end-to-end test checks both a
 
 from __future__ import annotations
 
-import json
+import hashlib
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
+from revenue_ml.contracts import TELCO_CHURN
 from revenue_ml.ml import binary, drift
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
-    Candidate,
+    BinaryTrainer,
     cv_folds_for,
     gate_floor,
     latest_passing,
     score,
     train_or_reuse,
 )
+from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.search import SearchSpace
 
 DOMAIN = "churn"
@@ -71,42 +78,36 @@ LGB_GRID = {
     "lambda_l2": [0.0, 1.0, 5.0],
     "num_boost_round": [150, 300, 500],
 }
+#: The reference's base model: sklearn's defaults (200 trees as sklearn's own default was
+#: raised to; square-root feature sampling).
 RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
-RF_GRID = {
-    "n_estimators": [100, 200, 300],
-    "max_depth": [8, 12, 16, None],
-    "min_samples_leaf": [1, 2, 4],
-    "max_features": ["sqrt", 0.5, 0.8],
-}
 
 
-def candidates(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-               max_candidates: int, max_seconds: float, seed: int = 42) -> list[Candidate]:
-    """LightGBM (gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
+def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
+             max_candidates: int, seed: int = 42) -> list[BinaryTrainer]:
+    """LightGBM (searched, gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
     common = dict(domain=DOMAIN, variant="all_customers", key=KEY, target=TARGET,
                   numeric=FEATURES, forbidden=forbidden, test_share=0.2, cv_folds=cv_folds,
                   seed=seed, min_rows=30, class_weight="balanced")
     lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
     rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
-
-    def space(grid: dict) -> SearchSpace:
-        return SearchSpace(grid=grid, max_candidates=max_candidates, max_seconds=max_seconds,
-                           cv_folds=cv_folds, seed=seed)
-
+    space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds,
+                        seed=seed)
     return [
-        Candidate(lgb_spec, binary.LIGHTGBM, auc_floor, search=space(LGB_GRID)),
-        Candidate(rf_spec, binary.RANDOM_FOREST, None, search=space(RF_GRID)),
+        BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space),
+        BinaryTrainer(rf_spec, binary.RANDOM_FOREST, None),
     ]
 
 
 def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
           forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-          max_candidates: int, max_seconds: float, gate_min_positives: int = 0) -> pd.DataFrame:
+          max_candidates: int, gate_min_positives: int = 0,
+          runtime: Runtime = SERIAL) -> pd.DataFrame:
     """New registry rows for the churn models (none when every model is reused)."""
     folds = cv_folds_for(features, TARGET, cv_folds)
     floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
-    cands = candidates(forbidden, floor, folds, max_candidates, max_seconds)
-    return train_or_reuse(features, cands, existing, policy)
+    return train_or_reuse(features, trainers(forbidden, floor, folds, max_candidates),
+                          existing, policy, runtime)
 
 
 def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
@@ -126,27 +127,13 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
     return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
 
 
-DRIFT_COLUMNS = {
-    "model_name": "string", "model_version": "int64", "reference_rows": "int64",
-    "feature": "string", "feature_kind": "string", "ks_statistic": "float64", "psi": "float64",
-    "batch_rows": "int64", "ks_threshold": "float64", "psi_threshold": "float64",
-    "is_drifted": "bool",
-}
-
-
 def feature_drift(features: pd.DataFrame, registry: pd.DataFrame, ks_threshold: float,
                   psi_threshold: float) -> pd.DataFrame:
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
-    rows = []
-    if len(batch):
-        record = latest_passing(registry, SCORING_MODEL)
-        profile = json.loads(record["reference_profile"])
-        for row in drift.drift_rows(profile, batch, ks_threshold, psi_threshold):
-            rows.append({"model_name": SCORING_MODEL, "model_version": int(record["model_version"]),
-                         "reference_rows": profile["rows"], **row})
-    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS)).astype(DRIFT_COLUMNS)
+    records = [latest_passing(registry, SCORING_MODEL)] if len(batch) else []
+    return drift.feature_drift(records, batch, ks_threshold, psi_threshold)
 
 
 # --- The raw BigML file -> features, for scoring outside dbt (mirrors the SQL) ---------------
@@ -179,17 +166,43 @@ def _clean(values: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+#: Columns that identify a customer row: every raw column except the label.
+IDENTITY_COLUMNS = [c for c in TELCO_CHURN.columns if c != "Churn"]
+#: Separator between the identity values inside the hash (the ASCII unit separator).
+IDENTITY_SEPARATOR = "\x1f"
+
+
+def customer_keys(raw: pd.DataFrame) -> list[str]:
+    """``cust_`` + the first 16 hex digits of the MD5 of the trimmed identity values joined by
+    :data:`IDENTITY_SEPARATOR`; exact twins get ``-2``, ``-3``... (in the order of their
+    ``Churn`` value, then file order). The SQL twin is the ``row_identity_key`` macro."""
+    text = pd.DataFrame({c: raw[c].astype("string").str.strip(" ").fillna("")
+                         for c in IDENTITY_COLUMNS})
+    joined = text.agg(IDENTITY_SEPARATOR.join, axis=1)
+    digests = ["cust_" + hashlib.md5(v.encode("utf-8")).hexdigest()[:16] for v in joined]
+    label = (raw["Churn"].astype("string").str.strip(" ").fillna("")
+             if "Churn" in raw.columns else pd.Series("", index=raw.index))
+    order = pd.DataFrame({"digest": digests, "label": label.to_numpy(),
+                          "position": np.arange(len(raw))})
+    rank = (order.sort_values(["digest", "label", "position"], kind="mergesort")
+            .groupby("digest").cumcount() + 1).sort_index()
+    return [d if r == 1 else f"{d}-{r}" for d, r in zip(digests, rank, strict=True)]
+
+
 def features_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
     """``churn_features`` rows computed from raw BigML-schema rows (all columns as text).
 
-    ``customer_key`` is the 1-based row position, as in staging. ``Churn`` may be absent.
-    Rows staging would reject (missing state or number, plan not Yes/No) raise
+    ``customer_key`` is derived as in staging (:func:`customer_keys`). ``Churn`` may be
+    absent. Rows staging would reject (missing state or number, plan not Yes/No) raise
     :class:`ModelInputError` naming their row numbers.
     """
     missing = [c for c in ["State", *_INTEGERS, *_DECIMALS, *_PLANS] if c not in raw.columns]
     if missing:
         raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
-    out = pd.DataFrame({KEY: [f"TC{i:07d}" for i in range(1, len(raw) + 1)]})
+    absent = [c for c in IDENTITY_COLUMNS if c not in raw.columns]
+    if absent:
+        raise ModelInputError(f"churn scoring input lacks column(s) {absent}")
+    out = pd.DataFrame({KEY: customer_keys(raw)})
     bad = _clean(raw["State"]).isna().to_numpy()
     for col, name in _INTEGERS.items():
         values = pd.to_numeric(_clean(raw[col]), errors="coerce")

@@ -4,7 +4,7 @@ Features: the reference's final set (cycle 4) - revenue, recency_days, distinct_
 basket_size, returned_units - from ``marts.customer_features``, min/max scaled. Two spaces are
 compared (original scaled features, and the tree embedding: random forest on revenue -> leaves
 one-hot -> 2-D TruncatedSVD instead of the reference's UMAP), KMeans and a Gaussian mixture for
-each k in a range; the highest silhouette with k >= min_k wins (see revenue_ml.ml.clustering).
+each k in a range; the highest silhouette with k >= min_k wins (see revenue_ml.ml.segmentation).
 
 The chosen model is registered in ``ml.ecommerce_model_versions`` (shared registry layout,
 model_format ``segment_json``: scaler, forest node arrays + projection when the tree space
@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from revenue_ml.ml import clustering, registry
+from revenue_ml.ml import registry, segmentation
+from revenue_ml.ml.lifecycle import train_or_reuse
+from revenue_ml.ml.runtime import SERIAL, Runtime
 
 DOMAIN = "ecommerce"
 KEY = "customer_id"
@@ -33,74 +35,65 @@ FEATURES = ["revenue", "recency_days", "distinct_stock_codes", "basket_size", "r
 
 
 def params_from_config(k_min=2, k_max=12, min_k=3, seed=42, sample_size=5000, trees=50,
-                       max_leaf_nodes=64) -> clustering.SegmentParams:
-    return clustering.SegmentParams(features=tuple(FEATURES), k_min=int(k_min), k_max=int(k_max),
-                                    min_k=int(min_k), seed=int(seed),
-                                    silhouette_sample_size=int(sample_size),
-                                    forest_trees=int(trees),
-                                    forest_max_leaf_nodes=int(max_leaf_nodes))
+                       max_leaf_nodes=64) -> segmentation.SegmentParams:
+    return segmentation.SegmentParams(
+        features=tuple(FEATURES), k_min=int(k_min), k_max=int(k_max), min_k=int(min_k),
+        seed=int(seed), silhouette_sample_size=int(sample_size), forest_trees=int(trees),
+        forest_max_leaf_nodes=int(max_leaf_nodes))
 
 
-def _training_frame(features: pd.DataFrame) -> pd.DataFrame:
-    return features.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+def trainer(params: segmentation.SegmentParams) -> segmentation.SelectionTrainer:
+    return segmentation.SelectionTrainer(name=MODEL_NAME, domain=DOMAIN, key=KEY,
+                                         settings=params)
 
 
 def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          params: clustering.SegmentParams) -> pd.DataFrame:
+          params: segmentation.SegmentParams, runtime: Runtime = SERIAL) -> pd.DataFrame:
     """New registry rows (one, or none when the policy says reuse the latest version)."""
-    frame = _training_frame(features)
-    fp = registry.fingerprint(frame, [KEY, *FEATURES], key=KEY)
-    latest = registry.latest_versions(existing).get(MODEL_NAME)
-    train_it, reason = registry.decide(policy, latest, fp, FEATURES, params.as_dict())
-    if not train_it:
-        return registry.records_frame([])
-    sel = clustering.fit_segments(frame, params)
-    evaluation = []
-    for r in sel.candidates.itertuples(index=False):
-        fold = f"{r.space}_{r.family}_k{r.k}"
-        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "silhouette",
-                           "value": r.silhouette})
-        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "wcss",
-                           "value": r.wcss})
-        evaluation.append({"evaluation": "selection", "fold": fold, "metric": "revenue_separation",
-                           "value": r.revenue_separation})
-        if r.bic is not None and not pd.isna(r.bic):
-            evaluation.append({"evaluation": "selection", "fold": fold, "metric": "bic",
-                               "value": r.bic})
-    sizes = np.bincount(sel.labels, minlength=sel.chosen["k"] + 1)[1:]
-    version = int(latest["model_version"]) + 1 if latest else 1
-    record = registry.RegistryRecord(
-        model_name=MODEL_NAME, model_version=version, model_family=sel.chosen["family"],
-        domain=DOMAIN, variant=sel.chosen["space"], training_fingerprint=fp,
-        training_rows=len(frame), feature_names=FEATURES, categorical_features=[],
-        params=params.as_dict(), threshold=None, primary_metric="selection.silhouette",
-        primary_metric_value=sel.chosen["silhouette"], quality_floor=None,
-        metrics={"selection": {**sel.chosen, "cluster_sizes": sizes.tolist(),
-                               "cluster_names": sel.model.cluster_names}},
-        evaluation=evaluation, curves={}, feature_importance=[],
-        reference_profile={"rows": len(frame)},
-        model_format=clustering.SEGMENT_JSON, model_text=sel.model.to_json(),
-        retrain_policy=policy, retrain_reason=reason,
-    )
-    # threshold / quality_floor are always null here: keep them numeric for the registry union
-    return registry.records_frame([record]).astype({"threshold": "float64",
-                                                    "quality_floor": "float64"})
+    return train_or_reuse(features, [trainer(params)], existing, policy, runtime)
 
 
-def latest_model(versions: pd.DataFrame) -> tuple[dict, clustering.SegmentModel]:
+def latest_model(versions: pd.DataFrame) -> tuple[dict, segmentation.SegmentModel]:
     latest = registry.latest_versions(versions).get(MODEL_NAME)
     if latest is None:
         raise ValueError(f"no registered version of {MODEL_NAME}")
-    if latest["model_format"] != clustering.SEGMENT_JSON:
+    if latest["model_format"] != segmentation.SEGMENT_JSON:
         raise ValueError(f"unexpected model_format {latest['model_format']!r}")
-    return latest, clustering.SegmentModel.from_json(latest["model_text"])
+    return latest, segmentation.SegmentModel.from_json(latest["model_text"])
+
+
+def insider_clusters(profile: pd.DataFrame, target_share: float,
+                     max_customer_share: float = 1.0) -> set[int]:
+    """Insiders: clusters taken by mean revenue, highest first, until their cumulative revenue
+    share reaches ``target_share`` (the cluster that crosses the target is included), without
+    the Insiders ever exceeding ``max_customer_share`` of the customers: a cluster that would
+    push the Insiders past that cap is not added and the selection stops there. The
+    highest-revenue cluster is always an Insiders cluster.
+
+    ``profile`` has columns cluster, mean_revenue, revenue_share and (for the cap)
+    customer_share.
+    """
+    ordered = profile.sort_values(["mean_revenue", "cluster"], ascending=[False, True],
+                                  kind="mergesort")
+    chosen: set[int] = set()
+    revenue, customers = 0.0, 0.0
+    for row in ordered.itertuples(index=False):
+        if revenue >= target_share:
+            break
+        share = float(getattr(row, "customer_share", 0.0))
+        if chosen and customers + share > max_customer_share + 1e-12:
+            break
+        chosen.add(int(row.cluster))
+        revenue += float(row.revenue_share)
+        customers += share
+    return chosen
 
 
 def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: float,
            max_customer_share: float = 1.0) -> pd.DataFrame:
     """One row per customer: cluster by the latest registered model, map x/y, Insiders flag."""
     record, model = latest_model(versions)
-    frame = _training_frame(features)
+    frame = features.sort_values(KEY, kind="mergesort").reset_index(drop=True)
     e = model.embed(frame)
     cluster = model.assign_embedded(e)
     centers = np.asarray(model.centers)
@@ -119,7 +112,7 @@ def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: floa
             .rename(columns={"mean": "mean_revenue"}))
     prof["revenue_share"] = prof["sum"] / revenue.sum() if revenue.sum() > 0 else 0.0
     prof["customer_share"] = prof["count"] / len(frame)
-    insiders = clustering.insider_clusters(prof, float(insiders_target), float(max_customer_share))
+    insiders = insider_clusters(prof, float(insiders_target), float(max_customer_share))
     out["is_insider"] = out["cluster"].isin(insiders)
     out["insiders_revenue_share_target"] = float(insiders_target)
     out["insiders_max_customer_share"] = float(max_customer_share)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import regression
-from revenue_ml.ml.lifecycle import latest_passing
-from revenue_ml.ml.registry import records_frame
+from revenue_ml.ml.lifecycle import latest_passing, train_or_reuse
+from revenue_ml.ml.runtime import SERIAL, Runtime
 
 DOMAIN = "enrollment"
 MODEL_NAME = "enrollment_class_size"
@@ -62,17 +62,15 @@ def _history(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          backtest_periods: int, versions: dict[str, str]) -> pd.DataFrame:
+          backtest_periods: int, versions: dict[str, str],
+          runtime: Runtime = SERIAL) -> pd.DataFrame:
     """New registry rows for the forecast model (none when the policy reuses the latest)."""
     horizon = int(features["horizon_periods"].iloc[0]) if len(features) else 1
-    model_spec = spec(backtest_periods, horizon)
-    records = regression.train_or_reuse(
-        _history(features), model_spec, existing, policy,
+    trainer = regression.RegressionTrainer(
+        spec(backtest_periods, horizon),
         extra_params={"horizon_periods": horizon, **{k: versions.get(k) for k in VERSION_NAMES}},
     )
-    frame = records_frame(records)
-    return frame.astype({"threshold": "float64", "quality_floor": "float64",
-                         "primary_metric_value": "float64"})
+    return train_or_reuse(_history(features), [trainer], existing, policy, runtime)
 
 
 def forecast(features: pd.DataFrame, registry: pd.DataFrame, versions: dict[str, str]

@@ -1,16 +1,27 @@
 """Binary classifiers: LightGBM, a logistic-regression baseline and a random forest, trained,
 evaluated and scored the same way for every domain.
 
-Input is one row per entity (a mart), never raw rows. Evaluation protocols:
-- stratified k-fold cross-validation (out-of-fold probabilities give the F1-optimal threshold);
-- a time-based holdout when the spec names a time column (train on the oldest rows, test on
-  the newest ``holdout_share``);
-- a stratified held-out test split when the spec asks for one (``test_share``).
-The final model is refit on all labelled rows with the same parameters and seed.
+Input is one row per entity (a mart), never raw rows. Rows are put in key order before any
+split, so the same data in any file order gives the same folds, model and threshold.
+
+Evaluation protocol (one for every model):
+
+1. A holdout is set aside first: the newest ``holdout_share`` of the rows when the spec names
+   a ``time_column`` (``time_holdout``), else a stratified ``test_share`` split when the spec
+   asks for one (``test_split``), else none.
+2. Stratified k-fold cross-validation on the remaining rows (the *fit part*): its out-of-fold
+   probabilities give the CV metrics and the F1-optimal decision threshold. The holdout rows
+   never influence the threshold, so the holdout figures are unbiased.
+3. A model fitted on the fit part is scored on the holdout at that threshold.
+4. The final model is refit on all labelled rows with the same parameters and seed.
+
+Every fit is single-threaded and seeded; independent fits (folds) may run in parallel
+(:class:`revenue_ml.ml.runtime.Runtime`), which never changes a result.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -25,6 +36,7 @@ from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.forest import FOREST_JSON, ForestModel
 from revenue_ml.ml.portable import LIGHTGBM_TEXT, LINEAR_JSON, LinearModel, booster_to_text
+from revenue_ml.ml.runtime import SERIAL, Runtime
 
 LIGHTGBM = "lightgbm"
 LOGISTIC = "logistic_regression"
@@ -35,6 +47,12 @@ RANDOM_FOREST = "random_forest"
 RF_PARAM_NAMES = ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split",
                   "max_features", "criterion", "max_samples")
 DEFAULT_RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
+#: Bootstrap rows per tree of the random forest, at most: on small data (every public dataset)
+#: a tree sees a full bootstrap sample as sklearn's default; on large data each tree sees this
+#: many rows, so a forest's cost stops growing with the data (scale 10: 33k churn customers).
+RF_MAX_SAMPLES = 10_000
+#: Rows used for the mean |contribution| per feature (a seeded sample on large data).
+IMPORTANCE_SAMPLE = 500
 
 DEFAULT_LGB_PARAMS = {
     "objective": "binary",
@@ -72,13 +90,17 @@ class BinarySpec:
     def features(self) -> list[str]:
         return list(self.numeric) + list(self.categorical)
 
+    @property
+    def cv_name(self) -> str:
+        return f"cv_{self.cv_folds}fold"
+
 
 @dataclass
 class TrainedBinary:
     """A fitted model with everything the registry stores about it."""
 
     family: str
-    model: lgb.Booster | LinearModel
+    model: lgb.Booster | LinearModel | ForestModel
     model_format: str
     model_text: str
     threshold: float
@@ -89,20 +111,38 @@ class TrainedBinary:
     reference_profile: dict
     training_rows: int
     params: dict
-    #: Out-of-fold probabilities of the labelled rows and their labels (cross-validation).
+    #: Out-of-fold probabilities of the fit part's rows and their labels (cross-validation).
     oof: np.ndarray | None = None
     oof_target: np.ndarray | None = None
+    #: Keys of those rows, in the same order.
+    oof_keys: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """Row positions (in key order) of the fit part and the held-out part."""
+
+    name: str
+    fit_idx: np.ndarray
+    test_idx: np.ndarray
+
+
+def in_key_order(frame: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
+    """Rows sorted by the entity key (stable), index reset: the order every split starts from."""
+    keys = [key] if isinstance(key, str) else list(key)
+    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True)
 
 
 def validate(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    """Return the labelled rows, or raise :class:`ModelInputError` naming the model and fix."""
+    """Return the labelled rows in key order, or raise :class:`ModelInputError` naming the
+    model and the fix."""
     leaked = sorted(set(spec.features) & set(spec.forbidden))
     if leaked:
         raise ModelInputError(
             f"model {spec.name}: forbidden feature(s) {leaked} would leak the target. "
             f"Fix: remove them from the feature list."
         )
-    missing = [c for c in spec.features + [spec.target] if c not in frame.columns]
+    missing = [c for c in spec.features + [spec.target, spec.key] if c not in frame.columns]
     if missing:
         raise ModelInputError(f"model {spec.name}: training data lacks column(s) {missing}.")
     labelled = frame[frame[spec.target].notna()]
@@ -124,7 +164,37 @@ def validate(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
             f"model {spec.name}: the rarer class has {per_class} rows, fewer than the "
             f"{spec.cv_folds} cross-validation folds. Fix: supply more data."
         )
-    return labelled.reset_index(drop=True)
+    if labelled[spec.key].duplicated().any():
+        raise ModelInputError(f"model {spec.name}: the key '{spec.key}' is not unique.")
+    return in_key_order(labelled, spec.key)
+
+
+def holdout(labelled: pd.DataFrame, spec: BinarySpec) -> Holdout | None:
+    """The spec's holdout on key-ordered labelled rows (None when it has none, or when either
+    part would lack a class)."""
+    y = labelled[spec.target].astype(int).to_numpy()
+    if spec.time_column:
+        times = pd.to_datetime(labelled[spec.time_column]).to_numpy()
+        order = np.argsort(times, kind="stable")  # ties keep key order
+        cut = int(round(len(order) * (1 - spec.holdout_share)))
+        fit_idx, test_idx = np.sort(order[:cut]), np.sort(order[cut:])
+        if len(np.unique(y[fit_idx])) == 2 and len(np.unique(y[test_idx])) == 2:
+            return Holdout("time_holdout", fit_idx, test_idx)
+        return None
+    if spec.test_share:
+        fit_idx, test_idx = train_test_split(np.arange(len(y)), test_size=spec.test_share,
+                                             stratify=y, random_state=spec.seed)
+        return Holdout("test_split", np.sort(fit_idx), np.sort(test_idx))
+    return None
+
+
+def fit_part(labelled: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
+    """The key-ordered labelled rows outside the holdout (all of them without one): the rows
+    cross-validation, threshold choice and any hyper-parameter search may look at."""
+    split = holdout(labelled, spec)
+    if split is None:
+        return labelled
+    return labelled.iloc[split.fit_idx].reset_index(drop=True)
 
 
 def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
@@ -137,10 +207,11 @@ def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
     return out
 
 
-def _lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
+def lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
+    """LightGBM parameters (seeded, deterministic, one thread) and boosting rounds."""
     params = {k: v for k, v in spec.params.items() if k != "num_boost_round"}
     params.update(
-        {"seed": spec.seed, "deterministic": True, "force_row_wise": True, "num_threads": 2,
+        {"seed": spec.seed, "deterministic": True, "force_row_wise": True, "num_threads": 1,
          "verbosity": -1}
     )
     if spec.class_weight == "balanced":
@@ -151,7 +222,7 @@ def _lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
 def fit(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
     """Fit one model on prepared rows ``frame`` (n, n_features) and labels ``y`` (n,)."""
     if family == LIGHTGBM:
-        params, rounds = _lgb_params(spec, y)
+        params, rounds = lgb_params(spec, y)
         data = lgb.Dataset(frame, label=y, categorical_feature=spec.categorical or "auto",
                            free_raw_data=False)
         return lgb.train(params, data, num_boost_round=rounds)
@@ -181,13 +252,16 @@ def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> Linea
     return model
 
 
-def rf_params(spec: BinarySpec) -> dict:
-    """The random-forest hyper-parameters of a spec (defaults for those it does not set)."""
+def rf_params(spec: BinarySpec, rows: int | None = None) -> dict:
+    """The random-forest hyper-parameters of a spec (defaults for those it does not set); on
+    more than :data:`RF_MAX_SAMPLES` rows each tree's bootstrap sample is capped at that."""
     params = {**DEFAULT_RF_PARAMS,
               **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
     for name in ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split"):
         if params.get(name) is not None:
             params[name] = int(params[name])
+    if rows is not None and rows > RF_MAX_SAMPLES and params.get("max_samples") is None:
+        params["max_samples"] = RF_MAX_SAMPLES
     return params
 
 
@@ -198,8 +272,8 @@ def _fit_forest(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> ForestM
             f"encode {spec.categorical} as flags first."
         )
     weight = "balanced" if spec.class_weight == "balanced" else None
-    clf = RandomForestClassifier(**rf_params(spec), class_weight=weight,
-                                 random_state=spec.seed, n_jobs=2)
+    clf = RandomForestClassifier(**rf_params(spec, len(y)), class_weight=weight,
+                                 random_state=spec.seed, n_jobs=1)
     clf.fit(frame[list(spec.numeric)].to_numpy(dtype=np.float64).astype(np.float32), y)
     return ForestModel.from_sklearn(clf, list(spec.numeric))
 
@@ -215,54 +289,74 @@ def _as_object(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
 def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
     """Probability of class 1 for prepared rows, shape (n,)."""
     if isinstance(model, lgb.Booster):
-        return np.asarray(model.predict(frame), dtype=float)
+        return np.asarray(model.predict(frame, num_threads=1), dtype=float)
     if isinstance(model, ForestModel):
         return model.predict_proba(frame)
     return model.predict_proba(_as_object(frame, spec))
 
 
-def _cross_validate(x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
-    folds = StratifiedKFold(n_splits=spec.cv_folds, shuffle=True, random_state=spec.seed)
+def cross_validate(x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str,
+                   folds: int, runtime: Runtime = SERIAL) -> tuple[np.ndarray, list[dict]]:
+    """Out-of-fold probabilities (n,) and one AUC row per fold, folds run by ``runtime``."""
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=spec.seed)
+    splits = list(splitter.split(x, y))
+
+    def run(args: tuple[int, tuple[np.ndarray, np.ndarray]]):
+        i, (train_idx, test_idx) = args
+        began = time.monotonic()
+        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
+        prob = predict_proba(model, x.iloc[test_idx], spec)
+        return i, test_idx, prob, time.monotonic() - began
+
     oof = np.zeros(len(y))
     rows = []
-    for i, (train_idx, test_idx) in enumerate(folds.split(x, y)):
-        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
-        oof[test_idx] = predict_proba(model, x.iloc[test_idx], spec)
-        fold_metrics = ev.binary_metrics(y[test_idx], oof[test_idx], 0.5)
-        rows.append({"evaluation": f"cv_{spec.cv_folds}fold", "fold": str(i + 1),
-                     "metric": "auc", "value": fold_metrics["auc"]})
+    for i, test_idx, prob, seconds in runtime.map(run, list(enumerate(splits))):
+        oof[test_idx] = prob
+        auc = ev.binary_metrics(y[test_idx], prob, 0.5)["auc"]
+        runtime.log(f"{family} cv fold {i + 1}/{folds}: auc {auc:.4f} ({seconds:.2f} s)")
+        rows.append({"evaluation": f"cv_{folds}fold", "fold": str(i + 1), "metric": "auc",
+                     "value": auc})
     return oof, rows
 
 
-def train(frame: pd.DataFrame, spec: BinarySpec, family: str) -> TrainedBinary:
-    """Validate, evaluate (CV + holdout/test) and fit the final model on all labelled rows."""
+def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
+          runtime: Runtime = SERIAL) -> TrainedBinary:
+    """Validate, evaluate (holdout set aside, CV on the rest) and fit the final model on all
+    labelled rows; see the module docstring for the protocol."""
     labelled = validate(frame, spec)
     x = prepare(labelled, spec)
     y = labelled[spec.target].astype(int).to_numpy()
+    split = holdout(labelled, spec)
+    fit_idx = split.fit_idx if split is not None else np.arange(len(y))
 
-    oof, evaluation = _cross_validate(x, y, spec, family)
-    threshold = ev.best_f1_threshold(y, oof)
-    cv_name = f"cv_{spec.cv_folds}fold"
-    metrics = {cv_name: ev.binary_metrics(y, oof, threshold)}
+    x_fit, y_fit = x.iloc[fit_idx].reset_index(drop=True), y[fit_idx]
+    oof, evaluation = cross_validate(x_fit, y_fit, spec, family, spec.cv_folds, runtime)
+    threshold = ev.best_f1_threshold(y_fit, oof)
+    cv_name = spec.cv_name
+    metrics = {cv_name: ev.binary_metrics(y_fit, oof, threshold)}
     evaluation += ev.metric_rows(cv_name, "all", metrics[cv_name])
-    curves = {cv_name: {"roc": ev.roc_points(y, oof), "calibration": ev.calibration_bins(y, oof)}}
+    curves = {cv_name: {"roc": ev.roc_points(y_fit, oof),
+                        "calibration": ev.calibration_bins(y_fit, oof)}}
 
-    for name, (train_idx, test_idx) in _holdouts(labelled, y, spec).items():
-        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
-        prob = predict_proba(model, x.iloc[test_idx], spec)
-        metrics[name] = ev.binary_metrics(y[test_idx], prob, threshold)
-        evaluation += ev.metric_rows(name, "all", metrics[name])
-        curves[name] = {"roc": ev.roc_points(y[test_idx], prob),
-                        "calibration": ev.calibration_bins(y[test_idx], prob)}
+    if split is not None:
+        model = fit(x_fit, y_fit, spec, family)
+        prob = predict_proba(model, x.iloc[split.test_idx], spec)
+        y_test = y[split.test_idx]
+        metrics[split.name] = ev.binary_metrics(y_test, prob, threshold)
+        evaluation += ev.metric_rows(split.name, "all", metrics[split.name])
+        curves[split.name] = {"roc": ev.roc_points(y_test, prob),
+                              "calibration": ev.calibration_bins(y_test, prob)}
+        runtime.log(f"{family} {split.name}: auc {metrics[split.name]['auc']:.4f}, "
+                    f"f1 {metrics[split.name]['f1']:.4f} at threshold {threshold:.4f}")
 
     final = fit(x, y, spec, family)
     importance = feature_importance(final, x, spec)
     if family == LIGHTGBM:
-        params, rounds = _lgb_params(spec, y)
+        params, rounds = lgb_params(spec, y)
         params["num_boost_round"] = rounds
         model_format, text = LIGHTGBM_TEXT, booster_to_text(final)
     elif family == RANDOM_FOREST:
-        params = {**rf_params(spec), "class_weight": spec.class_weight}
+        params = {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
         model_format, text = FOREST_JSON, final.to_text()
     else:
         params = {"C": 1.0, "max_iter": 2000, "class_weight": spec.class_weight}
@@ -281,33 +375,21 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str) -> TrainedBinary:
         training_rows=len(labelled),
         params=params,
         oof=oof,
-        oof_target=y,
+        oof_target=y_fit,
+        oof_keys=labelled[spec.key].to_numpy()[fit_idx],
     )
 
 
-def _holdouts(labelled: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> dict:
-    splits = {}
-    if spec.time_column:
-        order = np.argsort(pd.to_datetime(labelled[spec.time_column]).to_numpy(), kind="stable")
-        cut = int(round(len(order) * (1 - spec.holdout_share)))
-        train_idx, test_idx = np.sort(order[:cut]), np.sort(order[cut:])
-        if len(np.unique(y[train_idx])) == 2 and len(np.unique(y[test_idx])) == 2:
-            splits["time_holdout"] = (train_idx, test_idx)
-    if spec.test_share:
-        idx = np.arange(len(y))
-        train_idx, test_idx = train_test_split(
-            idx, test_size=spec.test_share, stratify=y, random_state=spec.seed
-        )
-        splits["test_split"] = (np.sort(train_idx), np.sort(test_idx))
-    return splits
-
-
 def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
-    """Per feature: gain (LightGBM) or |coefficient| sum (linear), and mean |contribution|."""
+    """Per feature: gain (LightGBM) and mean |contribution| over at most
+    :data:`IMPORTANCE_SAMPLE` rows (a seeded sample of ``x``)."""
+    if len(x) > IMPORTANCE_SAMPLE:
+        x = x.sample(n=IMPORTANCE_SAMPLE, random_state=spec.seed)
     rows = []
     if isinstance(model, lgb.Booster):
         gain = model.feature_importance("gain")
-        contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True))[:, :-1]).mean(axis=0)
+        contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+                         ).mean(axis=0)
         for name, g, c in zip(model.feature_name(), gain, contrib, strict=True):
             rows.append({"feature": name, "gain": float(g), "mean_abs_contribution": float(c)})
     elif isinstance(model, ForestModel):
@@ -315,34 +397,39 @@ def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
         for name, c in zip(model.features, contrib, strict=True):
             rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
     else:
-        design = model.design_matrix(_as_object(x, spec))
-        contrib = np.abs(design * np.asarray(model.coef)).mean(axis=0)
-        position = 0
-        for name in model.numeric + model.categorical:
-            width = 1 if name in model.numeric else len(model.categories[name])
-            rows.append({"feature": name, "gain": None,
-                         "mean_abs_contribution": float(contrib[position:position + width].sum())})
-            position += width
-    return sorted(rows, key=lambda r: -r["mean_abs_contribution"])
+        contrib = np.abs(linear_contributions(model, x, spec)).mean(axis=0)
+        for name, c in zip(model.numeric + model.categorical, contrib, strict=True):
+            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
+    return sorted(rows, key=lambda r: (-r["mean_abs_contribution"], r["feature"]))
+
+
+def linear_contributions(model: LinearModel, x: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
+    """Per row and feature: coefficient x standardised value (one-hot blocks summed),
+    shape (n_rows, n_features), log-odds units."""
+    design = model.design_matrix(_as_object(x, spec)) * np.asarray(model.coef)
+    blocks, position = [], 0
+    for name in model.numeric + model.categorical:
+        width = 1 if name in model.numeric else len(model.categories[name])
+        blocks.append(design[:, position:position + width].sum(axis=1))
+        position += width
+    return np.stack(blocks, axis=1) if blocks else np.zeros((len(x), 0))
+
+
+def contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
+    """Feature names and per-row contributions, shape (n_rows, n_features): log-odds units
+    (LightGBM's ``pred_contrib``, coefficient x standardised value) or probability units for a
+    random forest (path decomposition)."""
+    if isinstance(model, lgb.Booster):
+        return model.feature_name(), np.asarray(
+            model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+    if isinstance(model, ForestModel):
+        return list(model.features), model.contributions(x)
+    return list(model.numeric + model.categorical), linear_contributions(model, x, spec)
 
 
 def top_contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
-    """For each row, the feature with the largest absolute contribution and that contribution
-    (log-odds units, LightGBM's ``pred_contrib`` or coefficient x standardised value; probability
-    units for a random forest, by path decomposition)."""
-    if isinstance(model, lgb.Booster):
-        contrib = np.asarray(model.predict(x, pred_contrib=True))[:, :-1]
-        names = model.feature_name()
-    elif isinstance(model, ForestModel):
-        contrib, names = model.contributions(x), model.features
-    else:
-        design = model.design_matrix(_as_object(x, spec)) * np.asarray(model.coef)
-        names, blocks, position = [], [], 0
-        for name in model.numeric + model.categorical:
-            width = 1 if name in model.numeric else len(model.categories[name])
-            blocks.append(design[:, position:position + width].sum(axis=1))
-            names.append(name)
-            position += width
-        contrib = np.stack(blocks, axis=1)
+    """For each row, the feature with the largest absolute contribution and that
+    contribution (units as :func:`contributions`)."""
+    names, contrib = contributions(model, x, spec)
     idx = np.abs(contrib).argmax(axis=1)
     return [names[i] for i in idx], contrib[np.arange(len(idx)), idx]

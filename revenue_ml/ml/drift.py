@@ -8,6 +8,8 @@ Categorical features: PSI over category shares (KS does not apply).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
@@ -99,3 +101,28 @@ def _row(feature, kind, ks, value, n, ks_threshold, psi_threshold) -> dict:
         "psi_threshold": psi_threshold,
         "is_drifted": bool(drifted),
     }
+
+
+#: Column types of every ``*_feature_drift`` mart (also when the batch is empty).
+DRIFT_COLUMNS = {
+    "model_name": "string", "model_version": "int64", "reference_rows": "int64",
+    "feature": "string", "feature_kind": "string", "ks_statistic": "float64", "psi": "float64",
+    "batch_rows": "int64", "ks_threshold": "float64", "psi_threshold": "float64",
+    "is_drifted": "bool",
+}
+
+
+def feature_drift(records: list[dict], batch: pd.DataFrame, ks_threshold: float,
+                  psi_threshold: float) -> pd.DataFrame:
+    """Drift of ``batch`` (the rows about to be scored) against the training data of each
+    registered version in ``records`` (their stored reference profiles): one row per model and
+    feature, typed as :data:`DRIFT_COLUMNS`; empty (still typed) when the batch is empty."""
+    rows = []
+    if len(batch):
+        for record in records:
+            profile = json.loads(record["reference_profile"])
+            for row in drift_rows(profile, batch, ks_threshold, psi_threshold):
+                rows.append({"model_name": record["model_name"],
+                             "model_version": int(record["model_version"]),
+                             "reference_rows": profile["rows"], **row})
+    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS)).astype(DRIFT_COLUMNS)

@@ -1,10 +1,21 @@
-"""Train-or-reuse and score-with-the-registered-version, shared by every binary model."""
+"""One model lifecycle for every model kind: train-or-reuse, register, pick the scoring version.
+
+A *trainer* describes one registered model (name, features, parameters, quality floor) and
+knows how to fingerprint its training data and how to train it. :func:`train_or_reuse` applies
+the retrain policy (:func:`revenue_ml.ml.registry.decide`) to each trainer and builds the
+registry record of every model it trains, the same way for binary classifiers
+(:class:`BinaryTrainer`), count regressors (:mod:`revenue_ml.ml.regression`) and segmentations
+(:mod:`revenue_ml.ml.segmentation`). Domain modules hold only domain rules: which trainers,
+which rows, which settings.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,39 +29,55 @@ from revenue_ml.ml.registry import (
     latest_versions,
     records_frame,
 )
+from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.search import SearchSpace, search
-
-
-@dataclass
-class Candidate:
-    """A model to keep registered: its spec, family and quality floor (None = no gate)."""
-
-    spec: binary.BinarySpec
-    family: str
-    quality_floor: float | None = None
-    primary_metric: str = "auc"
-    primary_evaluation: str | None = None  # default: the cross-validation
-    #: Optional bounded hyper-parameter search run before training (see ml.search); the
-    #: selected parameters are stored under ``params["selected_params"]``.
-    search: SearchSpace | None = None
-    #: Extra settings that belong to the registered model (changing them retrains it).
-    extra_params: dict = field(default_factory=dict)
-    #: Optional extra evaluation rows computed from (labels, out-of-fold probabilities).
-    extra_evaluation: Callable[[np.ndarray, np.ndarray], list[dict]] | None = None
-
-    @property
-    def params(self) -> dict:
-        # The floor is part of the parameters: changing it re-evaluates the model against it.
-        params = {"family": self.family, **self.spec.params, "seed": self.spec.seed,
-                  "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds,
-                  "quality_floor": self.quality_floor}
-        if self.search is not None:
-            params["search"] = self.search.describe()
-        return {**params, **self.extra_params}
-
 
 #: Key of the registry params holding a search's outcome (not compared by the retrain policy).
 SELECTED_PARAMS = "selected_params"
+
+
+@dataclass
+class Trained:
+    """What training one model produced, in the registry's terms."""
+
+    model_family: str
+    model_format: str
+    model_text: str
+    training_rows: int
+    primary_metric: str
+    primary_metric_value: float
+    metrics: dict
+    evaluation: list[dict]
+    curves: dict = field(default_factory=dict)
+    feature_importance: list[dict] = field(default_factory=list)
+    reference_profile: dict = field(default_factory=dict)
+    threshold: float | None = None
+    #: Parameters the training itself chose (e.g. a search's winner), stored under
+    #: ``params["selected_params"]`` and ignored by the retrain policy.
+    selected_params: dict | None = None
+
+
+class Trainer(Protocol):
+    """One registered model: identity, what the retrain policy compares, how to train."""
+
+    name: str
+    domain: str
+    variant: str
+    family: str
+    quality_floor: float | None
+
+    @property
+    def feature_names(self) -> list[str]: ...
+
+    @property
+    def categorical_features(self) -> list[str]: ...
+
+    @property
+    def params(self) -> dict: ...
+
+    def fingerprint(self, frame: pd.DataFrame) -> str: ...
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained: ...
 
 
 def _without_selection(prior: dict | None) -> dict | None:
@@ -64,64 +91,148 @@ def _without_selection(prior: dict | None) -> dict | None:
     return {**prior, "params": json.dumps(params, sort_keys=True, default=str)}
 
 
-def train_or_reuse(
-    frame: pd.DataFrame,
-    candidates: list[Candidate],
-    existing: pd.DataFrame | None,
-    policy: str,
-) -> pd.DataFrame:
-    """Registry rows for the candidates the policy says to (re)train; reused ones add no row."""
+def train_or_reuse(frame: pd.DataFrame, trainers: list[Trainer], existing: pd.DataFrame | None,
+                   policy: str, runtime: Runtime = SERIAL) -> pd.DataFrame:
+    """Registry rows for the trainers the policy says to (re)train; reused ones add no row."""
     latest = latest_versions(existing)
     records = []
-    for cand in candidates:
-        spec = cand.spec
-        labelled = frame[frame[spec.target].notna()]
-        fp = fingerprint(labelled, spec.features + [spec.target], key=spec.key)
-        prior = latest.get(spec.name)
-        train, reason = decide(policy, _without_selection(prior), fp, spec.features, cand.params)
+    for trainer in trainers:
+        log = runtime.named(trainer.name)
+        prior = latest.get(trainer.name)
+        fp = trainer.fingerprint(frame)
+        train, reason = decide(policy, _without_selection(prior), fp, trainer.feature_names,
+                               trainer.params)
         if not train:
+            log.log(f"reused version {int(prior['model_version'])} ({reason})")
             continue
-        params = cand.params
-        found = None
-        if cand.search is not None:
-            found = search(frame, spec, cand.family, cand.search)
-            spec = replace(spec, params=found.best.params)
-            params[SELECTED_PARAMS] = found.best.params
-        trained = binary.train(frame, spec, cand.family)
-        if found is not None:
-            trained.evaluation += found.evaluation_rows()
-            trained.metrics["search"] = found.summary()
-        if cand.extra_evaluation is not None:
-            trained.evaluation += cand.extra_evaluation(trained.oof_target, trained.oof)
-        evaluation = cand.primary_evaluation or f"cv_{spec.cv_folds}fold"
-        records.append(
-            RegistryRecord(
-                model_name=spec.name,
-                model_version=int(prior["model_version"]) + 1 if prior else 1,
-                model_family=cand.family,
-                domain=spec.domain,
-                variant=spec.variant,
-                training_fingerprint=fp,
-                training_rows=trained.training_rows,
-                feature_names=spec.features,
-                categorical_features=list(spec.categorical),
-                params=params,
-                threshold=trained.threshold,
-                primary_metric=f"{evaluation}.{cand.primary_metric}",
-                primary_metric_value=trained.metrics[evaluation][cand.primary_metric],
-                quality_floor=cand.quality_floor,
-                metrics=trained.metrics,
-                evaluation=trained.evaluation,
-                curves=trained.curves,
-                feature_importance=trained.feature_importance,
-                reference_profile=trained.reference_profile,
-                model_format=trained.model_format,
-                model_text=trained.model_text,
-                retrain_policy=policy,
-                retrain_reason=reason,
-            )
+        log.log(f"training ({reason}), {runtime.threads} thread(s)")
+        began = time.monotonic()
+        trained = trainer.train(frame, log)
+        seconds = time.monotonic() - began
+        params = dict(trainer.params)
+        if trained.selected_params is not None:
+            params[SELECTED_PARAMS] = trained.selected_params
+        record = RegistryRecord(
+            model_name=trainer.name,
+            model_version=int(prior["model_version"]) + 1 if prior else 1,
+            model_family=trained.model_family,
+            domain=trainer.domain,
+            variant=trainer.variant,
+            training_fingerprint=fp,
+            training_rows=trained.training_rows,
+            feature_names=list(trainer.feature_names),
+            categorical_features=list(trainer.categorical_features),
+            params=params,
+            threshold=trained.threshold,
+            primary_metric=trained.primary_metric,
+            primary_metric_value=trained.primary_metric_value,
+            quality_floor=trainer.quality_floor,
+            metrics=trained.metrics,
+            evaluation=trained.evaluation,
+            curves=trained.curves,
+            feature_importance=trained.feature_importance,
+            reference_profile=trained.reference_profile,
+            model_format=trained.model_format,
+            model_text=trained.model_text,
+            retrain_policy=policy,
+            retrain_reason=reason,
+            training_threads=runtime.threads,
+            training_seconds=seconds,
         )
+        gate = ("no gate" if record.quality_floor is None else
+                f"gate {'passed' if record.passed_gate else 'FAILED'} "
+                f"(floor {record.quality_floor:g})")
+        log.log(f"registered version {record.model_version}: {record.primary_metric} "
+                f"{record.primary_metric_value:.4f}, {gate}, {seconds:.1f} s")
+        records.append(record)
     return records_frame(records)
+
+
+# --- Binary classifiers ------------------------------------------------------------------------
+
+@dataclass
+class BinaryTrainer:
+    """A binary classifier to keep registered: spec, family and quality floor (None = no gate).
+
+    ``search``: an optional bounded hyper-parameter search run before training (see
+    :mod:`revenue_ml.ml.search`). ``extra_params``: settings that belong to the model (changing
+    them retrains it). ``extra_evaluation``: extra evaluation rows computed from (labels,
+    out-of-fold probabilities) of the fit part.
+    """
+
+    spec: binary.BinarySpec
+    family: str
+    quality_floor: float | None = None
+    primary_metric: str = "auc"
+    primary_evaluation: str | None = None  # default: the cross-validation
+    search: SearchSpace | None = None
+    extra_params: dict = field(default_factory=dict)
+    extra_evaluation: Callable[[np.ndarray, np.ndarray], list[dict]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def domain(self) -> str:
+        return self.spec.domain
+
+    @property
+    def variant(self) -> str:
+        return self.spec.variant
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.spec.features
+
+    @property
+    def categorical_features(self) -> list[str]:
+        return list(self.spec.categorical)
+
+    @property
+    def params(self) -> dict:
+        # The floor is part of the parameters: changing it re-evaluates the model against it.
+        params = {"family": self.family, **self.spec.params, "seed": self.spec.seed,
+                  "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds,
+                  "quality_floor": self.quality_floor}
+        if self.search is not None:
+            params["search"] = self.search.describe()
+        return {**params, **self.extra_params}
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        spec = self.spec
+        labelled = frame[frame[spec.target].notna()]
+        return fingerprint(labelled, spec.features + [spec.target], key=spec.key)
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained:
+        spec, found = self.spec, None
+        if self.search is not None:
+            found = search(frame, spec, self.family, self.search, runtime)
+            spec = replace(spec, params=found.best.params)
+        trained = binary.train(frame, spec, self.family, runtime)
+        evaluation = list(trained.evaluation)
+        metrics = dict(trained.metrics)
+        if found is not None:
+            evaluation += found.evaluation_rows()
+            metrics["search"] = found.summary()
+        if self.extra_evaluation is not None:
+            evaluation += self.extra_evaluation(trained.oof_target, trained.oof)
+        primary = self.primary_evaluation or spec.cv_name
+        return Trained(
+            model_family=self.family,
+            model_format=trained.model_format,
+            model_text=trained.model_text,
+            training_rows=trained.training_rows,
+            primary_metric=f"{primary}.{self.primary_metric}",
+            primary_metric_value=trained.metrics[primary][self.primary_metric],
+            metrics=metrics,
+            evaluation=evaluation,
+            curves=trained.curves,
+            feature_importance=trained.feature_importance,
+            reference_profile=trained.reference_profile,
+            threshold=trained.threshold,
+            selected_params=found.best.params if found is not None else None,
+        )
 
 
 def _rarer_class_rows(features: pd.DataFrame, target: str) -> int | None:
@@ -145,6 +256,8 @@ def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
     rarer = _rarer_class_rows(features, target)
     return max(2, min(configured, configured if rarer is None else rarer))
 
+
+# --- Scoring -----------------------------------------------------------------------------------
 
 def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
     """The newest version of ``model_name`` that passed its quality gate."""
@@ -170,7 +283,7 @@ def score(frame: pd.DataFrame, record: dict, base: binary.BinarySpec,
     """Score rows with a registered version: probability, label, threshold, top driver.
 
     ``explain=False`` skips the top driver (null columns): LightGBM's ``pred_contrib``
-    (TreeSHAP) costs ~20x the prediction itself, which matters for large online batches.
+    (TreeSHAP) costs ~20x the prediction itself, which matters for large batches.
     """
     spec = spec_from_record(record, base)
     model = load(record["model_format"], record["model_text"])

@@ -49,6 +49,8 @@ REGISTRY_COLUMNS = (
     "model_text",
     "retrain_policy",
     "retrain_reason",
+    "training_threads",
+    "training_seconds",
 )
 
 
@@ -131,6 +133,9 @@ class RegistryRecord:
     model_text: str
     retrain_policy: str
     retrain_reason: str
+    #: Worker threads the training used (revenue_ml.ml.runtime) and its wall time.
+    training_threads: int = 1
+    training_seconds: float = 0.0
     trained_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
     @property
@@ -169,4 +174,7 @@ def _json_default(value):
 def records_frame(records: list[RegistryRecord]) -> pd.DataFrame:
     """Registry rows in the shared column order (an empty frame keeps the columns)."""
     frame = pd.DataFrame([r.to_row() for r in records], columns=list(REGISTRY_COLUMNS))
-    return frame.astype({"model_version": "int64", "training_rows": "int64"})
+    return frame.astype({"model_version": "int64", "training_rows": "int64",
+                         "threshold": "float64", "primary_metric_value": "float64",
+                         "quality_floor": "float64", "training_threads": "int64",
+                         "training_seconds": "float64"})

@@ -1,6 +1,6 @@
 """Count regression for forecasts: a LightGBM regressor with a count objective, naive baselines,
 rolling-origin backtests, error metrics and the registry lifecycle (the regression counterpart
-of :mod:`revenue_ml.ml.lifecycle`).
+of the binary models, through the same :mod:`revenue_ml.ml.lifecycle`).
 
 Input is one row per forecast unit and period (e.g. one class in one period), with a time
 column (an int period such as YYYYMM), the period each row's features were known at (the
@@ -19,8 +19,10 @@ import pandas as pd
 
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.lifecycle import Trained
 from revenue_ml.ml.portable import LIGHTGBM_TEXT, booster_to_text, load
-from revenue_ml.ml.registry import RegistryRecord, decide, fingerprint, latest_versions
+from revenue_ml.ml.registry import fingerprint
+from revenue_ml.ml.runtime import SERIAL, Runtime
 
 LIGHTGBM = "lightgbm"
 #: Name of the model's own method in backtests and forecasts (baselines use their own names).
@@ -212,7 +214,7 @@ class Backtest:
         return self.summary[self.best_naive]["wape"] if self.best_naive else None
 
 
-def backtest(frame: pd.DataFrame, spec: RegressionSpec) -> Backtest:
+def backtest(frame: pd.DataFrame, spec: RegressionSpec, runtime: Runtime = SERIAL) -> Backtest:
     """Rolling-origin backtest over the last ``spec.backtest_periods`` labelled periods.
 
     For each test period the model is refit on the labelled rows whose target period is no
@@ -237,6 +239,7 @@ def backtest(frame: pd.DataFrame, spec: RegressionSpec) -> Backtest:
             continue
         tested.append(period)
         model = fit(train, spec)
+        runtime.log(f"backtest period {period} (origin {origin}): {n_train} training rows")
         forecasts = {MODEL_METHOD: predict(model, test, spec)}
         for method in spec.baselines:
             naive = naive_forecast(test, spec, method)
@@ -301,59 +304,80 @@ def training_fingerprint(frame: pd.DataFrame, spec: RegressionSpec) -> str:
                        key="_row_key")
 
 
-def train_or_reuse(frame: pd.DataFrame, spec: RegressionSpec, existing: pd.DataFrame | None,
-                   policy: str, extra_params: dict | None = None,
-                   quality_floor: float | None = None) -> list[RegistryRecord]:
-    """A new registry record when the retrain policy says to train (else an empty list).
+@dataclass
+class RegressionTrainer:
+    """The count model as a registry trainer (see :mod:`revenue_ml.ml.lifecycle`).
 
     Training = the rolling-origin backtest (model and baselines), then the final model refit
     on every labelled row. ``extra_params`` (e.g. data versions) are stored with the
     parameters, so changing them counts as a parameter change under ``if_data_changed``.
     """
-    params = {"family": LIGHTGBM, **spec.params, "seed": spec.seed,
-              "backtest_periods": spec.backtest_periods, "min_rows": spec.min_rows,
-              **(extra_params or {})}
-    fp = training_fingerprint(frame, spec)
-    prior = latest_versions(existing).get(spec.name)
-    train, reason = decide(policy, prior, fp, spec.features, params)
-    if not train:
-        return []
-    result = backtest(frame, spec)
-    model = fit(frame, spec)
-    labelled = frame[frame[spec.target].notna()]
-    metrics: dict = {("backtest" if m == MODEL_METHOD else f"backtest_{m}"): s
-                     for m, s in result.summary.items()}
-    metrics["backtest_periods"] = result.periods
-    metrics["backtest_skipped"] = {str(k): v for k, v in result.skipped.items()}
-    metrics["best_naive"] = {"method": result.best_naive, "wape": result.best_naive_wape}
-    metrics["forecast_method"] = choose_method(result.model_wape, result.best_naive,
-                                               result.best_naive_wape)
-    model_wape = result.model_wape
-    return [RegistryRecord(
-        model_name=spec.name,
-        model_version=int(prior["model_version"]) + 1 if prior else 1,
-        model_family=LIGHTGBM,
-        domain=spec.domain,
-        variant=spec.variant,
-        training_fingerprint=fp,
-        training_rows=int(len(labelled)),
-        feature_names=spec.features,
-        categorical_features=list(spec.categorical),
-        params=params,
-        threshold=None,
-        primary_metric="backtest.wape",
-        primary_metric_value=float("nan") if model_wape is None else float(model_wape),
-        quality_floor=quality_floor,
-        metrics=metrics,
-        evaluation=metric_rows(result.predictions, spec),
-        curves={},
-        feature_importance=feature_importance(model, prepare(labelled, spec), seed=spec.seed),
-        reference_profile=reference_profile(labelled, spec.numeric, spec.categorical, spec.seed),
-        model_format=LIGHTGBM_TEXT,
-        model_text=booster_to_text(model),
-        retrain_policy=policy,
-        retrain_reason=reason,
-    )]
+
+    spec: RegressionSpec
+    extra_params: dict = field(default_factory=dict)
+    quality_floor: float | None = None
+    family: str = LIGHTGBM
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def domain(self) -> str:
+        return self.spec.domain
+
+    @property
+    def variant(self) -> str:
+        return self.spec.variant
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.spec.features
+
+    @property
+    def categorical_features(self) -> list[str]:
+        return list(self.spec.categorical)
+
+    @property
+    def params(self) -> dict:
+        spec = self.spec
+        return {"family": LIGHTGBM, **spec.params, "seed": spec.seed,
+                "backtest_periods": spec.backtest_periods, "min_rows": spec.min_rows,
+                **self.extra_params}
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        return training_fingerprint(frame, self.spec)
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained:
+        spec = self.spec
+        frame = frame.sort_values(list(spec.key), kind="mergesort").reset_index(drop=True)
+        result = backtest(frame, spec, runtime)
+        model = fit(frame, spec)
+        labelled = frame[frame[spec.target].notna()]
+        metrics: dict = {("backtest" if m == MODEL_METHOD else f"backtest_{m}"): s
+                         for m, s in result.summary.items()}
+        metrics["backtest_periods"] = result.periods
+        metrics["backtest_skipped"] = {str(k): v for k, v in result.skipped.items()}
+        metrics["best_naive"] = {"method": result.best_naive, "wape": result.best_naive_wape}
+        metrics["forecast_method"] = choose_method(result.model_wape, result.best_naive,
+                                                   result.best_naive_wape)
+        runtime.log(f"backtest wape {result.model_wape} against {result.best_naive} "
+                    f"{result.best_naive_wape}: forecast method {metrics['forecast_method']}")
+        model_wape = result.model_wape
+        return Trained(
+            model_family=LIGHTGBM,
+            model_format=LIGHTGBM_TEXT,
+            model_text=booster_to_text(model),
+            training_rows=int(len(labelled)),
+            primary_metric="backtest.wape",
+            primary_metric_value=float("nan") if model_wape is None else float(model_wape),
+            metrics=metrics,
+            evaluation=metric_rows(result.predictions, spec),
+            feature_importance=feature_importance(model, prepare(labelled, spec),
+                                                  seed=spec.seed),
+            reference_profile=reference_profile(labelled, spec.numeric, spec.categorical,
+                                                spec.seed),
+        )
 
 
 def load_model(record: dict) -> lgb.Booster:

@@ -17,6 +17,7 @@ from revenue_ml.ml import binary, lifecycle
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.forest import FOREST_JSON, ForestModel
 from revenue_ml.ml.portable import load
+from revenue_ml.ml.runtime import Runtime
 from revenue_ml.ml.search import SearchSpace, candidate_params, search, training_part
 
 
@@ -69,7 +70,7 @@ def test_random_forest_family_trains_registers_as_json_and_reloads() -> None:
     x = binary.prepare(_binary_frame(), spec)
     np.testing.assert_array_equal(reloaded.predict_proba(x), trained.model.predict_proba(x))
     assert {"cv_3fold", "test_split"} <= set(trained.metrics)
-    assert len(trained.oof) == len(trained.oof_target) == 240
+    assert len(trained.oof) == len(trained.oof_target) == 180  # the fit part: 240 - 25%
 
 
 # --- Bounded search ---------------------------------------------------------------------------
@@ -103,18 +104,22 @@ def test_search_selects_the_best_cv_f1_and_records_every_candidate() -> None:
         "candidate_01", "candidate_02", "candidate_03"}
 
 
-def test_search_stops_when_its_time_is_up() -> None:
-    ticks = iter(range(0, 10_000, 100))  # every clock read advances 100 "seconds"
-    space = SearchSpace(grid={"num_leaves": [3, 7, 15]}, max_candidates=3, max_seconds=150,
-                        cv_folds=3)
-    result = search(_binary_frame(), _spec(), binary.LIGHTGBM, space, clock=lambda: next(ticks))
-    assert [t.candidate for t in result.trials] == [1]
+def test_search_budget_is_a_count_and_its_result_ignores_threads_and_row_order() -> None:
+    space = SearchSpace(grid={"num_leaves": [3, 7, 15], "min_data_in_leaf": [5, 20]},
+                        max_candidates=4, cv_folds=3)
+    frame = _binary_frame()
+    serial = search(frame, _spec(), binary.LIGHTGBM, space)
+    parallel = search(frame.sample(frac=1, random_state=5), _spec(), binary.LIGHTGBM, space,
+                      Runtime(threads=2))
+    assert [t.candidate for t in serial.trials] == [1, 2, 3, 4]
+    assert [(t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in serial.trials] == [
+        (t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in parallel.trials]
 
 
 def test_searched_model_is_reused_when_nothing_changed() -> None:
     frame = _binary_frame()
     space = SearchSpace(grid={"num_leaves": [3, 7]}, max_candidates=2, cv_folds=3)
-    cand = lifecycle.Candidate(_spec(), binary.LIGHTGBM, None, search=space)
+    cand = lifecycle.BinaryTrainer(_spec(), binary.LIGHTGBM, None, search=space)
     first = lifecycle.train_or_reuse(frame, [cand], None, "if_data_changed")
     params = json.loads(first.loc[0, "params"])
     assert params["search"]["max_candidates"] == 2
@@ -189,15 +194,32 @@ def _campaign_frame(n: int = 120, seed: int = 1) -> pd.DataFrame:
     return frame
 
 
-def test_segments_are_ordered_by_spend_and_a_new_batch_does_not_move_them() -> None:
+def _segment_registry(base: pd.DataFrame) -> pd.DataFrame:
+    segmenters = [t for t in campaign.trainers(frozenset(), None, 3, [], 3.0, 11.0)
+                  if t.family == "kmeans"]
+    return lifecycle.train_or_reuse(base, segmenters, None, "always")
+
+
+def test_segments_are_registered_ordered_by_spend_and_a_new_batch_does_not_move_them() -> None:
     base = _campaign_frame()
-    seg = campaign.segment(base)
+    registry = _segment_registry(base)
+    assert list(registry["model_name"]) == ["campaign_segments_k2", "campaign_segments_k3"]
+    assert set(registry["model_format"]) == {"segment_json"}
+    seg = campaign.segment(base, registry)
     k2 = seg[seg["k"] == 2].merge(base, on="customer_id")
     means = k2.groupby("segment")["spend_total"].mean()
     assert means.is_monotonic_increasing and set(means.index) == {0, 1}
+    # the registered model assigns exactly as a KMeans refit on the same rows would
+    from sklearn.cluster import KMeans
+
+    x = base[campaign.SEGMENT_FEATURES].astype(float)
+    z = (x - x.mean()) / x.std(ddof=0)
+    refit = KMeans(n_clusters=2, n_init=10, random_state=42).fit(z.to_numpy()).labels_
+    pairs = set(zip(refit, seg[seg["k"] == 2]["segment"], strict=True))
+    assert len(pairs) == 2
     batch = _campaign_frame(10, seed=9).assign(customer_id=lambda f: f["customer_id"] + 1000,
                                                responded=np.nan)
-    again = campaign.segment(pd.concat([base, batch], ignore_index=True))
+    again = campaign.segment(pd.concat([base, batch], ignore_index=True), registry)
     merged = seg.merge(again, on=["customer_id", "k"], suffixes=("", "_again"))
     assert len(merged) == len(seg)
     assert (merged["segment"] == merged["segment_again"]).all()
@@ -242,7 +264,8 @@ def test_features_from_raw_mirrors_the_sql_rules() -> None:
     raw.loc[1, "Churn"] = ""
     raw.loc[2, "International plan"] = " Yes "
     features = churn.features_from_raw(raw)
-    assert list(features["customer_key"]) == ["TC0000001", "TC0000002", "TC0000003"]
+    keys = list(features["customer_key"])
+    assert len(set(keys)) == 3 and all(k.startswith("cust_") and len(k) == 21 for k in keys)
     assert features.loc[1, "churned"] != features.loc[1, "churned"]  # NaN: to score
     assert not features.loc[1, "is_labeled"]
     assert features.loc[2, "has_international_plan"] == 1.0
@@ -256,11 +279,28 @@ def test_features_from_raw_mirrors_the_sql_rules() -> None:
         churn.features_from_raw(bad)
 
 
+def test_customer_keys_survive_reordering_and_labels_and_number_exact_twins() -> None:
+    raw = _raw_rows(6)
+    keys = churn.customer_keys(raw)
+    shuffled = raw.iloc[[4, 2, 0, 5, 1, 3]].reset_index(drop=True)
+    assert churn.customer_keys(shuffled) == [keys[i] for i in [4, 2, 0, 5, 1, 3]]
+    unlabelled = raw.assign(Churn="")
+    assert churn.customer_keys(unlabelled) == keys  # a label arriving keeps the key
+    twins = pd.concat([raw.iloc[[0]].assign(Churn="False"), raw.iloc[[0]].assign(Churn="True")],
+                      ignore_index=True)
+    twin_keys = churn.customer_keys(twins)
+    assert twin_keys[1] == twin_keys[0] + "-2" or twin_keys[0] == twin_keys[1] + "-2"
+    assert churn.customer_keys(twins.iloc[::-1].reset_index(drop=True)) == twin_keys[::-1]
+    changed = raw.copy()
+    changed.loc[0, "Total day minutes"] = "1.0"
+    assert churn.customer_keys(changed)[0] != keys[0]
+
+
 def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     raw = _raw_rows(150)
     features = churn.features_from_raw(raw)
     registry = churn.train(features, None, "always", frozenset(), auc_floor=None, cv_folds=3,
-                           max_candidates=1, max_seconds=10)
+                           max_candidates=1)
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema ml")

@@ -1,4 +1,4 @@
-"""Fast tests of the Insiders segmentation (revenue_ml.ml.clustering / domains.ecommerce)."""
+"""Fast tests of the Insiders segmentation (revenue_ml.ml.segmentation / domains.ecommerce)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from revenue_ml.domains import ecommerce
-from revenue_ml.ml import clustering
+from revenue_ml.domains.ecommerce import insider_clusters
+from revenue_ml.ml import segmentation as clustering
 
 
 def customers(n: int = 240, seed: int = 3) -> pd.DataFrame:
@@ -81,21 +82,21 @@ def test_insiders_rule() -> None:
     profile = pd.DataFrame({"cluster": [1, 2, 3, 4], "mean_revenue": [900.0, 300.0, 200.0, 50.0],
                             "revenue_share": [0.6, 0.2, 0.15, 0.05],
                             "customer_share": [0.1, 0.2, 0.3, 0.4]})
-    assert clustering.insider_clusters(profile, 0.85) == {1, 2, 3}  # 0.8 < 0.85 -> add cluster 3
-    assert clustering.insider_clusters(profile, 0.6) == {1}
-    assert clustering.insider_clusters(profile, 0.5) == {1}
-    assert clustering.insider_clusters(profile, 1.0) == {1, 2, 3, 4}
+    assert insider_clusters(profile, 0.85) == {1, 2, 3}  # 0.8 < 0.85 -> add cluster 3
+    assert insider_clusters(profile, 0.6) == {1}
+    assert insider_clusters(profile, 0.5) == {1}
+    assert insider_clusters(profile, 1.0) == {1, 2, 3, 4}
     # the customer cap stops before the cluster that would cross it
-    assert clustering.insider_clusters(profile, 0.85, max_customer_share=0.5) == {1, 2}
-    assert clustering.insider_clusters(profile, 1.0, max_customer_share=0.6) == {1, 2, 3}
+    assert insider_clusters(profile, 0.85, max_customer_share=0.5) == {1, 2}
+    assert insider_clusters(profile, 1.0, max_customer_share=0.6) == {1, 2, 3}
     # the top cluster always qualifies, even above the cap
-    assert clustering.insider_clusters(profile, 0.85, max_customer_share=0.05) == {1}
+    assert insider_clusters(profile, 0.85, max_customer_share=0.05) == {1}
     # k=3 with the target out of reach of the first two clusters (the real-data case)
     three = pd.DataFrame({"cluster": [1, 2, 3], "mean_revenue": [6900.0, 1800.0, 540.0],
                           "revenue_share": [0.60, 0.20, 0.20],
                           "customer_share": [0.15, 0.19, 0.66]})
-    assert clustering.insider_clusters(three, 0.85) == {1, 2, 3}
-    assert clustering.insider_clusters(three, 0.85, max_customer_share=0.6) == {1, 2}
+    assert insider_clusters(three, 0.85) == {1, 2, 3}
+    assert insider_clusters(three, 0.85, max_customer_share=0.6) == {1, 2}
 
 
 def test_revenue_separation() -> None:

@@ -11,7 +11,8 @@ from sklearn.metrics import f1_score, roc_auc_score
 
 from revenue_ml.ml import binary, drift, evaluation, portable, registry
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import Candidate, latest_passing, score, train_or_reuse
+from revenue_ml.ml.lifecycle import BinaryTrainer, latest_passing, score, train_or_reuse
+from revenue_ml.ml.runtime import Runtime, resolve_threads
 
 
 def toy_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -74,6 +75,37 @@ def test_training_is_deterministic() -> None:
     assert first.metrics == second.metrics
 
 
+def test_same_rows_in_any_order_and_any_thread_count_give_the_same_model() -> None:
+    frame, spec = toy_frame(), toy_spec()
+    first = binary.train(frame, spec, binary.LIGHTGBM)
+    shuffled = binary.train(frame.sample(frac=1, random_state=11), spec, binary.LIGHTGBM,
+                            Runtime(threads=3))
+    assert first.model_text == shuffled.model_text
+    assert first.threshold == shuffled.threshold
+    assert first.metrics == shuffled.metrics
+
+
+@pytest.mark.parametrize("protocol", [{}, {"time_column": None, "test_share": 0.25}])
+def test_threshold_and_cv_never_see_the_held_out_rows(protocol: dict) -> None:
+    """Changing the held-out rows' features changes the held-out figures only: the threshold
+    and the cross-validation are computed on the rest (a threshold tuned on the test rows would
+    make the reported test F1 optimistic)."""
+    frame, spec = toy_frame(), toy_spec(**protocol)
+    trained = binary.train(frame, spec, binary.LIGHTGBM)
+    labelled = binary.validate(frame, spec)
+    split = binary.holdout(labelled, spec)
+    held_keys = labelled[spec.key].to_numpy()[split.test_idx]
+    flipped = frame.copy()
+    held = flipped[spec.key].isin(held_keys)
+    flipped.loc[held, "x1"] = -flipped.loc[held, "x1"]
+    again = binary.train(flipped, spec, binary.LIGHTGBM)
+    assert again.threshold == trained.threshold
+    assert again.metrics[spec.cv_name] == trained.metrics[spec.cv_name]
+    assert again.metrics[split.name] != trained.metrics[split.name]
+    assert len(trained.oof) == len(split.fit_idx)
+    assert not set(trained.oof_keys) & set(held_keys)
+
+
 def test_training_reports_cv_and_time_holdout() -> None:
     trained = binary.train(toy_frame(), toy_spec(), binary.LIGHTGBM)
     assert set(trained.metrics) == {"cv_5fold", "time_holdout"}
@@ -124,7 +156,7 @@ def test_fingerprint_ignores_row_order_but_not_values() -> None:
 
 def test_train_or_reuse_registers_then_reuses_and_scores() -> None:
     frame = toy_frame()
-    cands = [Candidate(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
+    cands = [BinaryTrainer(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
     first = train_or_reuse(frame, cands, None, "if_data_changed")
     assert list(first["model_version"]) == [1] and bool(first["passed_gate"].iloc[0])
     assert train_or_reuse(frame, cands, first, "if_data_changed").empty
@@ -135,7 +167,7 @@ def test_train_or_reuse_registers_then_reuses_and_scores() -> None:
 
 
 def test_quality_gate_flags_a_model_below_its_floor() -> None:
-    rows = train_or_reuse(toy_frame(), [Candidate(toy_spec(), binary.LIGHTGBM, 0.999)], None,
+    rows = train_or_reuse(toy_frame(), [BinaryTrainer(toy_spec(), binary.LIGHTGBM, 0.999)], None,
                           "always")
     assert not bool(rows["passed_gate"].iloc[0])
     with pytest.raises(LookupError, match="passed its quality gate"):
@@ -167,3 +199,33 @@ def test_drift_flags_a_shifted_feature_only() -> None:
     assert not rows["a"]["is_drifted"] and rows["a"]["ks_statistic"] < 0.1
     assert rows["b"]["is_drifted"] and rows["b"]["psi"] > 0.25
     assert not rows["c"]["is_drifted"] and np.isnan(rows["c"]["ks_statistic"])
+
+
+def test_thread_setting_comes_from_the_var_env_or_cores_per_dbt_thread(monkeypatch) -> None:
+    monkeypatch.delenv("REVENUE_ML_THREADS", raising=False)
+    assert resolve_threads("", 2, cpu_count=2) == 1  # 2 dbt threads on 2 cores: one each
+    assert resolve_threads(None, 1, cpu_count=8) == 8
+    assert resolve_threads("auto", 4, cpu_count=2) == 1  # never below one
+    assert resolve_threads("3", 2, cpu_count=2) == 3
+    monkeypatch.setenv("REVENUE_ML_THREADS", "2")
+    assert resolve_threads("3", 2, cpu_count=2) == 2  # the environment wins
+    monkeypatch.setenv("REVENUE_ML_THREADS", "many")
+    with pytest.raises(ValueError, match="whole number"):
+        resolve_threads("", 2)
+
+
+def test_training_logs_progress_lines(caplog) -> None:
+    from revenue_ml.ml import runtime as rt
+
+    lines: list[str] = []
+    rt.set_reporter(lines.append)
+    try:
+        cands = [BinaryTrainer(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
+        train_or_reuse(toy_frame(), cands, None, "always", Runtime(threads=1))
+    finally:
+        rt.set_reporter(None)
+    assert lines[0] == "toy: training (no registered version), 1 thread(s)"
+    assert any(line.startswith("toy: lightgbm cv fold 5/5: auc ") for line in lines)
+    assert any(line.startswith("toy: lightgbm time_holdout: auc ") for line in lines)
+    assert lines[-1].startswith("toy: registered version 1: cv_5fold.auc ")
+    assert "gate passed (floor 0.5)" in lines[-1]

@@ -14,7 +14,7 @@ unnested as (
         model_name,
         model_version,
         model_family as chosen_family,
-        variant as chosen_space,
+        json_extract_string(metrics, '$.selection.space') as chosen_space,
         cast(json_extract(metrics, '$.selection.k') as integer) as chosen_k,
         unnest(
             from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')

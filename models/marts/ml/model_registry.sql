@@ -35,6 +35,8 @@ final as (
         params,
         retrain_policy,
         retrain_reason,
+        training_threads,
+        training_seconds,
 
         -- quality
         threshold,

@@ -40,7 +40,21 @@ final as (
         cast('{{ run_started_at }}' as timestamp) as run_started_at,
         scores.scored_at,
         registry.trained_at >= cast('{{ run_started_at }}' as timestamp) as trained_this_run,
-        registry.retrain_reason,
+        -- why this run trained the version, or why it reused it (the registry row keeps the
+        -- reason of the run that trained it)
+        case
+            when registry.trained_at >= cast('{{ run_started_at }}' as timestamp)
+                then registry.retrain_reason
+            {%- if var('retrain_policy') == 'never' %}
+            else 'reused: retrain_policy never'
+            {%- else %}
+            else 'reused: training data, features and parameters unchanged'
+            {%- endif %}
+        end as retrain_reason,
+        -- worker threads of the training run (revenue_ml.ml.runtime) and the ml_threads var
+        registry.training_threads,
+        registry.training_seconds,
+        '{{ var("ml_threads", "") }}' as ml_threads_setting,
 
         -- volumes and quality
         scores.rows_scored,

@@ -2,19 +2,9 @@
 -- depends_on: {{ ref('raw_file_audit') }}
 {# Every raw OULAD registration row, typed, with the reason it cannot be staged. #}
 
-with source as (
+with numbered as (
 
-    select * from {{ source('enrollments', 'oulad_registrations') }}
-
-),
-
-numbered as (
-
-    select
-        row_number() over () as source_row_number,
-        source.*,
-        to_json(source) as raw_record
-    from source
+    {{ numbered_raw_rows('enrollments', 'oulad_registrations') }}
 
 ),
 

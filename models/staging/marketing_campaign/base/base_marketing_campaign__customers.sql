@@ -27,19 +27,9 @@
     ('Z_Revenue', 'revenue_per_contact'),
 ] %}
 
-with source as (
+with numbered as (
 
-    select * from {{ source('marketing_campaign', 'customers') }}
-
-),
-
-numbered as (
-
-    select
-        row_number() over () as source_row_number,
-        source.*,
-        to_json(source) as raw_record
-    from source
+    {{ numbered_raw_rows('marketing_campaign', 'customers') }}
 
 ),
 

@@ -1,18 +1,9 @@
 -- depends_on: {{ ref('raw_file_audit') }}
 {# Every raw invoice line, typed, with the reason it cannot be staged (null when it can). #}
 
-with source as (
+with numbered as (
 
-    select * from {{ source('online_retail', 'transactions') }}
-
-),
-
-numbered as (
-
-    select
-        row_number() over () as source_row_number,
-        source.*
-    from source
+    {{ numbered_raw_rows('online_retail', 'transactions') }}
 
 ),
 
@@ -51,10 +42,7 @@ parsed as (
         {{ fails_parse('"Quantity"', 'integer') }} as quantity_unparseable,
         {{ fails_parse('"UnitPrice"', 'decimal(18, 3)') }} as unit_price_unparseable,
         duplicate_rank,
-        to_json(struct_pack(
-            "InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
-            "CustomerID", "Country"
-        )) as raw_record
+        raw_record
     from ranked
 
 ),

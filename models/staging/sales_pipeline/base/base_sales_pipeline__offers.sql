@@ -1,19 +1,9 @@
 -- depends_on: {{ ref('raw_file_audit') }}
 {# Every raw offer row, typed, with the reason it cannot be staged (null when it can). #}
 
-with source as (
+with numbered as (
 
-    select * from {{ source('sales_pipeline', 'offers') }}
-
-),
-
-numbered as (
-
-    select
-        row_number() over () as source_row_number,
-        source.*,
-        to_json(source) as raw_record
-    from source
+    {{ numbered_raw_rows('sales_pipeline', 'offers') }}
 
 ),
 

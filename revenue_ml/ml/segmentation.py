@@ -1,4 +1,5 @@
-"""Customer segmentation machinery: spaces, candidate clusterings, selection, a portable model.
+"""Segmentation machinery: spaces, candidate clusterings, selection, a portable model, and the
+registry trainers for segmentations (:class:`SelectionTrainer`, :class:`KMeansTrainer`).
 
 Two spaces are compared:
 
@@ -15,10 +16,15 @@ range; each candidate's silhouette (on a bounded, seeded sample) and WCSS (and B
 mixture) are recorded. The rule: the highest silhouette among candidates with ``k >= min_k``;
 ties go to the smaller k, then the original space, then KMeans.
 
-The chosen model is stored as :class:`SegmentModel` JSON (``segment_json``): scaler, forest
-node arrays and projection (tree space), centroids (KMeans) or means/covariances/weights
-(mixture). Loading it only parses numbers; assigning a new customer never refits anything.
-Cluster ids are 1..k ordered by the training mean of ``target``, highest first.
+The chosen model is stored as :class:`SegmentModel` JSON (``segment_json``): imputation and
+scaling, forest node arrays and projection (tree space), centroids (KMeans) or
+means/covariances/weights (mixture). Loading it only parses numbers; assigning a new row never
+refits anything. Cluster ids are 1..k ordered by the training mean of ``target``, highest first.
+
+:class:`KMeansTrainer` is the simple case: standardised features (missing values replaced by
+the training medians), one KMeans with a fixed k, clusters numbered by the training mean of an
+ordering column. Business rules on top of clusters (e.g. which clusters are "Insiders") live in
+the domain modules.
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import pairwise_distances
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
+
+from revenue_ml.ml.drift import reference_profile
+from revenue_ml.ml.lifecycle import Trained
+from revenue_ml.ml.registry import fingerprint
+from revenue_ml.ml.runtime import Runtime
 
 SEGMENT_JSON = "segment_json"
 SPACES = ("original", "tree")
@@ -64,9 +75,13 @@ class SegmentParams:
 
 @dataclass
 class SegmentModel:
+    """A fitted segmentation as plain numbers: ``(x - center) / scale`` after replacing a
+    missing value by ``impute`` (when given), then the space's embedding, then the nearest
+    cluster (KMeans) or the most likely component (mixture), reported as ``cluster_ids``."""
+
     features: list[str]
-    scaler_min: list[float]
-    scaler_range: list[float]
+    center: list[float]
+    scale_by: list[float]
     space: str
     family: str
     # tree space: per tree {"left", "right", "feature", "threshold", "leaf_column"} node arrays
@@ -77,17 +92,25 @@ class SegmentModel:
     covariances: list[list[list[float]]] = field(default_factory=list)  # GMM only
     weights: list[float] = field(default_factory=list)  # GMM only
     cluster_names: list[str] = field(default_factory=list)  # name of cluster i + 1
+    impute: list[float] = field(default_factory=list)  # per feature; empty = no missing values
+    cluster_ids: list[int] = field(default_factory=list)  # id of centre i; empty = 1..k
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> SegmentModel:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        # versions registered before the scaler was generalised stored min/range
+        if "scaler_min" in data:
+            data["center"], data["scale_by"] = data.pop("scaler_min"), data.pop("scaler_range")
+        return cls(**data)
 
     def scale(self, frame: pd.DataFrame) -> np.ndarray:
         x = frame[self.features].astype(float).to_numpy()
-        return (x - np.asarray(self.scaler_min)) / np.asarray(self.scaler_range)
+        if self.impute:
+            x = np.where(np.isnan(x), np.asarray(self.impute), x)
+        return (x - np.asarray(self.center)) / np.asarray(self.scale_by)
 
     def embed(self, frame: pd.DataFrame) -> np.ndarray:
         """Coordinates in the model's space (scaled features, or the 2-D tree embedding)."""
@@ -108,19 +131,22 @@ class SegmentModel:
         return e[:, :2]
 
     def assign(self, frame: pd.DataFrame) -> np.ndarray:
-        """Cluster id (1..k) of each row, by the registered model, without refitting."""
+        """Cluster id of each row, by the registered model, without refitting."""
         return self.assign_embedded(self.embed(frame))
 
     def assign_embedded(self, e: np.ndarray) -> np.ndarray:
         centers = np.asarray(self.centers)
         if self.family == "kmeans":
             d = ((e[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
-            return d.argmin(axis=1) + 1
-        scores = np.column_stack([
-            np.log(w) + _log_gaussian(e, np.asarray(m), np.asarray(c))
-            for w, m, c in zip(self.weights, self.centers, self.covariances, strict=True)
-        ])
-        return scores.argmax(axis=1) + 1
+            position = d.argmin(axis=1)
+        else:
+            scores = np.column_stack([
+                np.log(w) + _log_gaussian(e, np.asarray(m), np.asarray(c))
+                for w, m, c in zip(self.weights, self.centers, self.covariances, strict=True)
+            ])
+            position = scores.argmax(axis=1)
+        ids = np.asarray(self.cluster_ids or range(1, len(centers) + 1))
+        return ids[position]
 
 
 def _apply_tree(tree: dict, x: np.ndarray) -> np.ndarray:
@@ -251,7 +277,7 @@ def fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
 def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
     features = list(p.features)
     lo, rng = fit_scaler(frame, features)
-    base = SegmentModel(features=features, scaler_min=lo, scaler_range=rng, space="original",
+    base = SegmentModel(features=features, center=lo, scale_by=rng, space="original",
                         family="kmeans")
     z = base.scale(frame)
     spaces = {"original": (z, {})}
@@ -310,7 +336,7 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
     return Selection(model, labels, cand, chosen)
 
 
-# --- names and the Insiders rule ----------------------------------------------------------------
+# --- names and value separation -----------------------------------------------------------------
 
 _TRAITS = {
     "recency_days": ("recent", "lapsed"),
@@ -340,33 +366,6 @@ def cluster_names(frame: pd.DataFrame, labels: np.ndarray, features: list[str], 
     return names
 
 
-def insider_clusters(profile: pd.DataFrame, target_share: float,
-                     max_customer_share: float = 1.0) -> set[int]:
-    """Insiders: clusters taken by mean revenue, highest first, until their cumulative revenue
-    share reaches ``target_share`` (the cluster that crosses the target is included), without
-    the Insiders ever exceeding ``max_customer_share`` of the customers: a cluster that would
-    push the Insiders past that cap is not added and the selection stops there. The
-    highest-revenue cluster is always an Insiders cluster.
-
-    ``profile`` has columns cluster, mean_revenue, revenue_share and (for the cap)
-    customer_share.
-    """
-    ordered = profile.sort_values(["mean_revenue", "cluster"], ascending=[False, True],
-                                  kind="mergesort")
-    chosen: set[int] = set()
-    revenue, customers = 0.0, 0.0
-    for row in ordered.itertuples(index=False):
-        if revenue >= target_share:
-            break
-        share = float(getattr(row, "customer_share", 0.0))
-        if chosen and customers + share > max_customer_share + 1e-12:
-            break
-        chosen.add(int(row.cluster))
-        revenue += float(row.revenue_share)
-        customers += share
-    return chosen
-
-
 def revenue_separation(revenue: np.ndarray, labels: np.ndarray) -> float:
     """Share of the variance of log(1 + revenue) explained by the clusters (eta squared, 0..1):
     how well a candidate separates customers by value, the business side of the choice."""
@@ -377,3 +376,150 @@ def revenue_separation(revenue: np.ndarray, labels: np.ndarray) -> float:
     between = sum(float((labels == c).sum()) * (r[labels == c].mean() - r.mean()) ** 2
                   for c in np.unique(labels))
     return float(between / total)
+
+
+# --- registry trainers ---------------------------------------------------------------------------
+
+SELECTION_EVALUATION = "selection"
+
+
+@dataclass
+class SelectionTrainer:
+    """Candidates over spaces x families x k, the selection rule, the chosen model registered
+    (see :func:`fit_segments`). ``key`` orders the rows before fitting."""
+
+    name: str
+    domain: str
+    key: str
+    settings: SegmentParams
+    quality_floor: float | None = None
+    family: str = "segmentation"
+    variant: str = "selected"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.settings.features)
+
+    @property
+    def categorical_features(self) -> list[str]:
+        return []
+
+    @property
+    def params(self) -> dict:
+        return self.settings.as_dict()
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        return fingerprint(frame, [self.key, *self.settings.features], key=self.key)
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained:
+        frame = frame.sort_values(self.key, kind="mergesort").reset_index(drop=True)
+        sel = fit_segments(frame, self.settings)
+        evaluation = []
+        for r in sel.candidates.itertuples(index=False):
+            fold = f"{r.space}_{r.family}_k{r.k}"
+            values = {"silhouette": r.silhouette, "wcss": r.wcss,
+                      "revenue_separation": r.revenue_separation}
+            if r.bic is not None and not pd.isna(r.bic):
+                values["bic"] = r.bic
+            evaluation += [{"evaluation": SELECTION_EVALUATION, "fold": fold, "metric": k,
+                            "value": v} for k, v in values.items()]
+        sizes = np.bincount(sel.labels, minlength=sel.chosen["k"] + 1)[1:]
+        runtime.log(f"{len(sel.candidates)} candidates; chosen {sel.chosen['space']} space, "
+                    f"{sel.chosen['family']}, k={sel.chosen['k']}, silhouette "
+                    f"{sel.chosen['silhouette']:.4f}")
+        return Trained(
+            model_family=sel.chosen["family"],
+            model_format=SEGMENT_JSON,
+            model_text=sel.model.to_json(),
+            training_rows=len(frame),
+            primary_metric=f"{SELECTION_EVALUATION}.silhouette",
+            primary_metric_value=sel.chosen["silhouette"],
+            metrics={SELECTION_EVALUATION: {**sel.chosen, "cluster_sizes": sizes.tolist(),
+                                            "cluster_names": sel.model.cluster_names}},
+            evaluation=evaluation,
+            reference_profile={"rows": len(frame)},
+            selected_params={"space": sel.chosen["space"], "family": sel.chosen["family"],
+                             "k": sel.chosen["k"]},
+        )
+
+
+@dataclass
+class KMeansTrainer:
+    """KMeans with a fixed ``k`` on standardised ``features`` (missing values replaced by the
+    training medians), clusters numbered ``first_id``, ``first_id + 1``, ... by the training
+    mean of ``order_by`` (ascending), so the numbering is stable across builds."""
+
+    name: str
+    domain: str
+    key: str
+    features: list[str]
+    k: int
+    order_by: str
+    seed: int = 42
+    first_id: int = 0
+    silhouette_sample_size: int = 5000
+    quality_floor: float | None = None
+    family: str = "kmeans"
+
+    @property
+    def variant(self) -> str:
+        return f"k{self.k}"
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.features)
+
+    @property
+    def categorical_features(self) -> list[str]:
+        return []
+
+    @property
+    def params(self) -> dict:
+        return {"family": "kmeans", "k": self.k, "seed": self.seed, "order_by": self.order_by,
+                "first_id": self.first_id, "n_init": 10, "scaling": "standard",
+                "silhouette_sample_size": self.silhouette_sample_size}
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        columns = [*self.features, self.order_by]
+        return fingerprint(frame, list(dict.fromkeys(columns)), key=self.key)
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained:
+        frame = frame.sort_values(self.key, kind="mergesort").reset_index(drop=True)
+        x = frame[self.features].astype(float)
+        medians = x.median()
+        filled = x.fillna(medians).to_numpy()
+        mean, std = filled.mean(axis=0), filled.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        z = (filled - mean) / std
+        with threadpool_limits(limits=1):
+            km = KMeans(n_clusters=self.k, n_init=10, random_state=self.seed).fit(z)
+        spend = pd.Series(frame[self.order_by].astype(float).to_numpy()).groupby(km.labels_)
+        order = list(spend.mean().sort_values(kind="mergesort").index)
+        ids = {int(c): self.first_id + rank for rank, c in enumerate(order)}
+        labels = np.array([ids[int(c)] for c in km.labels_])
+        params = SegmentParams(features=tuple(self.features), seed=self.seed,
+                               silhouette_sample_size=self.silhouette_sample_size)
+        silhouette = (SilhouetteSample(z, params).score(labels) if len(z) > self.k
+                      else float("nan"))
+        model = SegmentModel(features=list(self.features), center=mean.tolist(),
+                             scale_by=std.tolist(), space="original", family="kmeans",
+                             centers=km.cluster_centers_.tolist(),
+                             impute=medians.astype(float).tolist(),
+                             cluster_ids=[ids[c] for c in range(self.k)])
+        sizes = {str(c): int((labels == c).sum()) for c in sorted(set(labels.tolist()))}
+        runtime.log(f"k={self.k}: silhouette {silhouette:.4f}, sizes {sizes}")
+        return Trained(
+            model_family="kmeans",
+            model_format=SEGMENT_JSON,
+            model_text=model.to_json(),
+            training_rows=len(frame),
+            primary_metric="fit.silhouette",
+            primary_metric_value=silhouette,
+            metrics={"fit": {"silhouette": silhouette, "wcss": _wcss(z, labels),
+                             "cluster_sizes": sizes}},
+            evaluation=[{"evaluation": "fit", "fold": "all", "metric": "silhouette",
+                         "value": silhouette},
+                        {"evaluation": "fit", "fold": "all", "metric": "wcss",
+                         "value": _wcss(z, labels)}],
+            reference_profile=reference_profile(frame, list(self.features), [], self.seed),
+        )
