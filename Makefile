@@ -17,7 +17,7 @@ help:
 	@echo "make build-shared  dbt build on ../shared/datasets into warehouse_shared.duckdb"
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
-	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (port 8501)"
+	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
 # The venv is rebuilt when the pinned dependencies change.
@@ -55,11 +55,16 @@ docs: venv data
 	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt docs generate --static
 
 # The dashboard reads the Parquet snapshot every dbt build publishes (macros/dashboard/), never
-# the warehouse, so it can stay open during `make build`.
+# the warehouse, so it can stay open during `make build`. It listens on this machine only
+# (HOST=127.0.0.1): it shows per-customer income, age and family data and has no login. Open it
+# to a network on purpose with HOST=0.0.0.0 (behind an authenticating proxy), PORT to move it.
 DASHBOARD_SNAPSHOT ?= target/dashboard_snapshot
+HOST ?= 127.0.0.1
+PORT ?= 8501
 dashboard: venv
 	REVENUE_ML_DASHBOARD_SNAPSHOT=$(DASHBOARD_SNAPSHOT) $(BIN)/streamlit run dashboard/app.py \
-		--server.headless true --server.port 8501 --browser.gatherUsageStats false
+		--server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 # The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
 chromium:

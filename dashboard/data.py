@@ -1,10 +1,7 @@
 """Reading the dashboard's published snapshot (no Streamlit here, so pytest can reach it).
 
-`dbt build` publishes the marts the dashboard reads as Parquet (macros/dashboard/):
-
-    <root>/status.json                            building | ready | failed (dbt's hooks)
-    <root>/<invocation_id>/<schema>.<table>.parquet
-    <root>/<invocation_id>/_snapshot.json         written last: the snapshot is complete
+`dbt build` publishes the marts the dashboard reads as Parquet (macros/dashboard/; the layout
+and the status file are read by :mod:`revenue_ml.snapshot`).
 
 The app never opens the DuckDB warehouse (a reader would block the next `dbt build`): it
 queries the newest complete snapshot with an in-memory DuckDB whose views keep the warehouse's
@@ -16,111 +13,31 @@ marts hold; they never re-derive a model output.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-#: Environment variable naming the snapshot directory (the dbt hooks read it too).
-SNAPSHOT_ENV = "REVENUE_ML_DASHBOARD_SNAPSHOT"
-DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "target" / "dashboard_snapshot"
-MARKER = "_snapshot.json"
-#: Complete snapshots kept on disk; older ones are pruned when a newer one is opened.
-KEEP_SNAPSHOTS = 3
-
-
-def snapshot_root() -> Path:
-    """The snapshot directory: $REVENUE_ML_DASHBOARD_SNAPSHOT, else target/dashboard_snapshot."""
-    env = os.environ.get(SNAPSHOT_ENV)
-    return Path(env) if env else DEFAULT_SNAPSHOT_DIR
-
-
-def _read_json_line(path: Path) -> dict | None:
-    """DuckDB's COPY ... (FORMAT json) writes one object per line; None if absent or torn."""
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-        return json.loads(text.splitlines()[0]) if text else None
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-@dataclass(frozen=True)
-class BuildStatus:
-    """What the last dbt build said: building, ready, failed, or unknown (no status file)."""
-
-    status: str
-    invocation_id: str | None = None
-    run_started_at: str | None = None
-    written_at: str | None = None
-    snapshot_id: str | None = None
-    message: str = ""
-
-
-def read_status(root: Path) -> BuildStatus:
-    raw = _read_json_line(root / "status.json")
-    if not raw:
-        return BuildStatus("unknown")
-    return BuildStatus(
-        status=str(raw.get("status") or "unknown"),
-        invocation_id=raw.get("invocation_id"),
-        run_started_at=raw.get("run_started_at"),
-        written_at=raw.get("written_at"),
-        snapshot_id=raw.get("snapshot_id"),
-        message=raw.get("message") or "",
-    )
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    snapshot_id: str
-    path: Path
-    created_at: str
-    tables: tuple[str, ...]
-
-
-def list_snapshots(root: Path) -> list[SnapshotInfo]:
-    """Complete snapshots (with their marker), oldest first."""
-    out = []
-    if not root.is_dir():
-        return out
-    for child in root.iterdir():
-        marker = _read_json_line(child / MARKER) if child.is_dir() else None
-        if marker and marker.get("snapshot_id") == child.name:
-            out.append(SnapshotInfo(child.name, child, str(marker.get("created_at", "")),
-                                    tuple(marker.get("tables") or ())))
-    return sorted(out, key=lambda s: s.created_at)
-
-
-def latest_snapshot(root: Path) -> SnapshotInfo | None:
-    snapshots = list_snapshots(root)
-    return snapshots[-1] if snapshots else None
-
-
-def prune_snapshots(root: Path, keep: int = KEEP_SNAPSHOTS) -> list[str]:
-    """Delete all but the newest ``keep`` complete snapshots, and incomplete directories older
-    than the newest complete one (a failed export); never the build in progress."""
-    complete = list_snapshots(root)
-    if not complete:
-        return []
-    kept = {s.snapshot_id for s in complete[-keep:]}
-    newest_mtime = (complete[-1].path / MARKER).stat().st_mtime
-    building = read_status(root).invocation_id
-    removed = []
-    for child in root.iterdir():
-        if not child.is_dir() or child.name in kept or child.name == building:
-            continue
-        is_complete = any(s.snapshot_id == child.name for s in complete)
-        if is_complete or child.stat().st_mtime < newest_mtime:
-            shutil.rmtree(child, ignore_errors=True)
-            removed.append(child.name)
-    return removed
+from revenue_ml.snapshot import (  # noqa: F401  (re-exported for the pages and tests)
+    DEFAULT_SNAPSHOT_DIR,
+    INTERRUPTED,
+    KEEP_SNAPSHOTS,
+    MARKER,
+    OWNER_MARKER,
+    REPO_ROOT,
+    SNAPSHOT_ENV,
+    BuildStatus,
+    SnapshotInfo,
+    latest_snapshot,
+    list_snapshots,
+    process_is_running,
+    prune_snapshots,
+    read_status,
+    snapshot_root,
+    written_by_this_project,
+)
 
 
 def format_time(value: str | None) -> str:

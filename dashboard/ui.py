@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from revenue_ml.safe_csv import to_csv_bytes
 
 #: How often (seconds) the app checks whether dbt published a new snapshot.
 POLL_SECONDS = float(os.environ.get("REVENUE_ML_DASHBOARD_POLL_SECONDS", "5"))
@@ -44,6 +45,10 @@ def status_banner(status: data.BuildStatus, info: data.SnapshotInfo | None) -> N
     elif status.status == "failed":
         st.error(f"The last dbt build failed ({status.message}) — showing data from "
                  f"{shown_from or 'no snapshot'}.", icon=":material/warning:")
+    elif status.status == data.INTERRUPTED:
+        st.error(f"The last dbt build did not finish: {status.message}. Showing data from "
+                 f"{shown_from or 'no snapshot'}; run `make build` again.",
+                 icon=":material/warning:")
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -74,8 +79,8 @@ def fmt_int(value) -> str:
 
 
 def download(frame: pd.DataFrame, file_name: str, label: str) -> None:
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
-                       mime="text/csv")
+    """A CSV download whose text cells cannot start a spreadsheet formula."""
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv")
 
 
 def guarded(render: Callable[[], None], title: str) -> Callable[[], None]:

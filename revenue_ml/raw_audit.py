@@ -79,8 +79,27 @@ def _where(data_seen: int, chunk: bytes, pos: int, lines_before: int) -> tuple[i
     return data_seen + pos, lines_before + chunk.count(b"\n", 0, pos) + 1
 
 
-def check_encoding(path: Path, raw: RawFile, encoding: str) -> None:
-    """Raise :class:`RawFileError` when ``path`` is not text in ``encoding``.
+#: Bytes kept from the end of a file to judge its last line.
+_TAIL = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """What one streaming pass over a file saw: its (decompressed) size, newline count and
+    last bytes."""
+
+    size: int
+    newlines: int
+    tail: bytes
+
+    @property
+    def whole_file_in_tail(self) -> bool:
+        return self.size <= len(self.tail)
+
+
+def check_encoding(path: Path, raw: RawFile, encoding: str) -> FileShape:
+    """Raise :class:`RawFileError` when ``path`` is not text in ``encoding``; return the
+    file's shape (same single pass).
 
     UTF-8 files are decoded whole (streamed); an invalid byte is reported with its line.
     Latin-1 accepts every byte, so a latin-1 file is rejected only when it is really UTF-8
@@ -99,27 +118,60 @@ def check_encoding(path: Path, raw: RawFile, encoding: str) -> None:
     seen = 0
     lines = 0
     multibyte = False
+    is_utf8 = True
+    tail = b""
     for chunk in _iter_chunks(path):
-        try:
-            decoder.decode(chunk, final=False)
-        except UnicodeDecodeError as err:
-            if encoding == "utf-8":
-                offset, line = _where(seen, chunk, err.start, lines)
-                byte = chunk[err.start : err.start + 1].hex().upper()
-                raise RawFileError(
-                    f"{path}: not valid UTF-8 (byte 0x{byte} at offset {offset}, line {line}); "
-                    f"it looks like ISO-8859-1/Windows-1252. Fix: re-encode the file "
-                    f"(`iconv -f latin1 -t utf-8`) or set the dbt var `{var}: latin-1`."
-                ) from None
-            return  # not UTF-8: consistent with latin-1
-        multibyte = multibyte or any(b >= 0x80 for b in chunk)
+        if is_utf8:
+            try:
+                decoder.decode(chunk, final=False)
+            except UnicodeDecodeError as err:
+                if encoding == "utf-8":
+                    offset, line = _where(seen, chunk, err.start, lines)
+                    byte = chunk[err.start : err.start + 1].hex().upper()
+                    raise RawFileError(
+                        f"{path}: not valid UTF-8 (byte 0x{byte} at offset {offset}, line "
+                        f"{line}); it looks like ISO-8859-1/Windows-1252. Fix: re-encode the "
+                        f"file (`iconv -f latin1 -t utf-8`) or set the dbt var "
+                        f"`{var}: latin-1`."
+                    ) from None
+                is_utf8 = False  # not UTF-8: consistent with latin-1
+            multibyte = multibyte or any(b >= 0x80 for b in chunk)
         seen += len(chunk)
         lines += chunk.count(b"\n")
-    if encoding == "latin-1" and multibyte:
+        tail = (tail + chunk)[-_TAIL:]
+    if encoding == "latin-1" and multibyte and is_utf8:
         raise RawFileError(
             f"{path}: the file is UTF-8 encoded, but {raw.source}.{raw.table} is declared "
             f"ISO-8859-1 (latin-1), so characters such as '£' would be misread. Fix: set the "
             f"dbt var `{var}: utf-8`, or supply the original latin-1 file."
+        )
+    return FileShape(size=seen, newlines=lines, tail=tail)
+
+
+def check_rows(path: Path, raw: RawFile, encoding: str, fields: list[str],
+               shape: FileShape) -> None:
+    """Raise :class:`RawFileError` when the file has a header but no data row, or when its last
+    line is cut short (fewer fields than the header, or an unterminated quote): an export that
+    stopped half-way, which the CSV reader would otherwise report as a parser dump."""
+    text = shape.tail.decode(encoding, errors="replace").rstrip("\r\n\t ")
+    lines = text.splitlines()
+    if shape.whole_file_in_tail and len([line for line in lines if line.strip()]) <= 1:
+        raise RawFileError(
+            f"{path}: the file has a header but no data rows; {raw.source}.{raw.table} needs at "
+            f"least one row. Fix: export the data again (the export may have been filtered to "
+            f"nothing), or {FIX_GENERATE}."
+        )
+    last = lines[-1] if lines else ""
+    line_number = shape.newlines + (0 if shape.tail.endswith(b"\n") else 1)
+    unterminated = last.count('"') % 2 == 1
+    parsed = next(csv.reader([last], delimiter=raw.delimiter), []) if not unterminated else []
+    if unterminated or len(parsed) < len(fields):
+        what = ("an unterminated quote" if unterminated
+                else f"{len(parsed)} field(s) where the header has {len(fields)}")
+        raise RawFileError(
+            f"{path}: the last line (line {line_number}) has {what}: the file looks truncated "
+            f"(an interrupted export or copy). Fix: export or copy the file again; or, if the "
+            f"rest is complete, delete that last line."
         )
 
 
@@ -173,18 +225,25 @@ def check_header(path: Path, raw: RawFile, fields: list[str]) -> None:
     )
 
 
-def audit_file(path: Path, raw: RawFile, encoding: str | None = None) -> FileAudit:
-    """Check one raw file; return its audit row or raise :class:`RawFileError`."""
+def audit_file(path: Path, raw: RawFile, encoding: str | None = None,
+               raw_dir: str | Path | None = None, relative: str | None = None) -> FileAudit:
+    """Check one raw file; return its audit row or raise :class:`RawFileError`.
+
+    ``raw_dir`` and ``relative`` (the configured directory and per-file path) only make the
+    missing-file message say what was configured."""
     enc = normalise_encoding(encoding or raw.encoding)
     if not path.is_file():
+        where = (f"the dbt var `raw_dir` (now '{raw_dir}')" if raw_dir is not None
+                 else "the dbt var `raw_dir`")
         raise RawFileError(
             f"{path}: raw file for {raw.source}.{raw.table} not found. Fix: {FIX_GENERATE}, "
-            f"or point the project at your copy with the dbt var `raw_dir` (now "
-            f"'{path.parent}') or `{raw.var_name}` (now '{raw.path}' by default)."
+            f"or point the project at your copy with {where} or `{raw.var_name}` (now "
+            f"'{relative or raw.path}'; an absolute path is used as is)."
         )
-    check_encoding(path, raw, enc)
+    shape = check_encoding(path, raw, enc)
     fields, line_ending = read_header(path, raw, enc)
     check_header(path, raw, fields)
+    check_rows(path, raw, enc, fields, shape)
     return FileAudit(
         source_name=raw.source,
         table_name=raw.table,
@@ -232,10 +291,11 @@ def audit_raw_files(
     problems: list[str] = []
     for raw in files_for(enrollments_source):
         key = f"{raw.source}.{raw.table}"
-        path = Path(paths.get(key) or raw.path)
+        relative = paths.get(key) or raw.path
+        path = Path(relative)
         path = path if path.is_absolute() else base / path
         try:
-            results.append(audit_file(path, raw, encodings.get(key)))
+            results.append(audit_file(path, raw, encodings.get(key), raw_dir, relative))
         except RawFileError as err:
             problems.append(str(err))
     if problems:

@@ -42,16 +42,37 @@
     {{ return((target_path | string).rstrip('/') ~ '/dashboard_snapshot') }}
 {%- endmacro %}
 
-{#- DuckDB creates a directory (one level) when COPY writes per-thread files into it. -#}
+{#- A SQL string literal (quotes doubled): paths may contain an apostrophe. -#}
+{% macro sql_literal(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- DuckDB creates a directory (one level) when COPY writes per-thread files into it. The marker
+    file it leaves (`<marker>_0.parquet`) tells the app that this project wrote the directory:
+    the app only ever deletes directories holding it. -#}
 {% macro dashboard_make_dir(path, marker) -%}
-    {%- set exists = run_query("select count(*) from glob('" ~ path ~ "/*')").columns[0].values()[0] -%}
+    {%- set exists = run_query("select count(*) from glob(" ~ sql_literal(path ~ "/*") ~ ")").columns[0].values()[0] -%}
     {%- if exists == 0 -%}
         {%- do run_query(
-            "copy (select current_timestamp as created_at) to '" ~ path ~ "' "
+            "copy (select current_timestamp as created_at) to " ~ sql_literal(path) ~ " "
             ~ "(format parquet, per_thread_output true, overwrite_or_ignore true, "
             ~ "filename_pattern '" ~ marker ~ "_{i}')"
         ) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The build's own process (DuckDB runs inside dbt, so /proc/self is dbt): its pid and start
+    time, so the app can tell a build in progress from one that was killed. Empty off Linux. -#}
+{% macro dashboard_build_process() -%}
+    {%- set has_proc = run_query("select count(*) from glob('/proc/self/stat')").columns[0].values()[0] -%}
+    {%- if has_proc == 0 -%}
+        {{ return("null::varchar as build_pid, null::varchar as build_started_ticks") }}
+    {%- endif -%}
+    {{ return(
+        "(select split_part(content, ' ', 1) from read_text('/proc/self/stat')) as build_pid, "
+        ~ "(select string_split(split_part(content, ') ', 2), ' ')[20] "
+        ~ "from read_text('/proc/self/stat')) as build_started_ticks"
+    ) }}
 {%- endmacro %}
 
 {% macro dashboard_write_status(status, snapshot_id=none, message='') -%}
@@ -65,8 +86,9 @@
         ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as run_started_at, "
         ~ "cast(now() at time zone 'UTC' as timestamp) as written_at, "
         ~ ("'" ~ snapshot_id ~ "'" if snapshot_id else "null") ~ "::varchar as snapshot_id, "
-        ~ "'" ~ (message | replace("'", "''")) ~ "' as message"
-        ~ ") to '" ~ root ~ "/status.json' (format json)"
+        ~ sql_literal(message) ~ " as message, "
+        ~ dashboard_build_process()
+        ~ ") to " ~ sql_literal(root ~ "/status.json") ~ " (format json)"
     ) -%}
 {%- endmacro %}
 
@@ -100,7 +122,7 @@
 
 {% macro dashboard_export_snapshot() -%}
     {%- set snapshot = dashboard_snapshot_dir() ~ '/' ~ invocation_id -%}
-    {%- do dashboard_make_dir(snapshot, '_started') -%}
+    {%- do dashboard_make_dir(snapshot, '_revenue_ml_snapshot') -%}
     {%- set schemas = dashboard_snapshot_schemas() -%}
     {%- set tables = run_query(
         "select table_schema, table_name from information_schema.tables "
@@ -118,8 +140,8 @@
     {%- endfor -%}
     {%- for schema, name in relations -%}
         {%- do run_query(
-            'copy "' ~ schema ~ '"."' ~ name ~ '" to \'' ~ snapshot ~ '/' ~ schema ~ '.' ~ name
-            ~ '.parquet\' (format parquet)'
+            'copy "' ~ schema ~ '"."' ~ name ~ '" to '
+            ~ sql_literal(snapshot ~ '/' ~ schema ~ '.' ~ name ~ '.parquet') ~ ' (format parquet)'
         ) -%}
     {%- endfor -%}
     {#- Written last: a directory without it is incomplete and the app ignores it. -#}
@@ -132,6 +154,6 @@
         ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as run_started_at, "
         ~ "cast(now() at time zone 'UTC' as timestamp) as created_at, "
         ~ "[" ~ names | join(', ') ~ "]::varchar[] as tables"
-        ~ ") to '" ~ snapshot ~ "/_snapshot.json' (format json)"
+        ~ ") to " ~ sql_literal(snapshot ~ "/_snapshot.json") ~ " (format json)"
     ) -%}
 {%- endmacro %}

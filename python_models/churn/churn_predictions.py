@@ -1,12 +1,14 @@
 """Score every customer with the latest passing registered churn model."""
 
-from revenue_ml.dbt import frame
+from revenue_ml.dbt import clear_errors, frame
 from revenue_ml.domains import churn
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return churn.score_customers(
-        features=frame(dbt.ref("churn_features")),
-        registry=frame(dbt.ref("churn_model_versions")),
-    )
+    with clear_errors():
+        result = churn.score_customers(
+            features=frame(dbt.ref("churn_features")),
+            registry=frame(dbt.ref("churn_model_versions")),
+        )
+    return result

@@ -3,7 +3,7 @@
 Incremental: a build appends a row when it trains; a reused model adds nothing.
 """
 
-from revenue_ml.dbt import existing_rows, frame, runtime
+from revenue_ml.dbt import clear_errors, existing_rows, frame, runtime
 from revenue_ml.domains import ecommerce
 
 
@@ -18,10 +18,12 @@ def model(dbt, session):
         trees=dbt.config.get("forest_trees"),
         max_leaf_nodes=dbt.config.get("forest_max_leaf_nodes"),
     )
-    return ecommerce.train(
-        features=frame(dbt.ref("customer_features")),
-        existing=existing_rows(dbt, session),
-        policy=dbt.config.get("retrain_policy"),
-        params=params,
-        runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
-    )
+    with clear_errors():
+        result = ecommerce.train(
+            features=frame(dbt.ref("customer_features")),
+            existing=existing_rows(dbt, session),
+            policy=dbt.config.get("retrain_policy"),
+            params=params,
+            runtime=runtime(dbt.config.get("ml_threads"), dbt.config.get("dbt_threads")),
+        )
+    return result

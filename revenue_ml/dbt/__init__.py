@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 
+from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.runtime import Runtime, resolve_threads, set_reporter
 
 
@@ -54,3 +58,14 @@ def runtime(ml_threads, dbt_threads) -> Runtime:
     its own code names literally)."""
     use_dbt_logger()
     return Runtime(threads=resolve_threads(ml_threads, dbt_threads))
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Inside a Python model: a bad-input error (:class:`ModelInputError`, which names the
+    model, the cause and the fix) reaches dbt as that one message, without the package's stack
+    (dbt prints the whole traceback of whatever a Python model raises)."""
+    try:
+        yield
+    except ModelInputError as err:
+        raise ModelInputError(str(err)) from None

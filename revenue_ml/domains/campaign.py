@@ -136,17 +136,13 @@ def economics(y: np.ndarray, prob: np.ndarray, threshold: float, cost_per_contac
     }
 
 
-def _candidate_thresholds(prob: np.ndarray) -> np.ndarray:
-    return np.unique(np.round(np.asarray(prob, dtype=float), 4))
-
-
 def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> float:
     """The highest threshold whose recall is still >= ``target`` (fewest contacts)."""
     y = np.asarray(y, dtype=int)
     prob = np.asarray(prob, dtype=float)
     positives = max((y == 1).sum(), 1)
-    best = float(_candidate_thresholds(prob)[0])
-    for t in _candidate_thresholds(prob):
+    best = float(ev.threshold_candidates(prob)[0])
+    for t in ev.threshold_candidates(prob):
         if ((prob >= t) & (y == 1)).sum() / positives >= target:
             best = float(t)
     return best
@@ -156,7 +152,7 @@ def max_profit_threshold(y: np.ndarray, prob: np.ndarray, cost_per_contact: floa
                          revenue_per_contact: float) -> float:
     """Threshold maximising expected profit (ties: the highest, i.e. fewest contacts)."""
     best, best_profit = 1.0, -np.inf
-    for t in _candidate_thresholds(prob):
+    for t in ev.threshold_candidates(prob):
         profit = economics(y, prob, t, cost_per_contact, revenue_per_contact)["profit"]
         if profit >= best_profit:
             best, best_profit = float(t), profit

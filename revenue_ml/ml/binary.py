@@ -22,7 +22,7 @@ Every fit is single-threaded and seeded; independent fits (folds) may run in par
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lightgbm as lgb
 import numpy as np
@@ -116,6 +116,8 @@ class TrainedBinary:
     oof_target: np.ndarray | None = None
     #: Keys of those rows, in the same order.
     oof_keys: np.ndarray | None = None
+    #: Name of the cross-validation evaluation (``cv_<folds>fold``, folds actually used).
+    cv_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,9 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
     fit_idx = split.fit_idx if split is not None else np.arange(len(y))
 
     x_fit, y_fit = x.iloc[fit_idx].reset_index(drop=True), y[fit_idx]
+    # every fold needs a row of each class: fewer folds when the fit part's rarer class is small
+    folds = max(2, min(spec.cv_folds, int(np.bincount(y_fit, minlength=2).min())))
+    spec = replace(spec, cv_folds=folds)
     oof, evaluation = cross_validate(x_fit, y_fit, spec, family, spec.cv_folds, runtime)
     threshold = ev.best_f1_threshold(y_fit, oof)
     cv_name = spec.cv_name
@@ -377,6 +382,7 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
         oof=oof,
         oof_target=y_fit,
         oof_keys=labelled[spec.key].to_numpy()[fit_idx],
+        cv_name=cv_name,
     )
 
 

@@ -63,11 +63,18 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float) -> di
     }
 
 
+def threshold_candidates(prob: np.ndarray) -> np.ndarray:
+    """Distinct thresholds worth trying: the probabilities rounded *down* to 4 decimals, so
+    each candidate still selects the rows whose probability produced it (rounding to nearest
+    could put a threshold just above the very probabilities it came from)."""
+    return np.unique(np.floor(np.asarray(prob, dtype=float) * 1e4) / 1e4)
+
+
 def best_f1_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
     """Threshold in (0, 1) that maximises F1 (ties: the highest such threshold)."""
     y_true = np.asarray(y_true, dtype=int)
     prob = np.asarray(prob, dtype=float)
-    candidates = np.unique(np.round(prob, 4))
+    candidates = threshold_candidates(prob)
     best, best_f1 = 0.5, -1.0
     positives = y_true.sum()
     for t in candidates:

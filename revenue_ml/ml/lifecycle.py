@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import binary
+from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.portable import load
 from revenue_ml.ml.registry import (
     RegistryRecord,
@@ -107,7 +108,16 @@ def train_or_reuse(frame: pd.DataFrame, trainers: list[Trainer], existing: pd.Da
             continue
         log.log(f"training ({reason}), {runtime.threads} thread(s)")
         began = time.monotonic()
-        trained = trainer.train(frame, log)
+        try:
+            trained = trainer.train(frame, log)
+        except ModelInputError as err:
+            if prior is None:
+                raise
+            raise ModelInputError(
+                f"{err} A registered version of {trainer.name} exists (version "
+                f"{int(prior['model_version'])}): to score this data with it instead of "
+                f"retraining, build with --vars '{{retrain_policy: never}}'."
+            ) from None
         seconds = time.monotonic() - began
         params = dict(trainer.params)
         if trained.selected_params is not None:
@@ -217,7 +227,7 @@ class BinaryTrainer:
             metrics["search"] = found.summary()
         if self.extra_evaluation is not None:
             evaluation += self.extra_evaluation(trained.oof_target, trained.oof)
-        primary = self.primary_evaluation or spec.cv_name
+        primary = self.primary_evaluation or trained.cv_name
         return Trained(
             model_family=self.family,
             model_format=trained.model_format,

@@ -71,13 +71,15 @@ class SearchResult:
 
     def evaluation_rows(self) -> list[dict]:
         """Long rows (evaluation='search', fold='candidate_NN') for the shared evaluation table:
-        cv_f1, cv_threshold, cv_auc, seconds, is_selected and every numeric hyper-parameter."""
+        cv_f1, cv_threshold, cv_auc, is_selected and every numeric hyper-parameter. (Seconds
+        are logged, not stored: the registry holds what the data determines, so two builds of
+        the same data give identical rows; the run's time is ``training_seconds``.)"""
         best = self.best.candidate
         rows = []
         for t in self.trials:
             fold = f"candidate_{t.candidate:02d}"
             values = {"cv_f1": t.cv_f1, "cv_threshold": t.cv_threshold, "cv_auc": t.cv_auc,
-                      "seconds": t.seconds, "is_selected": float(t.candidate == best)}
+                      "is_selected": float(t.candidate == best)}
             for name, value in sorted(t.params.items()):
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     values[f"param.{name}"] = float(value)
@@ -88,8 +90,7 @@ class SearchResult:
     def summary(self) -> dict:
         """Headline of the search for the registry's ``metrics`` JSON."""
         return {"candidates": float(len(self.trials)), "best_candidate": float(self.best.candidate),
-                "best_cv_f1": self.best.cv_f1,
-                "seconds": float(sum(t.seconds for t in self.trials))}
+                "best_cv_f1": self.best.cv_f1}
 
 
 def training_part(labelled: pd.DataFrame, spec: binary.BinarySpec) -> pd.DataFrame:

@@ -84,8 +84,8 @@ def expected_features() -> pd.DataFrame:
     df = df[df["unit_price"] >= 0]
     df["invoice_date"] = pd.to_datetime(df["InvoiceDate"], format="%m/%d/%Y %H:%M").dt.normalize()
     df["customer_id"] = pd.to_numeric(df["CustomerID"].str.strip().replace("", None))
-    # Surrogates: one per invoice without a customer, numbered in order of first appearance.
-    missing = df.loc[df["customer_id"].isna(), "InvoiceNo"].drop_duplicates()
+    # Surrogates: one per invoice without a customer, numbered in invoice-number order.
+    missing = sorted(df.loc[df["customer_id"].isna(), "InvoiceNo"].unique())
     surrogate = pd.Series(range(SURROGATE_START, SURROGATE_START + len(missing)), index=missing)
     is_missing = df["customer_id"].isna()
     df["is_surrogate_customer"] = is_missing
@@ -182,11 +182,39 @@ def test_every_staged_line_is_accounted_for(warehouse: DbtResult) -> None:
     assert rows["excluded_country"] > 0 and rows["non_product_stock_code"] > 0
 
 
-def test_surrogate_numbering_is_first_appearance(warehouse: DbtResult) -> None:
+def test_surrogate_numbering_follows_invoice_numbers(warehouse: DbtResult) -> None:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:
-        first = con.execute(
+        numbered = con.execute(
             "select invoice_no, surrogate_customer_id from "
-            "intermediate.int_ecommerce__surrogate_customers order by surrogate_customer_id limit 2"
+            "intermediate.int_ecommerce__surrogate_customers order by surrogate_customer_id"
         ).fetchall()
-    # The file's first two invoices without a customer.
-    assert first == [("536414", 19000), ("536544", 19001)]
+    invoices = [invoice for invoice, _ in numbered]
+    assert invoices == sorted(invoices)  # the file order plays no part
+    assert [sid for _, sid in numbered] == list(range(19000, 19000 + len(numbered)))
+
+
+@pytest.fixture(scope="module")
+def reference_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+    """The customer features built with config/reference_004.yml: the reference's own rules."""
+    if not RAW_FILE.is_file():
+        pytest.skip(f"real Online Retail file {RAW_FILE} is absent")
+    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
+    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {SHARED}")
+    vars_yaml += "\n" + (REPO_ROOT / "config" / "reference_004.yml").read_text()
+    return run_dbt(["build", "-s", "+customer_features", "--indirect-selection", "cautious"],
+                   raw_dir=SHARED, work_dir=tmp_path_factory.mktemp("dbt_reference_004"),
+                   vars_yaml=vars_yaml).check()
+
+
+def test_reference_vars_reproduce_the_reference_notebook(reference_warehouse: DbtResult) -> None:
+    """The reference's figures on the real file: kept duplicates, surrogate ids in file order
+    before any filter, unit price strictly above 0.04, customers 16446 and 12346 excluded."""
+    actual = features(reference_warehouse)
+    assert len(actual) == 5694
+    row = actual.loc[17850]
+    assert float(row["revenue"]) == pytest.approx(5391.21, abs=0.005)
+    assert int(row["recency_days"]) == 372
+    assert float(row["basket_size"]) == pytest.approx(50.97, abs=0.005)
+    assert int(row["purchase_lines"]) == 297
+    assert int(row["returned_units"]) == 40
+    assert 12346 not in actual.index and 16446 not in actual.index

@@ -128,3 +128,41 @@ def test_all_problems_are_listed_together(tmp_path: Path) -> None:
 def test_unknown_enrollment_source_is_reported(tmp_path: Path) -> None:
     with pytest.raises(RawFileError, match="use 'institute' or 'oulad'"):
         audit_raw_files(tmp_path, enrollments_source="moodle")
+
+
+def _write_offers(tmp_path: Path, body: str) -> Path:
+    from revenue_ml.contracts import OFFERS
+
+    path = tmp_path / "offers.csv"
+    path.write_text(",".join(OFFERS.columns) + "\n" + body)
+    return path
+
+
+def test_header_only_file_names_file_and_fix(tmp_path: Path) -> None:
+    from revenue_ml.contracts import OFFERS
+
+    path = _write_offers(tmp_path, "\n")
+    with pytest.raises(RawFileError, match=r"offers.csv: the file has a header but no data rows"):
+        audit_file(path, OFFERS)
+
+
+def test_truncated_last_line_names_line_and_fix(tmp_path: Path) -> None:
+    from revenue_ml.contracts import OFFERS
+
+    good = "abc,Corporate Events,Closed Won,2019-01-01,2019-02-01,360,,operations,\n"
+    path = _write_offers(tmp_path, good * 3 + "abd,Corporate Events,Clo")
+    with pytest.raises(RawFileError, match=r"last line \(line 5\) has 3 field\(s\) where the "
+                                           r"header has 9: the file looks truncated"):
+        audit_file(path, OFFERS)
+    quoted = _write_offers(tmp_path, good + 'abd,"Corporate Ev')
+    with pytest.raises(RawFileError, match="unterminated quote"):
+        audit_file(quoted, OFFERS)
+    audit_file(_write_offers(tmp_path, good * 2), OFFERS)  # complete file passes
+
+
+def test_missing_file_says_the_configured_raw_dir_and_path(tmp_path: Path) -> None:
+    with pytest.raises(RawFileError) as err:
+        audit_raw_files(tmp_path / "nowhere", paths={"sales_pipeline.offers": "x/offers.csv"})
+    message = str(err.value)
+    assert f"`raw_dir` (now '{tmp_path / 'nowhere'}')" in message
+    assert "`sales_pipeline_offers_path` (now 'x/offers.csv'" in message

@@ -2,14 +2,32 @@
     One surrogate customer per invoice that has lines without a customer id (the reference's
     rule): ids count up from var `ecommerce_surrogate_customer_id_start` (19000, above every real
     id of the public file), or from the largest real id + 1 when the data holds real ids at or
-    above it, so a surrogate never collides with a real customer; in order of the invoice's
-    first line in the raw file, so the numbering is deterministic and matches the reference's
-    `drop_duplicates` order on the same lines.
+    above it, so a surrogate never collides with a real customer.
+
+    The order they are numbered in is var `ecommerce_surrogate_numbering`:
+    - `invoice_order` (default): by invoice number, so the same lines in any file order give
+      every invoice the same surrogate id;
+    - `file_order`: by the invoice's first line in the raw file, counting every raw line
+      (rejected ones included), as the reference's notebook numbered them before any filter
+      (config/reference_004.yml).
 #}
+
+{%- set numbering = var('ecommerce_surrogate_numbering') %}
+{%- if numbering not in ['invoice_order', 'file_order'] %}
+    {{ exceptions.raise_compiler_error(
+        "var ecommerce_surrogate_numbering must be `invoice_order` or `file_order`, got `"
+        ~ numbering ~ "`") }}
+{%- endif %}
 
 with transactions as (
 
     select * from {{ ref('stg_online_retail__transactions') }}
+
+),
+
+raw_lines as (
+
+    select * from {{ ref('base_online_retail__transactions') }}
 
 ),
 
@@ -28,10 +46,23 @@ invoices_without_customer as (
 
     select
         invoice_no,
-        min(transaction_line_id) as first_transaction_line_id,
         count(*) as lines
     from transactions
     where customer_id is null
+    group by invoice_no
+
+),
+
+-- where each invoice without a customer first appears in the raw file (before any filter)
+first_raw_lines as (
+
+    select
+        invoice_no,
+        min(source_row_number) as first_source_row_number
+    from raw_lines
+    where invoice_no is not null
+        and customer_id is null
+        and not customer_id_unparseable
     group by invoice_no
 
 ),
@@ -40,16 +71,22 @@ final as (
 
     select
         -- ids
-        invoice_no,
+        invoices_without_customer.invoice_no,
         surrogate_start.first_id - 1
-            + row_number() over (order by first_transaction_line_id, invoice_no)
-            as surrogate_customer_id,
-        first_transaction_line_id,
+            + row_number() over (
+                order by
+                {%- if numbering == 'file_order' %}
+                    first_raw_lines.first_source_row_number,
+                {%- endif %}
+                    invoices_without_customer.invoice_no
+            ) as surrogate_customer_id,
 
         -- numerics
-        lines
+        invoices_without_customer.lines
     from invoices_without_customer
     cross join surrogate_start
+    left join first_raw_lines
+        on invoices_without_customer.invoice_no = first_raw_lines.invoice_no
 
 )
 

@@ -38,9 +38,14 @@ excluded_countries as (
 
 ),
 
+-- the seed's customers plus any listed in var ecommerce_excluded_customer_ids
 excluded_customers as (
 
-    select * from {{ ref('excluded_customers') }}
+    select customer_id from {{ ref('excluded_customers') }}
+    {%- for customer_id in var('ecommerce_excluded_customer_ids') %}
+    union
+    select {{ customer_id | int }} as customer_id
+    {%- endfor %}
 
 ),
 
@@ -86,7 +91,11 @@ flagged as (
     select
         with_customer.*,
         non_product_codes.stock_code is not null as is_non_product_stock_code,
-        with_customer.unit_price < {{ var('ecommerce_min_unit_price', 0.04) }}
+        {%- if var('ecommerce_min_unit_price_inclusive') %}
+        with_customer.unit_price < {{ var('ecommerce_min_unit_price') }}
+        {%- else %}
+        with_customer.unit_price <= {{ var('ecommerce_min_unit_price') }}
+        {%- endif %}
             as is_unit_price_below_minimum,
         excluded_countries.country is not null as is_excluded_country,
         excluded_customers.customer_id is not null as is_excluded_customer,

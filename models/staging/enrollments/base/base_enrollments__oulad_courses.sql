@@ -17,7 +17,7 @@ parsed as (
         {{ parse_as('module_presentation_length', 'integer') }} as presentation_length_days,
         row_number() over (
             partition by {{ clean_text('code_module') }}, {{ clean_text('code_presentation') }}
-            order by source_row_number
+            order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

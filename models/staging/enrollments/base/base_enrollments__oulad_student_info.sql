@@ -29,7 +29,7 @@ parsed as (
         row_number() over (
             partition by {{ clean_text('code_module') }}, {{ clean_text('code_presentation') }},
                 {{ clean_text('id_student') }}
-            order by source_row_number
+            order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

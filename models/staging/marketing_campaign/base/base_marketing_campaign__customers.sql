@@ -27,6 +27,16 @@
     ('Z_Revenue', 'revenue_per_contact'),
 ] %}
 
+{#- Counts and amounts that cannot be negative (birth year and the constant economics aside). -#}
+{%- set nonnegative_columns = [] %}
+{%- for raw, name in integer_columns %}
+    {%- if name not in ('birth_year_raw', 'cost_per_contact', 'revenue_per_contact') %}
+        {%- do nonnegative_columns.append(name) %}
+    {%- endif %}
+{%- endfor %}
+{%- set spend_columns = ['spend_wines', 'spend_fruits', 'spend_meat', 'spend_fish',
+                         'spend_sweets', 'spend_gold'] %}
+
 with numbered as (
 
     {{ numbered_raw_rows('marketing_campaign', 'customers') }}
@@ -66,26 +76,39 @@ parsed as (
             and {{ clean_text('"Response"') }} not in ('0', '1')
         ) as response_unparseable,
         row_number() over (
-            partition by {{ parse_as('"ID"', 'integer') }} order by source_row_number
+            partition by {{ parse_as('"ID"', 'integer') }} order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered
 
 ),
 
+bounds as (
+
+    {{ plausible_date_bounds('parsed', ['enrolled_date']) }}
+
+),
+
 final as (
 
     select
-        *,
+        parsed.*,
         {{ reject_reason([
             ("customer_id is null", "missing_or_unparseable_key"),
             ("enrolled_date is null", "missing_or_unparseable_dt_customer"),
             ("has_missing_or_unparseable_number", "missing_or_unparseable_number"),
             ("income_unparseable", "unparseable_income"),
             ("response_unparseable", "unparseable_response"),
+            ("least(" ~ nonnegative_columns | join(', ') ~ ") < 0 or income < 0",
+             "negative_value"),
+            ("income > " ~ var('marketing_campaign_max_income'), "implausible_income"),
+            ("greatest(" ~ spend_columns | join(', ') ~ ") > "
+                ~ var('marketing_campaign_max_spend'), "implausible_spend"),
+            (outside_bounds('enrolled_date'), "implausible_dt_customer"),
             ("key_rank > 1", "duplicate_key"),
         ]) }} as reject_reason
     from parsed
+    cross join bounds
 
 )
 

@@ -47,10 +47,16 @@ parsed as (
 
 ),
 
+bounds as (
+
+    {{ plausible_date_bounds('parsed', ['invoiced_at']) }}
+
+),
+
 final as (
 
     select
-        *,
+        parsed.*,
         {{ reject_reason([
             ("invoice_no is null", "missing_invoice_no"),
             ("stock_code is null", "missing_stock_code"),
@@ -59,9 +65,14 @@ final as (
             ("unit_price is null", "missing_or_unparseable_unit_price"),
             ("customer_id_unparseable", "unparseable_customer_id"),
             ("unit_price < 0", "negative_price"),
-            ("duplicate_rank > 1", "exact_duplicate_row"),
+            ("unit_price > " ~ var('online_retail_max_unit_price'), "implausible_unit_price"),
+            ("abs(quantity) > " ~ var('online_retail_max_abs_quantity'), "implausible_quantity"),
+            (outside_bounds('invoiced_at'), "implausible_invoice_date"),
+            ("duplicate_rank > 1 and not " ~ var('online_retail_keep_exact_duplicates'),
+             "exact_duplicate_row"),
         ]) }} as reject_reason
     from parsed
+    cross join bounds
 
 )
 

@@ -41,24 +41,32 @@ parsed as (
             and {{ clean_text('"Converted"') }} not in ('0', '1', 'True', 'False')
         ) as converted_unparseable,
         row_number() over (
-            partition by {{ clean_text('"Id"') }} order by source_row_number
+            partition by {{ clean_text('"Id"') }} order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered
 
 ),
 
+bounds as (
+
+    {{ plausible_date_bounds('parsed', ['created_date']) }}
+
+),
+
 final as (
 
     select
-        *,
+        parsed.*,
         {{ reject_reason([
             ("lead_id is null", "missing_key"),
             ("created_date_unparseable", "unparseable_created_date"),
+            (outside_bounds('created_date'), "implausible_created_date"),
             ("converted_unparseable", "unparseable_converted"),
             ("key_rank > 1", "duplicate_key"),
         ]) }} as reject_reason
     from parsed
+    cross join bounds
 
 )
 

@@ -1,5 +1,22 @@
 -- depends_on: {{ ref('raw_file_audit') }}
-{# Every raw offer row, typed, with the reason it cannot be staged (null when it can). #}
+{#
+    Every raw offer row, typed, with the reason it cannot be staged (null when it can).
+
+    offer_id must follow an offer from open to closed, so it never depends on what changes when
+    an offer moves through the pipeline (Status, Close Date, Loss Reason):
+    - `o_` + the source `Id` (the lead the offer was made to) when that Id is present and
+      appears once in the file;
+    - else `h_` + a digest of what is known when the offer is created (Id, Use Case, Created
+      Date, Price, Discount code, Pain). Offers identical on all of these are "creation twins":
+      they get `-2`, `-3`, ... in the order of the rest of their raw row. Twins had identical
+      features when open, so their open scores are identical whichever number each carries.
+    Caveats: an Id that becomes repeated in a later extract (a second offer to the same lead)
+    moves that lead's first offer to the digest form; editing a creation field of an offer
+    without a unique Id changes its id.
+#}
+
+{%- set creation_columns = ['Id', 'Use Case', 'Created Date', 'Price', 'Discount code', 'Pain'] %}
+{%- set outcome_columns = ['Status', 'Close Date', 'Loss Reason'] %}
 
 with numbered as (
 
@@ -11,9 +28,26 @@ ranked as (
 
     select
         *,
-        {{ duplicate_rank(['Id', 'Use Case', 'Status', 'Created Date', 'Close Date', 'Price',
-                           'Discount code', 'Pain', 'Loss Reason']) }} as duplicate_rank
+        count(*) over (partition by {{ clean_text('"Id"') }}) as rows_with_this_id,
+        {{ identity_digest('h_', creation_columns) }} as creation_digest,
+        {{ duplicate_rank(creation_columns + outcome_columns) }} as duplicate_rank
     from numbered
+
+),
+
+twins as (
+
+    select
+        *,
+        row_number() over (
+            partition by creation_digest
+            order by
+                {%- for column in outcome_columns %}
+                coalesce(trim({{ adapter.quote(column) }}), ''),
+                {%- endfor %}
+                source_row_number
+        ) as twin_number
+    from ranked
 
 ),
 
@@ -28,8 +62,11 @@ parsed as (
     select
         -- ids
         source_row_number,
-        -- offers have no key of their own; identical rows are told apart by their occurrence
-        substr(md5(raw_record || '#' || duplicate_rank), 1, 16) as offer_id,
+        case
+            when {{ clean_text('"Id"') }} is not null and rows_with_this_id = 1
+                then 'o_' || {{ clean_text('"Id"') }}
+            else creation_digest || case when twin_number > 1 then '-' || twin_number else '' end
+        end as offer_id,
         {{ clean_text('"Id"') }} as lead_id,
 
         -- strings
@@ -52,14 +89,20 @@ parsed as (
         {{ fails_parse('"Close Date"', 'date') }} as close_date_unparseable,
         duplicate_rank,
         raw_record
-    from ranked
+    from twins
+
+),
+
+bounds as (
+
+    {{ plausible_date_bounds('parsed', ['created_date', 'close_date']) }}
 
 ),
 
 final as (
 
     select
-        *,
+        parsed.*,
         {{ reject_reason([
             ("created_date is null", "missing_or_unparseable_created_date"),
             ("close_date_unparseable", "unparseable_close_date"),
@@ -67,8 +110,12 @@ final as (
             ("not is_known_status", "unknown_status"),
             ("price_unparseable", "unparseable_price"),
             ("price < 0", "negative_price"),
+            ("price > " ~ var('sales_pipeline_max_price'), "implausible_price"),
+            (outside_bounds('created_date'), "implausible_created_date"),
+            (outside_bounds('close_date'), "implausible_close_date"),
         ]) }} as reject_reason
     from parsed
+    cross join bounds
 
 )
 

@@ -21,6 +21,10 @@
     ('Total intl charge', 'intl_charge'),
 ] %}
 
+{%- set usage_columns = [] %}
+{%- for raw, name in integer_columns + decimal_columns %}
+    {%- do usage_columns.append(name) %}
+{%- endfor %}
 {%- set identity_columns = [
     'State', 'Account length', 'Area code', 'International plan', 'Voice mail plan',
     'Number vmail messages', 'Total day minutes', 'Total day calls', 'Total day charge',
@@ -117,6 +121,9 @@ final as (
         {{ reject_reason([
             ("state is null", "missing_state"),
             ("has_missing_or_unparseable_number", "missing_or_unparseable_number"),
+            ("least(" ~ usage_columns | join(', ') ~ ") < 0", "negative_value"),
+            ("greatest(day_minutes, eve_minutes, night_minutes, intl_minutes) > "
+                ~ var('telco_churn_max_minutes'), "implausible_minutes"),
             ("has_invalid_plan_flag", "invalid_plan_flag"),
             ("churn_unparseable", "unparseable_churn"),
         ]) }} as reject_reason
