@@ -10,8 +10,7 @@ with ``marts.customer_features``:
 - input: the staged lines (``staging.stg_online_retail__transactions``: exact duplicates and
   negative prices already rejected), loaded in memory before the clock starts;
 - lines without a customer get a surrogate id per invoice, counting up from 19000 (or the largest
-  real id + 1 when that is higher) in order of
-  the invoice's first line;
+  real id + 1 when that is higher) in invoice-number order;
 - excluded: non-product stock codes (active patterns of the seed), unit price < 0.04, excluded
   countries, excluded customers; purchases are quantity >= 0, returns quantity < 0.
 
@@ -80,11 +79,11 @@ def features(
     """One row per customer with an included purchase, indexed by customer_id."""
     df = df.copy()
 
-    # --- missing customers: one surrogate per invoice, in order of first appearance
+    # --- missing customers: one surrogate per invoice, in invoice-number order
     is_missing = df["customer_id"].isna()
     if (~is_missing).any():  # never collide with a real id (as int_ecommerce__surrogate_customers)
         surrogate_start = max(surrogate_start, int(df.loc[~is_missing, "customer_id"].max()) + 1)
-    missing_invoices = df.loc[is_missing, "invoice_no"].drop_duplicates()
+    missing_invoices = pd.Series(sorted(df.loc[is_missing, "invoice_no"].unique()))
     surrogate = pd.Series(
         np.arange(surrogate_start, surrogate_start + len(missing_invoices)),
         index=missing_invoices.to_numpy(),

@@ -83,7 +83,7 @@ surrogates as (
     select
         invoice_no,
         greatest({surrogate_start}, (select coalesce(max(customer_id) + 1, 0) from t)) - 1
-            + row_number() over (order by min(transaction_line_id), invoice_no) as customer_id
+            + row_number() over (order by invoice_no) as customer_id
     from t
     where customer_id is null
     group by invoice_no

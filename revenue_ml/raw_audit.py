@@ -153,7 +153,7 @@ def check_rows(path: Path, raw: RawFile, encoding: str, fields: list[str],
     """Raise :class:`RawFileError` when the file has a header but no data row, or when its last
     line is cut short (fewer fields than the header, or an unterminated quote): an export that
     stopped half-way, which the CSV reader would otherwise report as a parser dump."""
-    text = shape.tail.decode(encoding, errors="replace").rstrip("\r\n\t ")
+    text = shape.tail.decode(encoding, errors="replace").rstrip("\r\n")
     lines = text.splitlines()
     if shape.whole_file_in_tail and len([line for line in lines if line.strip()]) <= 1:
         raise RawFileError(

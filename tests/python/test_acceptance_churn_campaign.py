@@ -37,7 +37,7 @@ def test_churn_held_out_f1_reaches_the_write_up(shared_warehouse: DbtResult) -> 
             "test_precision": metrics["test_split"]["precision"],
             "test_recall": metrics["test_split"]["recall"],
             "cv_f1": metrics[cv]["f1"], "cv_auc": metrics[cv]["auc"],
-            "threshold": row["threshold"], "search": metrics["search"],
+            "threshold": row["threshold"], "search": metrics.get("search"),
         }
     print("\nchurn (held-out stratified 20% test split, threshold from out-of-fold F1):")
     for name, f in figures.items():

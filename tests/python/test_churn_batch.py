@@ -25,7 +25,7 @@ SELECT = ["-s", "+churn_scores", "+churn_feature_drift", "+campaign_scores",
           "+campaign_segment_profiles", "--indirect-selection", "cautious"]
 #: A small search keeps the build quick; both builds must use the same vars (the search
 #: settings are part of the registered parameters).
-VARS = "{churn_search_max_candidates: 2, churn_search_seconds: 30}"
+VARS = "{churn_search_max_candidates: 2}"
 BATCH = 15
 REGISTRY_SQL = ("select model_name, model_version, training_fingerprint from ml.{table} "
                 "order by all")
@@ -42,7 +42,10 @@ def append_unlabelled_batch(raw_dir: Path) -> None:
     """Append BATCH customers with an empty target to the churn and campaign files."""
     churn_path = raw_dir / CHURN_FILE
     churn = pd.read_csv(churn_path, dtype=str, keep_default_na=False)
+    # new customers (a day longer account than existing ones), not copies: an exact copy of a
+    # customer's usage would be that customer's twin and share its key digest
     batch = churn.head(BATCH).assign(Churn="")
+    batch["Account length"] = (batch["Account length"].astype(int) + 1).astype(str)
     pd.concat([churn, batch]).to_csv(churn_path, index=False, lineterminator="\n")
 
     campaign_path = raw_dir / CAMPAIGN_FILE
