@@ -135,7 +135,7 @@ def check_encoding(path: Path, raw: RawFile, encoding: str) -> FileShape:
                         f"`{var}: latin-1`."
                     ) from None
                 is_utf8 = False  # not UTF-8: consistent with latin-1
-            multibyte = multibyte or any(b >= 0x80 for b in chunk)
+            multibyte = multibyte or not chunk.isascii()
         seen += len(chunk)
         lines += chunk.count(b"\n")
         tail = (tail + chunk)[-_TAIL:]

@@ -259,12 +259,22 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
     return pd.concat([classifiers, segments], ignore_index=True) if len(segments) else classifiers
 
 
+def objective_thresholds(record: dict) -> dict[str, float]:
+    """Each objective's contact threshold, as registered with the model version."""
+    rows = json.loads(record["evaluation"])
+    return {r["fold"]: float(r["value"]) for r in rows
+            if r["evaluation"] == OBJECTIVE_EVALUATION and r["metric"] == "threshold"}
+
+
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One response probability per customer from the latest passing ``campaign_response``."""
+    """One response probability per customer from the latest passing ``campaign_response``;
+    the top driver for the customers on any objective's target list."""
     record = latest_passing(registry, MODEL)
     base = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
                              target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL)
-    scores = score(features, record, base)
+    lowest = min(objective_thresholds(record).values(), default=float(record["threshold"]))
+    scores = score(features, record, base,
+                   explain=lambda s: s["probability"].to_numpy() >= lowest)
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)

@@ -78,9 +78,9 @@ LGB_GRID = {
     "lambda_l2": [0.0, 1.0, 5.0],
     "num_boost_round": [150, 300, 500],
 }
-#: The reference's base model: sklearn's defaults (200 trees as sklearn's own default was
-#: raised to; square-root feature sampling).
-RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
+#: The reference's base model: sklearn's RandomForestClassifier defaults (100 trees, square-root
+#: feature sampling, full-depth trees).
+RF_PARAMS = {"n_estimators": 100, "min_samples_leaf": 1, "max_features": "sqrt"}
 
 
 def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
@@ -117,9 +117,14 @@ def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One score per customer (labelled rows: in-sample; unlabelled rows: the new batch)."""
+    """One score per customer (labelled rows: in-sample; unlabelled rows: the new batch).
+
+    The top driver is computed for the customers someone acts on: active (not churned) and
+    predicted to churn."""
     record = latest_passing(registry, SCORING_MODEL)
-    scores = score(features, record, base_spec())
+    active = features[TARGET].fillna(0).to_numpy() != 1
+    scores = score(features, record, base_spec(),
+                   explain=lambda s: active & (s["predicted_label"].to_numpy() == 1))
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["is_training_row"] = scores["is_labeled"].astype(bool)

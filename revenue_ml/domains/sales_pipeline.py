@@ -71,13 +71,15 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
 
 def score_offers(features: pd.DataFrame, registry: pd.DataFrame,
                  forbidden: frozenset[str]) -> pd.DataFrame:
-    """One score per offer: open offers with ``at_open``, closed offers with ``at_close``."""
+    """One score per offer: open offers with ``at_open`` (with their top driver), closed offers
+    with ``at_close``."""
     spec = specs(forbidden)
     is_closed = features["is_closed"].astype(bool)
     parts = []
     for variant, mask in (("at_close", is_closed), ("at_open", ~is_closed)):
         record = latest_passing(registry, spec[variant].name)
-        scored = score(features[mask], record, spec[variant])
+        # the top driver matters for the open offers a sales manager can still work on
+        scored = score(features[mask], record, spec[variant], explain=variant == "at_open")
         scored["variant"] = variant
         parts.append(scored)
     scores = pd.concat(parts, ignore_index=True)

@@ -289,26 +289,39 @@ def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec
 
 
 def score(frame: pd.DataFrame, record: dict, base: binary.BinarySpec,
-          explain: bool = True) -> pd.DataFrame:
+          explain: bool | np.ndarray | Callable[[pd.DataFrame], np.ndarray] = True
+          ) -> pd.DataFrame:
     """Score rows with a registered version: probability, label, threshold, top driver.
 
-    ``explain=False`` skips the top driver (null columns): LightGBM's ``pred_contrib``
-    (TreeSHAP) costs ~20x the prediction itself, which matters for large batches.
+    ``explain``: True (every row), False (none), a boolean mask of the rows to explain, or a
+    function of the scores (probability, predicted_label, in ``frame``'s row order) returning
+    that mask, e.g. "the customers predicted to churn".
+    The top driver comes from per-row contributions (LightGBM's ``pred_contrib``, TreeSHAP),
+    which cost far more than the probability (~800 vs ~60,000 rows/s on one core for the tuned
+    churn model), so the scoring marts explain only the rows someone acts on; the other rows
+    get a null driver.
     """
     spec = spec_from_record(record, base)
     model = load(record["model_format"], record["model_text"])
     x = binary.prepare(frame, spec)
     prob = binary.predict_proba(model, x, spec) if len(frame) else np.zeros(0)
     threshold = float(record["threshold"])
-    if len(frame) and explain:
-        top_feature, top_value = binary.top_contributions(model, x, spec)
-    else:
-        top_feature, top_value = [None] * len(frame), np.full(len(frame), np.nan)
+    label = (prob >= threshold).astype(int)
+    if callable(explain):
+        explain = explain(pd.DataFrame({"probability": prob, "predicted_label": label}))
+    mask = np.full(len(frame), bool(explain)) if isinstance(explain, bool) else np.asarray(
+        explain, dtype=bool)
+    top_feature = np.full(len(frame), None, dtype=object)
+    top_value = np.full(len(frame), np.nan)
+    if mask.any():
+        names, values = binary.top_contributions(model, x[mask], spec)
+        top_feature[mask] = names
+        top_value[mask] = values
     return pd.DataFrame(
         {
             spec.key: frame[spec.key].to_numpy(),
             "probability": prob,
-            "predicted_label": (prob >= threshold).astype(int),
+            "predicted_label": label,
             "threshold": threshold,
             "top_feature": top_feature,
             "top_feature_contribution": top_value,
