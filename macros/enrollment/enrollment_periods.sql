@@ -14,11 +14,11 @@
 
 {#- The versions of the reference's version.yml, as literal columns recorded on every output row. -#}
 {% macro enrollment_version_columns() -%}
-        cast('{{ var("raw_version") }}' as varchar) as raw_version,
-        cast('{{ var("platinum_version") }}' as varchar) as platinum_version,
-        cast('{{ var("features_version") }}' as varchar) as features_version,
-        cast('{{ var("target_version") }}' as varchar) as target_version,
-        cast('{{ var("experiment_name") }}' as varchar) as experiment_name
+        cast('{{ var("enrollment_raw_version") }}' as varchar) as raw_version,
+        cast('{{ var("enrollment_platinum_version") }}' as varchar) as platinum_version,
+        cast('{{ var("enrollment_features_version") }}' as varchar) as features_version,
+        cast('{{ var("enrollment_target_version") }}' as varchar) as target_version,
+        cast('{{ var("enrollment_experiment_name") }}' as varchar) as experiment_name
 {%- endmacro %}
 
 

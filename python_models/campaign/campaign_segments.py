@@ -7,8 +7,8 @@ from revenue_ml.domains import campaign
 def model(dbt, session):
     dbt.config(materialized="table")
     with clear_errors():
-        result = campaign.segment(
+        segments = campaign.segment(
             features=frame(dbt.ref("campaign_features")),
             registry=frame(dbt.ref("campaign_model_versions")),
         )
-    return result
+    return segments

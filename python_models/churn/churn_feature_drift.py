@@ -2,15 +2,15 @@
 
 from revenue_ml.dbt import clear_errors, frame
 from revenue_ml.domains import churn
+from revenue_ml.settings import MlSettings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     with clear_errors():
-        result = churn.feature_drift(
+        drift = churn.feature_drift(
             features=frame(dbt.ref("churn_features")),
             registry=frame(dbt.ref("churn_model_versions")),
-            ks_threshold=float(dbt.config.get("drift_ks_threshold")),
-            psi_threshold=float(dbt.config.get("drift_psi_threshold")),
+            settings=MlSettings.from_table(frame(dbt.ref("build_settings"))),
         )
-    return result
+    return drift

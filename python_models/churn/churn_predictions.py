@@ -7,8 +7,8 @@ from revenue_ml.domains import churn
 def model(dbt, session):
     dbt.config(materialized="table")
     with clear_errors():
-        result = churn.score_customers(
+        scores = churn.score_customers(
             features=frame(dbt.ref("churn_features")),
             registry=frame(dbt.ref("churn_model_versions")),
         )
-    return result
+    return scores

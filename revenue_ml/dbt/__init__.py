@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.runtime import Runtime, resolve_threads, set_reporter
+from revenue_ml.ml.runtime import set_reporter
 
 
 def frame(relation) -> pd.DataFrame:
@@ -49,22 +49,13 @@ def use_dbt_logger() -> None:
     set_reporter(AdapterLogger("revenue_ml").info)
 
 
-def runtime(ml_threads, dbt_threads) -> Runtime:
-    """The training runtime of a Python model: worker threads from the ``ml_threads`` var (or
-    $REVENUE_ML_THREADS), else cpus // dbt threads; progress through dbt's logger.
-
-    The model passes ``dbt.config.get("ml_threads")`` and ``dbt.config.get("dbt_threads")``
-    (dbt_project.yml sets both for every model; dbt hands a Python model only the config keys
-    its own code names literally)."""
-    use_dbt_logger()
-    return Runtime(threads=resolve_threads(ml_threads, dbt_threads))
-
-
 @contextmanager
 def clear_errors() -> Iterator[None]:
-    """Inside a Python model: a bad-input error (:class:`ModelInputError`, which names the
-    model, the cause and the fix) reaches dbt as that one message, without the package's stack
-    (dbt prints the whole traceback of whatever a Python model raises)."""
+    """The body of a Python model: progress lines go to dbt's log, and a bad-input error
+    (:class:`ModelInputError`, which names the model or var, the cause and the fix) reaches dbt
+    as that one message, without the package's stack (dbt prints the whole traceback of
+    whatever a Python model raises)."""
+    use_dbt_logger()
     try:
         yield
     except ModelInputError as err:

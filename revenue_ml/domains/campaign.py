@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,8 +32,8 @@ from revenue_ml.ml.lifecycle import (
     score,
     train_or_reuse,
 )
-from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.segmentation import KMeansTrainer, SegmentModel
+from revenue_ml.settings import DomainSettings
 
 DOMAIN = "campaign"
 KEY = "customer_id"
@@ -99,6 +101,19 @@ SEGMENT_FEATURES = [
     "campaigns_accepted",
 ]
 SEGMENT_KS = (2, 3)
+
+
+@dataclass(frozen=True)
+class Settings(DomainSettings):
+    """The campaign vars (``campaign_<name>`` in dbt_project.yml)."""
+
+    prefix: ClassVar[str] = "campaign_"
+    #: Gate on the LightGBM model's CV AUC (None = no gate), applied once the rarer class has
+    #: ``gate_min_positives`` labelled rows.
+    auc_floor: float | None
+    cv_folds: int
+    gate_min_positives: int
+    segment_seed: int
 
 
 def segment_model_name(k: int) -> str:
@@ -240,19 +255,18 @@ def objectives_from_seed(seed: pd.DataFrame) -> list[dict]:
     return out
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-          objectives: pd.DataFrame, gate_min_positives: int = 0, segment_seed: int = 42,
-          runtime: Runtime = SERIAL) -> pd.DataFrame:
+def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings,
+          objectives: pd.DataFrame, forbidden: frozenset[str] = frozenset()) -> pd.DataFrame:
     """New registry rows for the campaign models (none when every model is reused).
 
     The segmentations are fitted on the labelled customer base (the known customers), so an
     appended batch of customers to score does not move the segments."""
     cost, revenue = contact_economics(features)
-    floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
-    models = trainers(forbidden, floor, cv_folds_for(features, TARGET, cv_folds),
+    floor = gate_floor(features, TARGET, settings.auc_floor, settings.gate_min_positives)
+    models = trainers(forbidden, floor, cv_folds_for(features, TARGET, settings.cv_folds),
                       objectives_from_seed(objectives), cost, revenue,
-                      segment_seed=segment_seed)
+                      segment_seed=settings.segment_seed)
+    policy, runtime = settings.ml.retrain_policy, settings.ml.runtime()
     classifiers = train_or_reuse(features, models[:2], existing, policy, runtime)
     base = features[features[TARGET].notna()]
     segments = train_or_reuse(base, models[2:], existing, policy, runtime)

@@ -23,7 +23,9 @@ scorer (``python -m revenue_ml.score churn``); the end-to-end test checks both a
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -39,8 +41,8 @@ from revenue_ml.ml.lifecycle import (
     score,
     train_or_reuse,
 )
-from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.search import SearchSpace
+from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "churn"
 KEY = "customer_key"
@@ -83,6 +85,19 @@ LGB_GRID = {
 RF_PARAMS = {"n_estimators": 100, "min_samples_leaf": 1, "max_features": "sqrt"}
 
 
+@dataclass(frozen=True)
+class Settings(DomainSettings):
+    """The churn vars (``churn_<name>`` in dbt_project.yml)."""
+
+    prefix: ClassVar[str] = "churn_"
+    #: Gate on the LightGBM model's CV AUC (None = no gate).
+    auc_floor: float | None
+    cv_folds: int
+    #: The gate applies once the rarer class has this many labelled rows.
+    gate_min_positives: int
+    search_max_candidates: int
+
+
 def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
              max_candidates: int, seed: int = 42) -> list[BinaryTrainer]:
     """LightGBM (searched, gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
@@ -99,15 +114,14 @@ def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
     ]
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-          max_candidates: int, gate_min_positives: int = 0,
-          runtime: Runtime = SERIAL) -> pd.DataFrame:
+def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings,
+          forbidden: frozenset[str] = frozenset()) -> pd.DataFrame:
     """New registry rows for the churn models (none when every model is reused)."""
-    folds = cv_folds_for(features, TARGET, cv_folds)
-    floor = gate_floor(features, TARGET, auc_floor, gate_min_positives)
-    return train_or_reuse(features, trainers(forbidden, floor, folds, max_candidates),
-                          existing, policy, runtime)
+    folds = cv_folds_for(features, TARGET, settings.cv_folds)
+    floor = gate_floor(features, TARGET, settings.auc_floor, settings.gate_min_positives)
+    return train_or_reuse(features,
+                          trainers(forbidden, floor, folds, settings.search_max_candidates),
+                          existing, settings.ml.retrain_policy, settings.ml.runtime())
 
 
 def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
@@ -132,13 +146,14 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
     return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
 
 
-def feature_drift(features: pd.DataFrame, registry: pd.DataFrame, ks_threshold: float,
-                  psi_threshold: float) -> pd.DataFrame:
+def feature_drift(features: pd.DataFrame, registry: pd.DataFrame,
+                  settings: MlSettings) -> pd.DataFrame:
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
     records = [latest_passing(registry, SCORING_MODEL)] if len(batch) else []
-    return drift.feature_drift(records, batch, ks_threshold, psi_threshold)
+    return drift.feature_drift(records, batch, settings.drift_ks_threshold,
+                               settings.drift_psi_threshold)
 
 
 # --- The raw BigML file -> features, for scoring outside dbt (mirrors the SQL) ---------------

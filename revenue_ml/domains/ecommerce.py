@@ -19,14 +19,16 @@ customers (with few clusters the target alone could make everyone an Insider).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import registry, segmentation
 from revenue_ml.ml.lifecycle import train_or_reuse
-from revenue_ml.ml.runtime import SERIAL, Runtime
+from revenue_ml.settings import DomainSettings
 
 DOMAIN = "ecommerce"
 KEY = "customer_id"
@@ -34,12 +36,29 @@ MODEL_NAME = "insiders_segments"
 FEATURES = ["revenue", "recency_days", "distinct_stock_codes", "basket_size", "returned_units"]
 
 
-def params_from_config(k_min=2, k_max=12, min_k=3, seed=42, sample_size=5000, trees=50,
-                       max_leaf_nodes=64) -> segmentation.SegmentParams:
-    return segmentation.SegmentParams(
-        features=tuple(FEATURES), k_min=int(k_min), k_max=int(k_max), min_k=int(min_k),
-        seed=int(seed), silhouette_sample_size=int(sample_size), forest_trees=int(trees),
-        forest_max_leaf_nodes=int(max_leaf_nodes))
+@dataclass(frozen=True)
+class Settings(DomainSettings):
+    """The e-commerce vars (``ecommerce_<name>`` in dbt_project.yml)."""
+
+    prefix: ClassVar[str] = "ecommerce_"
+    #: Candidates: k in segment_k_min..segment_k_max; the rule picks among k >= selection_min_k.
+    segment_k_min: int
+    segment_k_max: int
+    selection_min_k: int
+    segment_seed: int
+    silhouette_sample_size: int
+    forest_trees: int
+    forest_max_leaf_nodes: int
+    insiders_revenue_share_target: float
+    insiders_max_customer_share: float
+
+    @property
+    def segment_params(self) -> segmentation.SegmentParams:
+        return segmentation.SegmentParams(
+            features=tuple(FEATURES), k_min=self.segment_k_min, k_max=self.segment_k_max,
+            min_k=self.selection_min_k, seed=self.segment_seed,
+            silhouette_sample_size=self.silhouette_sample_size,
+            forest_trees=self.forest_trees, forest_max_leaf_nodes=self.forest_max_leaf_nodes)
 
 
 def trainer(params: segmentation.SegmentParams) -> segmentation.SelectionTrainer:
@@ -47,10 +66,11 @@ def trainer(params: segmentation.SegmentParams) -> segmentation.SelectionTrainer
                                          settings=params)
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          params: segmentation.SegmentParams, runtime: Runtime = SERIAL) -> pd.DataFrame:
+def train(features: pd.DataFrame, existing: pd.DataFrame | None,
+          settings: Settings) -> pd.DataFrame:
     """New registry rows (one, or none when the policy says reuse the latest version)."""
-    return train_or_reuse(features, [trainer(params)], existing, policy, runtime)
+    return train_or_reuse(features, [trainer(settings.segment_params)], existing,
+                          settings.ml.retrain_policy, settings.ml.runtime())
 
 
 def latest_model(versions: pd.DataFrame) -> tuple[dict, segmentation.SegmentModel]:
@@ -89,9 +109,10 @@ def insider_clusters(profile: pd.DataFrame, target_share: float,
     return chosen
 
 
-def assign(features: pd.DataFrame, versions: pd.DataFrame, insiders_target: float,
-           max_customer_share: float = 1.0) -> pd.DataFrame:
+def assign(features: pd.DataFrame, versions: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """One row per customer: cluster by the latest registered model, map x/y, Insiders flag."""
+    insiders_target = settings.insiders_revenue_share_target
+    max_customer_share = settings.insiders_max_customer_share
     record, model = latest_model(versions)
     frame = features.sort_values(KEY, kind="mergesort").reset_index(drop=True)
     e = model.embed(frame)

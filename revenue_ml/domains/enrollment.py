@@ -10,14 +10,16 @@ the model unless the best baseline had the lower backtest WAPE, and says which m
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import regression
 from revenue_ml.ml.lifecycle import latest_passing, train_or_reuse
-from revenue_ml.ml.runtime import SERIAL, Runtime
+from revenue_ml.settings import DomainSettings
 
 DOMAIN = "enrollment"
 MODEL_NAME = "enrollment_class_size"
@@ -44,6 +46,24 @@ VERSION_NAMES = ("raw_version", "platinum_version", "features_version", "target_
                  "experiment_name")
 
 
+@dataclass(frozen=True)
+class Settings(DomainSettings):
+    """The enrollment vars (``enrollment_<name>`` in dbt_project.yml): the backtest length and
+    the reference's version.yml entries."""
+
+    prefix: ClassVar[str] = "enrollment_"
+    backtest_periods: int
+    raw_version: str
+    platinum_version: str
+    features_version: str
+    target_version: str
+    experiment_name: str
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in VERSION_NAMES}
+
+
 def spec(backtest_periods: int = 6, horizon_periods: int = 1, seed: int = 42
          ) -> regression.RegressionSpec:
     """The forecast model's spec (variant names the horizon, e.g. ``h1``)."""
@@ -61,19 +81,19 @@ def _history(features: pd.DataFrame) -> pd.DataFrame:
     return features[~features["is_forecast_row"].astype(bool)].reset_index(drop=True)
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, policy: str,
-          backtest_periods: int, versions: dict[str, str],
-          runtime: Runtime = SERIAL) -> pd.DataFrame:
+def train(features: pd.DataFrame, existing: pd.DataFrame | None,
+          settings: Settings) -> pd.DataFrame:
     """New registry rows for the forecast model (none when the policy reuses the latest)."""
     horizon = int(features["horizon_periods"].iloc[0]) if len(features) else 1
     trainer = regression.RegressionTrainer(
-        spec(backtest_periods, horizon),
-        extra_params={"horizon_periods": horizon, **{k: versions.get(k) for k in VERSION_NAMES}},
+        spec(settings.backtest_periods, horizon),
+        extra_params={"horizon_periods": horizon, **settings.versions},
     )
-    return train_or_reuse(_history(features), [trainer], existing, policy, runtime)
+    return train_or_reuse(_history(features), [trainer], existing, settings.ml.retrain_policy,
+                          settings.ml.runtime())
 
 
-def forecast(features: pd.DataFrame, registry: pd.DataFrame, versions: dict[str, str]
+def forecast(features: pd.DataFrame, registry: pd.DataFrame, settings: Settings
              ) -> pd.DataFrame:
     """One forecast per class of the forecast period, with the method and versions behind it.
 
@@ -82,6 +102,7 @@ def forecast(features: pd.DataFrame, registry: pd.DataFrame, versions: dict[str,
     integer. A baseline that cannot forecast a row (no history that far back) falls back to
     the class's size at the origin.
     """
+    versions = settings.versions
     record = latest_passing(registry, MODEL_NAME)
     metrics = json.loads(record["metrics"])
     method = metrics.get("forecast_method", regression.MODEL_METHOD)

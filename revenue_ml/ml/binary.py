@@ -35,7 +35,13 @@ from revenue_ml.ml import evaluation as ev
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.forest import FOREST_JSON, ForestModel
-from revenue_ml.ml.portable import LIGHTGBM_TEXT, LINEAR_JSON, LinearModel, booster_to_text
+from revenue_ml.ml.portable import (
+    LIGHTGBM_TEXT,
+    LINEAR_JSON,
+    LinearModel,
+    booster_to_text,
+    prepare_features,
+)
 from revenue_ml.ml.runtime import SERIAL, Runtime
 
 LIGHTGBM = "lightgbm"
@@ -200,13 +206,8 @@ def fit_part(labelled: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
 
 
 def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    """Features as LightGBM wants them: floats and pandas categories."""
-    out = pd.DataFrame(index=frame.index)
-    for col in spec.numeric:
-        out[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    for col in spec.categorical:
-        out[col] = frame[col].astype("object").where(frame[col].notna(), None).astype("category")
-    return out
+    """The spec's features as LightGBM wants them (``portable.prepare_features``)."""
+    return prepare_features(frame, spec.numeric, spec.categorical)
 
 
 def lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:

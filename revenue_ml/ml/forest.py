@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-FOREST_JSON = "forest_json"
+from revenue_ml.ml.portable import FOREST_JSON  # noqa: F401  (the format name, re-exported)
 
 
 @dataclass

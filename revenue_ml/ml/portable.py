@@ -67,6 +67,18 @@ class LinearModel:
         return cls(**json.loads(text))
 
 
+def prepare_features(frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+                     ) -> pd.DataFrame:
+    """Features as LightGBM wants them, shape (n_rows, n_features): numeric columns as floats
+    (unparseable values become NaN), categorical ones as pandas categories (None = missing)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in numeric:
+        out[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    for col in categorical:
+        out[col] = frame[col].astype("object").where(frame[col].notna(), None).astype("category")
+    return out
+
+
 def booster_to_text(booster: lgb.Booster) -> str:
     """LightGBM's own text format (includes the pandas category mapping)."""
     return booster.model_to_string()
@@ -83,7 +95,7 @@ def load(model_format: str, text: str):
     if model_format == LINEAR_JSON:
         return LinearModel.from_text(text)
     if model_format == FOREST_JSON:
-        from revenue_ml.ml.forest import ForestModel  # forest imports nothing from here
+        from revenue_ml.ml.forest import ForestModel  # imported late: forest imports this module
 
         return ForestModel.from_text(text)
     raise ValueError(

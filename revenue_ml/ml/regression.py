@@ -20,7 +20,7 @@ import pandas as pd
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import Trained
-from revenue_ml.ml.portable import LIGHTGBM_TEXT, booster_to_text, load
+from revenue_ml.ml.portable import LIGHTGBM_TEXT, booster_to_text, load, prepare_features
 from revenue_ml.ml.registry import fingerprint
 from revenue_ml.ml.runtime import SERIAL, Runtime
 
@@ -75,13 +75,8 @@ class RegressionSpec:
 
 
 def prepare(frame: pd.DataFrame, spec: RegressionSpec) -> pd.DataFrame:
-    """Features as LightGBM wants them, shape (n_rows, n_features): floats and categories."""
-    out = pd.DataFrame(index=frame.index)
-    for col in spec.numeric:
-        out[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    for col in spec.categorical:
-        out[col] = frame[col].astype("object").where(frame[col].notna(), None).astype("category")
-    return out
+    """The spec's features as LightGBM wants them (``portable.prepare_features``)."""
+    return prepare_features(frame, spec.numeric, spec.categorical)
 
 
 def lgb_params(spec: RegressionSpec) -> tuple[dict, int]:

@@ -13,7 +13,7 @@ chosen as (
 best as (
     select max(silhouette) as best_silhouette
     from candidates
-    where k >= {{ var('segment_min_k') }}
+    where k >= {{ var('ecommerce_selection_min_k') }}
 )
 
 select chosen.n_chosen, chosen.chosen_silhouette, best.best_silhouette

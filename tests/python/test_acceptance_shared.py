@@ -81,7 +81,7 @@ def test_oulad_maps_onto_the_enrollment_contract(shared_warehouse: DbtResult) ->
     periods, sites, schedules, rows = one(
         shared_warehouse,
         "select count(distinct periodo), count(distinct sede), count(distinct horario_actual), "
-        "count(*) from intermediate.int_enrollments__enrollments",
+        "count(*) from intermediate.int_enrollment__enrollments",
     )
     assert (periods, schedules, rows) == (4, 1, 32_593)
     assert sites == 13

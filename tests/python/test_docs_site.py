@@ -36,7 +36,7 @@ def test_static_docs_render_and_list_every_model(static_docs: Path) -> None:
               if n["resource_type"] == "model" and n["package_name"] == "revenue_ml"}
     exposures = {e["name"] for e in manifest["exposures"].values()}
     assert len(models) > 20, models
-    assert {"dashboard_sales_pipeline", "dashboard_model_health"} <= exposures
+    assert {"dashboard_sales", "dashboard_model_health"} <= exposures
     assert "__overview__" in {d["name"] for d in manifest["docs"].values()
                               if d["package_name"] == "revenue_ml"}
     page_file = static_docs / "static_index.html"
@@ -65,7 +65,7 @@ def test_static_docs_render_and_list_every_model(static_docs: Path) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "docs_site.png"))
         # The exposures (dashboard pages) are in the site with their lineage.
-        page.goto(page_file.as_uri() + "#!/exposure/exposure.revenue_ml.dashboard_sales_pipeline")
+        page.goto(page_file.as_uri() + "#!/exposure/exposure.revenue_ml.dashboard_sales")
         page.get_by_text("offer_score_summary").first.wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "docs_site_exposure.png"))
     finally:

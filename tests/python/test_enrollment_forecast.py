@@ -114,10 +114,10 @@ def test_reuse_and_version_drift_warning(enrollment_warehouse: DbtResult,
                                          enrollment_raw_dir: Path) -> None:
     work = enrollment_warehouse.duckdb_path.parent / "rerun"
     again = run_dbt(["build", "--select", "enrollment_model_versions", "enrollment_run_versions",
-                     "--vars", "{raw_version: v2}"],
+                     "--vars", "{enrollment_raw_version: v2}"],
                     raw_dir=enrollment_raw_dir, work_dir=work,
                     duckdb_path=enrollment_warehouse.duckdb_path).check()
-    assert "bump platinum_version" in again.output
+    assert "bump the var enrollment_platinum_version" in again.output
     assert "WARN 1 enrollment_versions_consistent" in again.output
     # raw_version is a training parameter, so v2 trained a new version; v1 is kept
     reasons = query(enrollment_warehouse, "select model_version, retrain_reason "

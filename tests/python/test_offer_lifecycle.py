@@ -65,7 +65,7 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
     warehouse = copy_warehouse(small_warehouse, tmp_path)
     before = rows(warehouse, "select offer_id, probability, scored_at from marts.offer_scores")
     result = run_dbt(["build", *OFFER_NODES], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
-                     duckdb_path=warehouse, vars_yaml="{offer_auc_floor_at_close: 0.999}")
+                     duckdb_path=warehouse, vars_yaml="{sales_auc_floor_at_close: 0.999}")
     assert result.returncode != 0
     assert "passes_quality_gate_offer_model_versions" in result.output
     assert "SKIP relation marts.offer_scores" in result.output or "offer_scores" in result.output

@@ -7,7 +7,7 @@
 
 with enrollments as (
 
-    select * from {{ ref('int_enrollments__enrollments') }}
+    select * from {{ ref('int_enrollment__enrollments') }}
 
 ),
 

@@ -9,7 +9,7 @@
 
 with recursive enrollments as (
 
-    select * from {{ ref('int_enrollments__enrollments') }}
+    select * from {{ ref('int_enrollment__enrollments') }}
 
 ),
 

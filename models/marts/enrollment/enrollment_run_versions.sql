@@ -79,15 +79,15 @@ final as (
             case when raw_changed and not platinum_changed then
                 'raw_version changed (' || previous_raw_version || ' -> ' || raw_version
                 || ') but platinum_version is still ' || platinum_version
-                || ': bump platinum_version (raw_version => platinum_version)' end,
+                || ': bump the var enrollment_platinum_version (raw_version => platinum_version)' end,
             case when platinum_changed and not features_changed then
                 'platinum_version changed (' || previous_platinum_version || ' -> '
                 || platinum_version || ') but features_version is still ' || features_version
-                || ': bump features_version (platinum_version => features_version)' end,
+                || ': bump the var enrollment_features_version (platinum_version => features_version)' end,
             case when platinum_changed and not target_changed then
                 'platinum_version changed (' || previous_platinum_version || ' -> '
                 || platinum_version || ') but target_version is still ' || target_version
-                || ': bump target_version (platinum_version => target_version)' end
+                || ': bump the var enrollment_target_version (platinum_version => target_version)' end
         ), '') as version_warning
     from compared
 

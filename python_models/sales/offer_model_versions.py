@@ -1,0 +1,18 @@
+"""Train (or reuse) the offer models and register new versions.
+
+Incremental: a build appends a row per model it trains; a reused model adds nothing."""
+
+from revenue_ml.dbt import clear_errors, existing_rows, forbidden_features, frame
+from revenue_ml.domains import sales
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", on_schema_change="append_new_columns")
+    with clear_errors():
+        registry = sales.train(
+            features=frame(dbt.ref("offer_features")),
+            existing=existing_rows(dbt, session),
+            settings=sales.Settings.from_table(frame(dbt.ref("build_settings"))),
+            forbidden=forbidden_features(dbt.ref("forbidden_features"), sales.DOMAIN),
+        )
+    return registry

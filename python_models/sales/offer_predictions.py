@@ -1,0 +1,15 @@
+"""Score every offer with the registered models: open offers with at_open, closed with at_close."""
+
+from revenue_ml.dbt import clear_errors, forbidden_features, frame
+from revenue_ml.domains import sales
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    with clear_errors():
+        scores = sales.score_offers(
+            features=frame(dbt.ref("offer_features")),
+            registry=frame(dbt.ref("offer_model_versions")),
+            forbidden=forbidden_features(dbt.ref("forbidden_features"), sales.DOMAIN),
+        )
+    return scores

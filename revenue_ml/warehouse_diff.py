@@ -1,0 +1,113 @@
+"""Compare the output tables of two warehouses, table by table.
+
+Used to show that a change is behaviour-neutral ("every mart identical before and after") and
+by the end-to-end tests ("two builds of the same data give identical marts"). Tables are matched
+by name (a table that moved to another schema is still compared); columns that record when or
+where a build ran, not what the data determined, are left out; rows are compared in a
+canonical order.
+
+Usage::
+
+    python -m revenue_ml.warehouse_diff before.duckdb after.duckdb \\
+        [--map-value domain:sales_pipeline=sales]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+#: Schemas that are not outputs (inputs, intermediate steps, dbt's own).
+NOT_OUTPUTS = ("staging", "intermediate", "seeds", "main", "information_schema", "pg_catalog")
+#: Columns that record when or where a build ran.
+RUN_COLUMNS = frozenset({"scored_at", "trained_at", "training_seconds", "run_started_at",
+                         "dbt_invocation_id", "created_at", "written_at", "file_path"})
+#: Tables that append one row per build by design (run logs).
+APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions"})
+
+
+def output_tables(path: Path) -> dict[str, pd.DataFrame]:
+    """``{table name: rows}`` of every output table (schema left out of the name), without run
+    columns, rows sorted by every column that holds plain values."""
+    out = {}
+    excluded = ", ".join(f"'{s}'" for s in NOT_OUTPUTS)
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_schema not in ({excluded}) order by 2").fetchall()
+        for schema, table in names:
+            frame = con.execute(f'select * from "{schema}"."{table}"').df()
+            frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
+            key = [c for c in frame.columns
+                   if not frame[c].map(lambda v: isinstance(v, list | dict)).any()]
+            out[table] = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
+    return out
+
+
+def differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],
+                value_map: dict[str, dict] | None = None,
+                skip: frozenset[str] = APPENDED_PER_RUN) -> dict[str, str]:
+    """``{table: what differs}`` for every table of ``before`` (missing, columns, rows);
+    ``value_map`` renames values of a column in ``before`` first (e.g. a renamed domain)."""
+    out = {}
+    for name, frame in before.items():
+        if name in skip:
+            continue
+        if name not in after:
+            out[name] = "missing after"
+            continue
+        other = after[name]
+        frame = frame.copy()
+        for column, mapping in (value_map or {}).items():
+            if column in frame.columns:
+                frame[column] = frame[column].replace(mapping)
+        if list(frame.columns) != list(other.columns):
+            out[name] = (f"columns differ: only before {sorted(set(frame.columns) - set(other))}, "
+                         f"only after {sorted(set(other.columns) - set(frame.columns))}")
+            continue
+        key = [c for c in frame.columns
+               if not frame[c].map(lambda v: isinstance(v, list | dict)).any()]
+        frame = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
+        other = other.sort_values(key, kind="mergesort").reset_index(drop=True)
+        try:
+            pd.testing.assert_frame_equal(frame, other, check_exact=True, check_dtype=False)
+        except AssertionError as err:
+            out[name] = str(err).splitlines()[0] + " " + " ".join(str(err).splitlines()[1:4])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m revenue_ml.warehouse_diff",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--map-value", action="append", default=[],
+                        help="column:old=new, applied to `before` (repeatable)")
+    args = parser.parse_args(argv)
+    value_map: dict[str, dict] = {}
+    for item in args.map_value:
+        column, pair = item.split(":", 1)
+        old, new = pair.split("=", 1)
+        value_map.setdefault(column, {})[old] = new
+    before, after = output_tables(args.before), output_tables(args.after)
+    diffs = differences(before, after, value_map)
+    compared = [t for t in before if t not in APPENDED_PER_RUN]
+    rows = sum(len(before[t]) for t in compared)
+    for table in compared:
+        print(f"{'DIFFERS' if table in diffs else 'same   '} {table} ({len(before[table])} rows)"
+              + (f": {diffs[table]}" if table in diffs else ""))
+    new = sorted(set(after) - set(before))
+    if new:
+        print(f"new tables after: {', '.join(new)}")
+    print(f"{len(compared) - len(diffs)} of {len(compared)} tables identical ({rows} rows); "
+          f"{len(diffs)} differ")
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
