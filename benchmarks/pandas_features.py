@@ -5,7 +5,7 @@ transaction frame with boolean masks, splitting it into a purchase and a returns
 computing each feature with its own ``groupby`` and merging it into ``df_ref`` (one row per
 customer). This module does the same, with the project's rules (the defaults of the
 ``ecommerce_*`` vars and the seeds in ``seeds/ecommerce/``) so that the numbers can be compared
-with ``marts.customer_features``:
+with ``ecommerce.customer_features``:
 
 - input: the staged lines (``staging.stg_online_retail__transactions``: exact duplicates and
   negative prices already rejected), loaded in memory before the clock starts;

@@ -579,7 +579,7 @@ def features_section(duckdb_path: Path, target: Path, repeats: int) -> dict:
         # project SQL: the compiled feature models, re-run against the built staging table
         log("  features: project SQL (compiled models)")
         out["project_sql"] = _time_project_sql(con, statements, repeats)
-        project = con.execute("select * from marts.customer_features").df()
+        project = con.execute("select * from ecommerce.customer_features").df()
 
         # hand-written single query
         log("  features: hand-written DuckDB query")
@@ -679,7 +679,7 @@ def warm_scoring(duckdb_path: Path, sizes: list[int], repeats: int,
     try:
         with connect(duckdb_path, read_only=True) as con:
             registry = con.execute("select * from ml.offer_model_versions").df()
-            features = con.execute("select * from marts.offer_features").df()
+            features = con.execute("select * from sales.offer_features").df()
             forbidden = frozenset(r[0] for r in con.execute(
                 "select column_name from seeds.forbidden_features where domain = ?",
                 [sales_pipeline.DOMAIN]).fetchall())

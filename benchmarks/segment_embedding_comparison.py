@@ -3,7 +3,7 @@
 Issue #4 allows a faster method than UMAP "if it gives comparable silhouette and business
 separation". This script fits both embeddings of the same random forest (revenue from the
 other scaled features, the project's parameters) on a built warehouse's
-``marts.customer_features``, clusters each with KMeans for k = 2..12 and prints silhouette,
+``ecommerce.customer_features``, clusters each with KMeans for k = 2..12 and prints silhouette,
 revenue separation (share of the variance of log revenue explained by the clusters) and time.
 
 umap-learn is not a project dependency (it pulls numba/llvmlite); run this from a separate
@@ -45,7 +45,7 @@ def main(path: str) -> None:
     import umap  # noqa: PLC0415 - optional, see the module docstring
 
     with duckdb.connect(path, read_only=True) as con:
-        frame = con.sql("select * from marts.customer_features order by customer_id").df()
+        frame = con.sql("select * from ecommerce.customer_features order by customer_id").df()
     x = frame[FEATURES].astype(float).to_numpy()
     lo, hi = x.min(axis=0), x.max(axis=0)
     z = (x - lo) / np.where(hi > lo, hi - lo, 1.0)

@@ -19,9 +19,9 @@ from dashboard import data, ui  # noqa: E402
 from dashboard.views import (  # noqa: E402
     campaign,
     churn,
+    ecommerce,
     enrollment,
     home,
-    insiders,
     model_health,
     sales,
 )
@@ -32,7 +32,7 @@ PAGES = [
     (sales, "Sales pipeline", "sales"),
     (churn, "Churn", "churn"),
     (campaign, "Campaign", "campaign"),
-    (insiders, "Insiders", "insiders"),
+    (ecommerce, "Insiders", "ecommerce"),
     (enrollment, "Enrollment", "enrollment"),
     (model_health, "Model health", "model-health"),
 ]

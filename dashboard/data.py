@@ -5,7 +5,7 @@ and the status file are read by :mod:`revenue_ml.snapshot`).
 
 The app never opens the DuckDB warehouse (a reader would block the next `dbt build`): it
 queries the newest complete snapshot with an in-memory DuckDB whose views keep the warehouse's
-names (`marts.offer_scores`), so the SQL here reads like SQL against the warehouse.
+names (`sales.offer_scores`), so the SQL here reads like SQL against the warehouse.
 
 Figures come from the marts as they are: the functions below select, filter and sum what the
 marts hold; they never re-derive a model output.
@@ -111,7 +111,7 @@ def quote(name: str) -> str:
 
 # --- Sales pipeline -------------------------------------------------------------------------
 
-SALES_TABLES = ("marts.offer_scores", "marts.offer_score_summary")
+SALES_TABLES = ("sales.offer_scores", "sales.offer_score_summary")
 OFFER_STATES = {"All offers": None, "Open": "open", "Closed": "closed"}
 
 
@@ -136,7 +136,7 @@ def _sales_where(use_cases: list[str] | None, sources: list[str] | None,
 
 
 def sales_filter_options(snap: Snapshot) -> dict[str, list[str]]:
-    summary = snap.df("select distinct use_case, lead_source from marts.offer_score_summary")
+    summary = snap.df("select distinct use_case, lead_source from sales.offer_score_summary")
     return {"use_case": sorted(summary["use_case"].dropna().unique().tolist()),
             "lead_source": sorted(summary["lead_source"].dropna().unique().tolist())}
 
@@ -148,7 +148,7 @@ def sales_summary(snap: Snapshot, use_cases: list[str] | None = None,
     row = snap.df(
         "select coalesce(sum(offers), 0) as offers, coalesce(sum(predicted_wins), 0) as wins, "
         "coalesce(sum(predicted_losses), 0) as losses "
-        f"from marts.offer_score_summary where {where}",
+        f"from sales.offer_score_summary where {where}",
         params,
     ).iloc[0]
     return {"offers": int(row["offers"]), "predicted_wins": int(row["wins"]),
@@ -162,7 +162,7 @@ def sales_scores(snap: Snapshot, use_cases: list[str] | None = None,
     return snap.df(
         "select offer_id, status, use_case, lead_source, probability, predicted_label, "
         "top_feature, top_feature_contribution, model_name, model_version, variant, scored_at "
-        f"from marts.offer_scores where {where} order by probability desc, offer_id",
+        f"from sales.offer_scores where {where} order by probability desc, offer_id",
         params,
     )
 
@@ -210,7 +210,7 @@ def model_metrics(snap: Snapshot, versions: pd.DataFrame) -> pd.DataFrame:
 
 # --- Churn ----------------------------------------------------------------------------------
 
-CHURN_TABLE = "marts.churn_scores"
+CHURN_TABLE = "churn.churn_scores"
 
 
 def churn_summary(snap: Snapshot) -> dict[str, int]:
@@ -229,9 +229,9 @@ def churn_at_risk(snap: Snapshot) -> pd.DataFrame:
 
 # --- Campaign -------------------------------------------------------------------------------
 
-CAMPAIGN_SCORES = "marts.campaign_scores"
-CAMPAIGN_OBJECTIVES = "marts.campaign_objectives"
-CAMPAIGN_PROFILES = "marts.campaign_segment_profiles"
+CAMPAIGN_SCORES = "campaign.campaign_scores"
+CAMPAIGN_OBJECTIVES = "campaign.campaign_objectives"
+CAMPAIGN_PROFILES = "campaign.campaign_segment_profiles"
 
 
 def campaign_objective_column(snap: Snapshot) -> str | None:
@@ -245,19 +245,13 @@ def campaign_objectives(snap: Snapshot) -> pd.DataFrame:
     return snap.df(f"select * from {CAMPAIGN_OBJECTIVES} {order}")
 
 
-def campaign_contact_column(snap: Snapshot, objective: str) -> str | None:
-    cols = snap.columns(CAMPAIGN_SCORES)
-    slug = re.sub(r"[^a-z0-9]+", "_", objective.lower()).strip("_")
-    return pick(cols, f"contact_{slug}", f"contact_{objective}")
-
-
 def campaign_contacts(snap: Snapshot, objective: str) -> pd.DataFrame:
-    """Customers the mart flags to contact under ``objective``, most likely responders first."""
-    col = campaign_contact_column(snap, objective)
-    if col is None:
-        return pd.DataFrame()
-    order = "order by probability desc" if "probability" in snap.columns(CAMPAIGN_SCORES) else ""
-    return snap.df(f"select * from {CAMPAIGN_SCORES} where {quote(col)}::boolean {order}")
+    """Customers to contact under ``objective`` (``campaign_contacts``), most likely first."""
+    return snap.df(
+        f"select scores.* from {CAMPAIGN_SCORES} as scores "
+        "join campaign.campaign_contacts as contacts using (customer_id) "
+        "where contacts.objective = ? and contacts.is_contacted "
+        "order by scores.probability desc, scores.customer_id", [objective])
 
 
 def campaign_model_record(snap: Snapshot) -> dict | None:
@@ -290,7 +284,8 @@ def score_one(record: dict, values: dict) -> dict:
 
 # --- Insiders (e-commerce clustering) --------------------------------------------------------
 
-INSIDERS_TABLES = ("marts.customer_segments", "marts.segment_profiles", "marts.insiders_report")
+INSIDERS_TABLES = ("ecommerce.customer_segments", "ecommerce.segment_profiles",
+                   "ecommerce.insiders_report")
 
 
 def map_columns(columns: list[str]) -> tuple[str, str] | None:
@@ -306,8 +301,8 @@ def map_columns(columns: list[str]) -> tuple[str, str] | None:
 
 # --- Enrollment -----------------------------------------------------------------------------
 
-ENROLLMENT_FORECAST = "marts.enrollment_forecast"
-ENROLLMENT_AT_RISK = "marts.enrollment_classes_at_risk"
+ENROLLMENT_FORECAST = "enrollment.enrollment_forecast"
+ENROLLMENT_AT_RISK = "enrollment.enrollment_classes_at_risk"
 # Active students per period and class: the forecast's target, as history.
 ENROLLMENT_HISTORY = "intermediate.int_enrollment__class_periods"
 CLASS_KEYS = ("sede", "curso_actual", "horario_actual")

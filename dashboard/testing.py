@@ -34,7 +34,7 @@ PAGES = [
     ("sales", "Sales pipeline"),
     ("churn", "Churn"),
     ("campaign", "Campaign"),
-    ("insiders", "Insiders"),
+    ("ecommerce", "Insiders"),
     ("enrollment", "Enrollment"),
     ("model-health", "Model health"),
 ]

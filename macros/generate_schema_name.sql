@@ -1,5 +1,5 @@
 {#- Use the custom schema name as is (staging, intermediate, marts, ...), so dashboards and
-    analysts read `marts.offer_scores` rather than `main_marts.offer_scores`. -#}
+    analysts read `sales.offer_scores` rather than `main_marts.offer_scores`. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

@@ -257,8 +257,18 @@ def audit_file(path: Path, raw: RawFile, encoding: str | None = None,
     )
 
 
+def contract_of(source: str, table: str) -> RawFile:
+    """The contract of a raw table, or :class:`RawFileError` when the project has none."""
+    for raw in ALL_FILES:
+        if (raw.source, raw.table) == (source, table):
+            return raw
+    raise RawFileError(f"{source}.{table}: no contract in revenue_ml/contracts.py for this "
+                       f"raw table. Fix: add its RawFile there (path, encoding, columns).")
+
+
 def files_for(enrollments_source: str) -> tuple[RawFile, ...]:
-    """Raw files the build reads for the chosen enrollment source (``institute``/``oulad``)."""
+    """Raw files a build reads for the chosen enrollment source (``institute``/``oulad``), as
+    the dbt macro ``raw_tables`` lists them (for callers without a build, e.g. the tests)."""
     if enrollments_source not in ("institute", "oulad"):
         raise RawFileError(
             f"dbt var enrollments_source is {enrollments_source!r}; use 'institute' or 'oulad'."
@@ -270,32 +280,23 @@ def files_for(enrollments_source: str) -> tuple[RawFile, ...]:
     return sales_retail_telco_campaign + enroll
 
 
-def audit_raw_files(
-    raw_dir: str | Path,
-    paths: Mapping[str, str] | None = None,
-    encodings: Mapping[str, str] | None = None,
-    enrollments_source: str = "institute",
-) -> list[FileAudit]:
-    """Audit every raw file the build reads; raise one error listing every problem found.
+def audit_files(files: Iterable[Mapping[str, str]]) -> list[FileAudit]:
+    """Audit the raw files of a build; raise one error listing every problem found.
 
-    Args:
-        raw_dir: directory the relative paths are resolved against.
-        paths: ``{"source.table": relative_path}`` overrides of the contract paths.
-        encodings: ``{"source.table": encoding}`` overrides of the contract encodings.
-        enrollments_source: ``institute`` or ``oulad``.
+    ``files``: one mapping per raw table with source_name, table_name, raw_dir, relative_path
+    (absolute paths are used as they are) and encoding ('' = the contract's): the rows of the
+    ``quality.raw_files`` model.
     """
-    base = Path(raw_dir)
-    paths = dict(paths or {})
-    encodings = {k: v for k, v in (encodings or {}).items() if v}
     results: list[FileAudit] = []
     problems: list[str] = []
-    for raw in files_for(enrollments_source):
-        key = f"{raw.source}.{raw.table}"
-        relative = paths.get(key) or raw.path
-        path = Path(relative)
-        path = path if path.is_absolute() else base / path
+    for row in files:
         try:
-            results.append(audit_file(path, raw, encodings.get(key), raw_dir, relative))
+            raw = contract_of(row["source_name"], row["table_name"])
+            relative = row["relative_path"] or raw.path
+            path = Path(relative)
+            path = path if path.is_absolute() else Path(row["raw_dir"]) / path
+            results.append(audit_file(path, raw, row.get("encoding") or None, row["raw_dir"],
+                                      relative))
         except RawFileError as err:
             problems.append(str(err))
     if problems:
@@ -305,11 +306,34 @@ def audit_raw_files(
     return results
 
 
+def audit_raw_files(
+    raw_dir: str | Path,
+    paths: Mapping[str, str] | None = None,
+    encodings: Mapping[str, str] | None = None,
+    enrollments_source: str = "institute",
+) -> list[FileAudit]:
+    """Audit every raw file a build with these settings reads (see :func:`audit_files`).
+
+    Args:
+        raw_dir: directory the relative paths are resolved against.
+        paths: ``{"source.table": relative_path}`` overrides of the contract paths.
+        encodings: ``{"source.table": encoding}`` overrides of the contract encodings.
+        enrollments_source: ``institute`` or ``oulad``.
+    """
+    paths, encodings = dict(paths or {}), dict(encodings or {})
+    return audit_files(
+        {"source_name": raw.source, "table_name": raw.table, "raw_dir": str(raw_dir),
+         "relative_path": paths.get(f"{raw.source}.{raw.table}") or raw.path,
+         "encoding": encodings.get(f"{raw.source}.{raw.table}") or ""}
+        for raw in files_for(enrollments_source))
+
+
 __all__ = [
     "ALL_FILES",
     "FileAudit",
     "RawFileError",
     "audit_file",
+    "audit_files",
     "audit_raw_files",
     "files_for",
     "normalise_encoding",

@@ -11,7 +11,7 @@ absent or empty). The features are computed by :func:`revenue_ml.domains.churn.f
 version that passed its gate is read from the warehouse over a read-only connection. The output
 holds one row per input row: the customer key (derived as in the warehouse), the
 probability, the label at the model's threshold, the top driver and the model version — the
-same probabilities as ``marts.churn_scores`` for the same rows. ``--no-explain`` leaves the top
+same probabilities as ``churn.churn_scores`` for the same rows. ``--no-explain`` leaves the top
 driver empty: LightGBM's per-row contributions cost far more than the prediction itself.
 """
 

@@ -1,4 +1,4 @@
--- How to reproduce each answer of marts.insiders_report from marts.customer_segments
+-- How to reproduce each answer of ecommerce.insiders_report from ecommerce.customer_segments
 -- (compile with `dbt compile -s insiders_answers`, run the compiled SQL in DuckDB).
 
 -- 1. Who is eligible: the Insiders customers.

@@ -15,7 +15,8 @@ def render() -> None:
     snap = ui.snapshot()
     st.title("Campaign")
     st.caption("Probability that a customer accepts the next campaign, and whom to contact "
-               "for each business objective (marts.campaign_scores, marts.campaign_objectives).")
+               "for each business objective (campaign.campaign_scores, "
+               "campaign.campaign_objectives).")
     if not ui.require(snap, [data.CAMPAIGN_SCORES, data.CAMPAIGN_OBJECTIVES], "Campaign"):
         return
 
@@ -53,7 +54,7 @@ def render() -> None:
     segment_profiles(snap)
 
 
-CAMPAIGN_FEATURES = "marts.campaign_features"
+CAMPAIGN_FEATURES = "campaign.campaign_features"
 TYPICAL = "(typical customer)"
 
 
@@ -69,7 +70,7 @@ def _default(snap: data.Snapshot, feature: str, categorical: bool):
 
 
 def _customer_values(snap: data.Snapshot, customer: str, features: list[str]) -> dict:
-    """The registered model's features of one customer, from marts.campaign_features."""
+    """The registered model's features of one customer, from campaign.campaign_features."""
     if not snap.has(CAMPAIGN_FEATURES):
         return {}
     cols = [f for f in features if f in snap.columns(CAMPAIGN_FEATURES)]

@@ -11,7 +11,7 @@ from dashboard import data, ui
 def render() -> None:
     snap = ui.snapshot()
     st.title("Churn")
-    st.caption("Probability that a telco customer churns (marts.churn_scores).")
+    st.caption("Probability that a telco customer churns (churn.churn_scores).")
     if not ui.require(snap, [data.CHURN_TABLE], "Churn"):
         return
 

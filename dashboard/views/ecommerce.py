@@ -16,11 +16,11 @@ def render() -> None:
     if not ui.require(snap, data.INSIDERS_TABLES, "Insiders"):
         return
 
-    segments = snap.df("select * from marts.customer_segments")
+    segments = snap.df("select * from ecommerce.customer_segments")
     cols = list(segments.columns)
     cluster = "cluster_name" if "cluster_name" in cols else "cluster"
     eligible = segments[segments["is_insider"].astype(bool)]
-    report = snap.df("select * from marts.insiders_report order by question_number")
+    report = snap.df("select * from ecommerce.insiders_report order by question_number")
     revenue_share = report.loc[report["question_number"] == 4, "figure"]
 
     k1, k2, k3, k4 = st.columns(4)
@@ -42,7 +42,7 @@ def render() -> None:
         st.info("customer_segments has no 2-D map columns yet.")
 
     st.subheader("Segment profiles")
-    st.dataframe(snap.df("select * from marts.segment_profiles"), hide_index=True,
+    st.dataframe(snap.df("select * from ecommerce.segment_profiles"), hide_index=True,
                  use_container_width=True)
 
     st.subheader("The six questions")

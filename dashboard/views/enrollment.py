@@ -15,8 +15,9 @@ def render() -> None:
     snap = ui.snapshot()
     st.title("Enrollment")
     st.caption("Students per period, the forecast of the next period per class (periodo, sede, "
-               "curso_actual, horario_actual -> predict_alumnos, marts.enrollment_forecast) and "
-               "the classes at risk of cancellation (marts.enrollment_classes_at_risk).")
+               "curso_actual, horario_actual -> predict_alumnos, "
+               "enrollment.enrollment_forecast) and "
+               "the classes at risk of cancellation (enrollment.enrollment_classes_at_risk).")
     required = [data.ENROLLMENT_FORECAST, data.ENROLLMENT_AT_RISK]
     if not ui.require(snap, required, "Enrollment forecast"):
         return
@@ -60,8 +61,8 @@ def render() -> None:
     st.dataframe(forecast, hide_index=True, use_container_width=True)
     ui.download(forecast, "enrollment_forecast.csv", "Download forecast (CSV)")
 
-    if snap.has("marts.enrollment_backtest_metrics"):
+    if snap.has("enrollment.enrollment_backtest_metrics"):
         st.subheader("Backtest (rolling origin)")
-        st.dataframe(snap.df("select * from marts.enrollment_backtest_metrics "
+        st.dataframe(snap.df("select * from enrollment.enrollment_backtest_metrics "
                              "where scope = 'period' order by periodo, method"),
                      hide_index=True, use_container_width=True)

@@ -10,7 +10,7 @@ DESCRIPTIONS = {
     "sales": "Offers likely to close: positive predictions, label split, scored offers, drivers.",
     "churn": "Customers at risk of churning, the probability distribution, drivers, metrics.",
     "campaign": "Whom to contact per business objective; score one customer; segment profiles.",
-    "insiders": "The loyalty programme: customer map by cluster, profiles, the six answers.",
+    "ecommerce": "The loyalty programme: customer map by cluster, profiles, the six answers.",
     "enrollment": "Enrollment history and forecast per site, course and schedule; classes at risk.",
     "model-health": "Model registry, metrics across runs, drift flags, data-quality results.",
 }

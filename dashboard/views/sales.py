@@ -12,7 +12,7 @@ def render() -> None:
     snap = ui.snapshot()
     st.title("Sales pipeline")
     st.caption("Probability that each offer closes won: open offers scored with the `at_open` "
-               "model, closed ones with `at_close` (marts.offer_scores).")
+               "model, closed ones with `at_close` (sales.offer_scores).")
     if not ui.require(snap, data.SALES_TABLES, "Sales pipeline"):
         return
 
@@ -38,7 +38,7 @@ def render() -> None:
     with right:
         st.subheader("Most important features")
         importance = data.feature_importance(
-            snap, data.scoring_versions(snap, "marts.offer_scores"))
+            snap, data.scoring_versions(snap, "sales.offer_scores"))
         if importance.empty:
             st.info("No feature importance published for the scoring models.")
         else:
@@ -62,8 +62,8 @@ def render() -> None:
     )
     ui.download(scores, "offer_scores.csv", "Download scored offers (CSV)")
 
-    if snap.has("marts.offer_model_metrics"):
+    if snap.has("sales.offer_model_metrics"):
         st.subheader("Model metrics (latest versions)")
-        st.dataframe(snap.df("select * exclude (model_version_id) from marts.offer_model_metrics "
+        st.dataframe(snap.df("select * exclude (model_version_id) from sales.offer_model_metrics "
                              "where is_latest_version order by model_name, evaluation"),
                      hide_index=True, use_container_width=True)

@@ -23,9 +23,10 @@
     {{ return(['build', 'run']) }}
 {%- endmacro %}
 
-{#- What the app reads: every table of these schemas, plus the listed extra relations. -#}
-{% macro dashboard_snapshot_schemas() -%}
-    {{ return(['marts', 'ml', 'quality']) }}
+{#- What the app reads: every table outside these schemas (the domains' marts, ml, quality),
+    plus the listed extra relations. -#}
+{% macro dashboard_snapshot_excluded_schemas() -%}
+    {{ return(['staging', 'intermediate', 'seeds', 'main', 'information_schema', 'pg_catalog']) }}
 {%- endmacro %}
 
 {% macro dashboard_snapshot_extra_relations() -%}
@@ -40,11 +41,6 @@
     {%- endif -%}
     {%- set target_path = flags.TARGET_PATH or 'target' -%}
     {{ return((target_path | string).rstrip('/') ~ '/dashboard_snapshot') }}
-{%- endmacro %}
-
-{#- A SQL string literal (quotes doubled): paths may contain an apostrophe. -#}
-{% macro sql_literal(value) -%}
-    '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
 
 {#- DuckDB creates a directory (one level) when COPY writes per-thread files into it. The marker
@@ -123,11 +119,11 @@
 {% macro dashboard_export_snapshot() -%}
     {%- set snapshot = dashboard_snapshot_dir() ~ '/' ~ invocation_id -%}
     {%- do dashboard_make_dir(snapshot, '_revenue_ml_snapshot') -%}
-    {%- set schemas = dashboard_snapshot_schemas() -%}
+    {%- set excluded = dashboard_snapshot_excluded_schemas() -%}
     {%- set tables = run_query(
         "select table_schema, table_name from information_schema.tables "
         ~ "where table_catalog = current_database() "
-        ~ "and table_schema in ('" ~ schemas | join("', '") ~ "') order by 1, 2"
+        ~ "and table_schema not in ('" ~ excluded | join("', '") ~ "') order by 1, 2"
     ) -%}
     {%- set relations = [] -%}
     {%- for row in tables.rows -%}

@@ -2,24 +2,22 @@
 
 Every base model depends on this one, so a missing file, a wrong encoding or separator, or a
 missing column stops the build here with a message naming the file, the column and the fix.
+The files are the rows of `raw_files` (macro raw_tables and the path/encoding vars).
 """
 
 import dataclasses
 
 import pandas as pd
 
-from revenue_ml.raw_audit import RawFileError, audit_raw_files
+from revenue_ml.dbt import frame
+from revenue_ml.raw_audit import RawFileError, audit_files
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    files = frame(dbt.ref("raw_files")).to_dict("records")
     try:
-        audits = audit_raw_files(
-            raw_dir=dbt.config.get("raw_dir"),
-            paths=dbt.config.get("raw_paths"),
-            encodings=dbt.config.get("raw_encodings"),
-            enrollments_source=dbt.config.get("enrollments_source"),
-        )
+        audits = audit_files(files)
     except RawFileError as err:
         # The message says what is wrong and how to fix it; the audit's stack adds nothing.
         raise err.with_traceback(None) from None

@@ -1,7 +1,7 @@
 """E-commerce loyalty programme "Insiders" (reference 004): customer segmentation.
 
 Features: the reference's final set (cycle 4) - revenue, recency_days, distinct_stock_codes,
-basket_size, returned_units - from ``marts.customer_features``, min/max scaled. Two spaces are
+basket_size, returned_units - from ``ecommerce.customer_features``, min/max scaled. Two spaces are
 compared (original scaled features, and the tree embedding: random forest on revenue -> leaves
 one-hot -> 2-D TruncatedSVD instead of the reference's UMAP), KMeans and a Gaussian mixture for
 each k in a range; the highest silhouette with k >= min_k wins (see revenue_ml.ml.segmentation).

@@ -94,3 +94,11 @@ def small_warehouse(small_raw_dir: Path, tmp_path_factory: pytest.TempPathFactor
     """A full ``dbt build`` (models, data tests, unit tests) on the small generated data."""
     work = tmp_path_factory.mktemp("dbt_small")
     return run_dbt(["build"], raw_dir=small_raw_dir, work_dir=work).check()
+
+
+def ml_settings(policy: str = "always"):
+    """The shared lifecycle settings for package tests (what build_settings holds in a build)."""
+    from revenue_ml.settings import MlSettings
+
+    return MlSettings(retrain_policy=policy, ml_threads=None, dbt_threads=1,
+                      drift_ks_threshold=0.2, drift_psi_threshold=0.25)

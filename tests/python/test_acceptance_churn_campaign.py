@@ -56,11 +56,11 @@ def test_campaign_auc_and_objectives(shared_warehouse: DbtResult) -> None:
         objectives = con.execute(
             "select objective, threshold, expected_contacts, expected_responders, expected_recall, "
             "expected_cost, expected_revenue, expected_profit, labelled_customers "
-            "from marts.campaign_objectives order by display_order"
+            "from campaign.campaign_objectives order by display_order"
         ).fetchall()
         segments = con.execute(
             "select k, segment, customers, share, response_rate, silhouette "
-            "from marts.campaign_segment_profiles order by k, segment"
+            "from campaign.campaign_segment_profiles order by k, segment"
         ).fetchall()
     print("objective, threshold, contacts, responders, recall, cost, revenue, profit, base:")
     for o in objectives:

@@ -39,7 +39,7 @@ def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
     rows = query(oulad_warehouse, """
         select method, periodo, classes, actual_students, forecast_students,
             round(mae, 2), round(wape, 3), round(bias, 2)
-        from marts.enrollment_backtest_metrics
+        from enrollment.enrollment_backtest_metrics
         where scope in ('overall', 'period')
         order by method, periodo nulls first""")
     print("\nOULAD backtest (method, periodo, classes, actual, forecast, MAE, WAPE, bias):")
@@ -58,7 +58,7 @@ def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
         select min(periodo), max(periodo), count(*), min(predict_alumnos),
             count(distinct forecast_method), any_value(forecast_method),
             count(*) filter (where curso_actual like '___' and horario_actual = 'DISTANCE')
-        from marts.enrollment_forecast""")[0]
+        from enrollment.enrollment_forecast""")[0]
     first, last, n, lowest, n_methods, method, oulad_rows = forecast
     print(f"forecast {first}: {n} region x module classes, method {method}")
     assert first == last == 201502 and n > 0 and lowest >= 0 and oulad_rows == n
@@ -66,7 +66,7 @@ def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
     # no level order for modules: the progression feature is null everywhere
     (progression,) = query(oulad_warehouse,
                            "select count(students_level_below_last_period) "
-                           "from marts.enrollment_class_features")[0]
+                           "from enrollment.enrollment_class_features")[0]
     assert progression == 0
 
 
@@ -81,7 +81,7 @@ def test_oulad_build_warns_rather_than_fails_when_naive_wins(oulad_warehouse) ->
 def test_oulad_build_fails_on_request_when_naive_wins(oulad_warehouse) -> None:
     """With enrollment_fail_if_worse_than_naive the same comparison fails the build."""
     (method,) = query(oulad_warehouse,
-                      "select any_value(forecast_method) from marts.enrollment_forecast")[0]
+                      "select any_value(forecast_method) from enrollment.enrollment_forecast")[0]
     if method == "model":
         pytest.skip("the model beat the naive baselines on these files: nothing to fail")
     shared = shared_datasets_dir()

@@ -21,21 +21,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None:
     with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
         customers, features = con.execute(
-            "select (select count(*) from marts.customer_segments), "
-            "(select count(*) from marts.customer_features)").fetchone()
+            "select (select count(*) from ecommerce.customer_segments), "
+            "(select count(*) from ecommerce.customer_features)").fetchone()
         space, family, k, silhouette, separation = con.execute(
             "select space, family, k, silhouette, revenue_separation "
-            "from marts.segment_model_selection where is_chosen").fetchone()
+            "from ecommerce.segment_model_selection where is_chosen").fetchone()
         customer_share, revenue_share, target, cap = con.execute(
             "select avg(s.is_insider::int), "
             "sum(s.revenue) filter (where s.is_insider) / sum(s.revenue), "
             "any_value(a.insiders_revenue_share_target), any_value(a.insiders_max_customer_share) "
-            "from marts.customer_segments as s "
+            "from ecommerce.customer_segments as s "
             "join ml.ecommerce_segment_assignments as a using (customer_id)"
         ).fetchone()
-        candidates = con.execute("select count(*) from marts.segment_model_selection").fetchone()[0]
+        candidates = con.execute(
+            "select count(*) from ecommerce.segment_model_selection").fetchone()[0]
         report_share = con.execute(
-            "select figure from marts.insiders_report where question_number = 4").fetchone()[0]
+            "select figure from ecommerce.insiders_report where question_number = 4").fetchone()[0]
     figures = {"customers": customers, "chosen": f"{space}/{family}/k={k}",
                "silhouette": round(silhouette, 4), "revenue_separation": round(separation, 4),
                "insiders_customer_share": round(customer_share, 4),

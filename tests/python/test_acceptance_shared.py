@@ -91,7 +91,7 @@ def test_offer_model_reaches_the_write_up_auc(shared_warehouse: DbtResult) -> No
     """The write-up reports AUC 0.88 (10-fold CV) for its at-close feature set."""
     with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
         rows = con.execute(
-            "select model_name, evaluation, auc from marts.offer_model_metrics "
+            "select model_name, evaluation, auc from sales.offer_model_metrics "
             "where is_latest_version order by all"
         ).fetchall()
     auc = {(name, evaluation): value for name, evaluation, value in rows}

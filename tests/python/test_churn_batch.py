@@ -76,10 +76,10 @@ def builds(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dic
     before = {table: query(first, REGISTRY_SQL.format(table=table))
               for table in ("churn_model_versions", "campaign_model_versions")}
     before["unlabelled_scores"] = [
-        query(first, "select count(*) from marts.churn_scores where not is_labeled")[0][0],
-        query(first, "select count(*) from marts.campaign_scores where not is_labeled")[0][0],
+        query(first, "select count(*) from churn.churn_scores where not is_labeled")[0][0],
+        query(first, "select count(*) from campaign.campaign_scores where not is_labeled")[0][0],
     ]
-    before["drift_rows"] = query(first, "select count(*) from marts.churn_feature_drift")[0][0]
+    before["drift_rows"] = query(first, "select count(*) from ml.churn_feature_drift")[0][0]
     append_unlabelled_batch(raw_dir)
     second = run_dbt(["build", *SELECT], raw_dir=raw_dir, work_dir=work, vars_yaml=VARS).check()
     return before, second
@@ -98,14 +98,14 @@ def test_batch_is_scored_without_retraining(builds) -> None:
         after = query(second, REGISTRY_SQL.format(table=table))
         assert after == before[table], f"{table} got a new version"
     rows = query(second, "select count(*), min(probability), max(probability), "
-                         "count(distinct model_version) from marts.churn_scores "
+                         "count(distinct model_version) from churn.churn_scores "
                          "where not is_labeled")
     assert rows[0][0] == BATCH and 0 <= rows[0][1] <= rows[0][2] <= 1 and rows[0][3] == 1
     rows = query(second, "select count(*), count(segment_k2), count(segment_k3), "
-                         "count(contact_balanced) from marts.campaign_scores where not is_labeled")
+                         "count(*) from campaign.campaign_scores where not is_labeled")
     assert rows == [(BATCH, BATCH, BATCH, BATCH)]
     # Drift is measured on the batch now that there is one.
-    assert query(second, "select min(batch_rows) from marts.churn_feature_drift") == [(BATCH,)]
+    assert query(second, "select min(batch_rows) from ml.churn_feature_drift") == [(BATCH,)]
 
 
 def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     cli = pd.read_csv(output)
     with duckdb.connect(str(second.duckdb_path), read_only=True) as con:
         mart = con.execute("select customer_key, probability, predicted_label, model_version "
-                           "from marts.churn_scores").df()
+                           "from churn.churn_scores").df()
     joined = cli.merge(mart, on="customer_key", suffixes=("_cli", "_mart"), validate="one_to_one")
     assert len(joined) == len(mart) == len(cli)
     assert np.abs(joined["probability_cli"] - joined["probability_mart"]).max() <= 1e-9

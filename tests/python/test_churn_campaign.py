@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ml_settings
 from sklearn.ensemble import RandomForestClassifier
 
 from revenue_ml import score as score_cli
@@ -299,8 +300,9 @@ def test_customer_keys_survive_reordering_and_labels_and_number_exact_twins() ->
 def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     raw = _raw_rows(150)
     features = churn.features_from_raw(raw)
-    registry = churn.train(features, None, "always", frozenset(), auc_floor=None, cv_folds=3,
-                           max_candidates=1)
+    settings = churn.Settings(ml=ml_settings(), auc_floor=None, cv_folds=3,
+                              gate_min_positives=30, search_max_candidates=1)
+    registry = churn.train(features, None, settings)
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema ml")

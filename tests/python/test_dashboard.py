@@ -96,7 +96,7 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         # Sales pipeline: the reference's figures equal the mart's.
         goto(page, url, "sales", "Sales pipeline")
         (wins, offers), = warehouse(
-            db, "select sum(predicted_label), count(*) from marts.offer_scores")
+            db, "select sum(predicted_label), count(*) from sales.offer_scores")
         assert testing.metric_int(page, "Total positive predictions") == wins
         assert testing.metric_int(page, "Offers scored") == offers
         assert testing.metric_int(page, "Predicted losses") == offers - wins
@@ -109,7 +109,7 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         assert len(lines) == offers + 1
         # The open-vs-closed filter: figures of the open offers only.
         (open_wins, open_offers), = warehouse(
-            db, "select sum(predicted_label), count(*) from marts.offer_scores where not is_closed")
+            db, "select sum(predicted_label), count(*) from sales.offer_scores where not is_closed")
         page.locator('[data-testid="stRadio"]').get_by_text("Open", exact=True).click()
         page.get_by_text(f"Showing {open_offers:,} offers").wait_for(timeout=30_000)
         testing.wait_for_page(page, "Sales pipeline")
@@ -118,23 +118,23 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
 
         goto(page, url, "churn", "Churn")
         (at_risk, customers), = warehouse(
-            db, "select sum(predicted_label), count(*) from marts.churn_scores")
+            db, "select sum(predicted_label), count(*) from churn.churn_scores")
         assert testing.metric_int(page, "Customers at risk") == at_risk
         assert testing.metric_int(page, "Customers scored") == customers
         page.screenshot(path=str(ARTIFACTS / "churn.png"))
 
         # Campaign: the first objective's economics and contact list equal the marts'; the form
-        # started from an existing customer scores it exactly as marts.campaign_scores did.
+        # started from an existing customer scores it exactly as campaign.campaign_scores did.
         goto(page, url, "campaign", "Campaign")
         (objective, contacts), = warehouse(
-            db, "select objective, expected_contacts from marts.campaign_objectives "
+            db, "select objective, expected_contacts from campaign.campaign_objectives "
                 "order by display_order limit 1")
         assert testing.metric_int(page, "Expected contacts") == contacts
         (flagged,), = warehouse(
-            db, f"select count(*) from marts.campaign_scores where contact_{objective}")
+            db, f"select count(*) from campaign.campaign_scores where contact_{objective}")
         page.get_by_text(f"Showing {flagged:,} customers to contact for '{objective}'").wait_for()
         (customer, probability), = warehouse(
-            db, "select customer_id, probability from marts.campaign_scores "
+            db, "select customer_id, probability from campaign.campaign_scores "
                 "order by probability desc, customer_id limit 1")
         testing.choose(page, "Start from customer", str(customer))
         testing.wait_for_page(page, "Campaign")
@@ -144,11 +144,12 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         assert shown == pytest.approx(probability, abs=6e-5)
         page.screenshot(path=str(ARTIFACTS / "campaign.png"))
 
-        goto(page, url, "insiders", "Insiders")
+        goto(page, url, "ecommerce", "Insiders")
         (segmented, insiders), = warehouse(
-            db, "select count(*), count(*) filter (where is_insider) from marts.customer_segments")
+            db, "select count(*), count(*) filter (where is_insider) "
+                "from ecommerce.customer_segments")
         (share,), = warehouse(
-            db, "select figure from marts.insiders_report where question_number = 4")
+            db, "select figure from ecommerce.insiders_report where question_number = 4")
         assert testing.metric_int(page, "Customers segmented") == segmented
         assert testing.metric_int(page, "Eligible customers") == insiders
         assert testing.metric(page, "Insiders share of revenue") == f"{share:.2%}"
@@ -161,9 +162,10 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
 
         goto(page, url, "enrollment", "Enrollment")
         (students, classes), = warehouse(
-            db, "select sum(predict_alumnos), count(*) from marts.enrollment_forecast "
-                "where periodo = (select min(periodo) from marts.enrollment_forecast)")
-        (classes_at_risk,), = warehouse(db, "select count(*) from marts.enrollment_classes_at_risk")
+            db, "select sum(predict_alumnos), count(*) from enrollment.enrollment_forecast "
+                "where periodo = (select min(periodo) from enrollment.enrollment_forecast)")
+        (classes_at_risk,), = warehouse(
+            db, "select count(*) from enrollment.enrollment_classes_at_risk")
         assert testing.metric_int(page, "Forecast students (next period)") == students
         assert testing.metric_int(page, "Classes forecast") == classes
         assert testing.metric_int(page, "Classes at risk") == classes_at_risk
@@ -173,11 +175,11 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         (versions,), = warehouse(db, "select count(*) from ml.model_registry")
         (rejected,), = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
         (drifted,), = warehouse(
-            db, "select count(*) filter (where is_drifted) from marts.offer_feature_drift")
+            db, "select count(*) filter (where is_drifted) from ml.offer_feature_drift")
         assert testing.metric_int(page, "Registered model versions") == versions
         assert testing.metric_int(page, "Rejected rows") == rejected
         other_drift = [t for t in tables
-                       if t.endswith("_feature_drift") and t != "marts.offer_feature_drift"]
+                       if t.endswith("_feature_drift") and t != "ml.offer_feature_drift"]
         if not other_drift:
             assert testing.metric_int(page, "Drifted features") == drifted
         page.screenshot(path=str(ARTIFACTS / "model-health.png"))
@@ -237,7 +239,7 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         page.get_by_text(new_id).first.wait_for(timeout=60_000)
         assert page.get_by_text(BANNER).count() == 0
         goto(page, url, "sales", "Sales pipeline")
-        (wins,), = warehouse(db, "select sum(predicted_label) from marts.offer_scores")
+        (wins,), = warehouse(db, "select sum(predicted_label) from sales.offer_scores")
         assert testing.metric_int(page, "Total positive predictions") == wins
         assert data.read_status(target / "dashboard_snapshot").status == "ready"
 

@@ -14,33 +14,9 @@ import pytest
 from conftest import DbtResult, run_dbt
 
 from revenue_ml.contracts import GENERATED_FILES
+from revenue_ml.warehouse_diff import APPENDED_PER_RUN, differences, output_tables
 
 pytestmark = pytest.mark.e2e
-
-#: Schemas whose tables are the warehouse's outputs (what dashboards and people read).
-OUTPUT_SCHEMAS = ("marts", "ml", "quality")
-#: Tables that append one row per build by design (the run logs).
-APPENDED_PER_RUN = {"ml.model_run_history", "marts.enrollment_run_versions"}
-#: Columns that record when or where a build ran, not what the data determined.
-RUN_COLUMNS = {"scored_at", "trained_at", "training_seconds", "run_started_at",
-               "dbt_invocation_id", "created_at", "written_at", "file_path"}
-
-
-def output_tables(path: Path) -> dict[str, pd.DataFrame]:
-    """Every output table, without run columns, rows in a canonical order."""
-    out = {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        names = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('marts', 'ml', 'quality') order by 1").fetchall()
-        for (name,) in names:
-            frame = con.execute(f"select * from {name}").df()
-            frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
-            key = [c for c in frame.columns
-                   if not frame[c].map(lambda v: isinstance(v, list | dict)).any()]
-            out[name] = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
-    return out
-
 
 def shuffled_copy(raw_dir: Path, dest: Path, seed: int = 2024) -> Path:
     """The same raw files with their data rows in another order (headers and bytes kept)."""
@@ -70,9 +46,9 @@ def test_shuffled_rows_give_identical_models_scores_and_decisions(
     shuffled = run_dbt(["build"], raw_dir=raw, work_dir=tmp_path / "dbt").check()
     first, second = output_tables(small_warehouse.duckdb_path), output_tables(shuffled.duckdb_path)
     assert first.keys() == second.keys()
-    assert {"ml.model_registry", "marts.offer_scores", "marts.churn_scores",
-            "marts.campaign_scores", "marts.customer_segments",
-            "marts.enrollment_forecast"} <= first.keys()
+    assert {"ml.model_registry", "sales.offer_scores", "churn.churn_scores",
+            "campaign.campaign_scores", "ecommerce.customer_segments",
+            "enrollment.enrollment_forecast"} <= first.keys()
     for name, frame in first.items():
         pd.testing.assert_frame_equal(frame, second[name], check_exact=True, obj=name)
 
@@ -85,10 +61,8 @@ def test_second_build_reuses_models_changes_nothing_and_leaves_no_temp_tables(
     run_dbt(["build"], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
             duckdb_path=warehouse).check()
     after = output_tables(warehouse)
-    for name, frame in before.items():
-        if name in APPENDED_PER_RUN:
-            continue
-        pd.testing.assert_frame_equal(frame, after[name], check_exact=True, obj=name)
+    assert APPENDED_PER_RUN <= before.keys()
+    assert differences(before, after) == {}
     history = pd.DataFrame(query(
         warehouse, "select run_started_at, trained_this_run, retrain_reason "
                    "from ml.model_run_history order by run_started_at"),
@@ -208,13 +182,14 @@ def test_each_implausible_row_is_rejected_with_its_reason(bad_rows_build: DbtRes
 def test_one_bad_row_moves_no_reference_date_period_or_revenue_share(
         bad_rows_build: DbtResult, small_warehouse: DbtResult) -> None:
     for sql in (
-        "select max(periodo) from marts.enrollment_forecast",
-        "select count(*) from marts.enrollment_forecast",
-        "select distinct recency_reference_date from marts.customer_features",
-        "select count(*), sum(revenue) from marts.customer_features",
-        "select customer_id, is_insider from marts.customer_segments order by 1",
+        "select max(periodo) from enrollment.enrollment_forecast",
+        "select count(*) from enrollment.enrollment_forecast",
+        "select distinct recency_reference_date from ecommerce.customer_features",
+        "select count(*), sum(revenue) from ecommerce.customer_features",
+        "select customer_id, is_insider from ecommerce.customer_segments order by 1",
     ):
-        assert query(bad_rows_build.duckdb_path, sql) == query(small_warehouse.duckdb_path, sql), sql
+        bad, small = bad_rows_build.duckdb_path, small_warehouse.duckdb_path
+        assert query(bad, sql) == query(small, sql), sql
 
 
 def test_every_rejects_table_keeps_the_whole_raw_row(bad_rows_build: DbtResult) -> None:
@@ -295,5 +270,5 @@ def test_unlabelled_churn_batch_with_a_registered_model_says_how_to_score_it(
     run_dbt(args, raw_dir=raw, work_dir=tmp_path / "dbt2", duckdb_path=warehouse,
             vars_yaml="{retrain_policy: never}").check()
     scored = query(warehouse, "select count(*), count(*) filter (where is_labeled) "
-                              "from marts.churn_scores")
+                              "from churn.churn_scores")
     assert scored == [(len(frame), 0)]

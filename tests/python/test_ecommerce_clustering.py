@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ml_settings
 
 from revenue_ml.domains import ecommerce
 from revenue_ml.domains.ecommerce import insider_clusters
@@ -23,13 +24,19 @@ def customers(n: int = 240, seed: int = 3) -> pd.DataFrame:
     })
 
 
-PARAMS = ecommerce.params_from_config(k_min=2, k_max=5, min_k=3, trees=10, max_leaf_nodes=16,
-                                      sample_size=200)
+def settings(policy: str = "always") -> ecommerce.Settings:
+    return ecommerce.Settings(
+        ml=ml_settings(policy), segment_k_min=2, segment_k_max=5, selection_min_k=3,
+        segment_seed=42, silhouette_sample_size=200, forest_trees=10, forest_max_leaf_nodes=16,
+        insiders_revenue_share_target=0.85, insiders_max_customer_share=1.0)
+
+
+PARAMS = settings().segment_params
 
 
 def test_training_is_deterministic() -> None:
-    a = ecommerce.train(customers(), None, "always", PARAMS)
-    b = ecommerce.train(customers().sample(frac=1, random_state=1), None, "always", PARAMS)
+    a = ecommerce.train(customers(), None, settings())
+    b = ecommerce.train(customers().sample(frac=1, random_state=1), None, settings())
     assert a["model_text"][0] == b["model_text"][0]
     assert a["evaluation"][0] == b["evaluation"][0]
     assert a["training_fingerprint"][0] == b["training_fingerprint"][0]
@@ -68,13 +75,13 @@ def test_selection_rule_and_candidates() -> None:
 
 def test_reuse_when_data_unchanged_and_assign() -> None:
     frame = customers()
-    first = ecommerce.train(frame, None, "if_data_changed", PARAMS)
+    first = ecommerce.train(frame, None, settings("if_data_changed"))
     assert len(first) == 1
-    assert ecommerce.train(frame, first, "if_data_changed", PARAMS).empty
+    assert ecommerce.train(frame, first, settings("if_data_changed")).empty
     changed = frame.assign(revenue=frame["revenue"] * 1.01)
-    second = ecommerce.train(changed, first, "if_data_changed", PARAMS)
+    second = ecommerce.train(changed, first, settings("if_data_changed"))
     assert int(second["model_version"][0]) == 2
-    out = ecommerce.assign(frame, first, 0.85)
+    out = ecommerce.assign(frame, first, settings())
     assert len(out) == len(frame) and out["customer_id"].is_unique
 
 

@@ -134,7 +134,8 @@ def expected_features() -> pd.DataFrame:
 
 def features(result: DbtResult) -> pd.DataFrame:
     with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute("select * from marts.customer_features").df().set_index("customer_id")
+        frame = con.execute("select * from ecommerce.customer_features").df()
+    return frame.set_index("customer_id")
 
 
 def test_customer_features_match_pandas_on_the_real_file(warehouse: DbtResult) -> None:
@@ -169,7 +170,7 @@ def test_every_staged_line_is_accounted_for(warehouse: DbtResult) -> None:
     with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:
         rows = dict(
             con.execute(
-                "select outcome, lines from marts.ecommerce_exclusions order by rule_order"
+                "select outcome, lines from ecommerce.ecommerce_exclusions order by rule_order"
             ).fetchall()
         )
         staged = con.execute(

@@ -62,7 +62,7 @@ def test_build_runs_the_enrollment_tests_green(enrollment_warehouse: DbtResult) 
 
 def test_model_beats_the_best_naive_baseline(enrollment_warehouse: DbtResult) -> None:
     overall = dict(query(enrollment_warehouse,
-                         "select method, wape from marts.enrollment_backtest_metrics "
+                         "select method, wape from enrollment.enrollment_backtest_metrics "
                          "where scope = 'overall'"))
     naive = {m: w for m, w in overall.items() if m != "model"}
     best = min(naive, key=naive.get)
@@ -70,18 +70,18 @@ def test_model_beats_the_best_naive_baseline(enrollment_warehouse: DbtResult) ->
           f"all naive {naive}")
     assert overall["model"] < naive[best]
     methods = query(enrollment_warehouse,
-                    "select distinct forecast_method from marts.enrollment_forecast")
+                    "select distinct forecast_method from enrollment.enrollment_forecast")
     assert methods == [("model",)]
 
 
 def test_backtest_has_every_period_and_site(enrollment_warehouse: DbtResult) -> None:
     periods = [r[0] for r in query(
         enrollment_warehouse,
-        "select periodo from marts.enrollment_backtest_metrics "
+        "select periodo from enrollment.enrollment_backtest_metrics "
         "where method = 'model' and scope = 'period' order by periodo")]
     assert periods == [202407, 202408, 202409, 202410, 202411, 202412]
     sites = query(enrollment_warehouse,
-                  "select count(distinct sede) from marts.enrollment_backtest_metrics "
+                  "select count(distinct sede) from enrollment.enrollment_backtest_metrics "
                   "where scope = 'site'")
     assert sites == [(5,)]
     evaluation = query(enrollment_warehouse,
@@ -93,7 +93,7 @@ def test_forecast_covers_latest_classes_and_new_ones(enrollment_warehouse: DbtRe
     (missing,) = query(enrollment_warehouse, """
         select count(*)
         from intermediate.int_enrollment__class_periods as c
-        left join marts.enrollment_forecast as f
+        left join enrollment.enrollment_forecast as f
             using (sede, curso_actual, horario_actual)
         where c.periodo = 202412 and f.periodo is null""")
     assert missing == (0,)
@@ -101,11 +101,11 @@ def test_forecast_covers_latest_classes_and_new_ones(enrollment_warehouse: DbtRe
         select min(periodo), max(periodo), min(predict_alumnos),
             count(*) filter (where is_new_class),
             count(distinct raw_version || features_version || target_version || experiment_name)
-        from marts.enrollment_forecast""")
+        from enrollment.enrollment_forecast""")
     first, last, lowest, new_classes, versions = rows[0]
     assert first == last == 202501 and lowest >= 0 and new_classes > 0 and versions == 1
     (at_risk,) = query(enrollment_warehouse,
-                       "select count(*) from marts.enrollment_classes_at_risk "
+                       "select count(*) from enrollment.enrollment_classes_at_risk "
                        "where predict_alumnos >= minimum_students")
     assert at_risk == (0,)
 

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ml_settings
 
 from revenue_ml.domains import enrollment
 from revenue_ml.ml import regression
@@ -16,6 +17,13 @@ from revenue_ml.ml.errors import ModelInputError
 
 VERSIONS = {"raw_version": "v1", "platinum_version": "v1", "features_version": "v1",
             "target_version": "v1", "experiment_name": "test"}
+
+
+def settings(policy: str = "always", **versions: str) -> enrollment.Settings:
+    return enrollment.Settings(ml=ml_settings(policy), backtest_periods=3,
+                               **{**VERSIONS, **versions})
+
+
 PERIODS = [202301 + i for i in range(12)] + [202401 + i for i in range(6)]
 
 
@@ -63,7 +71,7 @@ def panel() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def registry(panel: pd.DataFrame) -> pd.DataFrame:
-    return enrollment.train(panel, None, "always", backtest_periods=3, versions=VERSIONS)
+    return enrollment.train(panel, None, settings())
 
 
 def test_error_metrics_known_values() -> None:
@@ -155,23 +163,23 @@ def test_model_learns_progression_and_beats_naive(registry: pd.DataFrame) -> Non
 
 
 def test_retrain_policy(panel: pd.DataFrame, registry: pd.DataFrame) -> None:
-    again = enrollment.train(panel, registry, "if_data_changed", 3, VERSIONS)
+    again = enrollment.train(panel, registry, settings("if_data_changed"))
     assert again.empty  # same data, features and params: reuse
-    bumped = enrollment.train(panel, registry, "if_data_changed", 3,
-                              {**VERSIONS, "features_version": "v2"})
+    bumped = enrollment.train(panel, registry,
+                              settings("if_data_changed", features_version="v2"))
     assert bumped["model_version"].tolist() == [2]
     assert bumped.iloc[0]["retrain_reason"] == "parameters changed"
-    assert enrollment.train(panel, registry, "never", 3, {**VERSIONS, "raw_version": "v9"}).empty
+    assert enrollment.train(panel, registry, settings("never", raw_version="v9")).empty
 
 
 def test_training_is_deterministic(panel: pd.DataFrame, registry: pd.DataFrame) -> None:
-    again = enrollment.train(panel, None, "always", 3, VERSIONS)
+    again = enrollment.train(panel, None, settings())
     assert again.iloc[0]["model_text"] == registry.iloc[0]["model_text"]
     assert again.iloc[0]["evaluation"] == registry.iloc[0]["evaluation"]
 
 
 def test_forecast_rows_and_fallback(panel: pd.DataFrame, registry: pd.DataFrame) -> None:
-    out = enrollment.forecast(panel, registry, VERSIONS)
+    out = enrollment.forecast(panel, registry, settings())
     expected = panel[panel["is_forecast_row"]]
     assert len(out) == len(expected) and (out["periodo"] == PERIODS[-1]).all()
     assert out["predict_alumnos"].dtype.kind == "i" and (out["predict_alumnos"] >= 0).all()
@@ -182,7 +190,7 @@ def test_forecast_rows_and_fallback(panel: pd.DataFrame, registry: pd.DataFrame)
     metrics = json.loads(worse.iloc[0]["metrics"])
     metrics["forecast_method"] = "naive_last"
     worse.loc[0, "metrics"] = json.dumps(metrics)
-    naive = enrollment.forecast(panel, worse, VERSIONS)
+    naive = enrollment.forecast(panel, worse, settings())
     assert (naive["forecast_method"] == "naive_last").all()
     last = expected["students_last_period"].astype(int).tolist()
     assert naive["predict_alumnos"].tolist() == last

@@ -26,7 +26,7 @@ def rows(path: Path, sql: str) -> list[tuple]:
 
 
 SCORES = ("select offer_id, probability, model_name, model_version "
-          "from marts.offer_scores order by 1")
+          "from sales.offer_scores order by 1")
 VERSIONS = "select model_name, model_version from ml.offer_model_versions order by all"
 
 
@@ -63,15 +63,15 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
     small_warehouse: DbtResult, small_raw_dir: Path, tmp_path: Path
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
-    before = rows(warehouse, "select offer_id, probability, scored_at from marts.offer_scores")
+    before = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
     result = run_dbt(["build", *OFFER_NODES], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
                      duckdb_path=warehouse, vars_yaml="{sales_auc_floor_at_close: 0.999}")
     assert result.returncode != 0
     assert "passes_quality_gate_offer_model_versions" in result.output
-    assert "SKIP relation marts.offer_scores" in result.output or "offer_scores" in result.output
+    assert "SKIP relation sales.offer_scores" in result.output or "offer_scores" in result.output
     # The failing version is recorded, flagged, and the scoring mart was not refreshed.
     failed = rows(warehouse, "select passed_gate, quality_floor from ml.offer_model_versions "
                              "where model_name = 'offer_close_at_close' order by model_version")
     assert failed[-1] == (False, 0.999)
-    after = rows(warehouse, "select offer_id, probability, scored_at from marts.offer_scores")
+    after = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
     assert after == before

@@ -1,6 +1,6 @@
 {#
-    Public mart: every customer's response probability, the contact decision of each business
-    objective (probability >= the objective's threshold) and the customer's segments.
+    Public mart: every customer's response probability and segments. Who to contact under each
+    business objective is the long mart `campaign_contacts`.
 #}
 
 with predictions as (
@@ -15,14 +15,9 @@ objectives as (
 
 ),
 
-thresholds as (
+lowest_threshold as (
 
-    select
-        max(case when objective = 'aggressive' then threshold end) as aggressive,
-        max(case when objective = 'moderate' then threshold end) as moderate,
-        max(case when objective = 'balanced' then threshold end) as balanced,
-        max(case when objective = 'cost_aware' then threshold end) as cost_aware
-    from objectives
+    select min(threshold) as threshold from objectives
 
 ),
 
@@ -47,12 +42,10 @@ final as (
         cast(predictions.responded as integer) as responded,
         cast(predictions.is_labeled as boolean) as is_labeled,
 
-        -- score and decisions
+        -- score
         cast(predictions.probability as double) as probability,
-        cast(predictions.probability >= thresholds.aggressive as integer) as contact_aggressive,
-        cast(predictions.probability >= thresholds.moderate as integer) as contact_moderate,
-        cast(predictions.probability >= thresholds.balanced as integer) as contact_balanced,
-        cast(predictions.probability >= thresholds.cost_aware as integer) as contact_cost_aware,
+        coalesce(predictions.probability >= lowest_threshold.threshold, false)
+            as is_on_a_contact_list,
         cast(predictions.top_feature as varchar) as top_feature,
         cast(predictions.top_feature_contribution as double) as top_feature_contribution,
 
@@ -68,7 +61,7 @@ final as (
         -- metadata
         cast(predictions.scored_at as timestamp) as scored_at
     from predictions
-    cross join thresholds
+    cross join lowest_threshold
     left join segments
         on predictions.customer_id = segments.customer_id
 

@@ -91,7 +91,7 @@ answers as (
     select
         1 as question_number,
         'Who are the people eligible for the Insiders programme?' as question,
-        printf('The %d customers of clusters %s; the list is marts.customer_segments where is_insider.',
+        printf('The %d customers of clusters %s; the list is ecommerce.customer_segments where is_insider.',
             totals.insiders, insider_clusters.clusters) as answer,
         cast(totals.insiders as double) as figure
     from totals cross join insider_clusters

@@ -1,18 +1,10 @@
 {# Rejected raw rows per source file and reason: the data-quality view of the staging layer. #}
 
-{%- set rejects_models = [
-    ('sales_pipeline', 'stg_sales_pipeline__rejects'),
-    ('online_retail', 'stg_online_retail__rejects'),
-    ('telco_churn', 'stg_telco_churn__rejects'),
-    ('marketing_campaign', 'stg_marketing_campaign__rejects'),
-    ('enrollments', 'stg_enrollments__rejects'),
-] %}
-
 with rejects as (
 
-    {%- for source_name, model_name in rejects_models %}
+    {%- for source_name in raw_sources() %}
     select '{{ source_name }}' as source_name, source_table as table_name, reject_reason
-    from {{ ref(model_name) }}
+    from {{ ref('stg_' ~ source_name ~ '__rejects') }}
     {{ "union all" if not loop.last }}
     {%- endfor %}
 

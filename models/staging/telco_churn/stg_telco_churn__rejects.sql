@@ -1,21 +1,3 @@
-{# Raw customer rows that could not be staged, with the reason and the raw row as JSON. #}
-
-with customers as (
-
-    select * from {{ ref('base_telco_churn__customers') }}
-    where reject_reason is not null
-
-),
-
-final as (
-
-    select
-        'customers' as source_table,
-        source_row_number,
-        reject_reason,
-        raw_record
-    from customers
-
-)
-
-select * from final
+{#- Raw rows of the telco_churn files that could not be staged, with the reason and the raw row
+    as JSON (macro rejects_of, macros/staging/raw_tables.sql). -#}
+{{ rejects_of('telco_churn') }}
