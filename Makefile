@@ -18,6 +18,7 @@ help:
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
 	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
+	@echo "make lint          ruff check, ruff format --check, SQLFluff"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
 # The venv is rebuilt when the pinned dependencies change.
@@ -48,8 +49,12 @@ test: venv chromium
 test-fast: venv
 	$(BIN)/python -m pytest -m "not e2e and not acceptance"
 
+# The style, enforced: ruff (lint and format) on the Python, SQLFluff (.sqlfluff) on the SQL.
 lint: venv
-	$(BIN)/ruff check revenue_ml tests python_models
+	$(BIN)/ruff check revenue_ml tests python_models dashboard benchmarks
+	$(BIN)/ruff format --check revenue_ml tests python_models dashboard benchmarks
+	$(BIN)/sqlfluff lint models tests analyses --nocolor \
+		--disable-progress-bar
 
 docs: venv data
 	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt docs generate --static

@@ -43,9 +43,10 @@ root = data.snapshot_root()
 status = data.read_status(root)
 info = data.latest_snapshot(root)
 
-pages = [st.Page(ui.guarded(module.render, title), title=title, url_path=path or None,
-                 default=not path)
-         for module, title, path in PAGES]
+pages = [
+    st.Page(ui.guarded(module.render, title), title=title, url_path=path or None, default=not path)
+    for module, title, path in PAGES
+]
 st.session_state["_pages"] = pages
 navigation = st.navigation(pages)
 
@@ -59,8 +60,11 @@ with st.sidebar:
 
 if info is None:
     if status.status != "building":
-        st.info(f"No dashboard snapshot in `{root}` yet. Run `make build` (any `dbt build` "
-                "publishes one), and this page fills in by itself.", icon=":material/construction:")
+        st.info(
+            f"No dashboard snapshot in `{root}` yet. Run `make build` (any `dbt build` "
+            "publishes one), and this page fills in by itself.",
+            icon=":material/construction:",
+        )
     st.stop()
 
 ui.set_current(ui.open_snapshot(info))

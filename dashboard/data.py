@@ -65,7 +65,7 @@ class Snapshot:
             path = info.path / f"{name}.parquet"
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(
-                f"create view \"{schema}\".\"{table}\" as select * from read_parquet('{path}')"
+                f'create view "{schema}"."{table}" as select * from read_parquet(\'{path}\')'
             )
         return cls(info, con)
 
@@ -115,8 +115,9 @@ SALES_TABLES = ("sales.offer_scores", "sales.offer_score_summary")
 OFFER_STATES = {"All offers": None, "Open": "open", "Closed": "closed"}
 
 
-def _sales_where(use_cases: list[str] | None, sources: list[str] | None,
-                 state: str | None, *, scores: bool) -> tuple[str, list]:
+def _sales_where(
+    use_cases: list[str] | None, sources: list[str] | None, state: str | None, *, scores: bool
+) -> tuple[str, list]:
     # offer_score_summary labels missing values 'Unknown' / 'No lead'; filter the scores the
     # same way so the KPIs and the table always agree.
     use_case = "coalesce(use_case, 'Unknown')" if scores else "use_case"
@@ -137,12 +138,18 @@ def _sales_where(use_cases: list[str] | None, sources: list[str] | None,
 
 def sales_filter_options(snap: Snapshot) -> dict[str, list[str]]:
     summary = snap.df("select distinct use_case, lead_source from sales.offer_score_summary")
-    return {"use_case": sorted(summary["use_case"].dropna().unique().tolist()),
-            "lead_source": sorted(summary["lead_source"].dropna().unique().tolist())}
+    return {
+        "use_case": sorted(summary["use_case"].dropna().unique().tolist()),
+        "lead_source": sorted(summary["lead_source"].dropna().unique().tolist()),
+    }
 
 
-def sales_summary(snap: Snapshot, use_cases: list[str] | None = None,
-                  sources: list[str] | None = None, state: str | None = None) -> dict[str, int]:
+def sales_summary(
+    snap: Snapshot,
+    use_cases: list[str] | None = None,
+    sources: list[str] | None = None,
+    state: str | None = None,
+) -> dict[str, int]:
     """Offers, predicted wins (positive predictions) and losses from `offer_score_summary`."""
     where, params = _sales_where(use_cases, sources, state, scores=False)
     row = snap.df(
@@ -151,12 +158,19 @@ def sales_summary(snap: Snapshot, use_cases: list[str] | None = None,
         f"from sales.offer_score_summary where {where}",
         params,
     ).iloc[0]
-    return {"offers": int(row["offers"]), "predicted_wins": int(row["wins"]),
-            "predicted_losses": int(row["losses"])}
+    return {
+        "offers": int(row["offers"]),
+        "predicted_wins": int(row["wins"]),
+        "predicted_losses": int(row["losses"]),
+    }
 
 
-def sales_scores(snap: Snapshot, use_cases: list[str] | None = None,
-                 sources: list[str] | None = None, state: str | None = None) -> pd.DataFrame:
+def sales_scores(
+    snap: Snapshot,
+    use_cases: list[str] | None = None,
+    sources: list[str] | None = None,
+    state: str | None = None,
+) -> pd.DataFrame:
     """The scored offers (most likely to close first), filtered like the summary."""
     where, params = _sales_where(use_cases, sources, state, scores=True)
     return snap.df(
@@ -200,11 +214,26 @@ def model_metrics(snap: Snapshot, versions: pd.DataFrame) -> pd.DataFrame:
     )
     if long.empty:
         return long
-    wide = long.pivot_table(index=["model_version_id", "evaluation"], columns="metric",
-                            values="metric_value", aggfunc="first").reset_index()
+    wide = long.pivot_table(
+        index=["model_version_id", "evaluation"],
+        columns="metric",
+        values="metric_value",
+        aggfunc="first",
+    ).reset_index()
     wide.columns.name = None
-    keep = ["model_version_id", "evaluation", "rows", "auc", "precision", "recall", "f1",
-            "accuracy", "threshold", "brier", "log_loss"]
+    keep = [
+        "model_version_id",
+        "evaluation",
+        "rows",
+        "auc",
+        "precision",
+        "recall",
+        "f1",
+        "accuracy",
+        "threshold",
+        "brier",
+        "log_loss",
+    ]
     return wide[[c for c in keep if c in wide.columns]]
 
 
@@ -223,8 +252,9 @@ def churn_summary(snap: Snapshot) -> dict[str, int]:
 
 def churn_at_risk(snap: Snapshot) -> pd.DataFrame:
     """Customers predicted to churn, most likely first."""
-    return snap.df(f"select * from {CHURN_TABLE} where predicted_label = 1 "
-                   "order by probability desc")
+    return snap.df(
+        f"select * from {CHURN_TABLE} where predicted_label = 1 order by probability desc"
+    )
 
 
 # --- Campaign -------------------------------------------------------------------------------
@@ -235,8 +265,9 @@ CAMPAIGN_PROFILES = "campaign.campaign_segment_profiles"
 
 
 def campaign_objective_column(snap: Snapshot) -> str | None:
-    return pick(snap.columns(CAMPAIGN_OBJECTIVES), "objective", "business_objective",
-                "objective_name")
+    return pick(
+        snap.columns(CAMPAIGN_OBJECTIVES), "objective", "business_objective", "objective_name"
+    )
 
 
 def campaign_objectives(snap: Snapshot) -> pd.DataFrame:
@@ -251,7 +282,9 @@ def campaign_contacts(snap: Snapshot, objective: str) -> pd.DataFrame:
         f"select scores.* from {CAMPAIGN_SCORES} as scores "
         "join campaign.campaign_contacts as contacts using (customer_id) "
         "where contacts.objective = ? and contacts.is_contacted "
-        "order by scores.probability desc, scores.customer_id", [objective])
+        "order by scores.probability desc, scores.customer_id",
+        [objective],
+    )
 
 
 def campaign_model_record(snap: Snapshot) -> dict | None:
@@ -260,8 +293,10 @@ def campaign_model_record(snap: Snapshot) -> dict | None:
     if versions.empty or not snap.has("ml.model_registry"):
         return None
     name, version = versions.iloc[-1]["model_name"], int(versions.iloc[-1]["model_version"])
-    rows = snap.df("select * from ml.model_registry where model_name = ? and model_version = ?",
-                   [name, version])
+    rows = snap.df(
+        "select * from ml.model_registry where model_name = ? and model_version = ?",
+        [name, version],
+    )
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
@@ -272,27 +307,46 @@ def score_one(record: dict, values: dict) -> dict:
     from revenue_ml.ml.lifecycle import score
 
     key = "customer_id"
-    base = binary.BinarySpec(name=record["model_name"], domain=str(record.get("domain")),
-                             variant=str(record.get("variant")), key=key, target="_target",
-                             numeric=[])
+    base = binary.BinarySpec(
+        name=record["model_name"],
+        domain=str(record.get("domain")),
+        variant=str(record.get("variant")),
+        key=key,
+        target="_target",
+        numeric=[],
+    )
     frame = pd.DataFrame([{key: "form", **values}])
     out = score(frame, record, base).iloc[0]
-    return {"probability": float(out["probability"]),
-            "predicted_label": int(out["predicted_label"]),
-            "threshold": float(out["threshold"]), "top_feature": out["top_feature"]}
+    return {
+        "probability": float(out["probability"]),
+        "predicted_label": int(out["predicted_label"]),
+        "threshold": float(out["threshold"]),
+        "top_feature": out["top_feature"],
+    }
 
 
 # --- Insiders (e-commerce clustering) --------------------------------------------------------
 
-INSIDERS_TABLES = ("ecommerce.customer_segments", "ecommerce.segment_profiles",
-                   "ecommerce.insiders_report")
+INSIDERS_TABLES = (
+    "ecommerce.customer_segments",
+    "ecommerce.segment_profiles",
+    "ecommerce.insiders_report",
+)
 
 
 def map_columns(columns: list[str]) -> tuple[str, str] | None:
     """The two embedding columns of the 2-D customer map."""
-    for x, y in (("umap_x", "umap_y"), ("map_x", "map_y"), ("embedding_x", "embedding_y"),
-                 ("x", "y"), ("component_1", "component_2"), ("pc1", "pc2"), ("dim_1", "dim_2"),
-                 ("tsne_x", "tsne_y"), ("embedding_1", "embedding_2")):
+    for x, y in (
+        ("umap_x", "umap_y"),
+        ("map_x", "map_y"),
+        ("embedding_x", "embedding_y"),
+        ("x", "y"),
+        ("component_1", "component_2"),
+        ("pc1", "pc2"),
+        ("dim_1", "dim_2"),
+        ("tsne_x", "tsne_y"),
+        ("embedding_1", "embedding_2"),
+    ):
         px, py = pick(columns, x), pick(columns, y)
         if px and py:
             return px, py
@@ -325,8 +379,12 @@ def enrollment_history(snap: Snapshot, filters: dict[str, str | None]) -> pd.Dat
 def class_options(snap: Snapshot, table: str, col: str) -> list[str]:
     if col not in snap.columns(table):
         return []
-    return [str(v) for v in snap.df(
-        f"select distinct {quote(col)} as v from {table} where v is not null order by 1")["v"]]
+    return [
+        str(v)
+        for v in snap.df(
+            f"select distinct {quote(col)} as v from {table} where v is not null order by 1"
+        )["v"]
+    ]
 
 
 def filtered(snap: Snapshot, table: str, filters: dict[str, str | None]) -> pd.DataFrame:
@@ -343,12 +401,24 @@ def filtered(snap: Snapshot, table: str, filters: dict[str, str | None]) -> pd.D
 
 
 def registry(snap: Snapshot) -> pd.DataFrame:
-    wanted = ["model_version_id", "domain", "variant", "model_family", "trained_at",
-              "training_rows", "primary_metric", "primary_metric_value", "quality_floor",
-              "passed_gate", "retrain_reason", "is_latest_version"]
+    wanted = [
+        "model_version_id",
+        "domain",
+        "variant",
+        "model_family",
+        "trained_at",
+        "training_rows",
+        "primary_metric",
+        "primary_metric_value",
+        "quality_floor",
+        "passed_gate",
+        "retrain_reason",
+        "is_latest_version",
+    ]
     cols = [c for c in wanted if c in snap.columns("ml.model_registry")]
-    return snap.df(f"select {', '.join(cols)} from ml.model_registry "
-                   "order by domain, model_version_id")
+    return snap.df(
+        f"select {', '.join(cols)} from ml.model_registry order by domain, model_version_id"
+    )
 
 
 def run_history(snap: Snapshot) -> pd.DataFrame:
@@ -366,8 +436,10 @@ def drift(snap: Snapshot) -> pd.DataFrame:
 
 
 def rejects_by_source(snap: Snapshot) -> pd.DataFrame:
-    return snap.df("select source_name, table_name, reject_reason, rejected_rows "
-                   "from quality.rejected_rows_by_reason order by source_name, rejected_rows desc")
+    return snap.df(
+        "select source_name, table_name, reject_reason, rejected_rows "
+        "from quality.rejected_rows_by_reason order by source_name, rejected_rows desc"
+    )
 
 
 def row_accounting(snap: Snapshot) -> pd.DataFrame:

@@ -25,8 +25,14 @@ from dashboard.data import REPO_ROOT, SNAPSHOT_ENV
 
 CHROMIUM = os.environ.get("REVENUE_ML_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 #: The app's pages as (url path, title); the exposures in models/exposures.yml use the same urls.
@@ -56,15 +62,17 @@ def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         raise ChromiumUnavailable(
             f"{CHROMIUM} not found: install Debian's chromium (`make chromium`, i.e. "
-            "`apt-get install -y chromium`); the dashboard tests need a real browser")
+            "`apt-get install -y chromium`); the dashboard tests need a real browser"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise ChromiumUnavailable(f"playwright is not installed in the venv: {exc}") from exc
     with sync_playwright() as pw:
         try:
-            chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                          args=CHROMIUM_ARGS)
+            chromium = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
         except Exception as exc:  # noqa: BLE001 - re-raised with the reason
             raise ChromiumUnavailable(f"Chromium at {CHROMIUM} failed to start: {exc}") from exc
         try:
@@ -74,17 +82,38 @@ def browser() -> Iterator[object]:
 
 
 @contextlib.contextmanager
-def running_app(snapshot_dir: Path, *, port: int | None = None, poll_seconds: float = 2,
-                log_path: Path | None = None) -> Iterator[str]:
+def running_app(
+    snapshot_dir: Path,
+    *,
+    port: int | None = None,
+    poll_seconds: float = 2,
+    log_path: Path | None = None,
+) -> Iterator[str]:
     """`streamlit run dashboard/app.py` on a free local port; yields the base url."""
     port = port or free_port()
-    env = {**os.environ, SNAPSHOT_ENV: str(snapshot_dir),
-           "REVENUE_ML_DASHBOARD_POLL_SECONDS": str(poll_seconds),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
-           "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
+    env = {
+        **os.environ,
+        SNAPSHOT_ENV: str(snapshot_dir),
+        "REVENUE_ML_DASHBOARD_POLL_SECONDS": str(poll_seconds),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "dashboard" / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -118,7 +147,8 @@ def wait_for_page(page, title: str, timeout_ms: int = 60_000) -> None:
     """Wait until the page's title heading is drawn and Streamlit has stopped running."""
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=timeout_ms)
+        timeout=timeout_ms
+    )
     # Charts draw after the script ends.
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
     page.wait_for_timeout(1500)
@@ -126,8 +156,11 @@ def wait_for_page(page, title: str, timeout_ms: int = 60_000) -> None:
 
 def metric(page, label: str) -> str:
     """The value shown by the st.metric labelled ``label``."""
-    box = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    box = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+        .first
+    )
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 

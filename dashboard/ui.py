@@ -40,15 +40,23 @@ def status_banner(status: data.BuildStatus, info: data.SnapshotInfo | None) -> N
     shown_from = data.format_time(info.created_at) if info else None
     if status.status == "building":
         shown = f"showing data from {shown_from}" if info else "no snapshot published yet"
-        st.warning(f"Refreshing: dbt build in progress — {shown}. "
-                   "The page updates by itself when the build finishes.", icon=":material/sync:")
+        st.warning(
+            f"Refreshing: dbt build in progress — {shown}. "
+            "The page updates by itself when the build finishes.",
+            icon=":material/sync:",
+        )
     elif status.status == "failed":
-        st.error(f"The last dbt build failed ({status.message}) — showing data from "
-                 f"{shown_from or 'no snapshot'}.", icon=":material/warning:")
+        st.error(
+            f"The last dbt build failed ({status.message}) — showing data from "
+            f"{shown_from or 'no snapshot'}.",
+            icon=":material/warning:",
+        )
     elif status.status == data.INTERRUPTED:
-        st.error(f"The last dbt build did not finish: {status.message}. Showing data from "
-                 f"{shown_from or 'no snapshot'}; run `make build` again.",
-                 icon=":material/warning:")
+        st.error(
+            f"The last dbt build did not finish: {status.message}. Showing data from "
+            f"{shown_from or 'no snapshot'}; run `make build` again.",
+            icon=":material/warning:",
+        )
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -61,9 +69,12 @@ def watch(root: str, shown: tuple[str, str | None]) -> None:
 
 
 def not_built(tables: tuple[str, ...] | list[str], what: str) -> None:
-    st.info(f"**{what}: not built yet.** This page reads {', '.join(f'`{t}`' for t in tables)}, "
-            "which the latest dbt build did not publish. Build the domain's marts "
-            "(`make build`) and the page fills in by itself.", icon=":material/construction:")
+    st.info(
+        f"**{what}: not built yet.** This page reads {', '.join(f'`{t}`' for t in tables)}, "
+        "which the latest dbt build did not publish. Build the domain's marts "
+        "(`make build`) and the page fills in by itself.",
+        icon=":material/construction:",
+    )
 
 
 def require(snap: data.Snapshot, tables: tuple[str, ...] | list[str], what: str) -> bool:
@@ -91,8 +102,10 @@ def guarded(render: Callable[[], None], title: str) -> Callable[[], None]:
         try:
             render()
         except Exception as exc:  # noqa: BLE001 - shown to the user, page stays up
-            st.error(f"{title} could not be drawn from snapshot "
-                     f"`{snapshot().snapshot_id}`: {type(exc).__name__}: {exc}")
+            st.error(
+                f"{title} could not be drawn from snapshot "
+                f"`{snapshot().snapshot_id}`: {type(exc).__name__}: {exc}"
+            )
 
     page.__name__ = render.__module__.rsplit(".", 1)[-1]
     return page

@@ -56,9 +56,7 @@ def normalise_encoding(name: str) -> str:
     """Map an encoding spelling (``latin1``, ``ISO-8859-1``, ``utf8``) to DuckDB's name."""
     key = name.strip().lower()
     if key not in _ENCODING_ALIASES:
-        raise RawFileError(
-            f"unknown encoding {name!r}: use 'utf-8' or 'latin-1' (ISO-8859-1)"
-        )
+        raise RawFileError(f"unknown encoding {name!r}: use 'utf-8' or 'latin-1' (ISO-8859-1)")
     return _ENCODING_ALIASES[key]
 
 
@@ -148,8 +146,9 @@ def check_encoding(path: Path, raw: RawFile, encoding: str) -> FileShape:
     return FileShape(size=seen, newlines=lines, tail=tail)
 
 
-def check_rows(path: Path, raw: RawFile, encoding: str, fields: list[str],
-               shape: FileShape) -> None:
+def check_rows(
+    path: Path, raw: RawFile, encoding: str, fields: list[str], shape: FileShape
+) -> None:
     """Raise :class:`RawFileError` when the file has a header but no data row, or when its last
     line is cut short (fewer fields than the header, or an unterminated quote): an export that
     stopped half-way, which the CSV reader would otherwise report as a parser dump."""
@@ -166,8 +165,11 @@ def check_rows(path: Path, raw: RawFile, encoding: str, fields: list[str],
     unterminated = last.count('"') % 2 == 1
     parsed = next(csv.reader([last], delimiter=raw.delimiter), []) if not unterminated else []
     if unterminated or len(parsed) < len(fields):
-        what = ("an unterminated quote" if unterminated
-                else f"{len(parsed)} field(s) where the header has {len(fields)}")
+        what = (
+            "an unterminated quote"
+            if unterminated
+            else f"{len(parsed)} field(s) where the header has {len(fields)}"
+        )
         raise RawFileError(
             f"{path}: the last line (line {line_number}) has {what}: the file looks truncated "
             f"(an interrupted export or copy). Fix: export or copy the file again; or, if the "
@@ -225,16 +227,24 @@ def check_header(path: Path, raw: RawFile, fields: list[str]) -> None:
     )
 
 
-def audit_file(path: Path, raw: RawFile, encoding: str | None = None,
-               raw_dir: str | Path | None = None, relative: str | None = None) -> FileAudit:
+def audit_file(
+    path: Path,
+    raw: RawFile,
+    encoding: str | None = None,
+    raw_dir: str | Path | None = None,
+    relative: str | None = None,
+) -> FileAudit:
     """Check one raw file; return its audit row or raise :class:`RawFileError`.
 
     ``raw_dir`` and ``relative`` (the configured directory and per-file path) only make the
     missing-file message say what was configured."""
     enc = normalise_encoding(encoding or raw.encoding)
     if not path.is_file():
-        where = (f"the dbt var `raw_dir` (now '{raw_dir}')" if raw_dir is not None
-                 else "the dbt var `raw_dir`")
+        where = (
+            f"the dbt var `raw_dir` (now '{raw_dir}')"
+            if raw_dir is not None
+            else "the dbt var `raw_dir`"
+        )
         raise RawFileError(
             f"{path}: raw file for {raw.source}.{raw.table} not found. Fix: {FIX_GENERATE}, "
             f"or point the project at your copy with {where} or `{raw.var_name}` (now "
@@ -262,8 +272,10 @@ def contract_of(source: str, table: str) -> RawFile:
     for raw in ALL_FILES:
         if (raw.source, raw.table) == (source, table):
             return raw
-    raise RawFileError(f"{source}.{table}: no contract in revenue_ml/contracts.py for this "
-                       f"raw table. Fix: add its RawFile there (path, encoding, columns).")
+    raise RawFileError(
+        f"{source}.{table}: no contract in revenue_ml/contracts.py for this "
+        f"raw table. Fix: add its RawFile there (path, encoding, columns)."
+    )
 
 
 def files_for(enrollments_source: str) -> tuple[RawFile, ...]:
@@ -274,8 +286,10 @@ def files_for(enrollments_source: str) -> tuple[RawFile, ...]:
             f"dbt var enrollments_source is {enrollments_source!r}; use 'institute' or 'oulad'."
         )
     sales_retail_telco_campaign = tuple(f for f in GENERATED_FILES if f.source != "enrollments")
-    enroll = OULAD_FILES if enrollments_source == "oulad" else (
-        tuple(f for f in GENERATED_FILES if f.source == "enrollments")
+    enroll = (
+        OULAD_FILES
+        if enrollments_source == "oulad"
+        else (tuple(f for f in GENERATED_FILES if f.source == "enrollments"))
     )
     return sales_retail_telco_campaign + enroll
 
@@ -295,14 +309,13 @@ def audit_files(files: Iterable[Mapping[str, str]]) -> list[FileAudit]:
             relative = row["relative_path"] or raw.path
             path = Path(relative)
             path = path if path.is_absolute() else Path(row["raw_dir"]) / path
-            results.append(audit_file(path, raw, row.get("encoding") or None, row["raw_dir"],
-                                      relative))
+            results.append(
+                audit_file(path, raw, row.get("encoding") or None, row["raw_dir"], relative)
+            )
         except RawFileError as err:
             problems.append(str(err))
     if problems:
-        raise RawFileError(
-            f"{len(problems)} raw file problem(s):\n- " + "\n- ".join(problems)
-        )
+        raise RawFileError(f"{len(problems)} raw file problem(s):\n- " + "\n- ".join(problems))
     return results
 
 
@@ -322,10 +335,15 @@ def audit_raw_files(
     """
     paths, encodings = dict(paths or {}), dict(encodings or {})
     return audit_files(
-        {"source_name": raw.source, "table_name": raw.table, "raw_dir": str(raw_dir),
-         "relative_path": paths.get(f"{raw.source}.{raw.table}") or raw.path,
-         "encoding": encodings.get(f"{raw.source}.{raw.table}") or ""}
-        for raw in files_for(enrollments_source))
+        {
+            "source_name": raw.source,
+            "table_name": raw.table,
+            "raw_dir": str(raw_dir),
+            "relative_path": paths.get(f"{raw.source}.{raw.table}") or raw.path,
+            "encoding": encodings.get(f"{raw.source}.{raw.table}") or "",
+        }
+        for raw in files_for(enrollments_source)
+    )
 
 
 __all__ = [

@@ -77,8 +77,14 @@ def read_registry_snapshot(root: Path, table: str) -> pd.DataFrame:
     return pd.read_parquet(info.path / f"{table}.parquet")
 
 
-def score_file(domain: str, input_path: Path, output_path: Path, warehouse: Path | None = None,
-               explain: bool = True, snapshot: Path | None = None) -> pd.DataFrame:
+def score_file(
+    domain: str,
+    input_path: Path,
+    output_path: Path,
+    warehouse: Path | None = None,
+    explain: bool = True,
+    snapshot: Path | None = None,
+) -> pd.DataFrame:
     """Score ``input_path`` and write the scores to ``output_path`` (CSV); return them.
 
     The registry comes from ``snapshot`` (a published snapshot directory) when given, else
@@ -86,8 +92,11 @@ def score_file(domain: str, input_path: Path, output_path: Path, warehouse: Path
     if domain not in DOMAINS:
         raise ValueError(f"unknown domain {domain!r}; expected one of {', '.join(DOMAINS)}")
     table, scorer = DOMAINS[domain]
-    registry = (read_registry_snapshot(snapshot, table) if snapshot is not None
-                else read_registry(warehouse or default_warehouse(), table))
+    registry = (
+        read_registry_snapshot(snapshot, table)
+        if snapshot is not None
+        else read_registry(warehouse or default_warehouse(), table)
+    )
     raw = pd.read_csv(input_path, dtype=str, keep_default_na=False)
     scores = scorer(raw, registry, explain=explain)
     output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,24 +105,44 @@ def score_file(domain: str, input_path: Path, output_path: Path, warehouse: Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m revenue_ml.score", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m revenue_ml.score",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("domain", choices=sorted(DOMAINS))
     parser.add_argument("--input", required=True, type=Path, help="CSV in the raw schema")
     parser.add_argument("--output", required=True, type=Path, help="CSV of scores to write")
-    parser.add_argument("--warehouse", type=Path, default=None,
-                        help="DuckDB warehouse holding the registry (default: $REVENUE_ML_DUCKDB "
-                             "or warehouse.duckdb)")
-    parser.add_argument("--snapshot", type=Path, default=None,
-                        help="read the registry from the snapshot a build published (e.g. "
-                             "target/dashboard_snapshot) instead of the warehouse: works while "
-                             "a dbt build holds the warehouse")
-    parser.add_argument("--no-explain", action="store_true",
-                        help="skip the top driver per row (faster for large batches)")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="DuckDB warehouse holding the registry (default: $REVENUE_ML_DUCKDB "
+        "or warehouse.duckdb)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="read the registry from the snapshot a build published (e.g. "
+        "target/dashboard_snapshot) instead of the warehouse: works while "
+        "a dbt build holds the warehouse",
+    )
+    parser.add_argument(
+        "--no-explain",
+        action="store_true",
+        help="skip the top driver per row (faster for large batches)",
+    )
     args = parser.parse_args(argv)
     try:
-        scores = score_file(args.domain, args.input, args.output, args.warehouse,
-                            explain=not args.no_explain, snapshot=args.snapshot)
+        scores = score_file(
+            args.domain,
+            args.input,
+            args.output,
+            args.warehouse,
+            explain=not args.no_explain,
+            snapshot=args.snapshot,
+        )
     except (FileNotFoundError, LookupError, ValueError, WarehouseBusyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

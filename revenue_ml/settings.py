@@ -57,7 +57,8 @@ def _convert(value: Any, annotation: Any, var: str) -> Any:
         return text
     except ValueError:
         kind = {bool: "true or false", int: "a whole number", float: "a number"}.get(
-            annotation, annotation.__name__)
+            annotation, annotation.__name__
+        )
         raise ModelInputError(f"var {var} must be {kind}, got {value!r}.") from None
 
 
@@ -79,8 +80,9 @@ class _FromConfig:
                 f"{cls.__module__}.{cls.__qualname__}: no value for var(s) {names}; list them in "
                 f"models/marts/ml/build_settings.sql (and define them in dbt_project.yml)."
             )
-        return {name: _convert(values[name], hints[name], cls.prefix + name)
-                for name in sorted(fields)}
+        return {
+            name: _convert(values[name], hints[name], cls.prefix + name) for name in sorted(fields)
+        }
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> Self:
@@ -122,8 +124,10 @@ class DomainSettings(_FromConfig):
     @classmethod
     def from_mappings(cls, ml_settings: dict | None, domain_settings: dict | None) -> Self:
         """The settings from the shared and the domain's ``{setting: value}`` mappings."""
-        return cls(ml=MlSettings.from_mapping(ml_settings),
-                   **cls._converted(domain_settings, skip=frozenset({"ml"})))
+        return cls(
+            ml=MlSettings.from_mapping(ml_settings),
+            **cls._converted(domain_settings, skip=frozenset({"ml"})),
+        )
 
     @classmethod
     def from_table(cls, table: pd.DataFrame) -> Self:
@@ -134,5 +138,7 @@ class DomainSettings(_FromConfig):
 def settings_of(table: pd.DataFrame, domain: str) -> dict[str, str | None]:
     """``{setting: value}`` of one domain of the ``build_settings`` table."""
     rows = table[table["domain"] == domain]
-    return {str(r.setting): (None if pd.isna(r.setting_value) else str(r.setting_value))
-            for r in rows.itertuples(index=False)}
+    return {
+        str(r.setting): (None if pd.isna(r.setting_value) else str(r.setting_value))
+        for r in rows.itertuples(index=False)
+    }

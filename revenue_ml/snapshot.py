@@ -62,8 +62,9 @@ class BuildStatus:
     build_started_ticks: str | None = None
 
 
-def process_is_running(pid: str | None, started_ticks: str | None,
-                       proc: Path = Path("/proc")) -> bool | None:
+def process_is_running(
+    pid: str | None, started_ticks: str | None, proc: Path = Path("/proc")
+) -> bool | None:
     """Whether the process ``pid`` that started at ``started_ticks`` (field 22 of its
     /proc/<pid>/stat) still runs; None when that cannot be told (no /proc, no pid)."""
     if not pid or not started_ticks or not (proc / "self" / "stat").exists():
@@ -90,11 +91,18 @@ def read_status(root: Path) -> BuildStatus:
         build_pid=raw.get("build_pid"),
         build_started_ticks=raw.get("build_started_ticks"),
     )
-    if status.status == "building" and process_is_running(
-            status.build_pid, status.build_started_ticks) is False:
-        return BuildStatus(**{**status.__dict__, "status": INTERRUPTED,
-                              "message": f"the build started {status.run_started_at} UTC did "
-                                         f"not finish (its process {status.build_pid} is gone)"})
+    if (
+        status.status == "building"
+        and process_is_running(status.build_pid, status.build_started_ticks) is False
+    ):
+        return BuildStatus(
+            **{
+                **status.__dict__,
+                "status": INTERRUPTED,
+                "message": f"the build started {status.run_started_at} UTC did "
+                f"not finish (its process {status.build_pid} is gone)",
+            }
+        )
     return status
 
 
@@ -114,8 +122,14 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
     for child in root.iterdir():
         marker = _read_json_line(child / MARKER) if child.is_dir() else None
         if marker and marker.get("snapshot_id") == child.name:
-            out.append(SnapshotInfo(child.name, child, str(marker.get("created_at", "")),
-                                    tuple(marker.get("tables") or ())))
+            out.append(
+                SnapshotInfo(
+                    child.name,
+                    child,
+                    str(marker.get("created_at", "")),
+                    tuple(marker.get("tables") or ()),
+                )
+            )
     return sorted(out, key=lambda s: s.created_at)
 
 
@@ -159,5 +173,3 @@ def prune_snapshots(root: Path, keep: int = KEEP_SNAPSHOTS) -> list[str]:
             shutil.rmtree(child, ignore_errors=True)
             removed.append(child.name)
     return removed
-
-

@@ -24,8 +24,18 @@ import pandas as pd
 #: Schemas that are not outputs (inputs, intermediate steps, dbt's own).
 NOT_OUTPUTS = ("staging", "intermediate", "seeds", "main", "information_schema", "pg_catalog")
 #: Columns that record when or where a build ran.
-RUN_COLUMNS = frozenset({"scored_at", "trained_at", "training_seconds", "run_started_at",
-                         "dbt_invocation_id", "created_at", "written_at", "file_path"})
+RUN_COLUMNS = frozenset(
+    {
+        "scored_at",
+        "trained_at",
+        "training_seconds",
+        "run_started_at",
+        "dbt_invocation_id",
+        "created_at",
+        "written_at",
+        "file_path",
+    }
+)
 #: Tables that append one row per build by design (run logs).
 APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions"})
 
@@ -38,19 +48,26 @@ def output_tables(path: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
         names = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            f"where table_schema not in ({excluded}) order by 2").fetchall()
+            f"where table_schema not in ({excluded}) order by 2"
+        ).fetchall()
         for schema, table in names:
             frame = con.execute(f'select * from "{schema}"."{table}"').df()
             frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
-            key = [c for c in frame.columns
-                   if not frame[c].map(lambda v: isinstance(v, list | dict)).any()]
+            key = [
+                c
+                for c in frame.columns
+                if not frame[c].map(lambda v: isinstance(v, list | dict)).any()
+            ]
             out[table] = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
     return out
 
 
-def differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],
-                value_map: dict[str, dict] | None = None,
-                skip: frozenset[str] = APPENDED_PER_RUN) -> dict[str, str]:
+def differences(
+    before: dict[str, pd.DataFrame],
+    after: dict[str, pd.DataFrame],
+    value_map: dict[str, dict] | None = None,
+    skip: frozenset[str] = APPENDED_PER_RUN,
+) -> dict[str, str]:
     """``{table: what differs}`` for every table of ``before`` (missing, columns, rows);
     ``value_map`` renames values of a column in ``before`` first (e.g. a renamed domain)."""
     out = {}
@@ -66,11 +83,14 @@ def differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],
             if column in frame.columns:
                 frame[column] = frame[column].replace(mapping)
         if list(frame.columns) != list(other.columns):
-            out[name] = (f"columns differ: only before {sorted(set(frame.columns) - set(other))}, "
-                         f"only after {sorted(set(other.columns) - set(frame.columns))}")
+            out[name] = (
+                f"columns differ: only before {sorted(set(frame.columns) - set(other))}, "
+                f"only after {sorted(set(other.columns) - set(frame.columns))}"
+            )
             continue
-        key = [c for c in frame.columns
-               if not frame[c].map(lambda v: isinstance(v, list | dict)).any()]
+        key = [
+            c for c in frame.columns if not frame[c].map(lambda v: isinstance(v, list | dict)).any()
+        ]
         frame = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
         other = other.sort_values(key, kind="mergesort").reset_index(drop=True)
         try:
@@ -81,13 +101,19 @@ def differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m revenue_ml.warehouse_diff",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m revenue_ml.warehouse_diff",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
-    parser.add_argument("--map-value", action="append", default=[],
-                        help="column:old=new, applied to `before` (repeatable)")
+    parser.add_argument(
+        "--map-value",
+        action="append",
+        default=[],
+        help="column:old=new, applied to `before` (repeatable)",
+    )
     args = parser.parse_args(argv)
     value_map: dict[str, dict] = {}
     for item in args.map_value:
@@ -99,13 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     compared = [t for t in before if t not in APPENDED_PER_RUN]
     rows = sum(len(before[t]) for t in compared)
     for table in compared:
-        print(f"{'DIFFERS' if table in diffs else 'same   '} {table} ({len(before[table])} rows)"
-              + (f": {diffs[table]}" if table in diffs else ""))
+        print(
+            f"{'DIFFERS' if table in diffs else 'same   '} {table} ({len(before[table])} rows)"
+            + (f": {diffs[table]}" if table in diffs else "")
+        )
     new = sorted(set(after) - set(before))
     if new:
         print(f"new tables after: {', '.join(new)}")
-    print(f"{len(compared) - len(diffs)} of {len(compared)} tables identical ({rows} rows); "
-          f"{len(diffs)} differ")
+    print(
+        f"{len(compared) - len(diffs)} of {len(compared)} tables identical ({rows} rows); "
+        f"{len(diffs)} differ"
+    )
     return 1 if diffs else 0
 
 

@@ -19,19 +19,26 @@ def render() -> None:
     k1, k2, k3 = st.columns(3)
     k1.metric("Customers at risk", ui.fmt_int(summary["at_risk"]))
     k2.metric("Customers scored", ui.fmt_int(summary["customers"]))
-    k3.metric("Share at risk",
-              f"{summary['at_risk'] / summary['customers']:.1%}" if summary["customers"] else "-")
+    k3.metric(
+        "Share at risk",
+        f"{summary['at_risk'] / summary['customers']:.1%}" if summary["customers"] else "-",
+    )
 
     scores = snap.df(f"select * from {data.CHURN_TABLE}")
     left, right = st.columns(2)
     with left:
         st.subheader("Probability distribution")
-        hist = px.histogram(scores, x="probability", nbins=40,
-                            color=scores["predicted_label"].map({1: "at risk", 0: "not at risk"}),
-                            labels={"color": "prediction"})
+        hist = px.histogram(
+            scores,
+            x="probability",
+            nbins=40,
+            color=scores["predicted_label"].map({1: "at risk", 0: "not at risk"}),
+            labels={"color": "prediction"},
+        )
         if "threshold" in scores.columns and len(scores):
-            hist.add_vline(x=float(scores["threshold"].iloc[0]), line_dash="dash",
-                           annotation_text="threshold")
+            hist.add_vline(
+                x=float(scores["threshold"].iloc[0]), line_dash="dash", annotation_text="threshold"
+            )
         st.plotly_chart(hist, use_container_width=True)
     versions = data.scoring_versions(snap, data.CHURN_TABLE)
     with right:
@@ -41,9 +48,13 @@ def render() -> None:
             st.info("No feature importance published for the churn model.")
         else:
             shown = importance[importance["model_name"] == importance["model_name"].iloc[0]]
-            bar = px.bar(shown.head(15).sort_values("mean_abs_contribution"),
-                         x="mean_abs_contribution", y="feature", orientation="h",
-                         labels={"mean_abs_contribution": "mean |contribution|", "feature": ""})
+            bar = px.bar(
+                shown.head(15).sort_values("mean_abs_contribution"),
+                x="mean_abs_contribution",
+                y="feature",
+                orientation="h",
+                labels={"mean_abs_contribution": "mean |contribution|", "feature": ""},
+            )
             st.plotly_chart(bar, use_container_width=True)
 
     st.subheader("Customers at risk")

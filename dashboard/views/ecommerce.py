@@ -26,24 +26,38 @@ def render() -> None:
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("Eligible customers", ui.fmt_int(len(eligible)))
     k2.metric("Customers segmented", ui.fmt_int(len(segments)))
-    k3.metric("Insiders share of customers",
-              f"{len(eligible) / len(segments):.2%}" if len(segments) else "-")
-    k4.metric("Insiders share of revenue",
-              f"{float(revenue_share.iloc[0]):.2%}" if len(revenue_share) else "-")
+    k3.metric(
+        "Insiders share of customers",
+        f"{len(eligible) / len(segments):.2%}" if len(segments) else "-",
+    )
+    k4.metric(
+        "Insiders share of revenue",
+        f"{float(revenue_share.iloc[0]):.2%}" if len(revenue_share) else "-",
+    )
 
     axes = data.map_columns(cols)
     st.subheader("Customer map")
     if axes and cluster:
-        fig = px.scatter(segments, x=axes[0], y=axes[1], color=segments[cluster].astype(str),
-                         labels={"color": "segment"}, opacity=0.7, render_mode="webgl",
-                         hover_data=["customer_id", "revenue", "is_insider"])
+        fig = px.scatter(
+            segments,
+            x=axes[0],
+            y=axes[1],
+            color=segments[cluster].astype(str),
+            labels={"color": "segment"},
+            opacity=0.7,
+            render_mode="webgl",
+            hover_data=["customer_id", "revenue", "is_insider"],
+        )
         st.plotly_chart(fig, use_container_width=True)
     else:
         st.info("customer_segments has no 2-D map columns yet.")
 
     st.subheader("Segment profiles")
-    st.dataframe(snap.df("select * from ecommerce.segment_profiles"), hide_index=True,
-                 use_container_width=True)
+    st.dataframe(
+        snap.df("select * from ecommerce.segment_profiles"),
+        hide_index=True,
+        use_container_width=True,
+    )
 
     st.subheader("The six questions")
     for row in report.itertuples(index=False):

@@ -14,10 +14,12 @@ LABELS = {"sede": "Site", "curso_actual": "Course", "horario_actual": "Schedule"
 def render() -> None:
     snap = ui.snapshot()
     st.title("Enrollment")
-    st.caption("Students per period, the forecast of the next period per class (periodo, sede, "
-               "curso_actual, horario_actual -> predict_alumnos, "
-               "enrollment.enrollment_forecast) and "
-               "the classes at risk of cancellation (enrollment.enrollment_classes_at_risk).")
+    st.caption(
+        "Students per period, the forecast of the next period per class (periodo, sede, "
+        "curso_actual, horario_actual -> predict_alumnos, "
+        "enrollment.enrollment_forecast) and "
+        "the classes at risk of cancellation (enrollment.enrollment_classes_at_risk)."
+    )
     required = [data.ENROLLMENT_FORECAST, data.ENROLLMENT_AT_RISK]
     if not ui.require(snap, required, "Enrollment forecast"):
         return
@@ -31,25 +33,37 @@ def render() -> None:
 
     forecast = data.filtered(snap, data.ENROLLMENT_FORECAST, filters)
     at_risk = data.filtered(snap, data.ENROLLMENT_AT_RISK, filters)
-    next_period = forecast[forecast["periodo"] == forecast["periodo"].min()] if len(forecast) \
-        else forecast
+    next_period = (
+        forecast[forecast["periodo"] == forecast["periodo"].min()] if len(forecast) else forecast
+    )
     k1, k2, k3, k4 = st.columns(4)
-    k1.metric("Forecast students (next period)",
-              ui.fmt_int(int(next_period["predict_alumnos"].sum())))
+    k1.metric(
+        "Forecast students (next period)", ui.fmt_int(int(next_period["predict_alumnos"].sum()))
+    )
     k2.metric("Classes forecast", ui.fmt_int(len(next_period)))
     k3.metric("Classes at risk", ui.fmt_int(len(at_risk)))
-    methods = sorted(forecast["forecast_method"].dropna().astype(str).unique()) if len(forecast) \
-        else []
+    methods = (
+        sorted(forecast["forecast_method"].dropna().astype(str).unique()) if len(forecast) else []
+    )
     k4.metric("Forecast method", ", ".join(methods) or "-")
 
     fig = go.Figure()
     if snap.has(data.ENROLLMENT_HISTORY):
         history = data.enrollment_history(snap, filters)
-        fig.add_scatter(x=history["periodo"].astype(str), y=history["active_students"],
-                        mode="lines+markers", name="students (history)")
+        fig.add_scatter(
+            x=history["periodo"].astype(str),
+            y=history["active_students"],
+            mode="lines+markers",
+            name="students (history)",
+        )
     by_period = forecast.groupby("periodo", as_index=False)["predict_alumnos"].sum()
-    fig.add_scatter(x=by_period["periodo"].astype(str), y=by_period["predict_alumnos"],
-                    mode="lines+markers", name="forecast", line={"dash": "dash"})
+    fig.add_scatter(
+        x=by_period["periodo"].astype(str),
+        y=by_period["predict_alumnos"],
+        mode="lines+markers",
+        name="forecast",
+        line={"dash": "dash"},
+    )
     fig.update_layout(xaxis_title="periodo", yaxis_title="students", xaxis_type="category")
     st.plotly_chart(fig, use_container_width=True)
 
@@ -63,6 +77,11 @@ def render() -> None:
 
     if snap.has("enrollment.enrollment_backtest_metrics"):
         st.subheader("Backtest (rolling origin)")
-        st.dataframe(snap.df("select * from enrollment.enrollment_backtest_metrics "
-                             "where scope = 'period' order by periodo, method"),
-                     hide_index=True, use_container_width=True)
+        st.dataframe(
+            snap.df(
+                "select * from enrollment.enrollment_backtest_metrics "
+                "where scope = 'period' order by periodo, method"
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )

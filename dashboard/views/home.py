@@ -19,9 +19,11 @@ DESCRIPTIONS = {
 def render() -> None:
     snap = ui.snapshot()
     st.title("Revenue ML dashboard")
-    st.caption(f"Snapshot `{snap.snapshot_id}` published by dbt at "
-               f"{data.format_time(snap.info.created_at)}: {len(snap.info.tables)} tables. "
-               "The dashboard reads this snapshot only, never the warehouse.")
+    st.caption(
+        f"Snapshot `{snap.snapshot_id}` published by dbt at "
+        f"{data.format_time(snap.info.created_at)}: {len(snap.info.tables)} tables. "
+        "The dashboard reads this snapshot only, never the warehouse."
+    )
     for page in st.session_state.get("_pages", []):
         if page.url_path in DESCRIPTIONS:
             st.page_link(page, label=f"**{page.title}**: {DESCRIPTIONS[page.url_path]}")

@@ -11,8 +11,10 @@ from dashboard import data, ui
 def render() -> None:
     snap = ui.snapshot()
     st.title("Sales pipeline")
-    st.caption("Probability that each offer closes won: open offers scored with the `at_open` "
-               "model, closed ones with `at_close` (sales.offer_scores).")
+    st.caption(
+        "Probability that each offer closes won: open offers scored with the `at_open` "
+        "model, closed ones with `at_close` (sales.offer_scores)."
+    )
     if not ui.require(snap, data.SALES_TABLES, "Sales pipeline"):
         return
 
@@ -31,39 +33,65 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Predicted labels")
-        pie = px.pie(names=["Predicted win", "Predicted loss"],
-                     values=[summary["predicted_wins"], summary["predicted_losses"]], hole=0.4,
-                     color_discrete_sequence=["#2e7d32", "#c62828"])
+        pie = px.pie(
+            names=["Predicted win", "Predicted loss"],
+            values=[summary["predicted_wins"], summary["predicted_losses"]],
+            hole=0.4,
+            color_discrete_sequence=["#2e7d32", "#c62828"],
+        )
         st.plotly_chart(pie, use_container_width=True)
     with right:
         st.subheader("Most important features")
         importance = data.feature_importance(
-            snap, data.scoring_versions(snap, "sales.offer_scores"))
+            snap, data.scoring_versions(snap, "sales.offer_scores")
+        )
         if importance.empty:
             st.info("No feature importance published for the scoring models.")
         else:
             model = st.selectbox("Model", sorted(importance["model_name"].unique()))
             shown = importance[importance["model_name"] == model].head(15)
-            bar = px.bar(shown.sort_values("mean_abs_contribution"), x="mean_abs_contribution",
-                         y="feature", orientation="h",
-                         labels={"mean_abs_contribution": "mean |contribution| (log-odds)",
-                                 "feature": ""})
+            bar = px.bar(
+                shown.sort_values("mean_abs_contribution"),
+                x="mean_abs_contribution",
+                y="feature",
+                orientation="h",
+                labels={"mean_abs_contribution": "mean |contribution| (log-odds)", "feature": ""},
+            )
             st.plotly_chart(bar, use_container_width=True)
 
     st.subheader("Scored offers")
     scores = data.sales_scores(snap, use_cases, sources, state)
     st.caption(f"Showing {ui.fmt_int(len(scores))} offers, most likely to close first.")
     st.dataframe(
-        scores[["offer_id", "probability", "predicted_label", "top_feature", "status",
-                "use_case", "lead_source", "variant"]],
-        hide_index=True, use_container_width=True,
-        column_config={"probability": st.column_config.ProgressColumn(
-            "probability", min_value=0.0, max_value=1.0, format="%.3f")},
+        scores[
+            [
+                "offer_id",
+                "probability",
+                "predicted_label",
+                "top_feature",
+                "status",
+                "use_case",
+                "lead_source",
+                "variant",
+            ]
+        ],
+        hide_index=True,
+        use_container_width=True,
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="%.3f"
+            )
+        },
     )
     ui.download(scores, "offer_scores.csv", "Download scored offers (CSV)")
 
     if snap.has("sales.offer_model_metrics"):
         st.subheader("Model metrics (latest versions)")
-        st.dataframe(snap.df("select * exclude (model_version_id) from sales.offer_model_metrics "
-                             "where is_latest_version order by model_name, evaluation"),
-                     hide_index=True, use_container_width=True)
+        st.dataframe(
+            snap.df(
+                "select * exclude (model_version_id) from sales.offer_model_metrics "
+                "where is_latest_version order by model_name, evaluation"
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )

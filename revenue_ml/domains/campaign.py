@@ -119,13 +119,20 @@ class Settings(DomainSettings):
 def segment_model_name(k: int) -> str:
     return f"campaign_segments_k{k}"
 
+
 OBJECTIVE_RULES = ("min_recall", "max_f1", "max_profit")
 
 
 # --- Objectives: thresholds and their economics ----------------------------------------------
 
-def economics(y: np.ndarray, prob: np.ndarray, threshold: float, cost_per_contact: float,
-              revenue_per_contact: float) -> dict[str, float]:
+
+def economics(
+    y: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    cost_per_contact: float,
+    revenue_per_contact: float,
+) -> dict[str, float]:
     """Expected outcome of contacting every row with ``prob >= threshold``.
 
     contacts = rows contacted; responders = contacted rows that responded;
@@ -163,8 +170,9 @@ def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> floa
     return best
 
 
-def max_profit_threshold(y: np.ndarray, prob: np.ndarray, cost_per_contact: float,
-                         revenue_per_contact: float) -> float:
+def max_profit_threshold(
+    y: np.ndarray, prob: np.ndarray, cost_per_contact: float, revenue_per_contact: float
+) -> float:
     """Threshold maximising expected profit (ties: the highest, i.e. fewest contacts)."""
     best, best_profit = 1.0, -np.inf
     for t in ev.threshold_candidates(prob):
@@ -174,8 +182,14 @@ def max_profit_threshold(y: np.ndarray, prob: np.ndarray, cost_per_contact: floa
     return best
 
 
-def objective_threshold(rule: str, target: float | None, y: np.ndarray, prob: np.ndarray,
-                        cost_per_contact: float, revenue_per_contact: float) -> float:
+def objective_threshold(
+    rule: str,
+    target: float | None,
+    y: np.ndarray,
+    prob: np.ndarray,
+    cost_per_contact: float,
+    revenue_per_contact: float,
+) -> float:
     """Threshold of one objective rule: min_recall (target = recall), max_f1 or max_profit."""
     if rule == "min_recall":
         if target is None or not 0 < target <= 1:
@@ -188,8 +202,9 @@ def objective_threshold(rule: str, target: float | None, y: np.ndarray, prob: np
     raise ValueError(f"unknown objective rule {rule!r}; expected one of {OBJECTIVE_RULES}")
 
 
-def objective_rows(objectives: list[dict], cost_per_contact: float, revenue_per_contact: float
-                   ) -> Callable[[np.ndarray, np.ndarray], list[dict]]:
+def objective_rows(
+    objectives: list[dict], cost_per_contact: float, revenue_per_contact: float
+) -> Callable[[np.ndarray, np.ndarray], list[dict]]:
     """An ``extra_evaluation`` hook: per objective, its threshold and economics as long rows
     (evaluation='objective', fold=<objective name>)."""
 
@@ -198,13 +213,22 @@ def objective_rows(objectives: list[dict], cost_per_contact: float, revenue_per_
         for obj in objectives:
             target = obj.get("target_value")
             target = None if target is None or pd.isna(target) else float(target)
-            t = objective_threshold(obj["rule"], target, y, prob, cost_per_contact,
-                                    revenue_per_contact)
+            t = objective_threshold(
+                obj["rule"], target, y, prob, cost_per_contact, revenue_per_contact
+            )
             values = economics(y, prob, t, cost_per_contact, revenue_per_contact)
-            values.update({"cost_per_contact": cost_per_contact,
-                           "revenue_per_contact": revenue_per_contact})
-            out += [{"evaluation": OBJECTIVE_EVALUATION, "fold": obj["objective"], "metric": k,
-                     "value": v} for k, v in values.items()]
+            values.update(
+                {"cost_per_contact": cost_per_contact, "revenue_per_contact": revenue_per_contact}
+            )
+            out += [
+                {
+                    "evaluation": OBJECTIVE_EVALUATION,
+                    "fold": obj["objective"],
+                    "metric": k,
+                    "value": v,
+                }
+                for k, v in values.items()
+            ]
         return out
 
     return rows
@@ -213,31 +237,62 @@ def objective_rows(objectives: list[dict], cost_per_contact: float, revenue_per_
 def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
     """(cost, revenue) per contact: the medians over labelled rows (constant in the data)."""
     labelled = features[features[TARGET].notna()]
-    return (float(labelled["cost_per_contact"].median()),
-            float(labelled["revenue_per_contact"].median()))
+    return (
+        float(labelled["cost_per_contact"].median()),
+        float(labelled["revenue_per_contact"].median()),
+    )
 
 
 # --- Training and scoring --------------------------------------------------------------------
 
-def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-             objectives: list[dict], cost_per_contact: float, revenue_per_contact: float,
-             seed: int = 42, segment_seed: int = 42) -> list:
+
+def trainers(
+    forbidden: frozenset[str],
+    auc_floor: float | None,
+    cv_folds: int,
+    objectives: list[dict],
+    cost_per_contact: float,
+    revenue_per_contact: float,
+    seed: int = 42,
+    segment_seed: int = 42,
+) -> list:
     """LightGBM (gated, with the objectives), the logistic baseline and the segmentations."""
-    spec = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
-                             target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL,
-                             forbidden=forbidden, test_share=0.2, cv_folds=cv_folds, seed=seed,
-                             min_rows=30)
+    spec = binary.BinarySpec(
+        name=MODEL,
+        domain=DOMAIN,
+        variant="all_customers",
+        key=KEY,
+        target=TARGET,
+        numeric=NUMERIC,
+        categorical=CATEGORICAL,
+        forbidden=forbidden,
+        test_share=0.2,
+        cv_folds=cv_folds,
+        seed=seed,
+        min_rows=30,
+    )
     baseline = binary.BinarySpec(**{**spec.__dict__, "name": BASELINE})
-    extra = {"objectives": objectives, "cost_per_contact": cost_per_contact,
-             "revenue_per_contact": revenue_per_contact}
+    extra = {
+        "objectives": objectives,
+        "cost_per_contact": cost_per_contact,
+        "revenue_per_contact": revenue_per_contact,
+    }
     hook = objective_rows(objectives, cost_per_contact, revenue_per_contact)
-    segments = [KMeansTrainer(name=segment_model_name(k), domain=DOMAIN, key=KEY,
-                              features=list(SEGMENT_FEATURES), k=k, order_by="spend_total",
-                              seed=segment_seed, first_id=0)
-                for k in SEGMENT_KS]
+    segments = [
+        KMeansTrainer(
+            name=segment_model_name(k),
+            domain=DOMAIN,
+            key=KEY,
+            features=list(SEGMENT_FEATURES),
+            k=k,
+            order_by="spend_total",
+            seed=segment_seed,
+            first_id=0,
+        )
+        for k in SEGMENT_KS
+    ]
     return [
-        BinaryTrainer(spec, binary.LIGHTGBM, auc_floor, extra_params=extra,
-                      extra_evaluation=hook),
+        BinaryTrainer(spec, binary.LIGHTGBM, auc_floor, extra_params=extra, extra_evaluation=hook),
         BinaryTrainer(baseline, binary.LOGISTIC, None),
         *segments,
     ]
@@ -255,17 +310,28 @@ def objectives_from_seed(seed: pd.DataFrame) -> list[dict]:
     return out
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings,
-          objectives: pd.DataFrame, forbidden: frozenset[str] = frozenset()) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame,
+    existing: pd.DataFrame | None,
+    settings: Settings,
+    objectives: pd.DataFrame,
+    forbidden: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """New registry rows for the campaign models (none when every model is reused).
 
     The segmentations are fitted on the labelled customer base (the known customers), so an
     appended batch of customers to score does not move the segments."""
     cost, revenue = contact_economics(features)
     floor = gate_floor(features, TARGET, settings.auc_floor, settings.gate_min_positives)
-    models = trainers(forbidden, floor, cv_folds_for(features, TARGET, settings.cv_folds),
-                      objectives_from_seed(objectives), cost, revenue,
-                      segment_seed=settings.segment_seed)
+    models = trainers(
+        forbidden,
+        floor,
+        cv_folds_for(features, TARGET, settings.cv_folds),
+        objectives_from_seed(objectives),
+        cost,
+        revenue,
+        segment_seed=settings.segment_seed,
+    )
     policy, runtime = settings.ml.retrain_policy, settings.ml.runtime()
     classifiers = train_or_reuse(features, models[:2], existing, policy, runtime)
     base = features[features[TARGET].notna()]
@@ -276,19 +342,28 @@ def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Setti
 def objective_thresholds(record: dict) -> dict[str, float]:
     """Each objective's contact threshold, as registered with the model version."""
     rows = json.loads(record["evaluation"])
-    return {r["fold"]: float(r["value"]) for r in rows
-            if r["evaluation"] == OBJECTIVE_EVALUATION and r["metric"] == "threshold"}
+    return {
+        r["fold"]: float(r["value"])
+        for r in rows
+        if r["evaluation"] == OBJECTIVE_EVALUATION and r["metric"] == "threshold"
+    }
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     """One response probability per customer from the latest passing ``campaign_response``;
     the top driver for the customers on any objective's target list."""
     record = latest_passing(registry, MODEL)
-    base = binary.BinarySpec(name=MODEL, domain=DOMAIN, variant="all_customers", key=KEY,
-                             target=TARGET, numeric=NUMERIC, categorical=CATEGORICAL)
+    base = binary.BinarySpec(
+        name=MODEL,
+        domain=DOMAIN,
+        variant="all_customers",
+        key=KEY,
+        target=TARGET,
+        numeric=NUMERIC,
+        categorical=CATEGORICAL,
+    )
     lowest = min(objective_thresholds(record).values(), default=float(record["threshold"]))
-    scores = score(features, record, base,
-                   explain=lambda s: s["probability"].to_numpy() >= lowest)
+    scores = score(features, record, base, explain=lambda s: s["probability"].to_numpy() >= lowest)
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
@@ -296,6 +371,7 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
 
 # --- Segmentation ----------------------------------------------------------------------------
+
 
 def segment(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     """Segments for k = 2 and 3 by the registered KMeans models: one row per customer and k.
@@ -308,13 +384,17 @@ def segment(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
         record = latest_passing(registry, segment_model_name(k))
         model = SegmentModel.from_json(record["model_text"])
         silhouette = json.loads(record["metrics"])["fit"]["silhouette"]
-        parts.append(pd.DataFrame({
-            KEY: frame[KEY].to_numpy(),
-            "k": k,
-            "segment": model.assign(frame),
-            "silhouette": silhouette,
-            "model_name": record["model_name"],
-            "model_version": int(record["model_version"]),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    KEY: frame[KEY].to_numpy(),
+                    "k": k,
+                    "segment": model.assign(frame),
+                    "silhouette": silhouette,
+                    "model_name": record["model_name"],
+                    "model_version": int(record["model_version"]),
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     return out.astype({"k": "int64", "segment": "int64", "silhouette": "float64"})

@@ -98,36 +98,65 @@ class Settings(DomainSettings):
     search_max_candidates: int
 
 
-def trainers(forbidden: frozenset[str], auc_floor: float | None, cv_folds: int,
-             max_candidates: int, seed: int = 42) -> list[BinaryTrainer]:
+def trainers(
+    forbidden: frozenset[str],
+    auc_floor: float | None,
+    cv_folds: int,
+    max_candidates: int,
+    seed: int = 42,
+) -> list[BinaryTrainer]:
     """LightGBM (searched, gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
-    common = dict(domain=DOMAIN, variant="all_customers", key=KEY, target=TARGET,
-                  numeric=FEATURES, forbidden=forbidden, test_share=0.2, cv_folds=cv_folds,
-                  seed=seed, min_rows=30, class_weight="balanced")
+    common = dict(
+        domain=DOMAIN,
+        variant="all_customers",
+        key=KEY,
+        target=TARGET,
+        numeric=FEATURES,
+        forbidden=forbidden,
+        test_share=0.2,
+        cv_folds=cv_folds,
+        seed=seed,
+        min_rows=30,
+        class_weight="balanced",
+    )
     lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
     rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
-    space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds,
-                        seed=seed)
+    space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds, seed=seed)
     return [
         BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space),
         BinaryTrainer(rf_spec, binary.RANDOM_FOREST, None),
     ]
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings,
-          forbidden: frozenset[str] = frozenset()) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame,
+    existing: pd.DataFrame | None,
+    settings: Settings,
+    forbidden: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """New registry rows for the churn models (none when every model is reused)."""
     folds = cv_folds_for(features, TARGET, settings.cv_folds)
     floor = gate_floor(features, TARGET, settings.auc_floor, settings.gate_min_positives)
-    return train_or_reuse(features,
-                          trainers(forbidden, floor, folds, settings.search_max_candidates),
-                          existing, settings.ml.retrain_policy, settings.ml.runtime())
+    return train_or_reuse(
+        features,
+        trainers(forbidden, floor, folds, settings.search_max_candidates),
+        existing,
+        settings.ml.retrain_policy,
+        settings.ml.runtime(),
+    )
 
 
 def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
     """The scoring spec skeleton (the registered record supplies the feature list)."""
-    return binary.BinarySpec(name=SCORING_MODEL, domain=DOMAIN, variant="all_customers",
-                             key=KEY, target=TARGET, numeric=FEATURES, forbidden=forbidden)
+    return binary.BinarySpec(
+        name=SCORING_MODEL,
+        domain=DOMAIN,
+        variant="all_customers",
+        key=KEY,
+        target=TARGET,
+        numeric=FEATURES,
+        forbidden=forbidden,
+    )
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
@@ -137,8 +166,12 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
     predicted to churn."""
     record = latest_passing(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
-    scores = score(features, record, base_spec(),
-                   explain=lambda s: active & (s["predicted_label"].to_numpy() == 1))
+    scores = score(
+        features,
+        record,
+        base_spec(),
+        explain=lambda s: active & (s["predicted_label"].to_numpy() == 1),
+    )
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["is_training_row"] = scores["is_labeled"].astype(bool)
@@ -146,14 +179,16 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
     return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
 
 
-def feature_drift(features: pd.DataFrame, registry: pd.DataFrame,
-                  settings: MlSettings) -> pd.DataFrame:
+def feature_drift(
+    features: pd.DataFrame, registry: pd.DataFrame, settings: MlSettings
+) -> pd.DataFrame:
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
     records = [latest_passing(registry, SCORING_MODEL)] if len(batch) else []
-    return drift.feature_drift(records, batch, settings.drift_ks_threshold,
-                               settings.drift_psi_threshold)
+    return drift.feature_drift(
+        records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
+    )
 
 
 # --- The raw BigML file -> features, for scoring outside dbt (mirrors the SQL) ---------------
@@ -196,16 +231,25 @@ def customer_keys(raw: pd.DataFrame) -> list[str]:
     """``cust_`` + the first 16 hex digits of the MD5 of the trimmed identity values joined by
     :data:`IDENTITY_SEPARATOR`; exact twins get ``-2``, ``-3``... (in the order of their
     ``Churn`` value, then file order). The SQL twin is the ``row_identity_key`` macro."""
-    text = pd.DataFrame({c: raw[c].astype("string").str.strip(" ").fillna("")
-                         for c in IDENTITY_COLUMNS})
+    text = pd.DataFrame(
+        {c: raw[c].astype("string").str.strip(" ").fillna("") for c in IDENTITY_COLUMNS}
+    )
     joined = text.agg(IDENTITY_SEPARATOR.join, axis=1)
     digests = ["cust_" + hashlib.md5(v.encode("utf-8")).hexdigest()[:16] for v in joined]
-    label = (raw["Churn"].astype("string").str.strip(" ").fillna("")
-             if "Churn" in raw.columns else pd.Series("", index=raw.index))
-    order = pd.DataFrame({"digest": digests, "label": label.to_numpy(),
-                          "position": np.arange(len(raw))})
-    rank = (order.sort_values(["digest", "label", "position"], kind="mergesort")
-            .groupby("digest").cumcount() + 1).sort_index()
+    label = (
+        raw["Churn"].astype("string").str.strip(" ").fillna("")
+        if "Churn" in raw.columns
+        else pd.Series("", index=raw.index)
+    )
+    order = pd.DataFrame(
+        {"digest": digests, "label": label.to_numpy(), "position": np.arange(len(raw))}
+    )
+    rank = (
+        order.sort_values(["digest", "label", "position"], kind="mergesort")
+        .groupby("digest")
+        .cumcount()
+        + 1
+    ).sort_index()
     return [d if r == 1 else f"{d}-{r}" for d, r in zip(digests, rank, strict=True)]
 
 
@@ -250,12 +294,15 @@ def features_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
     labels = {"True": 1.0, "False": 0.0, "1": 1.0, "0": 0.0}
     out[TARGET] = churn.map(labels).astype(float).to_numpy()
     out["is_labeled"] = out[TARGET].notna()
-    out["total_minutes"] = (out["day_minutes"] + out["eve_minutes"] + out["night_minutes"]
-                            + out["intl_minutes"]).round(2)
-    out["total_calls"] = (out["day_calls"] + out["eve_calls"] + out["night_calls"]
-                          + out["intl_calls"])
-    out["total_charge"] = (out["day_charge"] + out["eve_charge"] + out["night_charge"]
-                           + out["intl_charge"]).round(2)
+    out["total_minutes"] = (
+        out["day_minutes"] + out["eve_minutes"] + out["night_minutes"] + out["intl_minutes"]
+    ).round(2)
+    out["total_calls"] = (
+        out["day_calls"] + out["eve_calls"] + out["night_calls"] + out["intl_calls"]
+    )
+    out["total_charge"] = (
+        out["day_charge"] + out["eve_charge"] + out["night_charge"] + out["intl_charge"]
+    ).round(2)
     return out[[KEY, TARGET, "is_labeled", *FEATURES]]
 
 

@@ -55,22 +55,32 @@ class Settings(DomainSettings):
     @property
     def segment_params(self) -> segmentation.SegmentParams:
         return segmentation.SegmentParams(
-            features=tuple(FEATURES), k_min=self.segment_k_min, k_max=self.segment_k_max,
-            min_k=self.selection_min_k, seed=self.segment_seed,
+            features=tuple(FEATURES),
+            k_min=self.segment_k_min,
+            k_max=self.segment_k_max,
+            min_k=self.selection_min_k,
+            seed=self.segment_seed,
             silhouette_sample_size=self.silhouette_sample_size,
-            forest_trees=self.forest_trees, forest_max_leaf_nodes=self.forest_max_leaf_nodes)
+            forest_trees=self.forest_trees,
+            forest_max_leaf_nodes=self.forest_max_leaf_nodes,
+        )
 
 
 def trainer(params: segmentation.SegmentParams) -> segmentation.SelectionTrainer:
-    return segmentation.SelectionTrainer(name=MODEL_NAME, domain=DOMAIN, key=KEY,
-                                         settings=params)
+    return segmentation.SelectionTrainer(name=MODEL_NAME, domain=DOMAIN, key=KEY, settings=params)
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None,
-          settings: Settings) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings
+) -> pd.DataFrame:
     """New registry rows (one, or none when the policy says reuse the latest version)."""
-    return train_or_reuse(features, [trainer(settings.segment_params)], existing,
-                          settings.ml.retrain_policy, settings.ml.runtime())
+    return train_or_reuse(
+        features,
+        [trainer(settings.segment_params)],
+        existing,
+        settings.ml.retrain_policy,
+        settings.ml.runtime(),
+    )
 
 
 def latest_model(versions: pd.DataFrame) -> tuple[dict, segmentation.SegmentModel]:
@@ -82,8 +92,9 @@ def latest_model(versions: pd.DataFrame) -> tuple[dict, segmentation.SegmentMode
     return latest, segmentation.SegmentModel.from_json(latest["model_text"])
 
 
-def insider_clusters(profile: pd.DataFrame, target_share: float,
-                     max_customer_share: float = 1.0) -> set[int]:
+def insider_clusters(
+    profile: pd.DataFrame, target_share: float, max_customer_share: float = 1.0
+) -> set[int]:
     """Insiders: clusters taken by mean revenue, highest first, until their cumulative revenue
     share reaches ``target_share`` (the cluster that crosses the target is included), without
     the Insiders ever exceeding ``max_customer_share`` of the customers: a cluster that would
@@ -93,8 +104,9 @@ def insider_clusters(profile: pd.DataFrame, target_share: float,
     ``profile`` has columns cluster, mean_revenue, revenue_share and (for the cap)
     customer_share.
     """
-    ordered = profile.sort_values(["mean_revenue", "cluster"], ascending=[False, True],
-                                  kind="mergesort")
+    ordered = profile.sort_values(
+        ["mean_revenue", "cluster"], ascending=[False, True], kind="mergesort"
+    )
     chosen: set[int] = set()
     revenue, customers = 0.0, 0.0
     for row in ordered.itertuples(index=False):
@@ -119,18 +131,24 @@ def assign(features: pd.DataFrame, versions: pd.DataFrame, settings: Settings) -
     cluster = model.assign_embedded(e)
     centers = np.asarray(model.centers)
     dist = np.sqrt(((e - centers[cluster - 1]) ** 2).sum(axis=1))
-    out = pd.DataFrame({
-        KEY: frame[KEY].to_numpy(),
-        "cluster": cluster.astype("int64"),
-        "cluster_name": [model.cluster_names[c - 1] for c in cluster],
-        "embedding_x": e[:, 0],
-        "embedding_y": e[:, 1],
-        "distance_to_center": dist,
-    })
+    out = pd.DataFrame(
+        {
+            KEY: frame[KEY].to_numpy(),
+            "cluster": cluster.astype("int64"),
+            "cluster_name": [model.cluster_names[c - 1] for c in cluster],
+            "embedding_x": e[:, 0],
+            "embedding_y": e[:, 1],
+            "distance_to_center": dist,
+        }
+    )
     revenue = frame["revenue"].astype(float)
-    prof = (pd.DataFrame({"cluster": cluster, "revenue": revenue})
-            .groupby("cluster")["revenue"].agg(["mean", "sum", "count"]).reset_index()
-            .rename(columns={"mean": "mean_revenue"}))
+    prof = (
+        pd.DataFrame({"cluster": cluster, "revenue": revenue})
+        .groupby("cluster")["revenue"]
+        .agg(["mean", "sum", "count"])
+        .reset_index()
+        .rename(columns={"mean": "mean_revenue"})
+    )
     prof["revenue_share"] = prof["sum"] / revenue.sum() if revenue.sum() > 0 else 0.0
     prof["customer_share"] = prof["count"] / len(frame)
     insiders = insider_clusters(prof, float(insiders_target), float(max_customer_share))

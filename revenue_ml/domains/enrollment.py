@@ -42,8 +42,13 @@ CATEGORICAL = ["sede", "curso_actual", "horario_actual"]
 #: Naive baselines and the feature column holding each one's forecast.
 BASELINES = {"naive_last": "students_last_period", "seasonal_naive": "students_last_year"}
 #: The reference's version.yml entries, recorded in the registry and on every output row.
-VERSION_NAMES = ("raw_version", "platinum_version", "features_version", "target_version",
-                 "experiment_name")
+VERSION_NAMES = (
+    "raw_version",
+    "platinum_version",
+    "features_version",
+    "target_version",
+    "experiment_name",
+)
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,25 @@ class Settings(DomainSettings):
         return {name: getattr(self, name) for name in VERSION_NAMES}
 
 
-def spec(backtest_periods: int = 6, horizon_periods: int = 1, seed: int = 42
-         ) -> regression.RegressionSpec:
+def spec(
+    backtest_periods: int = 6, horizon_periods: int = 1, seed: int = 42
+) -> regression.RegressionSpec:
     """The forecast model's spec (variant names the horizon, e.g. ``h1``)."""
     return regression.RegressionSpec(
-        name=MODEL_NAME, domain=DOMAIN, variant=f"h{horizon_periods}", key=list(KEY),
-        target=TARGET, time_column="periodo", origin_column="origin_periodo",
-        numeric=list(NUMERIC), categorical=list(CATEGORICAL), baselines=dict(BASELINES),
-        candidate_column="is_candidate", group_column="sede",
-        backtest_periods=backtest_periods, seed=seed,
+        name=MODEL_NAME,
+        domain=DOMAIN,
+        variant=f"h{horizon_periods}",
+        key=list(KEY),
+        target=TARGET,
+        time_column="periodo",
+        origin_column="origin_periodo",
+        numeric=list(NUMERIC),
+        categorical=list(CATEGORICAL),
+        baselines=dict(BASELINES),
+        candidate_column="is_candidate",
+        group_column="sede",
+        backtest_periods=backtest_periods,
+        seed=seed,
     )
 
 
@@ -81,20 +96,21 @@ def _history(features: pd.DataFrame) -> pd.DataFrame:
     return features[~features["is_forecast_row"].astype(bool)].reset_index(drop=True)
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None,
-          settings: Settings) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings
+) -> pd.DataFrame:
     """New registry rows for the forecast model (none when the policy reuses the latest)."""
     horizon = int(features["horizon_periods"].iloc[0]) if len(features) else 1
     trainer = regression.RegressionTrainer(
         spec(settings.backtest_periods, horizon),
         extra_params={"horizon_periods": horizon, **settings.versions},
     )
-    return train_or_reuse(_history(features), [trainer], existing, settings.ml.retrain_policy,
-                          settings.ml.runtime())
+    return train_or_reuse(
+        _history(features), [trainer], existing, settings.ml.retrain_policy, settings.ml.runtime()
+    )
 
 
-def forecast(features: pd.DataFrame, registry: pd.DataFrame, settings: Settings
-             ) -> pd.DataFrame:
+def forecast(features: pd.DataFrame, registry: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """One forecast per class of the forecast period, with the method and versions behind it.
 
     Every method's figure is kept (model_prediction, naive_last_prediction,

@@ -52,19 +52,30 @@ class Settings(DomainSettings):
 
 def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinarySpec]:
     """The variants' specs (10-fold CV as in the write-up, time holdout on created_date)."""
-    common = dict(domain=DOMAIN, key=KEY, target=TARGET, categorical=CATEGORICAL,
-                  forbidden=forbidden, time_column="created_date", holdout_share=0.2,
-                  cv_folds=10, seed=seed)
+    common = dict(
+        domain=DOMAIN,
+        key=KEY,
+        target=TARGET,
+        categorical=CATEGORICAL,
+        forbidden=forbidden,
+        time_column="created_date",
+        holdout_share=0.2,
+        cv_folds=10,
+        seed=seed,
+    )
     return {
-        "at_close": binary.BinarySpec(name=CLOSED_MODEL, variant="at_close",
-                                      numeric=AT_CLOSE_NUMERIC, **common),
-        "at_open": binary.BinarySpec(name=OPEN_MODEL, variant="at_open",
-                                     numeric=AT_OPEN_NUMERIC, **common),
+        "at_close": binary.BinarySpec(
+            name=CLOSED_MODEL, variant="at_close", numeric=AT_CLOSE_NUMERIC, **common
+        ),
+        "at_open": binary.BinarySpec(
+            name=OPEN_MODEL, variant="at_open", numeric=AT_OPEN_NUMERIC, **common
+        ),
     }
 
 
-def trainers(forbidden: frozenset[str], floors: dict[str, float | None], seed: int = 42
-             ) -> list[BinaryTrainer]:
+def trainers(
+    forbidden: frozenset[str], floors: dict[str, float | None], seed: int = 42
+) -> list[BinaryTrainer]:
     """LightGBM (gated by the AUC floor of its variant) and a logistic baseline per variant."""
     out = []
     for variant, spec in specs(forbidden, seed).items():
@@ -74,16 +85,26 @@ def trainers(forbidden: frozenset[str], floors: dict[str, float | None], seed: i
     return out
 
 
-def train(features: pd.DataFrame, existing: pd.DataFrame | None, settings: Settings,
-          forbidden: frozenset[str] = frozenset()) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame,
+    existing: pd.DataFrame | None,
+    settings: Settings,
+    forbidden: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """New registry rows for the offer models (none when every model is reused)."""
     floors = {"at_close": settings.auc_floor_at_close, "at_open": settings.auc_floor_at_open}
-    return train_or_reuse(features, trainers(forbidden, floors), existing,
-                          settings.ml.retrain_policy, settings.ml.runtime())
+    return train_or_reuse(
+        features,
+        trainers(forbidden, floors),
+        existing,
+        settings.ml.retrain_policy,
+        settings.ml.runtime(),
+    )
 
 
-def score_offers(features: pd.DataFrame, registry: pd.DataFrame,
-                 forbidden: frozenset[str]) -> pd.DataFrame:
+def score_offers(
+    features: pd.DataFrame, registry: pd.DataFrame, forbidden: frozenset[str]
+) -> pd.DataFrame:
     """One score per offer: open offers with ``at_open`` (with their top driver), closed offers
     with ``at_close``."""
     spec = specs(forbidden)
@@ -103,13 +124,15 @@ def score_offers(features: pd.DataFrame, registry: pd.DataFrame,
     return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
 
 
-def feature_drift(features: pd.DataFrame, registry: pd.DataFrame,
-                  settings: MlSettings) -> pd.DataFrame:
+def feature_drift(
+    features: pd.DataFrame, registry: pd.DataFrame, settings: MlSettings
+) -> pd.DataFrame:
     """Drift of the open offers (the scoring batch) against the training data of the model that
     scores them (``at_open``; the ``at_close`` model never scores an open offer, and its
     ``duration_days`` is unknown for open offers by design, so comparing it would flag a
     "drift" on every build)."""
     batch = features[~features["is_closed"].astype(bool)]
     records = [latest_passing(registry, OPEN_MODEL)] if len(batch) else []
-    return drift.feature_drift(records, batch, settings.drift_ks_threshold,
-                               settings.drift_psi_threshold)
+    return drift.feature_drift(
+        records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
+    )

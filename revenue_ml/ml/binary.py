@@ -50,8 +50,15 @@ RANDOM_FOREST = "random_forest"
 
 #: Hyper-parameters of sklearn's RandomForestClassifier a spec's ``params`` may set for the
 #: random-forest family (others, e.g. LightGBM's, are ignored by it).
-RF_PARAM_NAMES = ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split",
-                  "max_features", "criterion", "max_samples")
+RF_PARAM_NAMES = (
+    "n_estimators",
+    "max_depth",
+    "min_samples_leaf",
+    "min_samples_split",
+    "max_features",
+    "criterion",
+    "max_samples",
+)
 DEFAULT_RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
 #: Bootstrap rows per tree of the random forest, at most: on small data (every public dataset)
 #: a tree sees a full bootstrap sample as sklearn's default; on large data each tree sees this
@@ -190,8 +197,9 @@ def holdout(labelled: pd.DataFrame, spec: BinarySpec) -> Holdout | None:
             return Holdout("time_holdout", fit_idx, test_idx)
         return None
     if spec.test_share:
-        fit_idx, test_idx = train_test_split(np.arange(len(y)), test_size=spec.test_share,
-                                             stratify=y, random_state=spec.seed)
+        fit_idx, test_idx = train_test_split(
+            np.arange(len(y)), test_size=spec.test_share, stratify=y, random_state=spec.seed
+        )
         return Holdout("test_split", np.sort(fit_idx), np.sort(test_idx))
     return None
 
@@ -214,8 +222,13 @@ def lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
     """LightGBM parameters (seeded, deterministic, one thread) and boosting rounds."""
     params = {k: v for k, v in spec.params.items() if k != "num_boost_round"}
     params.update(
-        {"seed": spec.seed, "deterministic": True, "force_row_wise": True, "num_threads": 1,
-         "verbosity": -1}
+        {
+            "seed": spec.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 1,
+            "verbosity": -1,
+        }
     )
     if spec.class_weight == "balanced":
         params["scale_pos_weight"] = float((y == 0).sum() / max((y == 1).sum(), 1))
@@ -226,8 +239,9 @@ def fit(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
     """Fit one model on prepared rows ``frame`` (n, n_features) and labels ``y`` (n,)."""
     if family == LIGHTGBM:
         params, rounds = lgb_params(spec, y)
-        data = lgb.Dataset(frame, label=y, categorical_feature=spec.categorical or "auto",
-                           free_raw_data=False)
+        data = lgb.Dataset(
+            frame, label=y, categorical_feature=spec.categorical or "auto", free_raw_data=False
+        )
         return lgb.train(params, data, num_boost_round=rounds)
     if family == LOGISTIC:
         return _fit_logistic(frame, y, spec)
@@ -244,8 +258,9 @@ def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> Linea
     categories = {
         c: sorted(str(v) for v in frame[c].dropna().astype(str).unique()) for c in spec.categorical
     }
-    model = LinearModel(list(spec.numeric), list(spec.categorical), impute, mean, scale,
-                        categories, [], 0.0)
+    model = LinearModel(
+        list(spec.numeric), list(spec.categorical), impute, mean, scale, categories, [], 0.0
+    )
     design = model.design_matrix(_as_object(frame, spec))
     weight = "balanced" if spec.class_weight == "balanced" else None
     clf = LogisticRegression(C=1.0, max_iter=2000, class_weight=weight, random_state=spec.seed)
@@ -258,8 +273,7 @@ def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> Linea
 def rf_params(spec: BinarySpec, rows: int | None = None) -> dict:
     """The random-forest hyper-parameters of a spec (defaults for those it does not set); on
     more than :data:`RF_MAX_SAMPLES` rows each tree's bootstrap sample is capped at that."""
-    params = {**DEFAULT_RF_PARAMS,
-              **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
+    params = {**DEFAULT_RF_PARAMS, **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
     for name in ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split"):
         if params.get(name) is not None:
             params[name] = int(params[name])
@@ -275,8 +289,9 @@ def _fit_forest(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> ForestM
             f"encode {spec.categorical} as flags first."
         )
     weight = "balanced" if spec.class_weight == "balanced" else None
-    clf = RandomForestClassifier(**rf_params(spec, len(y)), class_weight=weight,
-                                 random_state=spec.seed, n_jobs=1)
+    clf = RandomForestClassifier(
+        **rf_params(spec, len(y)), class_weight=weight, random_state=spec.seed, n_jobs=1
+    )
     clf.fit(frame[list(spec.numeric)].to_numpy(dtype=np.float64).astype(np.float32), y)
     return ForestModel.from_sklearn(clf, list(spec.numeric))
 
@@ -298,8 +313,14 @@ def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
     return model.predict_proba(_as_object(frame, spec))
 
 
-def cross_validate(x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str,
-                   folds: int, runtime: Runtime = SERIAL) -> tuple[np.ndarray, list[dict]]:
+def cross_validate(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    spec: BinarySpec,
+    family: str,
+    folds: int,
+    runtime: Runtime = SERIAL,
+) -> tuple[np.ndarray, list[dict]]:
     """Out-of-fold probabilities (n,) and one AUC row per fold, folds run by ``runtime``."""
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=spec.seed)
     splits = list(splitter.split(x, y))
@@ -317,13 +338,15 @@ def cross_validate(x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str
         oof[test_idx] = prob
         auc = ev.binary_metrics(y[test_idx], prob, 0.5)["auc"]
         runtime.log(f"{family} cv fold {i + 1}/{folds}: auc {auc:.4f} ({seconds:.2f} s)")
-        rows.append({"evaluation": f"cv_{folds}fold", "fold": str(i + 1), "metric": "auc",
-                     "value": auc})
+        rows.append(
+            {"evaluation": f"cv_{folds}fold", "fold": str(i + 1), "metric": "auc", "value": auc}
+        )
     return oof, rows
 
 
-def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
-          runtime: Runtime = SERIAL) -> TrainedBinary:
+def train(
+    frame: pd.DataFrame, spec: BinarySpec, family: str, runtime: Runtime = SERIAL
+) -> TrainedBinary:
     """Validate, evaluate (holdout set aside, CV on the rest) and fit the final model on all
     labelled rows; see the module docstring for the protocol."""
     labelled = validate(frame, spec)
@@ -341,8 +364,9 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
     cv_name = spec.cv_name
     metrics = {cv_name: ev.binary_metrics(y_fit, oof, threshold)}
     evaluation += ev.metric_rows(cv_name, "all", metrics[cv_name])
-    curves = {cv_name: {"roc": ev.roc_points(y_fit, oof),
-                        "calibration": ev.calibration_bins(y_fit, oof)}}
+    curves = {
+        cv_name: {"roc": ev.roc_points(y_fit, oof), "calibration": ev.calibration_bins(y_fit, oof)}
+    }
 
     if split is not None:
         model = fit(x_fit, y_fit, spec, family)
@@ -350,10 +374,14 @@ def train(frame: pd.DataFrame, spec: BinarySpec, family: str,
         y_test = y[split.test_idx]
         metrics[split.name] = ev.binary_metrics(y_test, prob, threshold)
         evaluation += ev.metric_rows(split.name, "all", metrics[split.name])
-        curves[split.name] = {"roc": ev.roc_points(y_test, prob),
-                              "calibration": ev.calibration_bins(y_test, prob)}
-        runtime.log(f"{family} {split.name}: auc {metrics[split.name]['auc']:.4f}, "
-                    f"f1 {metrics[split.name]['f1']:.4f} at threshold {threshold:.4f}")
+        curves[split.name] = {
+            "roc": ev.roc_points(y_test, prob),
+            "calibration": ev.calibration_bins(y_test, prob),
+        }
+        runtime.log(
+            f"{family} {split.name}: auc {metrics[split.name]['auc']:.4f}, "
+            f"f1 {metrics[split.name]['f1']:.4f} at threshold {threshold:.4f}"
+        )
 
     final = fit(x, y, spec, family)
     importance = feature_importance(final, x, spec)
@@ -395,8 +423,9 @@ def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
     rows = []
     if isinstance(model, lgb.Booster):
         gain = model.feature_importance("gain")
-        contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
-                         ).mean(axis=0)
+        contrib = np.abs(
+            np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+        ).mean(axis=0)
         for name, g, c in zip(model.feature_name(), gain, contrib, strict=True):
             rows.append({"feature": name, "gain": float(g), "mean_abs_contribution": float(c)})
     elif isinstance(model, ForestModel):
@@ -417,7 +446,7 @@ def linear_contributions(model: LinearModel, x: pd.DataFrame, spec: BinarySpec) 
     blocks, position = [], 0
     for name in model.numeric + model.categorical:
         width = 1 if name in model.numeric else len(model.categories[name])
-        blocks.append(design[:, position:position + width].sum(axis=1))
+        blocks.append(design[:, position : position + width].sum(axis=1))
         position += width
     return np.stack(blocks, axis=1) if blocks else np.zeros((len(x), 0))
 
@@ -427,8 +456,9 @@ def contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], 
     (LightGBM's ``pred_contrib``, coefficient x standardised value) or probability units for a
     random forest (path decomposition)."""
     if isinstance(model, lgb.Booster):
-        return model.feature_name(), np.asarray(
-            model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
+        return model.feature_name(), np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[
+            :, :-1
+        ]
     if isinstance(model, ForestModel):
         return list(model.features), model.contributions(x)
     return list(model.numeric + model.categorical), linear_contributions(model, x, spec)

@@ -31,8 +31,9 @@ def reference_profile(
         if len(values) == 0:
             continue
         edges = np.unique(np.quantile(values, np.linspace(0, 1, 11)))
-        sample = (values if len(values) <= SAMPLE_SIZE
-                  else rng.choice(values, SAMPLE_SIZE, replace=False))
+        sample = (
+            values if len(values) <= SAMPLE_SIZE else rng.choice(values, SAMPLE_SIZE, replace=False)
+        )
         profile["numeric"][col] = {
             "edges": edges.tolist(),
             "shares": _bin_shares(values, edges).tolist(),
@@ -74,8 +75,11 @@ def drift_rows(
         else:
             ks = float(ks_2samp(np.asarray(ref["sample"]), values).statistic)
             edges = np.asarray(ref["edges"])
-            value = (psi(np.asarray(ref["shares"]), _bin_shares(values, edges))
-                     if len(edges) > 1 else 0.0)
+            value = (
+                psi(np.asarray(ref["shares"]), _bin_shares(values, edges))
+                if len(edges) > 1
+                else 0.0
+            )
         rows.append(_row(col, "numeric", ks, value, len(values), ks_threshold, psi_threshold))
     for col, ref in profile["categorical"].items():
         shares = batch[col].astype("object").fillna("<missing>").value_counts(normalize=True)
@@ -83,14 +87,16 @@ def drift_rows(
         expected = np.array([ref.get(c, 0.0) for c in cats])
         actual = np.array([float(shares.get(c, 0.0)) for c in cats])
         value = psi(expected, actual) if len(batch) else float("nan")
-        rows.append(_row(col, "categorical", float("nan"), value, len(batch), ks_threshold,
-                         psi_threshold))
+        rows.append(
+            _row(col, "categorical", float("nan"), value, len(batch), ks_threshold, psi_threshold)
+        )
     return rows
 
 
 def _row(feature, kind, ks, value, n, ks_threshold, psi_threshold) -> dict:
-    drifted = ((not np.isnan(ks) and ks > ks_threshold)
-               or (not np.isnan(value) and value > psi_threshold))
+    drifted = (not np.isnan(ks) and ks > ks_threshold) or (
+        not np.isnan(value) and value > psi_threshold
+    )
     return {
         "feature": feature,
         "feature_kind": kind,
@@ -105,15 +111,23 @@ def _row(feature, kind, ks, value, n, ks_threshold, psi_threshold) -> dict:
 
 #: Column types of every ``*_feature_drift`` mart (also when the batch is empty).
 DRIFT_COLUMNS = {
-    "model_name": "string", "model_version": "int64", "reference_rows": "int64",
-    "feature": "string", "feature_kind": "string", "ks_statistic": "float64", "psi": "float64",
-    "batch_rows": "int64", "ks_threshold": "float64", "psi_threshold": "float64",
+    "model_name": "string",
+    "model_version": "int64",
+    "reference_rows": "int64",
+    "feature": "string",
+    "feature_kind": "string",
+    "ks_statistic": "float64",
+    "psi": "float64",
+    "batch_rows": "int64",
+    "ks_threshold": "float64",
+    "psi_threshold": "float64",
     "is_drifted": "bool",
 }
 
 
-def feature_drift(records: list[dict], batch: pd.DataFrame, ks_threshold: float,
-                  psi_threshold: float) -> pd.DataFrame:
+def feature_drift(
+    records: list[dict], batch: pd.DataFrame, ks_threshold: float, psi_threshold: float
+) -> pd.DataFrame:
     """Drift of ``batch`` (the rows about to be scored) against the training data of each
     registered version in ``records`` (their stored reference profiles): one row per model and
     feature, typed as :data:`DRIFT_COLUMNS`; empty (still typed) when the batch is empty."""
@@ -122,7 +136,12 @@ def feature_drift(records: list[dict], batch: pd.DataFrame, ks_threshold: float,
         for record in records:
             profile = json.loads(record["reference_profile"])
             for row in drift_rows(profile, batch, ks_threshold, psi_threshold):
-                rows.append({"model_name": record["model_name"],
-                             "model_version": int(record["model_version"]),
-                             "reference_rows": profile["rows"], **row})
+                rows.append(
+                    {
+                        "model_name": record["model_name"],
+                        "model_version": int(record["model_version"]),
+                        "reference_rows": profile["rows"],
+                        **row,
+                    }
+                )
     return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS)).astype(DRIFT_COLUMNS)

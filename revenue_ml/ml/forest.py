@@ -43,8 +43,9 @@ class ForestTree:
                 return node
             r, n = rows[internal], node[internal]
             value = x[r, self.feature[n]].astype(np.float64)
-            go_left = np.where(np.isnan(value), self.missing_go_to_left[n],
-                               value <= self.threshold[n])
+            go_left = np.where(
+                np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
+            )
             node[r] = np.where(go_left, self.children_left[n], self.children_right[n])
 
     def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
@@ -59,8 +60,9 @@ class ForestTree:
                 return out
             r, n = rows[internal], node[internal]
             value = x[r, self.feature[n]].astype(np.float64)
-            go_left = np.where(np.isnan(value), self.missing_go_to_left[n],
-                               value <= self.threshold[n])
+            go_left = np.where(
+                np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
+            )
             child = np.where(go_left, self.children_left[n], self.children_right[n])
             gain = self.positive_share[child] - self.positive_share[n]
             np.add.at(out, (r, self.feature[n]), gain)

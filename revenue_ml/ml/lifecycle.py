@@ -92,8 +92,13 @@ def _without_selection(prior: dict | None) -> dict | None:
     return {**prior, "params": json.dumps(params, sort_keys=True, default=str)}
 
 
-def train_or_reuse(frame: pd.DataFrame, trainers: list[Trainer], existing: pd.DataFrame | None,
-                   policy: str, runtime: Runtime = SERIAL) -> pd.DataFrame:
+def train_or_reuse(
+    frame: pd.DataFrame,
+    trainers: list[Trainer],
+    existing: pd.DataFrame | None,
+    policy: str,
+    runtime: Runtime = SERIAL,
+) -> pd.DataFrame:
     """Registry rows for the trainers the policy says to (re)train; reused ones add no row."""
     latest = latest_versions(existing)
     records = []
@@ -101,8 +106,9 @@ def train_or_reuse(frame: pd.DataFrame, trainers: list[Trainer], existing: pd.Da
         log = runtime.named(trainer.name)
         prior = latest.get(trainer.name)
         fp = trainer.fingerprint(frame)
-        train, reason = decide(policy, _without_selection(prior), fp, trainer.feature_names,
-                               trainer.params)
+        train, reason = decide(
+            policy, _without_selection(prior), fp, trainer.feature_names, trainer.params
+        )
         if not train:
             log.log(f"reused version {int(prior['model_version'])} ({reason})")
             continue
@@ -149,16 +155,22 @@ def train_or_reuse(frame: pd.DataFrame, trainers: list[Trainer], existing: pd.Da
             training_threads=runtime.threads,
             training_seconds=seconds,
         )
-        gate = ("no gate" if record.quality_floor is None else
-                f"gate {'passed' if record.passed_gate else 'FAILED'} "
-                f"(floor {record.quality_floor:g})")
-        log.log(f"registered version {record.model_version}: {record.primary_metric} "
-                f"{record.primary_metric_value:.4f}, {gate}, {seconds:.1f} s")
+        gate = (
+            "no gate"
+            if record.quality_floor is None
+            else f"gate {'passed' if record.passed_gate else 'FAILED'} "
+            f"(floor {record.quality_floor:g})"
+        )
+        log.log(
+            f"registered version {record.model_version}: {record.primary_metric} "
+            f"{record.primary_metric_value:.4f}, {gate}, {seconds:.1f} s"
+        )
         records.append(record)
     return records_frame(records)
 
 
 # --- Binary classifiers ------------------------------------------------------------------------
+
 
 @dataclass
 class BinaryTrainer:
@@ -202,9 +214,14 @@ class BinaryTrainer:
     @property
     def params(self) -> dict:
         # The floor is part of the parameters: changing it re-evaluates the model against it.
-        params = {"family": self.family, **self.spec.params, "seed": self.spec.seed,
-                  "class_weight": self.spec.class_weight, "cv_folds": self.spec.cv_folds,
-                  "quality_floor": self.quality_floor}
+        params = {
+            "family": self.family,
+            **self.spec.params,
+            "seed": self.spec.seed,
+            "class_weight": self.spec.class_weight,
+            "cv_folds": self.spec.cv_folds,
+            "quality_floor": self.quality_floor,
+        }
         if self.search is not None:
             params["search"] = self.search.describe()
         return {**params, **self.extra_params}
@@ -251,8 +268,9 @@ def _rarer_class_rows(features: pd.DataFrame, target: str) -> int | None:
     return int(labels.value_counts().min()) if labels.nunique() == 2 else None
 
 
-def gate_floor(features: pd.DataFrame, target: str, auc_floor: float | None,
-               min_positives: int) -> float | None:
+def gate_floor(
+    features: pd.DataFrame, target: str, auc_floor: float | None, min_positives: int
+) -> float | None:
     """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
     labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
     data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
@@ -268,6 +286,7 @@ def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
 
 
 # --- Scoring -----------------------------------------------------------------------------------
+
 
 def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
     """The newest version of ``model_name`` that passed its quality gate."""
@@ -288,9 +307,12 @@ def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec
     return replace(base, numeric=numeric, categorical=categorical)
 
 
-def score(frame: pd.DataFrame, record: dict, base: binary.BinarySpec,
-          explain: bool | np.ndarray | Callable[[pd.DataFrame], np.ndarray] = True
-          ) -> pd.DataFrame:
+def score(
+    frame: pd.DataFrame,
+    record: dict,
+    base: binary.BinarySpec,
+    explain: bool | np.ndarray | Callable[[pd.DataFrame], np.ndarray] = True,
+) -> pd.DataFrame:
     """Score rows with a registered version: probability, label, threshold, top driver.
 
     ``explain``: True (every row), False (none), a boolean mask of the rows to explain, or a
@@ -309,8 +331,11 @@ def score(frame: pd.DataFrame, record: dict, base: binary.BinarySpec,
     label = (prob >= threshold).astype(int)
     if callable(explain):
         explain = explain(pd.DataFrame({"probability": prob, "predicted_label": label}))
-    mask = np.full(len(frame), bool(explain)) if isinstance(explain, bool) else np.asarray(
-        explain, dtype=bool)
+    mask = (
+        np.full(len(frame), bool(explain))
+        if isinstance(explain, bool)
+        else np.asarray(explain, dtype=bool)
+    )
     top_feature = np.full(len(frame), None, dtype=object)
     top_value = np.full(len(frame), np.nan)
     if mask.any():

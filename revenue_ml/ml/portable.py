@@ -67,8 +67,9 @@ class LinearModel:
         return cls(**json.loads(text))
 
 
-def prepare_features(frame: pd.DataFrame, numeric: list[str], categorical: list[str]
-                     ) -> pd.DataFrame:
+def prepare_features(
+    frame: pd.DataFrame, numeric: list[str], categorical: list[str]
+) -> pd.DataFrame:
     """Features as LightGBM wants them, shape (n_rows, n_features): numeric columns as floats
     (unparseable values become NaN), categorical ones as pandas categories (None = missing)."""
     out = pd.DataFrame(index=frame.index)

@@ -146,8 +146,15 @@ class RegistryRecord:
 
     def to_row(self) -> dict:
         row = asdict(self)
-        for name in ("feature_names", "categorical_features", "metrics", "evaluation", "curves",
-                     "feature_importance", "reference_profile"):
+        for name in (
+            "feature_names",
+            "categorical_features",
+            "metrics",
+            "evaluation",
+            "curves",
+            "feature_importance",
+            "reference_profile",
+        ):
             row[name] = json.dumps(_finite(row[name]), sort_keys=True, default=_json_default)
         row["params"] = params_json(self.params)
         row["passed_gate"] = self.passed_gate
@@ -174,7 +181,14 @@ def _json_default(value):
 def records_frame(records: list[RegistryRecord]) -> pd.DataFrame:
     """Registry rows in the shared column order (an empty frame keeps the columns)."""
     frame = pd.DataFrame([r.to_row() for r in records], columns=list(REGISTRY_COLUMNS))
-    return frame.astype({"model_version": "int64", "training_rows": "int64",
-                         "threshold": "float64", "primary_metric_value": "float64",
-                         "quality_floor": "float64", "training_threads": "int64",
-                         "training_seconds": "float64"})
+    return frame.astype(
+        {
+            "model_version": "int64",
+            "training_rows": "int64",
+            "threshold": "float64",
+            "primary_metric_value": "float64",
+            "quality_floor": "float64",
+            "training_threads": "int64",
+            "training_seconds": "float64",
+        }
+    )

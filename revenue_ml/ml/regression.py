@@ -86,8 +86,15 @@ def lgb_params(spec: RegressionSpec) -> tuple[dict, int]:
     far more than they save.
     """
     params = {k: v for k, v in spec.params.items() if k != "num_boost_round"}
-    params.update({"seed": spec.seed, "deterministic": True, "force_row_wise": True,
-                   "num_threads": 1, "verbosity": -1})
+    params.update(
+        {
+            "seed": spec.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 1,
+            "verbosity": -1,
+        }
+    )
     return params, int(spec.params.get("num_boost_round", 300))
 
 
@@ -104,8 +111,12 @@ def fit(frame: pd.DataFrame, spec: RegressionSpec) -> lgb.Booster:
     if (y < 0).any():
         raise ModelInputError(f"model {spec.name}: the count target '{spec.target}' is negative.")
     params, rounds = lgb_params(spec)
-    data = lgb.Dataset(prepare(labelled, spec), label=y,
-                       categorical_feature=spec.categorical or "auto", free_raw_data=False)
+    data = lgb.Dataset(
+        prepare(labelled, spec),
+        label=y,
+        categorical_feature=spec.categorical or "auto",
+        free_raw_data=False,
+    )
     return lgb.train(params, data, num_boost_round=rounds)
 
 
@@ -172,12 +183,14 @@ def metric_rows(predictions: pd.DataFrame, spec: RegressionSpec) -> list[dict]:
         if spec.group_column:
             g_col = spec.group_column
             scopes += [(f"all|{s}", g) for s, g in by_method.groupby(g_col, sort=True)]
-            scopes += [(f"{int(p)}|{s}", g)
-                       for (p, s), g in by_method.groupby([t, g_col], sort=True)]
+            scopes += [
+                (f"{int(p)}|{s}", g) for (p, s), g in by_method.groupby([t, g_col], sort=True)
+            ]
         for fold, part in scopes:
             for metric, value in error_metrics(part["actual"], part["forecast"]).items():
-                rows.append({"evaluation": evaluation, "fold": fold, "metric": metric,
-                             "value": value})
+                rows.append(
+                    {"evaluation": evaluation, "fold": fold, "metric": metric, "value": value}
+                )
     return rows
 
 
@@ -223,14 +236,13 @@ def backtest(frame: pd.DataFrame, spec: RegressionSpec, runtime: Runtime = SERIA
     tested: list[int] = []
     skipped: dict[int, str] = {}
     parts = []
-    for period in periods[-spec.backtest_periods:] if spec.backtest_periods > 0 else []:
+    for period in periods[-spec.backtest_periods :] if spec.backtest_periods > 0 else []:
         test = labelled[labelled[t] == period]
         origin = int(test[o].max())
         train = labelled[labelled[t] <= origin]
         n_train = int(_candidates(train, spec).sum())
         if n_train < spec.min_rows:
-            skipped[period] = (f"{n_train} training rows up to origin {origin} "
-                               f"(< {spec.min_rows})")
+            skipped[period] = f"{n_train} training rows up to origin {origin} (< {spec.min_rows})"
             continue
         tested.append(period)
         model = fit(train, spec)
@@ -241,30 +253,35 @@ def backtest(frame: pd.DataFrame, spec: RegressionSpec, runtime: Runtime = SERIA
             if not np.isnan(naive).any():
                 forecasts[method] = naive
         for method, forecast in forecasts.items():
-            part = pd.DataFrame({
-                "method": method,
-                t: period,
-                "actual": test[spec.target].astype(float).to_numpy(),
-                "forecast": to_counts(forecast),
-            })
+            part = pd.DataFrame(
+                {
+                    "method": method,
+                    t: period,
+                    "actual": test[spec.target].astype(float).to_numpy(),
+                    "forecast": to_counts(forecast),
+                }
+            )
             for col in spec.key:
                 part[col] = test[col].to_numpy()
             parts.append(part)
     columns = ["method", t, *[c for c in spec.key if c != t], "actual", "forecast"]
-    predictions = (pd.concat(parts, ignore_index=True)[columns] if parts
-                   else pd.DataFrame(columns=columns))
+    predictions = (
+        pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    )
     summary: dict[str, dict[str, float]] = {}
     for method, part in predictions.groupby("method", sort=True):
         if set(part[t].unique()) == set(tested):  # comparable only over the same periods
             summary[str(method)] = error_metrics(part["actual"], part["forecast"])
-    naive = {m: s["wape"] for m, s in summary.items()
-             if m != MODEL_METHOD and not np.isnan(s["wape"])}
+    naive = {
+        m: s["wape"] for m, s in summary.items() if m != MODEL_METHOD and not np.isnan(s["wape"])
+    }
     best = min(sorted(naive), key=lambda m: naive[m]) if naive else None
     return Backtest(predictions, tested, skipped, summary, best)
 
 
-def choose_method(model_wape: float | None, best_naive: str | None,
-                  best_naive_wape: float | None) -> str:
+def choose_method(
+    model_wape: float | None, best_naive: str | None, best_naive_wape: float | None
+) -> str:
     """The forecast method: the model unless the best baseline's backtest WAPE is lower (a
     model without a backtest, or with no baseline to compare, is used as is)."""
     if best_naive is None or best_naive_wape is None or model_wape is None:
@@ -277,17 +294,22 @@ def choose_method(model_wape: float | None, best_naive: str | None,
 # --- registry lifecycle --------------------------------------------------------------------
 
 
-def feature_importance(model: lgb.Booster, x: pd.DataFrame, sample: int = 2000,
-                       seed: int = 0) -> list[dict]:
+def feature_importance(
+    model: lgb.Booster, x: pd.DataFrame, sample: int = 2000, seed: int = 0
+) -> list[dict]:
     """Per feature: LightGBM gain and mean |contribution| (log of the expected count), the
     latter over a seeded sample of at most ``sample`` rows of ``x``."""
     if len(x) > sample:
         x = x.sample(n=sample, random_state=seed)
-    contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
-                     ).mean(axis=0)
-    rows = [{"feature": n, "gain": float(g), "mean_abs_contribution": float(c)}
-            for n, g, c in zip(model.feature_name(), model.feature_importance("gain"), contrib,
-                               strict=True)]
+    contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]).mean(
+        axis=0
+    )
+    rows = [
+        {"feature": n, "gain": float(g), "mean_abs_contribution": float(c)}
+        for n, g, c in zip(
+            model.feature_name(), model.feature_importance("gain"), contrib, strict=True
+        )
+    ]
     return sorted(rows, key=lambda r: -r["mean_abs_contribution"])
 
 
@@ -295,8 +317,9 @@ def training_fingerprint(frame: pd.DataFrame, spec: RegressionSpec) -> str:
     """Fingerprint of the labelled rows (features, target, time), independent of row order."""
     labelled = frame[frame[spec.target].notna()]
     keyed = labelled.assign(_row_key=labelled[spec.key].astype(str).agg("|".join, axis=1))
-    return fingerprint(keyed, spec.features + [spec.target, spec.time_column, spec.origin_column],
-                       key="_row_key")
+    return fingerprint(
+        keyed, spec.features + [spec.target, spec.time_column, spec.origin_column], key="_row_key"
+    )
 
 
 @dataclass
@@ -336,9 +359,14 @@ class RegressionTrainer:
     @property
     def params(self) -> dict:
         spec = self.spec
-        return {"family": LIGHTGBM, **spec.params, "seed": spec.seed,
-                "backtest_periods": spec.backtest_periods, "min_rows": spec.min_rows,
-                **self.extra_params}
+        return {
+            "family": LIGHTGBM,
+            **spec.params,
+            "seed": spec.seed,
+            "backtest_periods": spec.backtest_periods,
+            "min_rows": spec.min_rows,
+            **self.extra_params,
+        }
 
     def fingerprint(self, frame: pd.DataFrame) -> str:
         return training_fingerprint(frame, self.spec)
@@ -349,15 +377,20 @@ class RegressionTrainer:
         result = backtest(frame, spec, runtime)
         model = fit(frame, spec)
         labelled = frame[frame[spec.target].notna()]
-        metrics: dict = {("backtest" if m == MODEL_METHOD else f"backtest_{m}"): s
-                         for m, s in result.summary.items()}
+        metrics: dict = {
+            ("backtest" if m == MODEL_METHOD else f"backtest_{m}"): s
+            for m, s in result.summary.items()
+        }
         metrics["backtest_periods"] = result.periods
         metrics["backtest_skipped"] = {str(k): v for k, v in result.skipped.items()}
         metrics["best_naive"] = {"method": result.best_naive, "wape": result.best_naive_wape}
-        metrics["forecast_method"] = choose_method(result.model_wape, result.best_naive,
-                                                   result.best_naive_wape)
-        runtime.log(f"backtest wape {result.model_wape} against {result.best_naive} "
-                    f"{result.best_naive_wape}: forecast method {metrics['forecast_method']}")
+        metrics["forecast_method"] = choose_method(
+            result.model_wape, result.best_naive, result.best_naive_wape
+        )
+        runtime.log(
+            f"backtest wape {result.model_wape} against {result.best_naive} "
+            f"{result.best_naive_wape}: forecast method {metrics['forecast_method']}"
+        )
         model_wape = result.model_wape
         return Trained(
             model_family=LIGHTGBM,
@@ -368,10 +401,10 @@ class RegressionTrainer:
             primary_metric_value=float("nan") if model_wape is None else float(model_wape),
             metrics=metrics,
             evaluation=metric_rows(result.predictions, spec),
-            feature_importance=feature_importance(model, prepare(labelled, spec),
-                                                  seed=spec.seed),
-            reference_profile=reference_profile(labelled, spec.numeric, spec.categorical,
-                                                spec.seed),
+            feature_importance=feature_importance(model, prepare(labelled, spec), seed=spec.seed),
+            reference_profile=reference_profile(
+                labelled, spec.numeric, spec.categorical, spec.seed
+            ),
         )
 
 

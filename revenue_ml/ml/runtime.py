@@ -40,8 +40,9 @@ _LOGGER = logging.getLogger("revenue_ml")
 _reporter: Callable[[str], None] | None = None
 
 
-def resolve_threads(configured: object = None, dbt_threads: object = None,
-                    cpu_count: int | None = None) -> int:
+def resolve_threads(
+    configured: object = None, dbt_threads: object = None, cpu_count: int | None = None
+) -> int:
     """Worker threads for independent fits.
 
     ``configured``: the ``ml_threads`` var ('' / None / 'auto' = derive); the environment

@@ -41,9 +41,12 @@ class SearchSpace:
 
     def describe(self) -> dict:
         """JSON-able description (part of a model's params, so changing it retrains)."""
-        return {"grid": {k: list(v) for k, v in sorted(self.grid.items())},
-                "max_candidates": self.max_candidates, "cv_folds": self.cv_folds,
-                "seed": self.seed}
+        return {
+            "grid": {k: list(v) for k, v in sorted(self.grid.items())},
+            "max_candidates": self.max_candidates,
+            "cv_folds": self.cv_folds,
+            "seed": self.seed,
+        }
 
 
 @dataclass
@@ -78,19 +81,28 @@ class SearchResult:
         rows = []
         for t in self.trials:
             fold = f"candidate_{t.candidate:02d}"
-            values = {"cv_f1": t.cv_f1, "cv_threshold": t.cv_threshold, "cv_auc": t.cv_auc,
-                      "is_selected": float(t.candidate == best)}
+            values = {
+                "cv_f1": t.cv_f1,
+                "cv_threshold": t.cv_threshold,
+                "cv_auc": t.cv_auc,
+                "is_selected": float(t.candidate == best),
+            }
             for name, value in sorted(t.params.items()):
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     values[f"param.{name}"] = float(value)
-            rows += [{"evaluation": SEARCH_EVALUATION, "fold": fold, "metric": k, "value": v}
-                     for k, v in values.items()]
+            rows += [
+                {"evaluation": SEARCH_EVALUATION, "fold": fold, "metric": k, "value": v}
+                for k, v in values.items()
+            ]
         return rows
 
     def summary(self) -> dict:
         """Headline of the search for the registry's ``metrics`` JSON."""
-        return {"candidates": float(len(self.trials)), "best_candidate": float(self.best.candidate),
-                "best_cv_f1": self.best.cv_f1}
+        return {
+            "candidates": float(len(self.trials)),
+            "best_candidate": float(self.best.candidate),
+            "best_cv_f1": self.best.cv_f1,
+        }
 
 
 def training_part(labelled: pd.DataFrame, spec: binary.BinarySpec) -> pd.DataFrame:
@@ -104,8 +116,9 @@ def candidate_params(spec: binary.BinarySpec, space: SearchSpace) -> list[dict]:
     if space.max_candidates <= 1 or not space.grid:
         return out
     total = int(np.prod([len(v) for v in space.grid.values()]))
-    sampler = ParameterSampler(space.grid, n_iter=min(total, space.max_candidates * 3),
-                               random_state=space.seed)
+    sampler = ParameterSampler(
+        space.grid, n_iter=min(total, space.max_candidates * 3), random_state=space.seed
+    )
     for sample in sampler:
         params = {**spec.params, **sample}
         if params not in out:
@@ -115,8 +128,13 @@ def candidate_params(spec: binary.BinarySpec, space: SearchSpace) -> list[dict]:
     return out
 
 
-def search(frame: pd.DataFrame, spec: binary.BinarySpec, family: str, space: SearchSpace,
-           runtime: Runtime = SERIAL) -> SearchResult:
+def search(
+    frame: pd.DataFrame,
+    spec: binary.BinarySpec,
+    family: str,
+    space: SearchSpace,
+    runtime: Runtime = SERIAL,
+) -> SearchResult:
     """Run the bounded search on ``frame``'s labelled fit part; see the module docstring."""
     labelled = training_part(binary.validate(frame, spec), spec)
     x = binary.prepare(labelled, spec)
@@ -130,9 +148,12 @@ def search(frame: pd.DataFrame, spec: binary.BinarySpec, family: str, space: Sea
         oof, _ = binary.cross_validate(x, y, replace(spec, params=params), family, folds, quiet)
         threshold = ev.best_f1_threshold(y, oof)
         metrics = ev.binary_metrics(y, oof, threshold)
-        result.trials.append(Trial(i, params, metrics["f1"], threshold, metrics["auc"],
-                                   time.monotonic() - began))
-        runtime.log(f"search candidate {i}/{len(candidates)}: cv f1 {metrics['f1']:.4f} "
-                    f"(best so far {result.best.cv_f1:.4f}, candidate {result.best.candidate}) "
-                    f"in {time.monotonic() - began:.2f} s")
+        result.trials.append(
+            Trial(i, params, metrics["f1"], threshold, metrics["auc"], time.monotonic() - began)
+        )
+        runtime.log(
+            f"search candidate {i}/{len(candidates)}: cv f1 {metrics['f1']:.4f} "
+            f"(best so far {result.best.cv_f1:.4f}, candidate {result.best.candidate}) "
+            f"in {time.monotonic() - began:.2f} s"
+        )
     return result

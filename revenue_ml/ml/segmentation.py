@@ -73,6 +73,7 @@ class SegmentParams:
 
 # --- portable model ---------------------------------------------------------------------------
 
+
 @dataclass
 class SegmentModel:
     """A fitted segmentation as plain numbers: ``(x - center) / scale`` after replacing a
@@ -140,10 +141,12 @@ class SegmentModel:
             d = ((e[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
             position = d.argmin(axis=1)
         else:
-            scores = np.column_stack([
-                np.log(w) + _log_gaussian(e, np.asarray(m), np.asarray(c))
-                for w, m, c in zip(self.weights, self.centers, self.covariances, strict=True)
-            ])
+            scores = np.column_stack(
+                [
+                    np.log(w) + _log_gaussian(e, np.asarray(m), np.asarray(c))
+                    for w, m, c in zip(self.weights, self.centers, self.covariances, strict=True)
+                ]
+            )
             position = scores.argmax(axis=1)
         ids = np.asarray(self.cluster_ids or range(1, len(centers) + 1))
         return ids[position]
@@ -168,12 +171,13 @@ def _apply_tree(tree: dict, x: np.ndarray) -> np.ndarray:
 def _log_gaussian(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     chol = np.linalg.cholesky(cov)
     sol = np.linalg.solve(chol, (x - mean).T)
-    maha = (sol ** 2).sum(axis=0)
+    maha = (sol**2).sum(axis=0)
     logdet = 2.0 * np.log(np.diag(chol)).sum()
     return -0.5 * (len(mean) * np.log(2 * np.pi) + logdet + maha)
 
 
 # --- fitting ----------------------------------------------------------------------------------
+
 
 def fit_scaler(frame: pd.DataFrame, features: list[str]) -> tuple[list[float], list[float]]:
     x = frame[features].astype(float).to_numpy()
@@ -182,12 +186,16 @@ def fit_scaler(frame: pd.DataFrame, features: list[str]) -> tuple[list[float], l
     return lo.tolist(), rng.tolist()
 
 
-def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: SegmentParams
-                       ) -> tuple[list[dict], list[list[float]]]:
+def fit_tree_embedding(
+    z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: SegmentParams
+) -> tuple[list[dict], list[list[float]]]:
     """Forest on the scaled features -> leaves one-hot -> TruncatedSVD to 2-D."""
-    forest = RandomForestRegressor(n_estimators=p.forest_trees,
-                                   max_leaf_nodes=p.forest_max_leaf_nodes,
-                                   random_state=p.seed, n_jobs=1).fit(z[:, forest_idx], y)
+    forest = RandomForestRegressor(
+        n_estimators=p.forest_trees,
+        max_leaf_nodes=p.forest_max_leaf_nodes,
+        random_state=p.seed,
+        n_jobs=1,
+    ).fit(z[:, forest_idx], y)
     trees, offset = [], 0
     for est in forest.estimators_:
         t = est.tree_
@@ -195,14 +203,21 @@ def fit_tree_embedding(z: np.ndarray, y: np.ndarray, forest_idx: list[int], p: S
         leaf_column = np.full(t.node_count, -1)
         leaf_column[is_leaf] = offset + np.arange(is_leaf.sum())
         offset += int(is_leaf.sum())
-        trees.append({"left": t.children_left.tolist(), "right": t.children_right.tolist(),
-                      "feature": np.where(is_leaf, 0, t.feature).tolist(),
-                      "threshold": t.threshold.tolist(), "leaf_column": leaf_column.tolist()})
+        trees.append(
+            {
+                "left": t.children_left.tolist(),
+                "right": t.children_right.tolist(),
+                "feature": np.where(is_leaf, 0, t.feature).tolist(),
+                "threshold": t.threshold.tolist(),
+                "leaf_column": leaf_column.tolist(),
+            }
+        )
     xf = z[:, forest_idx].astype(np.float32)
     leaves = np.column_stack([_apply_tree(tree, xf) for tree in trees])
-    onehot = sparse.csr_matrix((np.ones(leaves.size), leaves.ravel(),
-                                np.arange(0, leaves.size + 1, len(trees))),
-                               shape=(len(z), offset))
+    onehot = sparse.csr_matrix(
+        (np.ones(leaves.size), leaves.ravel(), np.arange(0, leaves.size + 1, len(trees))),
+        shape=(len(z), offset),
+    )
     svd = TruncatedSVD(n_components=2, random_state=p.seed).fit(onehot)
     return trees, svd.components_.T.tolist()
 
@@ -242,16 +257,18 @@ class SilhouetteSample:
 
 
 def _wcss(e: np.ndarray, labels: np.ndarray) -> float:
-    return float(sum(((e[labels == c] - e[labels == c].mean(axis=0)) ** 2).sum()
-                     for c in np.unique(labels)))
+    return float(
+        sum(((e[labels == c] - e[labels == c].mean(axis=0)) ** 2).sum() for c in np.unique(labels))
+    )
 
 
 def _fit(family: str, e: np.ndarray, k: int, seed: int):
     if family == "kmeans":
         m = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(e)
         return m, m.labels_
-    m = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-6,
-                        random_state=seed).fit(e)
+    m = GaussianMixture(
+        n_components=k, covariance_type="full", reg_covar=1e-6, random_state=seed
+    ).fit(e)
     return m, m.predict(e)
 
 
@@ -277,19 +294,28 @@ def fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
 def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
     features = list(p.features)
     lo, rng = fit_scaler(frame, features)
-    base = SegmentModel(features=features, center=lo, scale_by=rng, space="original",
-                        family="kmeans")
+    base = SegmentModel(
+        features=features, center=lo, scale_by=rng, space="original", family="kmeans"
+    )
     z = base.scale(frame)
     spaces = {"original": (z, {})}
     if "tree" in p.spaces:
         forest_features = [f for f in features if f != p.target]
         idx = [features.index(f) for f in forest_features]
         trees, projection = fit_tree_embedding(z, frame[p.target].astype(float).to_numpy(), idx, p)
-        tree_model = SegmentModel(**{**asdict(base), "space": "tree",
-                                     "forest_features": forest_features,
-                                     "trees": trees, "projection": projection})
-        spaces["tree"] = (tree_model.embed(frame), {"forest_features": forest_features,
-                                                    "trees": trees, "projection": projection})
+        tree_model = SegmentModel(
+            **{
+                **asdict(base),
+                "space": "tree",
+                "forest_features": forest_features,
+                "trees": trees,
+                "projection": projection,
+            }
+        )
+        spaces["tree"] = (
+            tree_model.embed(frame),
+            {"forest_features": forest_features, "trees": trees, "projection": projection},
+        )
     y_target = frame[p.target].astype(float).to_numpy()
     rows, fitted = [], {}
     for space in p.spaces:
@@ -298,19 +324,29 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
         for family in p.families:
             for k in range(p.k_min, min(p.k_max, len(e) - 1) + 1):
                 m, labels = _fit(family, e, k, p.seed)
-                rows.append({"space": space, "family": family, "k": k,
-                             "silhouette": silhouette.score(labels), "wcss": _wcss(e, labels),
-                             "revenue_separation": revenue_separation(y_target, labels),
-                             "bic": float(m.bic(e)) if family == "gmm" else None})
+                rows.append(
+                    {
+                        "space": space,
+                        "family": family,
+                        "k": k,
+                        "silhouette": silhouette.score(labels),
+                        "wcss": _wcss(e, labels),
+                        "revenue_separation": revenue_separation(y_target, labels),
+                        "bic": float(m.bic(e)) if family == "gmm" else None,
+                    }
+                )
                 fitted[(space, family, k)] = (m, labels)
     cand = pd.DataFrame(rows)
     eligible = cand[(cand["k"] >= p.min_k) & cand["silhouette"].notna()]
     if eligible.empty:
         eligible = cand[cand["silhouette"].notna()]
-    order = eligible.assign(_s=eligible["space"].map({s: i for i, s in enumerate(SPACES)}),
-                            _f=eligible["family"].map({f: i for i, f in enumerate(FAMILIES)}))
-    best = order.sort_values(["silhouette", "k", "_s", "_f"], ascending=[False, True, True, True],
-                             kind="mergesort").iloc[0]
+    order = eligible.assign(
+        _s=eligible["space"].map({s: i for i, s in enumerate(SPACES)}),
+        _f=eligible["family"].map({f: i for i, f in enumerate(FAMILIES)}),
+    )
+    best = order.sort_values(
+        ["silhouette", "k", "_s", "_f"], ascending=[False, True, True, True], kind="mergesort"
+    ).iloc[0]
     space, family, k = str(best["space"]), str(best["family"]), int(best["k"])
     cand["is_chosen"] = (cand["space"] == space) & (cand["family"] == family) & (cand["k"] == k)
     m, raw = fitted[(space, family, k)]
@@ -331,8 +367,13 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
         model.covariances = m.covariances_[order_c].tolist()
         model.weights = m.weights_[order_c].tolist()
     model.cluster_names = cluster_names(frame, labels, features, p.target)
-    chosen = {"space": space, "family": family, "k": k, "silhouette": float(best["silhouette"]),
-              "revenue_separation": float(best["revenue_separation"])}
+    chosen = {
+        "space": space,
+        "family": family,
+        "k": k,
+        "silhouette": float(best["silhouette"]),
+        "revenue_separation": float(best["revenue_separation"]),
+    }
     return Selection(model, labels, cand, chosen)
 
 
@@ -347,8 +388,9 @@ _TRAITS = {
 }
 
 
-def cluster_names(frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str
-                  ) -> list[str]:
+def cluster_names(
+    frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str
+) -> list[str]:
     """A readable name per cluster: revenue rank plus its most distinctive trait (the feature
     whose cluster mean departs most from the overall mean, in overall standard deviations)."""
     x = frame[features].astype(float)
@@ -373,8 +415,10 @@ def revenue_separation(revenue: np.ndarray, labels: np.ndarray) -> float:
     total = float(((r - r.mean()) ** 2).sum())
     if total == 0.0:
         return 0.0
-    between = sum(float((labels == c).sum()) * (r[labels == c].mean() - r.mean()) ** 2
-                  for c in np.unique(labels))
+    between = sum(
+        float((labels == c).sum()) * (r[labels == c].mean() - r.mean()) ** 2
+        for c in np.unique(labels)
+    )
     return float(between / total)
 
 
@@ -417,16 +461,23 @@ class SelectionTrainer:
         evaluation = []
         for r in sel.candidates.itertuples(index=False):
             fold = f"{r.space}_{r.family}_k{r.k}"
-            values = {"silhouette": r.silhouette, "wcss": r.wcss,
-                      "revenue_separation": r.revenue_separation}
+            values = {
+                "silhouette": r.silhouette,
+                "wcss": r.wcss,
+                "revenue_separation": r.revenue_separation,
+            }
             if r.bic is not None and not pd.isna(r.bic):
                 values["bic"] = r.bic
-            evaluation += [{"evaluation": SELECTION_EVALUATION, "fold": fold, "metric": k,
-                            "value": v} for k, v in values.items()]
+            evaluation += [
+                {"evaluation": SELECTION_EVALUATION, "fold": fold, "metric": k, "value": v}
+                for k, v in values.items()
+            ]
         sizes = np.bincount(sel.labels, minlength=sel.chosen["k"] + 1)[1:]
-        runtime.log(f"{len(sel.candidates)} candidates; chosen {sel.chosen['space']} space, "
-                    f"{sel.chosen['family']}, k={sel.chosen['k']}, silhouette "
-                    f"{sel.chosen['silhouette']:.4f}")
+        runtime.log(
+            f"{len(sel.candidates)} candidates; chosen {sel.chosen['space']} space, "
+            f"{sel.chosen['family']}, k={sel.chosen['k']}, silhouette "
+            f"{sel.chosen['silhouette']:.4f}"
+        )
         return Trained(
             model_family=sel.chosen["family"],
             model_format=SEGMENT_JSON,
@@ -434,12 +485,20 @@ class SelectionTrainer:
             training_rows=len(frame),
             primary_metric=f"{SELECTION_EVALUATION}.silhouette",
             primary_metric_value=sel.chosen["silhouette"],
-            metrics={SELECTION_EVALUATION: {**sel.chosen, "cluster_sizes": sizes.tolist(),
-                                            "cluster_names": sel.model.cluster_names}},
+            metrics={
+                SELECTION_EVALUATION: {
+                    **sel.chosen,
+                    "cluster_sizes": sizes.tolist(),
+                    "cluster_names": sel.model.cluster_names,
+                }
+            },
             evaluation=evaluation,
             reference_profile={"rows": len(frame)},
-            selected_params={"space": sel.chosen["space"], "family": sel.chosen["family"],
-                             "k": sel.chosen["k"]},
+            selected_params={
+                "space": sel.chosen["space"],
+                "family": sel.chosen["family"],
+                "k": sel.chosen["k"],
+            },
         )
 
 
@@ -475,9 +534,16 @@ class KMeansTrainer:
 
     @property
     def params(self) -> dict:
-        return {"family": "kmeans", "k": self.k, "seed": self.seed, "order_by": self.order_by,
-                "first_id": self.first_id, "n_init": 10, "scaling": "standard",
-                "silhouette_sample_size": self.silhouette_sample_size}
+        return {
+            "family": "kmeans",
+            "k": self.k,
+            "seed": self.seed,
+            "order_by": self.order_by,
+            "first_id": self.first_id,
+            "n_init": 10,
+            "scaling": "standard",
+            "silhouette_sample_size": self.silhouette_sample_size,
+        }
 
     def fingerprint(self, frame: pd.DataFrame) -> str:
         columns = [*self.features, self.order_by]
@@ -497,15 +563,22 @@ class KMeansTrainer:
         order = list(spend.mean().sort_values(kind="mergesort").index)
         ids = {int(c): self.first_id + rank for rank, c in enumerate(order)}
         labels = np.array([ids[int(c)] for c in km.labels_])
-        params = SegmentParams(features=tuple(self.features), seed=self.seed,
-                               silhouette_sample_size=self.silhouette_sample_size)
-        silhouette = (SilhouetteSample(z, params).score(labels) if len(z) > self.k
-                      else float("nan"))
-        model = SegmentModel(features=list(self.features), center=mean.tolist(),
-                             scale_by=std.tolist(), space="original", family="kmeans",
-                             centers=km.cluster_centers_.tolist(),
-                             impute=medians.astype(float).tolist(),
-                             cluster_ids=[ids[c] for c in range(self.k)])
+        params = SegmentParams(
+            features=tuple(self.features),
+            seed=self.seed,
+            silhouette_sample_size=self.silhouette_sample_size,
+        )
+        silhouette = SilhouetteSample(z, params).score(labels) if len(z) > self.k else float("nan")
+        model = SegmentModel(
+            features=list(self.features),
+            center=mean.tolist(),
+            scale_by=std.tolist(),
+            space="original",
+            family="kmeans",
+            centers=km.cluster_centers_.tolist(),
+            impute=medians.astype(float).tolist(),
+            cluster_ids=[ids[c] for c in range(self.k)],
+        )
         sizes = {str(c): int((labels == c).sum()) for c in sorted(set(labels.tolist()))}
         runtime.log(f"k={self.k}: silhouette {silhouette:.4f}, sizes {sizes}")
         return Trained(
@@ -515,11 +588,12 @@ class KMeansTrainer:
             training_rows=len(frame),
             primary_metric="fit.silhouette",
             primary_metric_value=silhouette,
-            metrics={"fit": {"silhouette": silhouette, "wcss": _wcss(z, labels),
-                             "cluster_sizes": sizes}},
-            evaluation=[{"evaluation": "fit", "fold": "all", "metric": "silhouette",
-                         "value": silhouette},
-                        {"evaluation": "fit", "fold": "all", "metric": "wcss",
-                         "value": _wcss(z, labels)}],
+            metrics={
+                "fit": {"silhouette": silhouette, "wcss": _wcss(z, labels), "cluster_sizes": sizes}
+            },
+            evaluation=[
+                {"evaluation": "fit", "fold": "all", "metric": "silhouette", "value": silhouette},
+                {"evaluation": "fit", "fold": "all", "metric": "wcss", "value": _wcss(z, labels)},
+            ],
             reference_profile=reference_profile(frame, list(self.features), [], self.seed),
         )

@@ -20,5 +20,7 @@ select *
 from checks
 where not top_cluster_is_insider
     or lowest_insider_mean < highest_other_mean
-    or (insider_clusters > 1
-        and insiders_customer_share > {{ var('ecommerce_insiders_max_customer_share') }} + 1e-9)
+    or (
+        insider_clusters > 1
+        and insiders_customer_share > {{ var('ecommerce_insiders_max_customer_share') }} + 1e-9
+    )

@@ -11,10 +11,14 @@ profiles as (
 ),
 
 report as (
-    select figure as share from {{ ref('insiders_report') }} where question_number = 4
+    select figure as share from {{ ref('insiders_report') }}
+    where question_number = 4
 )
 
-select segments.share as segments_share, profiles.share as profiles_share, report.share as report_share
+select
+    segments.share as segments_share,
+    profiles.share as profiles_share,
+    report.share as report_share
 from segments cross join profiles cross join report
 where abs(segments.share - profiles.share) > 1e-9
     or abs(segments.share - report.share) > 1e-9

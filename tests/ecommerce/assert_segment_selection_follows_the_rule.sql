@@ -5,7 +5,9 @@ with candidates as (
 ),
 
 chosen as (
-    select count(*) as n_chosen, max(silhouette) as chosen_silhouette
+    select
+        count(*) as n_chosen,
+        max(silhouette) as chosen_silhouette
     from candidates
     where is_chosen
 ),
@@ -16,7 +18,10 @@ best as (
     where k >= {{ var('ecommerce_selection_min_k') }}
 )
 
-select chosen.n_chosen, chosen.chosen_silhouette, best.best_silhouette
+select
+    chosen.n_chosen,
+    chosen.chosen_silhouette,
+    best.best_silhouette
 from chosen cross join best
 where chosen.n_chosen != 1
     or chosen.chosen_silhouette is null

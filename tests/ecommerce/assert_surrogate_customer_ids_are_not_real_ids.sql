@@ -9,8 +9,7 @@ transactions as (
     select * from {{ ref('stg_online_retail__transactions') }}
 )
 
-select distinct
-    surrogate_customers.surrogate_customer_id
+select distinct surrogate_customers.surrogate_customer_id
 from surrogate_customers
 inner join transactions
     on surrogate_customers.surrogate_customer_id = transactions.customer_id

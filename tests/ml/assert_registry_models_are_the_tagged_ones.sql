@@ -1,6 +1,5 @@
 {#- The registry tables `model_registry` unions (macro registry_models) are exactly the models
     tagged `model_registry`: a new domain's registry cannot be left out (rows = mismatches). -#}
-{%- set listed = registry_models() %}
 {%- set tagged = [] %}
 {%- if execute %}
     {%- for node in graph.nodes.values() %}
@@ -12,20 +11,29 @@
 
 with listed as (
 
-    select unnest([{% for name in listed %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}]::varchar[]) as model_name
+    {%- for name in registry_models() %}
+    select '{{ name }}' as model_name
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 
 ),
 
 tagged as (
 
-    select unnest([{% for name in tagged %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}]::varchar[]) as model_name
+    {%- for name in tagged %}
+    select '{{ name }}' as model_name
+    union all
+    {%- endfor %}
+    select null as model_name
 
 )
 
-select coalesce(listed.model_name, tagged.model_name) as model_name,
+select
+    coalesce(listed.model_name, tagged.model_name) as model_name,
     listed.model_name is not null as is_listed,
     tagged.model_name is not null as is_tagged
 from listed
 full outer join tagged
     on listed.model_name = tagged.model_name
-where listed.model_name is null or tagged.model_name is null
+where (listed.model_name is null or tagged.model_name is null)
+    and coalesce(listed.model_name, tagged.model_name) is not null

@@ -60,9 +60,7 @@ def run_dbt(
     cmd = [DBT, *args, "--target-path", str(target_path), "--log-path", str(work_dir / "logs")]
     if vars_yaml:
         cmd += ["--vars", vars_yaml]
-    proc = subprocess.run(
-        cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800
-    )
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
 
 
@@ -100,5 +98,10 @@ def ml_settings(policy: str = "always"):
     """The shared lifecycle settings for package tests (what build_settings holds in a build)."""
     from revenue_ml.settings import MlSettings
 
-    return MlSettings(retrain_policy=policy, ml_threads=None, dbt_threads=1,
-                      drift_ks_threshold=0.2, drift_psi_threshold=0.25)
+    return MlSettings(
+        retrain_policy=policy,
+        ml_threads=None,
+        dbt_threads=1,
+        drift_ks_threshold=0.2,
+        drift_psi_threshold=0.25,
+    )

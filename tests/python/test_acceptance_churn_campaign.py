@@ -33,11 +33,14 @@ def test_churn_held_out_f1_reaches_the_write_up(shared_warehouse: DbtResult) -> 
         metrics = json.loads(row["metrics"])
         cv = next(k for k in metrics if k.startswith("cv_"))
         figures[name] = {
-            "test_f1": metrics["test_split"]["f1"], "test_auc": metrics["test_split"]["auc"],
+            "test_f1": metrics["test_split"]["f1"],
+            "test_auc": metrics["test_split"]["auc"],
             "test_precision": metrics["test_split"]["precision"],
             "test_recall": metrics["test_split"]["recall"],
-            "cv_f1": metrics[cv]["f1"], "cv_auc": metrics[cv]["auc"],
-            "threshold": row["threshold"], "search": metrics.get("search"),
+            "cv_f1": metrics[cv]["f1"],
+            "cv_auc": metrics[cv]["auc"],
+            "threshold": row["threshold"],
+            "search": metrics.get("search"),
         }
     print("\nchurn (held-out stratified 20% test split, threshold from out-of-fold F1):")
     for name, f in figures.items():
@@ -50,8 +53,10 @@ def test_campaign_auc_and_objectives(shared_warehouse: DbtResult) -> None:
     row = registry_row(shared_warehouse, "campaign_model_versions", "campaign_response")
     metrics = json.loads(row["metrics"])
     cv = next(k for k in metrics if k.startswith("cv_"))
-    print(f"\ncampaign_response: {cv} AUC {metrics[cv]['auc']:.3f}, "
-          f"test_split AUC {metrics['test_split']['auc']:.3f}")
+    print(
+        f"\ncampaign_response: {cv} AUC {metrics[cv]['auc']:.3f}, "
+        f"test_split AUC {metrics['test_split']['auc']:.3f}"
+    )
     with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
         objectives = con.execute(
             "select objective, threshold, expected_contacts, expected_responders, expected_recall, "

@@ -13,21 +13,32 @@ from conftest import REPO_ROOT, run_dbt, shared_datasets_dir
 
 pytestmark = pytest.mark.acceptance
 
-SELECT = ["+enrollment_forecast+", "+enrollment_backtest_metrics", "+enrollment_classes_at_risk",
-          "enrollment_run_versions", "+path:models/staging/enrollments"]
+SELECT = [
+    "+enrollment_forecast+",
+    "+enrollment_backtest_metrics",
+    "+enrollment_classes_at_risk",
+    "enrollment_run_versions",
+    "+path:models/staging/enrollments",
+]
 
 
 @pytest.fixture(scope="module")
 def oulad_warehouse(tmp_path_factory: pytest.TempPathFactory):
     shared = shared_datasets_dir()
     if not (shared / "enrollments" / "oulad").is_dir():
-        pytest.skip(f"real datasets folder {shared}/enrollments/oulad is absent "
-                    f"(set REVENUE_ML_SHARED_DATASETS)")
+        pytest.skip(
+            f"real datasets folder {shared}/enrollments/oulad is absent "
+            f"(set REVENUE_ML_SHARED_DATASETS)"
+        )
     vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
     vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
     work = tmp_path_factory.mktemp("dbt_oulad_enrollment")
-    return run_dbt(["build", "--select", *SELECT, "--exclude", "model_registry+"],
-                   raw_dir=shared, work_dir=work, vars_yaml=vars_yaml).check()
+    return run_dbt(
+        ["build", "--select", *SELECT, "--exclude", "model_registry+"],
+        raw_dir=shared,
+        work_dir=work,
+        vars_yaml=vars_yaml,
+    ).check()
 
 
 def query(result, sql: str) -> list[tuple]:
@@ -36,12 +47,15 @@ def query(result, sql: str) -> list[tuple]:
 
 
 def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
-    rows = query(oulad_warehouse, """
+    rows = query(
+        oulad_warehouse,
+        """
         select method, periodo, classes, actual_students, forecast_students,
             round(mae, 2), round(wape, 3), round(bias, 2)
         from enrollment.enrollment_backtest_metrics
         where scope in ('overall', 'period')
-        order by method, periodo nulls first""")
+        order by method, periodo nulls first""",
+    )
     print("\nOULAD backtest (method, periodo, classes, actual, forecast, MAE, WAPE, bias):")
     for row in rows:
         print("  ", row)
@@ -54,19 +68,23 @@ def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
     assert "201310" in metrics["backtest_skipped"]
     print("best naive:", metrics["best_naive"], "forecast method:", metrics["forecast_method"])
 
-    forecast = query(oulad_warehouse, """
+    forecast = query(
+        oulad_warehouse,
+        """
         select min(periodo), max(periodo), count(*), min(predict_alumnos),
             count(distinct forecast_method), any_value(forecast_method),
             count(*) filter (where curso_actual like '___' and horario_actual = 'DISTANCE')
-        from enrollment.enrollment_forecast""")[0]
+        from enrollment.enrollment_forecast""",
+    )[0]
     first, last, n, lowest, n_methods, method, oulad_rows = forecast
     print(f"forecast {first}: {n} region x module classes, method {method}")
     assert first == last == 201502 and n > 0 and lowest >= 0 and oulad_rows == n
     assert n_methods == 1 and method == metrics["forecast_method"]
     # no level order for modules: the progression feature is null everywhere
-    (progression,) = query(oulad_warehouse,
-                           "select count(students_level_below_last_period) "
-                           "from enrollment.enrollment_class_features")[0]
+    (progression,) = query(
+        oulad_warehouse,
+        "select count(students_level_below_last_period) from enrollment.enrollment_class_features",
+    )[0]
     assert progression == 0
 
 
@@ -80,16 +98,21 @@ def test_oulad_build_warns_rather_than_fails_when_naive_wins(oulad_warehouse) ->
 
 def test_oulad_build_fails_on_request_when_naive_wins(oulad_warehouse) -> None:
     """With enrollment_fail_if_worse_than_naive the same comparison fails the build."""
-    (method,) = query(oulad_warehouse,
-                      "select any_value(forecast_method) from enrollment.enrollment_forecast")[0]
+    (method,) = query(
+        oulad_warehouse, "select any_value(forecast_method) from enrollment.enrollment_forecast"
+    )[0]
     if method == "model":
         pytest.skip("the model beat the naive baselines on these files: nothing to fail")
     shared = shared_datasets_dir()
     vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
     vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
     vars_yaml += "\nenrollment_fail_if_worse_than_naive: true\n"
-    result = run_dbt(["test", "--select", "enrollment_model_versions"], raw_dir=shared,
-                     work_dir=oulad_warehouse.duckdb_path.parent / "fail_mode", vars_yaml=vars_yaml,
-                     duckdb_path=oulad_warehouse.duckdb_path)
+    result = run_dbt(
+        ["test", "--select", "enrollment_model_versions"],
+        raw_dir=shared,
+        work_dir=oulad_warehouse.duckdb_path.parent / "fail_mode",
+        vars_yaml=vars_yaml,
+        duckdb_path=oulad_warehouse.duckdb_path,
+    )
     assert result.returncode != 0
     assert "Failure in test enrollment_beats_naive" in result.output

@@ -22,10 +22,12 @@ def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None
     with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
         customers, features = con.execute(
             "select (select count(*) from ecommerce.customer_segments), "
-            "(select count(*) from ecommerce.customer_features)").fetchone()
+            "(select count(*) from ecommerce.customer_features)"
+        ).fetchone()
         space, family, k, silhouette, separation = con.execute(
             "select space, family, k, silhouette, revenue_separation "
-            "from ecommerce.segment_model_selection where is_chosen").fetchone()
+            "from ecommerce.segment_model_selection where is_chosen"
+        ).fetchone()
         customer_share, revenue_share, target, cap = con.execute(
             "select avg(s.is_insider::int), "
             "sum(s.revenue) filter (where s.is_insider) / sum(s.revenue), "
@@ -34,14 +36,20 @@ def test_insiders_segmentation_on_real_data(shared_warehouse: DbtResult) -> None
             "join ml.ecommerce_segment_assignments as a using (customer_id)"
         ).fetchone()
         candidates = con.execute(
-            "select count(*) from ecommerce.segment_model_selection").fetchone()[0]
+            "select count(*) from ecommerce.segment_model_selection"
+        ).fetchone()[0]
         report_share = con.execute(
-            "select figure from ecommerce.insiders_report where question_number = 4").fetchone()[0]
-    figures = {"customers": customers, "chosen": f"{space}/{family}/k={k}",
-               "silhouette": round(silhouette, 4), "revenue_separation": round(separation, 4),
-               "insiders_customer_share": round(customer_share, 4),
-               "insiders_revenue_share": round(revenue_share, 4),
-               "reference": "51.11% of customers, 86.76% of revenue, k=10, silhouette 0.57"}
+            "select figure from ecommerce.insiders_report where question_number = 4"
+        ).fetchone()[0]
+    figures = {
+        "customers": customers,
+        "chosen": f"{space}/{family}/k={k}",
+        "silhouette": round(silhouette, 4),
+        "revenue_separation": round(separation, 4),
+        "insiders_customer_share": round(customer_share, 4),
+        "insiders_revenue_share": round(revenue_share, 4),
+        "reference": "51.11% of customers, 86.76% of revenue, k=10, silhouette 0.57",
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "insiders_acceptance.json").write_text(json.dumps(figures, indent=2))
     print(f"\n{figures}")

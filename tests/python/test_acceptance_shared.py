@@ -42,11 +42,14 @@ def test_online_retail_counts(shared_warehouse: DbtResult) -> None:
         "select count(customer_id) from staging.base_online_retail__transactions",
     )[0]
     assert raw_with_customer == 406_829
-    assert one(
-        shared_warehouse,
-        "select count(*) from staging.stg_online_retail__rejects "
-        "where reject_reason = 'exact_duplicate_row'",
-    )[0] == 5_268
+    assert (
+        one(
+            shared_warehouse,
+            "select count(*) from staging.stg_online_retail__rejects "
+            "where reject_reason = 'exact_duplicate_row'",
+        )[0]
+        == 5_268
+    )
 
 
 def test_churn_and_campaign_counts(shared_warehouse: DbtResult) -> None:
@@ -65,9 +68,11 @@ def test_offers_join_leads_as_in_the_write_up(shared_warehouse: DbtResult) -> No
     # 6,130 raw offers; one closes on 2013-12-09, four and a half years before it was created
     # (2018-07-01) and years before any other offer: rejected as implausible_close_date
     assert offers[0] == 6_129
-    rejected = one(shared_warehouse,
-                   "select list(reject_reason) from staging.stg_sales_pipeline__rejects "
-                   "where source_table = 'offers'")[0]
+    rejected = one(
+        shared_warehouse,
+        "select list(reject_reason) from staging.stg_sales_pipeline__rejects "
+        "where source_table = 'offers'",
+    )[0]
     assert rejected == ["implausible_close_date"]
     joined = one(
         shared_warehouse,

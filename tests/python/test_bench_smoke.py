@@ -22,10 +22,22 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("bench")
     results_dir = work / "results"
     cmd = [
-        sys.executable, "-m", "benchmarks.run",
-        "--scales", str(SMALL_SCALE), "--repeats", "1", "--seed", str(SMALL_SEED),
-        "--score-sizes", "1000", "20000",
-        "--scratch-dir", str(work / "scratch"), "--results-dir", str(results_dir),
+        sys.executable,
+        "-m",
+        "benchmarks.run",
+        "--scales",
+        str(SMALL_SCALE),
+        "--repeats",
+        "1",
+        "--seed",
+        str(SMALL_SEED),
+        "--score-sizes",
+        "1000",
+        "20000",
+        "--scratch-dir",
+        str(work / "scratch"),
+        "--results-dir",
+        str(results_dir),
     ]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]

@@ -21,14 +21,20 @@ pytestmark = pytest.mark.e2e
 
 #: The churn and campaign subgraph (the shared registry marts need every domain and are
 #: covered by the full build); `cautious` leaves out tests that need models outside it.
-SELECT = ["-s", "+churn_scores", "+churn_feature_drift", "+campaign_scores",
-          "+campaign_segment_profiles", "--indirect-selection", "cautious"]
+SELECT = [
+    "-s",
+    "+churn_scores",
+    "+churn_feature_drift",
+    "+campaign_scores",
+    "+campaign_segment_profiles",
+    "--indirect-selection",
+    "cautious",
+]
 #: A small search keeps the build quick; both builds must use the same vars (the search
 #: settings are part of the registered parameters).
 VARS = "{churn_search_max_candidates: 2}"
 BATCH = 15
-REGISTRY_SQL = ("select model_name, model_version, training_fingerprint from ml.{table} "
-                "order by all")
+REGISTRY_SQL = "select model_name, model_version, training_fingerprint from ml.{table} order by all"
 CHURN_FILE = Path("telco_churn/churn-bigml-80.csv")
 CAMPAIGN_FILE = Path("marketing_campaign/marketing_campaign.csv")
 
@@ -73,8 +79,10 @@ def builds(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dic
     warehouse. Returns (facts of the first build, the second build)."""
     work = tmp_path_factory.mktemp("dbt_churn_batch")
     first = run_dbt(["build", *SELECT], raw_dir=raw_dir, work_dir=work, vars_yaml=VARS).check()
-    before = {table: query(first, REGISTRY_SQL.format(table=table))
-              for table in ("churn_model_versions", "campaign_model_versions")}
+    before = {
+        table: query(first, REGISTRY_SQL.format(table=table))
+        for table in ("churn_model_versions", "campaign_model_versions")
+    }
     before["unlabelled_scores"] = [
         query(first, "select count(*) from churn.churn_scores where not is_labeled")[0][0],
         query(first, "select count(*) from campaign.campaign_scores where not is_labeled")[0][0],
@@ -97,12 +105,18 @@ def test_batch_is_scored_without_retraining(builds) -> None:
     for table in ("churn_model_versions", "campaign_model_versions"):
         after = query(second, REGISTRY_SQL.format(table=table))
         assert after == before[table], f"{table} got a new version"
-    rows = query(second, "select count(*), min(probability), max(probability), "
-                         "count(distinct model_version) from churn.churn_scores "
-                         "where not is_labeled")
+    rows = query(
+        second,
+        "select count(*), min(probability), max(probability), "
+        "count(distinct model_version) from churn.churn_scores "
+        "where not is_labeled",
+    )
     assert rows[0][0] == BATCH and 0 <= rows[0][1] <= rows[0][2] <= 1 and rows[0][3] == 1
-    rows = query(second, "select count(*), count(segment_k2), count(segment_k3), "
-                         "count(*) from campaign.campaign_scores where not is_labeled")
+    rows = query(
+        second,
+        "select count(*), count(segment_k2), count(segment_k3), "
+        "count(*) from campaign.campaign_scores where not is_labeled",
+    )
     assert rows == [(BATCH, BATCH, BATCH, BATCH)]
     # Drift is measured on the batch now that there is one.
     assert query(second, "select min(batch_rows) from ml.churn_feature_drift") == [(BATCH,)]
@@ -111,13 +125,24 @@ def test_batch_is_scored_without_retraining(builds) -> None:
 def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> None:
     _, second = builds
     output = tmp_path / "scores.csv"
-    code = score_cli.main(["churn", "--input", str(raw_dir / CHURN_FILE), "--output", str(output),
-                           "--warehouse", str(second.duckdb_path)])
+    code = score_cli.main(
+        [
+            "churn",
+            "--input",
+            str(raw_dir / CHURN_FILE),
+            "--output",
+            str(output),
+            "--warehouse",
+            str(second.duckdb_path),
+        ]
+    )
     assert code == 0
     cli = pd.read_csv(output)
     with duckdb.connect(str(second.duckdb_path), read_only=True) as con:
-        mart = con.execute("select customer_key, probability, predicted_label, model_version "
-                           "from churn.churn_scores").df()
+        mart = con.execute(
+            "select customer_key, probability, predicted_label, model_version "
+            "from churn.churn_scores"
+        ).df()
     joined = cli.merge(mart, on="customer_key", suffixes=("_cli", "_mart"), validate="one_to_one")
     assert len(joined) == len(mart) == len(cli)
     assert np.abs(joined["probability_cli"] - joined["probability_mart"]).max() <= 1e-9
@@ -125,14 +150,28 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     assert (joined["model_version_cli"] == joined["model_version_mart"]).all()
 
 
-def test_cli_without_explanations_gives_the_same_probabilities(builds, raw_dir: Path,
-                                                               tmp_path: Path) -> None:
+def test_cli_without_explanations_gives_the_same_probabilities(
+    builds, raw_dir: Path, tmp_path: Path
+) -> None:
     _, second = builds
     outputs = {}
     for flag in ([], ["--no-explain"]):
         out = tmp_path / f"scores{len(flag)}.csv"
-        assert score_cli.main(["churn", "--input", str(raw_dir / CHURN_FILE), "--output",
-                               str(out), "--warehouse", str(second.duckdb_path), *flag]) == 0
+        assert (
+            score_cli.main(
+                [
+                    "churn",
+                    "--input",
+                    str(raw_dir / CHURN_FILE),
+                    "--output",
+                    str(out),
+                    "--warehouse",
+                    str(second.duckdb_path),
+                    *flag,
+                ]
+            )
+            == 0
+        )
         outputs[bool(flag)] = pd.read_csv(out)
     full, fast = outputs[False], outputs[True]
     assert full["top_feature"].notna().all() and fast["top_feature"].isna().all()

@@ -26,25 +26,44 @@ def _binary_frame(n: int = 240, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
     logit = 2.0 * x[:, 0] - 1.5 * x[:, 1] + rng.normal(scale=0.5, size=n)
-    return pd.DataFrame({"key": [f"k{i:04d}" for i in range(n)], "a": x[:, 0], "b": x[:, 1],
-                         "c": x[:, 2], "y": (logit > 1.0).astype(float)})
+    return pd.DataFrame(
+        {
+            "key": [f"k{i:04d}" for i in range(n)],
+            "a": x[:, 0],
+            "b": x[:, 1],
+            "c": x[:, 2],
+            "y": (logit > 1.0).astype(float),
+        }
+    )
 
 
 def _spec(**kw) -> binary.BinarySpec:
-    base = dict(name="m", domain="d", variant="v", key="key", target="y", numeric=["a", "b", "c"],
-                cv_folds=3, min_rows=30, test_share=0.25, class_weight="balanced",
-                params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 20})
+    base = dict(
+        name="m",
+        domain="d",
+        variant="v",
+        key="key",
+        target="y",
+        numeric=["a", "b", "c"],
+        cv_folds=3,
+        min_rows=30,
+        test_share=0.25,
+        class_weight="balanced",
+        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 20},
+    )
     return binary.BinarySpec(**{**base, **kw})
 
 
 # --- Random forest as JSON --------------------------------------------------------------------
 
+
 def test_forest_json_predictions_equal_sklearn_exactly_including_missing_values() -> None:
     frame = _binary_frame()
     x = frame[["a", "b", "c"]].copy()
     x.loc[::7, "b"] = np.nan  # sklearn routes missing values; the export must do the same
-    rf = RandomForestClassifier(n_estimators=25, min_samples_leaf=2, random_state=3,
-                                class_weight="balanced", n_jobs=1)
+    rf = RandomForestClassifier(
+        n_estimators=25, min_samples_leaf=2, random_state=3, class_weight="balanced", n_jobs=1
+    )
     rf.fit(x.to_numpy(dtype=np.float32), frame["y"].astype(int))
     exported = ForestModel.from_text(ForestModel.from_sklearn(rf, ["a", "b", "c"]).to_text())
     expected = rf.predict_proba(x.to_numpy(dtype=np.float32))[:, 1]
@@ -57,8 +76,9 @@ def test_forest_contributions_add_up_to_the_probability() -> None:
     rf.fit(frame[["a", "b", "c"]].to_numpy(dtype=np.float32), frame["y"].astype(int))
     model = ForestModel.from_sklearn(rf, ["a", "b", "c"])
     contrib = model.contributions(frame)
-    np.testing.assert_allclose(model.bias + contrib.sum(axis=1), model.predict_proba(frame),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        model.bias + contrib.sum(axis=1), model.predict_proba(frame), atol=1e-12
+    )
     # The informative features drive the forest, the noise feature barely does.
     assert np.abs(contrib[:, 2]).mean() < np.abs(contrib[:, 0]).mean()
 
@@ -76,6 +96,7 @@ def test_random_forest_family_trains_registers_as_json_and_reloads() -> None:
 
 # --- Bounded search ---------------------------------------------------------------------------
 
+
 def test_training_part_sets_the_held_out_test_split_aside() -> None:
     frame = _binary_frame()
     part = training_part(frame, _spec(test_share=0.25))
@@ -84,8 +105,9 @@ def test_training_part_sets_the_held_out_test_split_aside() -> None:
 
 
 def test_candidate_params_start_with_the_base_and_are_distinct_and_bounded() -> None:
-    space = SearchSpace(grid={"num_leaves": [3, 7, 15], "learning_rate": [0.05, 0.1]},
-                        max_candidates=4)
+    space = SearchSpace(
+        grid={"num_leaves": [3, 7, 15], "learning_rate": [0.05, 0.1]}, max_candidates=4
+    )
     params = candidate_params(_spec(), space)
     assert params[0] == _spec().params
     assert len(params) == 4
@@ -93,8 +115,9 @@ def test_candidate_params_start_with_the_base_and_are_distinct_and_bounded() -> 
 
 
 def test_search_selects_the_best_cv_f1_and_records_every_candidate() -> None:
-    space = SearchSpace(grid={"num_leaves": [3, 7], "min_data_in_leaf": [5, 40]},
-                        max_candidates=3, cv_folds=3)
+    space = SearchSpace(
+        grid={"num_leaves": [3, 7], "min_data_in_leaf": [5, 40]}, max_candidates=3, cv_folds=3
+    )
     result = search(_binary_frame(), _spec(), binary.LIGHTGBM, space)
     assert len(result.trials) == 3
     assert result.best.cv_f1 == max(t.cv_f1 for t in result.trials)
@@ -102,19 +125,25 @@ def test_search_selects_the_best_cv_f1_and_records_every_candidate() -> None:
     selected = [r for r in rows if r["metric"] == "is_selected" and r["value"] == 1.0]
     assert [r["fold"] for r in selected] == [f"candidate_{result.best.candidate:02d}"]
     assert {r["fold"] for r in rows if r["metric"] == "cv_f1"} == {
-        "candidate_01", "candidate_02", "candidate_03"}
+        "candidate_01",
+        "candidate_02",
+        "candidate_03",
+    }
 
 
 def test_search_budget_is_a_count_and_its_result_ignores_threads_and_row_order() -> None:
-    space = SearchSpace(grid={"num_leaves": [3, 7, 15], "min_data_in_leaf": [5, 20]},
-                        max_candidates=4, cv_folds=3)
+    space = SearchSpace(
+        grid={"num_leaves": [3, 7, 15], "min_data_in_leaf": [5, 20]}, max_candidates=4, cv_folds=3
+    )
     frame = _binary_frame()
     serial = search(frame, _spec(), binary.LIGHTGBM, space)
-    parallel = search(frame.sample(frac=1, random_state=5), _spec(), binary.LIGHTGBM, space,
-                      Runtime(threads=2))
+    parallel = search(
+        frame.sample(frac=1, random_state=5), _spec(), binary.LIGHTGBM, space, Runtime(threads=2)
+    )
     assert [t.candidate for t in serial.trials] == [1, 2, 3, 4]
     assert [(t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in serial.trials] == [
-        (t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in parallel.trials]
+        (t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in parallel.trials
+    ]
 
 
 def test_searched_model_is_reused_when_nothing_changed() -> None:
@@ -168,10 +197,15 @@ def test_max_profit_threshold() -> None:
 
 
 def test_objective_rows_follow_the_seed() -> None:
-    seed = pd.DataFrame({"objective": ["moderate", "aggressive", "cost_aware"],
-                         "display_order": [2, 1, 3],
-                         "rule": ["min_recall", "min_recall", "max_profit"],
-                         "target_value": [0.7, 0.9, None], "description": ["", "", ""]})
+    seed = pd.DataFrame(
+        {
+            "objective": ["moderate", "aggressive", "cost_aware"],
+            "display_order": [2, 1, 3],
+            "rule": ["min_recall", "min_recall", "max_profit"],
+            "target_value": [0.7, 0.9, None],
+            "description": ["", "", ""],
+        }
+    )
     objectives = campaign.objectives_from_seed(seed)
     assert [o["objective"] for o in objectives] == ["aggressive", "moderate", "cost_aware"]
     rows = campaign.objective_rows(objectives, 3.0, 11.0)(Y, P)
@@ -185,6 +219,7 @@ def test_objective_rows_follow_the_seed() -> None:
 
 # --- Segmentation -----------------------------------------------------------------------------
 
+
 def _campaign_frame(n: int = 120, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rich = rng.random(n) < 0.3
@@ -196,8 +231,9 @@ def _campaign_frame(n: int = 120, seed: int = 1) -> pd.DataFrame:
 
 
 def _segment_registry(base: pd.DataFrame) -> pd.DataFrame:
-    segmenters = [t for t in campaign.trainers(frozenset(), None, 3, [], 3.0, 11.0)
-                  if t.family == "kmeans"]
+    segmenters = [
+        t for t in campaign.trainers(frozenset(), None, 3, [], 3.0, 11.0) if t.family == "kmeans"
+    ]
     return lifecycle.train_or_reuse(base, segmenters, None, "always")
 
 
@@ -218,8 +254,9 @@ def test_segments_are_registered_ordered_by_spend_and_a_new_batch_does_not_move_
     refit = KMeans(n_clusters=2, n_init=10, random_state=42).fit(z.to_numpy()).labels_
     pairs = set(zip(refit, seg[seg["k"] == 2]["segment"], strict=True))
     assert len(pairs) == 2
-    batch = _campaign_frame(10, seed=9).assign(customer_id=lambda f: f["customer_id"] + 1000,
-                                               responded=np.nan)
+    batch = _campaign_frame(10, seed=9).assign(
+        customer_id=lambda f: f["customer_id"] + 1000, responded=np.nan
+    )
     again = campaign.segment(pd.concat([base, batch], ignore_index=True), registry)
     merged = seg.merge(again, on=["customer_id", "k"], suffixes=("", "_again"))
     assert len(merged) == len(seg)
@@ -229,11 +266,13 @@ def test_segments_are_registered_ordered_by_spend_and_a_new_batch_does_not_move_
 
 # --- Churn raw mapping and the command-line scorer ----------------------------------------------
 
-RAW_HEADER = ("State,Account length,Area code,International plan,Voice mail plan,"
-              "Number vmail messages,Total day minutes,Total day calls,Total day charge,"
-              "Total eve minutes,Total eve calls,Total eve charge,Total night minutes,"
-              "Total night calls,Total night charge,Total intl minutes,Total intl calls,"
-              "Total intl charge,Customer service calls,Churn")
+RAW_HEADER = (
+    "State,Account length,Area code,International plan,Voice mail plan,"
+    "Number vmail messages,Total day minutes,Total day calls,Total day charge,"
+    "Total eve minutes,Total eve calls,Total eve charge,Total night minutes,"
+    "Total night calls,Total night charge,Total intl minutes,Total intl calls,"
+    "Total intl charge,Customer service calls,Churn"
+)
 
 
 def _raw_rows(n: int, seed: int = 0) -> pd.DataFrame:
@@ -242,12 +281,14 @@ def _raw_rows(n: int, seed: int = 0) -> pd.DataFrame:
     service = rng.integers(0, 8, n)
     churned = (day > 260) | (service >= 4)
     rows = {
-        "State": rng.choice(["KS", "OH", "NJ"], n), "Account length": rng.integers(1, 200, n),
+        "State": rng.choice(["KS", "OH", "NJ"], n),
+        "Account length": rng.integers(1, 200, n),
         "Area code": rng.choice(["408", "415", "510"], n),
         "International plan": rng.choice(["Yes", "No"], n, p=[0.1, 0.9]),
         "Voice mail plan": rng.choice(["Yes", "No"], n),
         "Number vmail messages": rng.integers(0, 40, n),
-        "Total day minutes": day, "Total day calls": rng.integers(50, 150, n),
+        "Total day minutes": day,
+        "Total day calls": rng.integers(50, 150, n),
         "Total day charge": np.round(day * 0.17, 2),
     }
     for period, rate in (("eve", 0.085), ("night", 0.045), ("intl", 0.27)):
@@ -287,8 +328,9 @@ def test_customer_keys_survive_reordering_and_labels_and_number_exact_twins() ->
     assert churn.customer_keys(shuffled) == [keys[i] for i in [4, 2, 0, 5, 1, 3]]
     unlabelled = raw.assign(Churn="")
     assert churn.customer_keys(unlabelled) == keys  # a label arriving keeps the key
-    twins = pd.concat([raw.iloc[[0]].assign(Churn="False"), raw.iloc[[0]].assign(Churn="True")],
-                      ignore_index=True)
+    twins = pd.concat(
+        [raw.iloc[[0]].assign(Churn="False"), raw.iloc[[0]].assign(Churn="True")], ignore_index=True
+    )
     twin_keys = churn.customer_keys(twins)
     assert twin_keys[1] == twin_keys[0] + "-2" or twin_keys[0] == twin_keys[1] + "-2"
     assert churn.customer_keys(twins.iloc[::-1].reset_index(drop=True)) == twin_keys[::-1]
@@ -300,8 +342,9 @@ def test_customer_keys_survive_reordering_and_labels_and_number_exact_twins() ->
 def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     raw = _raw_rows(150)
     features = churn.features_from_raw(raw)
-    settings = churn.Settings(ml=ml_settings(), auc_floor=None, cv_folds=3,
-                              gate_min_positives=30, search_max_candidates=1)
+    settings = churn.Settings(
+        ml=ml_settings(), auc_floor=None, cv_folds=3, gate_min_positives=30, search_max_candidates=1
+    )
     registry = churn.train(features, None, settings)
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
@@ -310,8 +353,17 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
         con.execute("create table ml.churn_model_versions as select * from registry")
     batch = raw.head(20).assign(Churn="")
     (tmp_path / "in.csv").write_text(batch.to_csv(index=False))
-    code = score_cli.main(["churn", "--input", str(tmp_path / "in.csv"), "--output",
-                           str(tmp_path / "out.csv"), "--warehouse", str(warehouse)])
+    code = score_cli.main(
+        [
+            "churn",
+            "--input",
+            str(tmp_path / "in.csv"),
+            "--output",
+            str(tmp_path / "out.csv"),
+            "--warehouse",
+            str(warehouse),
+        ]
+    )
     assert code == 0
     out = pd.read_csv(tmp_path / "out.csv")
     record = lifecycle.latest_passing(registry, churn.SCORING_MODEL)
@@ -319,5 +371,17 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     np.testing.assert_allclose(out["probability"], expected["probability"], rtol=0, atol=1e-12)
     assert set(out["model_name"]) == {"churn_lightgbm"}
     missing = tmp_path / "none.duckdb"
-    assert score_cli.main(["churn", "--input", str(tmp_path / "in.csv"), "--output",
-                           str(tmp_path / "x.csv"), "--warehouse", str(missing)]) == 1
+    assert (
+        score_cli.main(
+            [
+                "churn",
+                "--input",
+                str(tmp_path / "in.csv"),
+                "--output",
+                str(tmp_path / "x.csv"),
+                "--warehouse",
+                str(missing),
+            ]
+        )
+        == 1
+    )

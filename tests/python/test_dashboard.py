@@ -29,8 +29,12 @@ def warehouse(path: Path, sql: str):
 
 
 def warehouse_tables(path: Path) -> set[str]:
-    return {f"{s}.{t}" for s, t in warehouse(
-        path, "select table_schema, table_name from information_schema.tables")}
+    return {
+        f"{s}.{t}"
+        for s, t in warehouse(
+            path, "select table_schema, table_name from information_schema.tables"
+        )
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,8 @@ def snapshot_dir(small_warehouse: DbtResult) -> Path:
     path = small_warehouse.target_path / "dashboard_snapshot"
     assert path.is_dir(), (
         f"dbt build published no dashboard snapshot in {path} (is {data.SNAPSHOT_ENV} set in "
-        "the environment? the tests expect the default <target-path>/dashboard_snapshot)")
+        "the environment? the tests expect the default <target-path>/dashboard_snapshot)"
+    )
     return path
 
 
@@ -64,25 +69,30 @@ def goto(page, url: str, path: str, title: str) -> None:
     assert page.get_by_text("could not be drawn").count() == 0, f"{title}: page failed"
 
 
-def test_build_publishes_a_complete_snapshot(small_warehouse: DbtResult,
-                                             snapshot_dir: Path) -> None:
+def test_build_publishes_a_complete_snapshot(
+    small_warehouse: DbtResult, snapshot_dir: Path
+) -> None:
     status = data.read_status(snapshot_dir)
     run_id = invocation_id(small_warehouse.target_path)
     assert status.status == "ready" and status.snapshot_id == run_id, status
     info = data.latest_snapshot(snapshot_dir)
     assert info is not None and info.snapshot_id == run_id
     published = set(info.tables)
-    expected = {t for t in warehouse_tables(small_warehouse.duckdb_path)
-                if t.split(".")[0] in ("marts", "ml", "quality")}
+    expected = {
+        t
+        for t in warehouse_tables(small_warehouse.duckdb_path)
+        if t.split(".")[0] in ("marts", "ml", "quality")
+    }
     assert expected <= published, expected - published
     snap = data.Snapshot.open(info)
     for table in sorted(expected):
-        (rows,), = warehouse(small_warehouse.duckdb_path, f"select count(*) from {table}")
+        ((rows,),) = warehouse(small_warehouse.duckdb_path, f"select count(*) from {table}")
         assert snap.scalar(f"select count(*) from {table}") == rows, table
 
 
-def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot_dir: Path,
-                                            chromium) -> None:
+def test_every_page_shows_the_marts_figures(
+    small_warehouse: DbtResult, snapshot_dir: Path, chromium
+) -> None:
     db = small_warehouse.duckdb_path
     tables = warehouse_tables(db)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -95,8 +105,9 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
 
         # Sales pipeline: the reference's figures equal the mart's.
         goto(page, url, "sales", "Sales pipeline")
-        (wins, offers), = warehouse(
-            db, "select sum(predicted_label), count(*) from sales.offer_scores")
+        ((wins, offers),) = warehouse(
+            db, "select sum(predicted_label), count(*) from sales.offer_scores"
+        )
         assert testing.metric_int(page, "Total positive predictions") == wins
         assert testing.metric_int(page, "Offers scored") == offers
         assert testing.metric_int(page, "Predicted losses") == offers - wins
@@ -108,8 +119,9 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         lines = Path(download.value.path()).read_text().strip().splitlines()
         assert len(lines) == offers + 1
         # The open-vs-closed filter: figures of the open offers only.
-        (open_wins, open_offers), = warehouse(
-            db, "select sum(predicted_label), count(*) from sales.offer_scores where not is_closed")
+        ((open_wins, open_offers),) = warehouse(
+            db, "select sum(predicted_label), count(*) from sales.offer_scores where not is_closed"
+        )
         page.locator('[data-testid="stRadio"]').get_by_text("Open", exact=True).click()
         page.get_by_text(f"Showing {open_offers:,} offers").wait_for(timeout=30_000)
         testing.wait_for_page(page, "Sales pipeline")
@@ -117,8 +129,9 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         assert testing.metric_int(page, "Offers scored") == open_offers
 
         goto(page, url, "churn", "Churn")
-        (at_risk, customers), = warehouse(
-            db, "select sum(predicted_label), count(*) from churn.churn_scores")
+        ((at_risk, customers),) = warehouse(
+            db, "select sum(predicted_label), count(*) from churn.churn_scores"
+        )
         assert testing.metric_int(page, "Customers at risk") == at_risk
         assert testing.metric_int(page, "Customers scored") == customers
         page.screenshot(path=str(ARTIFACTS / "churn.png"))
@@ -126,16 +139,21 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         # Campaign: the first objective's economics and contact list equal the marts'; the form
         # started from an existing customer scores it exactly as campaign.campaign_scores did.
         goto(page, url, "campaign", "Campaign")
-        (objective, contacts), = warehouse(
-            db, "select objective, expected_contacts from campaign.campaign_objectives "
-                "order by display_order limit 1")
+        ((objective, contacts),) = warehouse(
+            db,
+            "select objective, expected_contacts from campaign.campaign_objectives "
+            "order by display_order limit 1",
+        )
         assert testing.metric_int(page, "Expected contacts") == contacts
-        (flagged,), = warehouse(
-            db, f"select count(*) from campaign.campaign_scores where contact_{objective}")
+        ((flagged,),) = warehouse(
+            db, f"select count(*) from campaign.campaign_scores where contact_{objective}"
+        )
         page.get_by_text(f"Showing {flagged:,} customers to contact for '{objective}'").wait_for()
-        (customer, probability), = warehouse(
-            db, "select customer_id, probability from campaign.campaign_scores "
-                "order by probability desc, customer_id limit 1")
+        ((customer, probability),) = warehouse(
+            db,
+            "select customer_id, probability from campaign.campaign_scores "
+            "order by probability desc, customer_id limit 1",
+        )
         testing.choose(page, "Start from customer", str(customer))
         testing.wait_for_page(page, "Campaign")
         page.get_by_role("button", name="Score", exact=True).click()
@@ -145,11 +163,13 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         page.screenshot(path=str(ARTIFACTS / "campaign.png"))
 
         goto(page, url, "ecommerce", "Insiders")
-        (segmented, insiders), = warehouse(
-            db, "select count(*), count(*) filter (where is_insider) "
-                "from ecommerce.customer_segments")
-        (share,), = warehouse(
-            db, "select figure from ecommerce.insiders_report where question_number = 4")
+        ((segmented, insiders),) = warehouse(
+            db,
+            "select count(*), count(*) filter (where is_insider) from ecommerce.customer_segments",
+        )
+        ((share,),) = warehouse(
+            db, "select figure from ecommerce.insiders_report where question_number = 4"
+        )
         assert testing.metric_int(page, "Customers segmented") == segmented
         assert testing.metric_int(page, "Eligible customers") == insiders
         assert testing.metric(page, "Insiders share of revenue") == f"{share:.2%}"
@@ -161,32 +181,40 @@ def test_every_page_shows_the_marts_figures(small_warehouse: DbtResult, snapshot
         page.screenshot(path=str(ARTIFACTS / "insiders.png"))
 
         goto(page, url, "enrollment", "Enrollment")
-        (students, classes), = warehouse(
-            db, "select sum(predict_alumnos), count(*) from enrollment.enrollment_forecast "
-                "where periodo = (select min(periodo) from enrollment.enrollment_forecast)")
-        (classes_at_risk,), = warehouse(
-            db, "select count(*) from enrollment.enrollment_classes_at_risk")
+        ((students, classes),) = warehouse(
+            db,
+            "select sum(predict_alumnos), count(*) from enrollment.enrollment_forecast "
+            "where periodo = (select min(periodo) from enrollment.enrollment_forecast)",
+        )
+        ((classes_at_risk,),) = warehouse(
+            db, "select count(*) from enrollment.enrollment_classes_at_risk"
+        )
         assert testing.metric_int(page, "Forecast students (next period)") == students
         assert testing.metric_int(page, "Classes forecast") == classes
         assert testing.metric_int(page, "Classes at risk") == classes_at_risk
         page.screenshot(path=str(ARTIFACTS / "enrollment.png"))
 
         goto(page, url, "model-health", "Model health")
-        (versions,), = warehouse(db, "select count(*) from ml.model_registry")
-        (rejected,), = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
-        (drifted,), = warehouse(
-            db, "select count(*) filter (where is_drifted) from ml.offer_feature_drift")
+        ((versions,),) = warehouse(db, "select count(*) from ml.model_registry")
+        ((rejected,),) = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
+        ((drifted,),) = warehouse(
+            db, "select count(*) filter (where is_drifted) from ml.offer_feature_drift"
+        )
         assert testing.metric_int(page, "Registered model versions") == versions
         assert testing.metric_int(page, "Rejected rows") == rejected
-        other_drift = [t for t in tables
-                       if t.endswith("_feature_drift") and t != "ml.offer_feature_drift"]
+        other_drift = [
+            t for t in tables if t.endswith("_feature_drift") and t != "ml.offer_feature_drift"
+        ]
         if not other_drift:
             assert testing.metric_int(page, "Drifted features") == drifted
         page.screenshot(path=str(ARTIFACTS / "model-health.png"))
 
 
 def test_dbt_build_succeeds_while_the_dashboard_is_open(
-    small_warehouse: DbtResult, small_raw_dir: Path, snapshot_dir: Path, chromium,
+    small_warehouse: DbtResult,
+    small_raw_dir: Path,
+    snapshot_dir: Path,
+    chromium,
     tmp_path: Path,
 ) -> None:
     """The app reads only the snapshot, so `dbt build` into the same warehouse succeeds while
@@ -199,26 +227,36 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
     shutil.copytree(snapshot_dir, target / "dashboard_snapshot")
     old_id = data.latest_snapshot(target / "dashboard_snapshot").snapshot_id
 
-    env = {**os.environ, "REVENUE_ML_DUCKDB": str(db), "REVENUE_ML_RAW_DIR": str(small_raw_dir),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "REVENUE_ML_DUCKDB": str(db),
+        "REVENUE_ML_RAW_DIR": str(small_raw_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     env.pop(data.SNAPSHOT_ENV, None)
     log = work / "dbt.log"
-    with testing.running_app(target / "dashboard_snapshot", poll_seconds=1,
-                             log_path=work / "streamlit.log") as url:
+    with testing.running_app(
+        target / "dashboard_snapshot", poll_seconds=1, log_path=work / "streamlit.log"
+    ) as url:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         goto(page, url, "sales", "Sales pipeline")
         assert page.get_by_text(BANNER).count() == 0
         with open(log, "wb") as out:
             dbt = subprocess.Popen(
                 [DBT, "build", "--target-path", str(target), "--log-path", str(work / "logs")],
-                cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             banner_seen, clicks = False, 0
             try:
                 deadline = time.monotonic() + 1800
                 while dbt.poll() is None and time.monotonic() < deadline:
                     path, title = testing.PAGES[clicks % len(testing.PAGES)]
                     page.locator('[data-testid="stSidebarNav"]').get_by_text(
-                        title, exact=True).click()
+                        title, exact=True
+                    ).click()
                     testing.wait_for_page(page, title)
                     clicks += 1
                     if not banner_seen and page.get_by_text(BANNER).count() > 0:
@@ -228,8 +266,9 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
                 if dbt.poll() is None:
                     dbt.kill()
                 dbt.wait()
-        assert dbt.returncode == 0, f"dbt build failed with the dashboard open:\n" \
-                                    f"{log.read_text()[-6000:]}"
+        assert dbt.returncode == 0, (
+            f"dbt build failed with the dashboard open:\n{log.read_text()[-6000:]}"
+        )
         assert clicks >= 3, clicks
         assert banner_seen, "the app never showed the refresh banner during the build"
 
@@ -239,26 +278,43 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         page.get_by_text(new_id).first.wait_for(timeout=60_000)
         assert page.get_by_text(BANNER).count() == 0
         goto(page, url, "sales", "Sales pipeline")
-        (wins,), = warehouse(db, "select sum(predicted_label) from sales.offer_scores")
+        ((wins,),) = warehouse(db, "select sum(predicted_label) from sales.offer_scores")
         assert testing.metric_int(page, "Total positive predictions") == wins
         assert data.read_status(target / "dashboard_snapshot").status == "ready"
 
 
-def test_failed_build_keeps_the_previous_snapshot(small_warehouse: DbtResult, snapshot_dir: Path,
-                                                  tmp_path: Path) -> None:
+def test_failed_build_keeps_the_previous_snapshot(
+    small_warehouse: DbtResult, snapshot_dir: Path, tmp_path: Path
+) -> None:
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(small_warehouse.duckdb_path, db)
     target = tmp_path / "target"
     shutil.copytree(snapshot_dir, target / "dashboard_snapshot")
     before = data.latest_snapshot(target / "dashboard_snapshot").snapshot_id
-    env = {**os.environ, "REVENUE_ML_DUCKDB": str(db),
-           "REVENUE_ML_RAW_DIR": str(tmp_path / "no_such_raw_dir"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "REVENUE_ML_DUCKDB": str(db),
+        "REVENUE_ML_RAW_DIR": str(tmp_path / "no_such_raw_dir"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     env.pop(data.SNAPSHOT_ENV, None)
     proc = subprocess.run(
-        [DBT, "run", "-s", "base_sales_pipeline__offers", "--target-path", str(target),
-         "--log-path", str(tmp_path / "logs")],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            DBT,
+            "run",
+            "-s",
+            "base_sales_pipeline__offers",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode != 0, proc.stdout[-3000:]
     status = data.read_status(target / "dashboard_snapshot")
     assert status.status == "failed" and "base_sales_pipeline__offers" in status.message, status

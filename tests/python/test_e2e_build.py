@@ -56,8 +56,9 @@ def test_generated_quirks_land_in_rejects_with_reasons(small_warehouse: DbtResul
 
 
 def test_audit_records_each_file(small_warehouse: DbtResult) -> None:
-    rows = query(small_warehouse,
-                 "select table_name, encoding, line_ending from quality.raw_file_audit")
+    rows = query(
+        small_warehouse, "select table_name, encoding, line_ending from quality.raw_file_audit"
+    )
     by_table = {r[0]: r[1:] for r in rows}
     assert by_table["transactions"] == ("latin-1", "CRLF")
     assert len(rows) == len(GENERATED_FILES)

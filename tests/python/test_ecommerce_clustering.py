@@ -14,21 +14,31 @@ from revenue_ml.ml import segmentation as clustering
 
 def customers(n: int = 240, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "customer_id": np.arange(1, n + 1),
-        "revenue": rng.lognormal(6, 1.2, n),
-        "recency_days": rng.integers(0, 370, n),
-        "distinct_stock_codes": rng.integers(1, 150, n),
-        "basket_size": rng.lognormal(4, 0.8, n),
-        "returned_units": rng.poisson(2, n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(1, n + 1),
+            "revenue": rng.lognormal(6, 1.2, n),
+            "recency_days": rng.integers(0, 370, n),
+            "distinct_stock_codes": rng.integers(1, 150, n),
+            "basket_size": rng.lognormal(4, 0.8, n),
+            "returned_units": rng.poisson(2, n),
+        }
+    )
 
 
 def settings(policy: str = "always") -> ecommerce.Settings:
     return ecommerce.Settings(
-        ml=ml_settings(policy), segment_k_min=2, segment_k_max=5, selection_min_k=3,
-        segment_seed=42, silhouette_sample_size=200, forest_trees=10, forest_max_leaf_nodes=16,
-        insiders_revenue_share_target=0.85, insiders_max_customer_share=1.0)
+        ml=ml_settings(policy),
+        segment_k_min=2,
+        segment_k_max=5,
+        selection_min_k=3,
+        segment_seed=42,
+        silhouette_sample_size=200,
+        forest_trees=10,
+        forest_max_leaf_nodes=16,
+        insiders_revenue_share_target=0.85,
+        insiders_max_customer_share=1.0,
+    )
 
 
 PARAMS = settings().segment_params
@@ -42,13 +52,24 @@ def test_training_is_deterministic() -> None:
     assert a["training_fingerprint"][0] == b["training_fingerprint"][0]
 
 
-@pytest.mark.parametrize("spaces,families", [(("original",), ("kmeans",)),
-                                             (("original",), ("gmm",)),
-                                             (("tree",), ("kmeans",)), (("tree",), ("gmm",))])
+@pytest.mark.parametrize(
+    "spaces,families",
+    [
+        (("original",), ("kmeans",)),
+        (("original",), ("gmm",)),
+        (("tree",), ("kmeans",)),
+        (("tree",), ("gmm",)),
+    ],
+)
 def test_registered_json_assigns_like_the_fitted_model(spaces, families) -> None:
     frame = customers()
-    params = clustering.SegmentParams(**{**PARAMS.__dict__, "spaces": ("original", *spaces)
-                                         if "tree" in spaces else spaces, "families": families})
+    params = clustering.SegmentParams(
+        **{
+            **PARAMS.__dict__,
+            "spaces": ("original", *spaces) if "tree" in spaces else spaces,
+            "families": families,
+        }
+    )
     if spaces == ("original",):
         params = clustering.SegmentParams(**{**params.__dict__, "spaces": spaces})
     sel = clustering.fit_segments(frame, params)
@@ -86,9 +107,14 @@ def test_reuse_when_data_unchanged_and_assign() -> None:
 
 
 def test_insiders_rule() -> None:
-    profile = pd.DataFrame({"cluster": [1, 2, 3, 4], "mean_revenue": [900.0, 300.0, 200.0, 50.0],
-                            "revenue_share": [0.6, 0.2, 0.15, 0.05],
-                            "customer_share": [0.1, 0.2, 0.3, 0.4]})
+    profile = pd.DataFrame(
+        {
+            "cluster": [1, 2, 3, 4],
+            "mean_revenue": [900.0, 300.0, 200.0, 50.0],
+            "revenue_share": [0.6, 0.2, 0.15, 0.05],
+            "customer_share": [0.1, 0.2, 0.3, 0.4],
+        }
+    )
     assert insider_clusters(profile, 0.85) == {1, 2, 3}  # 0.8 < 0.85 -> add cluster 3
     assert insider_clusters(profile, 0.6) == {1}
     assert insider_clusters(profile, 0.5) == {1}
@@ -99,9 +125,14 @@ def test_insiders_rule() -> None:
     # the top cluster always qualifies, even above the cap
     assert insider_clusters(profile, 0.85, max_customer_share=0.05) == {1}
     # k=3 with the target out of reach of the first two clusters (the real-data case)
-    three = pd.DataFrame({"cluster": [1, 2, 3], "mean_revenue": [6900.0, 1800.0, 540.0],
-                          "revenue_share": [0.60, 0.20, 0.20],
-                          "customer_share": [0.15, 0.19, 0.66]})
+    three = pd.DataFrame(
+        {
+            "cluster": [1, 2, 3],
+            "mean_revenue": [6900.0, 1800.0, 540.0],
+            "revenue_share": [0.60, 0.20, 0.20],
+            "customer_share": [0.15, 0.19, 0.66],
+        }
+    )
     assert insider_clusters(three, 0.85) == {1, 2, 3}
     assert insider_clusters(three, 0.85, max_customer_share=0.6) == {1, 2}
 

@@ -68,7 +68,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     selection = ["+customer_features", "+ecommerce_exclusions", "stg_online_retail__rejects"]
     return run_dbt(
         ["build", "-s", *selection, "--indirect-selection", "cautious"],
-        raw_dir=SHARED, work_dir=work, vars_yaml=vars_yaml,
+        raw_dir=SHARED,
+        work_dir=work,
+        vars_yaml=vars_yaml,
     ).check()
 
 
@@ -202,9 +204,12 @@ def reference_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
     vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {SHARED}")
     vars_yaml += "\n" + (REPO_ROOT / "config" / "reference_004.yml").read_text()
-    return run_dbt(["build", "-s", "+customer_features", "--indirect-selection", "cautious"],
-                   raw_dir=SHARED, work_dir=tmp_path_factory.mktemp("dbt_reference_004"),
-                   vars_yaml=vars_yaml).check()
+    return run_dbt(
+        ["build", "-s", "+customer_features", "--indirect-selection", "cautious"],
+        raw_dir=SHARED,
+        work_dir=tmp_path_factory.mktemp("dbt_reference_004"),
+        vars_yaml=vars_yaml,
+    ).check()
 
 
 def test_reference_vars_reproduce_the_reference_notebook(reference_warehouse: DbtResult) -> None:

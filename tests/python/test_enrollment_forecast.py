@@ -18,8 +18,13 @@ pytestmark = pytest.mark.e2e
 
 SCALE = 0.2
 SEED = 7
-SELECT = ["+enrollment_forecast+", "+enrollment_backtest_metrics", "+enrollment_classes_at_risk",
-          "enrollment_run_versions", "+path:models/staging/enrollments"]
+SELECT = [
+    "+enrollment_forecast+",
+    "+enrollment_backtest_metrics",
+    "+enrollment_classes_at_risk",
+    "enrollment_run_versions",
+    "+path:models/staging/enrollments",
+]
 EXCLUDE = ["model_registry+"]
 
 
@@ -42,8 +47,9 @@ def enrollment_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def enrollment_warehouse(enrollment_raw_dir: Path,
-                         tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+def enrollment_warehouse(
+    enrollment_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> DbtResult:
     work = tmp_path_factory.mktemp("dbt_enrollment")
     return run_dbt(build_args(), raw_dir=enrollment_raw_dir, work_dir=work).check()
 
@@ -51,75 +57,116 @@ def enrollment_warehouse(enrollment_raw_dir: Path,
 def test_build_runs_the_enrollment_tests_green(enrollment_warehouse: DbtResult) -> None:
     results = json.loads((enrollment_warehouse.target_path / "run_results.json").read_text())
     by_id = {r["unique_id"]: r["status"] for r in results["results"]}
-    enrollment_tests = {k: v for k, v in by_id.items()
-                        if k.startswith("test.") and "enrollment" in k}
+    enrollment_tests = {
+        k: v for k, v in by_id.items() if k.startswith("test.") and "enrollment" in k
+    }
     assert enrollment_tests and set(enrollment_tests.values()) == {"pass"}, enrollment_tests
-    for needle in ("unique_combination_enrollment_forecast", "enrollment_covers_latest_classes",
-                   "expression_is_true_enrollment_forecast_predict_alumnos",
-                   "enrollment_backtest_covers_periods", "enrollment_beats_naive"):
+    for needle in (
+        "unique_combination_enrollment_forecast",
+        "enrollment_covers_latest_classes",
+        "expression_is_true_enrollment_forecast_predict_alumnos",
+        "enrollment_backtest_covers_periods",
+        "enrollment_beats_naive",
+    ):
         assert any(needle in k for k in enrollment_tests), needle
 
 
 def test_model_beats_the_best_naive_baseline(enrollment_warehouse: DbtResult) -> None:
-    overall = dict(query(enrollment_warehouse,
-                         "select method, wape from enrollment.enrollment_backtest_metrics "
-                         "where scope = 'overall'"))
+    overall = dict(
+        query(
+            enrollment_warehouse,
+            "select method, wape from enrollment.enrollment_backtest_metrics "
+            "where scope = 'overall'",
+        )
+    )
     naive = {m: w for m, w in overall.items() if m != "model"}
     best = min(naive, key=naive.get)
-    print(f"\nbacktest WAPE: model {overall['model']:.3f}; best naive {best} {naive[best]:.3f}; "
-          f"all naive {naive}")
+    print(
+        f"\nbacktest WAPE: model {overall['model']:.3f}; best naive {best} {naive[best]:.3f}; "
+        f"all naive {naive}"
+    )
     assert overall["model"] < naive[best]
-    methods = query(enrollment_warehouse,
-                    "select distinct forecast_method from enrollment.enrollment_forecast")
+    methods = query(
+        enrollment_warehouse, "select distinct forecast_method from enrollment.enrollment_forecast"
+    )
     assert methods == [("model",)]
 
 
 def test_backtest_has_every_period_and_site(enrollment_warehouse: DbtResult) -> None:
-    periods = [r[0] for r in query(
-        enrollment_warehouse,
-        "select periodo from enrollment.enrollment_backtest_metrics "
-        "where method = 'model' and scope = 'period' order by periodo")]
+    periods = [
+        r[0]
+        for r in query(
+            enrollment_warehouse,
+            "select periodo from enrollment.enrollment_backtest_metrics "
+            "where method = 'model' and scope = 'period' order by periodo",
+        )
+    ]
     assert periods == [202407, 202408, 202409, 202410, 202411, 202412]
-    sites = query(enrollment_warehouse,
-                  "select count(distinct sede) from enrollment.enrollment_backtest_metrics "
-                  "where scope = 'site'")
+    sites = query(
+        enrollment_warehouse,
+        "select count(distinct sede) from enrollment.enrollment_backtest_metrics "
+        "where scope = 'site'",
+    )
     assert sites == [(5,)]
-    evaluation = query(enrollment_warehouse,
-                       "select json_array_length(evaluation) from ml.enrollment_model_versions")
+    evaluation = query(
+        enrollment_warehouse,
+        "select json_array_length(evaluation) from ml.enrollment_model_versions",
+    )
     assert evaluation[0][0] > 0
 
 
 def test_forecast_covers_latest_classes_and_new_ones(enrollment_warehouse: DbtResult) -> None:
-    (missing,) = query(enrollment_warehouse, """
+    (missing,) = query(
+        enrollment_warehouse,
+        """
         select count(*)
         from intermediate.int_enrollment__class_periods as c
         left join enrollment.enrollment_forecast as f
             using (sede, curso_actual, horario_actual)
-        where c.periodo = 202412 and f.periodo is null""")
+        where c.periodo = 202412 and f.periodo is null""",
+    )
     assert missing == (0,)
-    rows = query(enrollment_warehouse, """
+    rows = query(
+        enrollment_warehouse,
+        """
         select min(periodo), max(periodo), min(predict_alumnos),
             count(*) filter (where is_new_class),
             count(distinct raw_version || features_version || target_version || experiment_name)
-        from enrollment.enrollment_forecast""")
+        from enrollment.enrollment_forecast""",
+    )
     first, last, lowest, new_classes, versions = rows[0]
     assert first == last == 202501 and lowest >= 0 and new_classes > 0 and versions == 1
-    (at_risk,) = query(enrollment_warehouse,
-                       "select count(*) from enrollment.enrollment_classes_at_risk "
-                       "where predict_alumnos >= minimum_students")
+    (at_risk,) = query(
+        enrollment_warehouse,
+        "select count(*) from enrollment.enrollment_classes_at_risk "
+        "where predict_alumnos >= minimum_students",
+    )
     assert at_risk == (0,)
 
 
-def test_reuse_and_version_drift_warning(enrollment_warehouse: DbtResult,
-                                         enrollment_raw_dir: Path) -> None:
+def test_reuse_and_version_drift_warning(
+    enrollment_warehouse: DbtResult, enrollment_raw_dir: Path
+) -> None:
     work = enrollment_warehouse.duckdb_path.parent / "rerun"
-    again = run_dbt(["build", "--select", "enrollment_model_versions", "enrollment_run_versions",
-                     "--vars", "{enrollment_raw_version: v2}"],
-                    raw_dir=enrollment_raw_dir, work_dir=work,
-                    duckdb_path=enrollment_warehouse.duckdb_path).check()
+    again = run_dbt(
+        [
+            "build",
+            "--select",
+            "enrollment_model_versions",
+            "enrollment_run_versions",
+            "--vars",
+            "{enrollment_raw_version: v2}",
+        ],
+        raw_dir=enrollment_raw_dir,
+        work_dir=work,
+        duckdb_path=enrollment_warehouse.duckdb_path,
+    ).check()
     assert "bump the var enrollment_platinum_version" in again.output
     assert "WARN 1 enrollment_versions_consistent" in again.output
     # raw_version is a training parameter, so v2 trained a new version; v1 is kept
-    reasons = query(enrollment_warehouse, "select model_version, retrain_reason "
-                    "from ml.enrollment_model_versions order by model_version")
+    reasons = query(
+        enrollment_warehouse,
+        "select model_version, retrain_reason "
+        "from ml.enrollment_model_versions order by model_version",
+    )
     assert reasons == [(1, "no registered version"), (2, "parameters changed")]

@@ -15,13 +15,19 @@ from revenue_ml.domains import enrollment
 from revenue_ml.ml import regression
 from revenue_ml.ml.errors import ModelInputError
 
-VERSIONS = {"raw_version": "v1", "platinum_version": "v1", "features_version": "v1",
-            "target_version": "v1", "experiment_name": "test"}
+VERSIONS = {
+    "raw_version": "v1",
+    "platinum_version": "v1",
+    "features_version": "v1",
+    "target_version": "v1",
+    "experiment_name": "test",
+}
 
 
 def settings(policy: str = "always", **versions: str) -> enrollment.Settings:
-    return enrollment.Settings(ml=ml_settings(policy), backtest_periods=3,
-                               **{**VERSIONS, **versions})
+    return enrollment.Settings(
+        ml=ml_settings(policy), backtest_periods=3, **{**VERSIONS, **versions}
+    )
 
 
 PERIODS = [202301 + i for i in range(12)] + [202401 + i for i in range(6)]
@@ -42,20 +48,32 @@ def class_panel(seed: int = 0, n_sites: int = 3, n_levels: int = 6) -> pd.DataFr
                 mean = 0.85 * prog if prog is not None else 12 + 4 * (periodo % 100 in (1, 2))
                 actual = int(rng.poisson(mean))
                 current[(s, lvl)] = actual
-                rows.append({
-                    "periodo": periodo, "sede": f"S{s}", "curso_actual": f"L{lvl:02d}",
-                    "horario_actual": "AM", "origin_periodo": PERIODS[i - 1] if i else 202212,
-                    "horizon_periods": 1, "period_month": periodo % 100,
-                    "is_forecast_row": i == len(PERIODS) - 1, "is_candidate": True,
-                    "level_order": lvl, "students_last_period": last[(s, lvl)],
-                    "withdrawn_last_period": 0, "students_level_below_last_period": prog,
-                    "students_last_year": (rows[-12 * n_sites * n_levels]["active_students"]
-                                           if i >= 12 else None),
-                    "students_two_periods_ago": None, "students_trend": None,
-                    "site_students_last_period": 60, "course_students_last_period": 30,
-                    "site_trend_ratio": 1.0,
-                    "active_students": None if i == len(PERIODS) - 1 else actual,
-                })
+                rows.append(
+                    {
+                        "periodo": periodo,
+                        "sede": f"S{s}",
+                        "curso_actual": f"L{lvl:02d}",
+                        "horario_actual": "AM",
+                        "origin_periodo": PERIODS[i - 1] if i else 202212,
+                        "horizon_periods": 1,
+                        "period_month": periodo % 100,
+                        "is_forecast_row": i == len(PERIODS) - 1,
+                        "is_candidate": True,
+                        "level_order": lvl,
+                        "students_last_period": last[(s, lvl)],
+                        "withdrawn_last_period": 0,
+                        "students_level_below_last_period": prog,
+                        "students_last_year": (
+                            rows[-12 * n_sites * n_levels]["active_students"] if i >= 12 else None
+                        ),
+                        "students_two_periods_ago": None,
+                        "students_trend": None,
+                        "site_students_last_period": 60,
+                        "course_students_last_period": 30,
+                        "site_trend_ratio": 1.0,
+                        "active_students": None if i == len(PERIODS) - 1 else actual,
+                    }
+                )
         for s in range(n_sites):
             below[(s, 0)] = int(rng.poisson(12))
             for lvl in range(1, n_levels + 1):
@@ -95,8 +113,9 @@ def test_choose_method_falls_back_to_the_better_naive() -> None:
     assert regression.choose_method(0.6, None, None) == "model"  # no baseline to compare
 
 
-def test_backtest_never_trains_on_rows_after_the_origin(panel: pd.DataFrame,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backtest_never_trains_on_rows_after_the_origin(
+    panel: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[tuple[int, int]] = []
     real_fit = regression.fit
 
@@ -146,14 +165,18 @@ def test_registry_record_layout(registry: pd.DataFrame) -> None:
 
 
 def test_evaluation_json_reads_with_the_shared_model_evaluation_schema(
-        registry: pd.DataFrame) -> None:
-    schema = ('[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", '
-              '"value": "DOUBLE"}]')
+    registry: pd.DataFrame,
+) -> None:
+    schema = (
+        '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]'
+    )
     rows = duckdb.sql(
         f"select unnest(from_json(?, '{schema}')) as r", params=[registry.iloc[0]["evaluation"]]
     ).fetchall()
-    assert rows and all(r[0]["metric"] in {"mae", "wape", "bias", "actual_total",
-                                           "forecast_total", "rows"} for r in rows)
+    assert rows and all(
+        r[0]["metric"] in {"mae", "wape", "bias", "actual_total", "forecast_total", "rows"}
+        for r in rows
+    )
 
 
 def test_model_learns_progression_and_beats_naive(registry: pd.DataFrame) -> None:
@@ -165,8 +188,7 @@ def test_model_learns_progression_and_beats_naive(registry: pd.DataFrame) -> Non
 def test_retrain_policy(panel: pd.DataFrame, registry: pd.DataFrame) -> None:
     again = enrollment.train(panel, registry, settings("if_data_changed"))
     assert again.empty  # same data, features and params: reuse
-    bumped = enrollment.train(panel, registry,
-                              settings("if_data_changed", features_version="v2"))
+    bumped = enrollment.train(panel, registry, settings("if_data_changed", features_version="v2"))
     assert bumped["model_version"].tolist() == [2]
     assert bumped.iloc[0]["retrain_reason"] == "parameters changed"
     assert enrollment.train(panel, registry, settings("never", raw_version="v9")).empty

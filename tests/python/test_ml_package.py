@@ -21,23 +21,34 @@ def toy_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
     cat = rng.choice(["a", "b", "c"], size=n)
     logit = 1.5 * x1 + (cat == "a") * 1.0 - 0.2
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
-    frame = pd.DataFrame({
-        "id": [f"k{i:04d}" for i in range(n)],
-        "x1": x1,
-        "x2": rng.normal(size=n),
-        "cat": cat,
-        "when": pd.date_range("2020-01-01", periods=n, freq="D"),
-        "y": y,
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [f"k{i:04d}" for i in range(n)],
+            "x1": x1,
+            "x2": rng.normal(size=n),
+            "cat": cat,
+            "when": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "y": y,
+        }
+    )
     frame.loc[frame.index[-40:], "y"] = np.nan  # rows to score
     return frame
 
 
 def toy_spec(**overrides) -> binary.BinarySpec:
-    params = dict(name="toy", domain="test", variant="v", key="id", target="y",
-                  numeric=["x1", "x2"], categorical=["cat"], forbidden=frozenset({"leak"}),
-                  time_column="when", cv_folds=5, params={**binary.DEFAULT_LGB_PARAMS,
-                                                          "num_boost_round": 30})
+    params = dict(
+        name="toy",
+        domain="test",
+        variant="v",
+        key="id",
+        target="y",
+        numeric=["x1", "x2"],
+        categorical=["cat"],
+        forbidden=frozenset({"leak"}),
+        time_column="when",
+        cv_folds=5,
+        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 30},
+    )
     params.update(overrides)
     return binary.BinarySpec(**params)
 
@@ -47,8 +58,9 @@ def test_lightgbm_text_round_trip_predicts_identically() -> None:
     trained = binary.train(frame, spec, binary.LIGHTGBM)
     loaded = portable.load(trained.model_format, trained.model_text)
     x = binary.prepare(frame, spec)
-    assert np.array_equal(binary.predict_proba(trained.model, x, spec),
-                          binary.predict_proba(loaded, x, spec))
+    assert np.array_equal(
+        binary.predict_proba(trained.model, x, spec), binary.predict_proba(loaded, x, spec)
+    )
 
 
 def test_linear_json_round_trip_and_no_pickle() -> None:
@@ -58,8 +70,9 @@ def test_linear_json_round_trip_and_no_pickle() -> None:
     json.loads(trained.model_text)  # plain JSON
     loaded = portable.load(trained.model_format, trained.model_text)
     x = binary.prepare(frame, spec)
-    assert np.allclose(binary.predict_proba(trained.model, x, spec),
-                       binary.predict_proba(loaded, x, spec))
+    assert np.allclose(
+        binary.predict_proba(trained.model, x, spec), binary.predict_proba(loaded, x, spec)
+    )
 
 
 def test_unknown_model_format_is_refused() -> None:
@@ -78,8 +91,9 @@ def test_training_is_deterministic() -> None:
 def test_same_rows_in_any_order_and_any_thread_count_give_the_same_model() -> None:
     frame, spec = toy_frame(), toy_spec()
     first = binary.train(frame, spec, binary.LIGHTGBM)
-    shuffled = binary.train(frame.sample(frac=1, random_state=11), spec, binary.LIGHTGBM,
-                            Runtime(threads=3))
+    shuffled = binary.train(
+        frame.sample(frac=1, random_state=11), spec, binary.LIGHTGBM, Runtime(threads=3)
+    )
     assert first.model_text == shuffled.model_text
     assert first.threshold == shuffled.threshold
     assert first.metrics == shuffled.metrics
@@ -130,12 +144,17 @@ def test_too_few_rows_and_forbidden_features_are_refused() -> None:
 
 
 def test_retrain_policy() -> None:
-    latest = {"training_fingerprint": "abc", "feature_names": json.dumps(["x1"]),
-              "params": registry.params_json({"a": 1})}
+    latest = {
+        "training_fingerprint": "abc",
+        "feature_names": json.dumps(["x1"]),
+        "params": registry.params_json({"a": 1}),
+    }
     assert registry.decide("if_data_changed", None, "abc", ["x1"], {"a": 1})[0]
     assert not registry.decide("if_data_changed", latest, "abc", ["x1"], {"a": 1})[0]
     assert registry.decide("if_data_changed", latest, "xyz", ["x1"], {"a": 1}) == (
-        True, "training data changed")
+        True,
+        "training data changed",
+    )
     assert registry.decide("if_data_changed", latest, "abc", ["x1", "x2"], {"a": 1})[0]
     assert registry.decide("if_data_changed", latest, "abc", ["x1"], {"a": 2})[0]
     assert registry.decide("always", latest, "abc", ["x1"], {"a": 1})[0]
@@ -167,8 +186,9 @@ def test_train_or_reuse_registers_then_reuses_and_scores() -> None:
 
 
 def test_quality_gate_flags_a_model_below_its_floor() -> None:
-    rows = train_or_reuse(toy_frame(), [BinaryTrainer(toy_spec(), binary.LIGHTGBM, 0.999)], None,
-                          "always")
+    rows = train_or_reuse(
+        toy_frame(), [BinaryTrainer(toy_spec(), binary.LIGHTGBM, 0.999)], None, "always"
+    )
     assert not bool(rows["passed_gate"].iloc[0])
     with pytest.raises(LookupError, match="passed its quality gate"):
         latest_passing(rows, "toy")
@@ -190,11 +210,17 @@ def test_metrics_match_sklearn() -> None:
 
 def test_drift_flags_a_shifted_feature_only() -> None:
     rng = np.random.default_rng(5)
-    ref = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000),
-                        "c": rng.choice(["x", "y"], 3000)})
+    ref = pd.DataFrame(
+        {"a": rng.normal(size=3000), "b": rng.normal(size=3000), "c": rng.choice(["x", "y"], 3000)}
+    )
     profile = drift.reference_profile(ref, ["a", "b"], ["c"])
-    batch = pd.DataFrame({"a": rng.normal(size=1000), "b": rng.normal(loc=1.5, size=1000),
-                          "c": rng.choice(["x", "y"], 1000)})
+    batch = pd.DataFrame(
+        {
+            "a": rng.normal(size=1000),
+            "b": rng.normal(loc=1.5, size=1000),
+            "c": rng.choice(["x", "y"], 1000),
+        }
+    )
     rows = {r["feature"]: r for r in drift.drift_rows(profile, batch)}
     assert not rows["a"]["is_drifted"] and rows["a"]["ks_statistic"] < 0.1
     assert rows["b"]["is_drifted"] and rows["b"]["psi"] > 0.25

@@ -25,8 +25,9 @@ def rows(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-SCORES = ("select offer_id, probability, model_name, model_version "
-          "from sales.offer_scores order by 1")
+SCORES = (
+    "select offer_id, probability, model_name, model_version from sales.offer_scores order by 1"
+)
 VERSIONS = "select model_name, model_version from ml.offer_model_versions order by all"
 
 
@@ -35,14 +36,21 @@ def test_rebuild_on_unchanged_data_reuses_models_and_scores_identically(
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
     before_scores, before_versions = rows(warehouse, SCORES), rows(warehouse, VERSIONS)
-    run_dbt(["build", *OFFER_NODES], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
-            duckdb_path=warehouse).check()
+    run_dbt(
+        ["build", *OFFER_NODES],
+        raw_dir=small_raw_dir,
+        work_dir=tmp_path / "dbt",
+        duckdb_path=warehouse,
+    ).check()
     assert rows(warehouse, VERSIONS) == before_versions  # nothing retrained
     assert rows(warehouse, SCORES) == before_scores  # identical probabilities
-    history = rows(warehouse, "select count(distinct dbt_invocation_id), bool_or(trained_this_run) "
-                              "filter (where dbt_invocation_id = (select max_by(dbt_invocation_id, "
-                              "run_started_at) from ml.model_run_history)) "
-                              "from ml.model_run_history where scoring_mart = 'offer_scores'")
+    history = rows(
+        warehouse,
+        "select count(distinct dbt_invocation_id), bool_or(trained_this_run) "
+        "filter (where dbt_invocation_id = (select max_by(dbt_invocation_id, "
+        "run_started_at) from ml.model_run_history)) "
+        "from ml.model_run_history where scoring_mart = 'offer_scores'",
+    )
     assert history == [(2, False)]  # a second run was recorded, reusing the versions
 
 
@@ -51,8 +59,13 @@ def test_policy_always_trains_a_new_identical_version(
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
     before = rows(warehouse, SCORES)
-    run_dbt(["build", *OFFER_NODES], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
-            duckdb_path=warehouse, vars_yaml="{retrain_policy: always}").check()
+    run_dbt(
+        ["build", *OFFER_NODES],
+        raw_dir=small_raw_dir,
+        work_dir=tmp_path / "dbt",
+        duckdb_path=warehouse,
+        vars_yaml="{retrain_policy: always}",
+    ).check()
     after = rows(warehouse, SCORES)
     assert {r[3] for r in after} == {2}
     # Fixed seeds: the same data gives an identical model, hence identical probabilities.
@@ -64,14 +77,22 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
     before = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
-    result = run_dbt(["build", *OFFER_NODES], raw_dir=small_raw_dir, work_dir=tmp_path / "dbt",
-                     duckdb_path=warehouse, vars_yaml="{sales_auc_floor_at_close: 0.999}")
+    result = run_dbt(
+        ["build", *OFFER_NODES],
+        raw_dir=small_raw_dir,
+        work_dir=tmp_path / "dbt",
+        duckdb_path=warehouse,
+        vars_yaml="{sales_auc_floor_at_close: 0.999}",
+    )
     assert result.returncode != 0
     assert "passes_quality_gate_offer_model_versions" in result.output
     assert "SKIP relation sales.offer_scores" in result.output or "offer_scores" in result.output
     # The failing version is recorded, flagged, and the scoring mart was not refreshed.
-    failed = rows(warehouse, "select passed_gate, quality_floor from ml.offer_model_versions "
-                             "where model_name = 'offer_close_at_close' order by model_version")
+    failed = rows(
+        warehouse,
+        "select passed_gate, quality_floor from ml.offer_model_versions "
+        "where model_name = 'offer_close_at_close' order by model_version",
+    )
     assert failed[-1] == (False, 0.999)
     after = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
     assert after == before

@@ -20,8 +20,17 @@ def write(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -
 
 def offers_text(header: list[str] | None = None, sep: str = ",") -> str:
     header = header or list(OFFERS.columns)
-    row = ["abc12345", "Corporate Events", "Closed Won", "2020-01-01", "2020-01-05", "300",
-           "SAVE10", "operations", ""]
+    row = [
+        "abc12345",
+        "Corporate Events",
+        "Closed Won",
+        "2020-01-01",
+        "2020-01-05",
+        "300",
+        "SAVE10",
+        "operations",
+        "",
+    ]
     return sep.join(header) + "\n" + sep.join(row) + "\n"
 
 
@@ -120,8 +129,14 @@ def test_all_problems_are_listed_together(tmp_path: Path) -> None:
         audit_raw_files(tmp_path)
     message = str(err.value)
     assert message.startswith("6 raw file problem(s)")
-    for name in ("offers.csv", "leads.csv", "data.csv", "churn-bigml-80.csv",
-                 "marketing_campaign.csv", "enrollments.csv"):
+    for name in (
+        "offers.csv",
+        "leads.csv",
+        "data.csv",
+        "churn-bigml-80.csv",
+        "marketing_campaign.csv",
+        "enrollments.csv",
+    ):
         assert name in message
 
 
@@ -151,8 +166,11 @@ def test_truncated_last_line_names_line_and_fix(tmp_path: Path) -> None:
 
     good = "abc,Corporate Events,Closed Won,2019-01-01,2019-02-01,360,,operations,\n"
     path = _write_offers(tmp_path, good * 3 + "abd,Corporate Events,Clo")
-    with pytest.raises(RawFileError, match=r"last line \(line 5\) has 3 field\(s\) where the "
-                                           r"header has 9: the file looks truncated"):
+    with pytest.raises(
+        RawFileError,
+        match=r"last line \(line 5\) has 3 field\(s\) where the "
+        r"header has 9: the file looks truncated",
+    ):
         audit_file(path, OFFERS)
     quoted = _write_offers(tmp_path, good + 'abd,"Corporate Ev')
     with pytest.raises(RawFileError, match="unterminated quote"):

@@ -15,8 +15,13 @@ from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.settings import MlSettings
 
-DOMAINS = {"sales": sales, "churn": churn, "campaign": campaign, "enrollment": enrollment,
-           "ecommerce": ecommerce}
+DOMAINS = {
+    "sales": sales,
+    "churn": churn,
+    "campaign": campaign,
+    "enrollment": enrollment,
+    "ecommerce": ecommerce,
+}
 SETTINGS_SQL = REPO_ROOT / "models" / "marts" / "ml" / "build_settings.sql"
 
 
@@ -40,16 +45,24 @@ def test_every_setting_is_a_defined_var_and_a_typed_field_and_vice_versa() -> No
 
 
 def _table(**domain: dict[str, str]) -> pd.DataFrame:
-    rows = [("ml", "retrain_policy", "if_data_changed"), ("ml", "ml_threads", ""),
-            ("ml", "dbt_threads", "2"), ("ml", "drift_ks_threshold", "0.2"),
-            ("ml", "drift_psi_threshold", "0.25")]
+    rows = [
+        ("ml", "retrain_policy", "if_data_changed"),
+        ("ml", "ml_threads", ""),
+        ("ml", "dbt_threads", "2"),
+        ("ml", "drift_ks_threshold", "0.2"),
+        ("ml", "drift_psi_threshold", "0.25"),
+    ]
     rows += [(d, k, v) for d, values in domain.items() for k, v in values.items()]
     return pd.DataFrame(rows, columns=["domain", "setting", "setting_value"])
 
 
 def test_settings_are_typed_and_bad_values_name_their_var() -> None:
-    good = {"auc_floor": "", "cv_folds": "5", "gate_min_positives": "30",
-            "search_max_candidates": "8"}
+    good = {
+        "auc_floor": "",
+        "cv_folds": "5",
+        "gate_min_positives": "30",
+        "search_max_candidates": "8",
+    }
     settings = churn.Settings.from_table(_table(churn=good))
     assert settings.auc_floor is None and settings.cv_folds == 5
     assert settings.ml.retrain_policy == "if_data_changed" and settings.ml.dbt_threads == 2
@@ -58,8 +71,7 @@ def test_settings_are_typed_and_bad_values_name_their_var() -> None:
     with pytest.raises(ModelInputError, match="var churn_cv_folds must be a whole number"):
         churn.Settings.from_table(_table(churn={**good, "cv_folds": "2.5"}))
     with pytest.raises(ModelInputError, match=r"no value for var\(s\) churn_cv_folds"):
-        churn.Settings.from_table(_table(churn={k: v for k, v in good.items()
-                                                if k != "cv_folds"}))
+        churn.Settings.from_table(_table(churn={k: v for k, v in good.items() if k != "cv_folds"}))
     table = _table(churn=good)
     table.loc[table["setting"] == "retrain_policy", "setting_value"] = "sometimes"
     with pytest.raises(ModelInputError, match="var retrain_policy is 'sometimes'"):

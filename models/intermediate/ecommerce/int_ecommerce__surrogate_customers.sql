@@ -13,6 +13,10 @@
 #}
 
 {%- set numbering = var('ecommerce_surrogate_numbering') %}
+{%- set numbering_order = (
+    'first_raw_lines.first_source_row_number, invoices_without_customer.invoice_no'
+    if numbering == 'file_order' else 'invoices_without_customer.invoice_no'
+) %}
 {%- if numbering not in ['invoice_order', 'file_order'] %}
     {{ exceptions.raise_compiler_error(
         "var ecommerce_surrogate_numbering must be `invoice_order` or `file_order`, got `"
@@ -73,13 +77,7 @@ final as (
         -- ids
         invoices_without_customer.invoice_no,
         surrogate_start.first_id - 1
-            + row_number() over (
-                order by
-                {%- if numbering == 'file_order' %}
-                    first_raw_lines.first_source_row_number,
-                {%- endif %}
-                    invoices_without_customer.invoice_no
-            ) as surrogate_customer_id,
+        + row_number() over (order by {{ numbering_order }}) as surrogate_customer_id,
 
         -- numerics
         invoices_without_customer.lines

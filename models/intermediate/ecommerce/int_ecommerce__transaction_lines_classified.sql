@@ -7,6 +7,12 @@
 #}
 
 {%- set missing_customer_rule = var('ecommerce_missing_customer_rule', 'surrogate') %}
+{%- set surrogate = missing_customer_rule == 'surrogate' %}
+{%- set resolved_customer_id = (
+    'coalesce(transactions.customer_id, surrogate_customers.surrogate_customer_id)'
+    if surrogate else 'transactions.customer_id'
+) %}
+{%- set is_surrogate_customer = 'transactions.customer_id is null' if surrogate else 'false' %}
 {%- if missing_customer_rule not in ['surrogate', 'exclude'] %}
     {{ exceptions.raise_compiler_error(
         "var ecommerce_missing_customer_rule must be `surrogate` or `exclude`, got `"
@@ -58,8 +64,7 @@ stock_codes as (
 
 non_product_codes as (
 
-    select distinct
-        stock_codes.stock_code
+    select distinct stock_codes.stock_code
     from stock_codes
     inner join non_product_stock_codes
         on stock_codes.stock_code like non_product_stock_codes.stock_code_pattern
@@ -71,18 +76,12 @@ with_customer as (
     select
         transactions.*,
         transactions.customer_id as source_customer_id,
-        {%- if missing_customer_rule == 'surrogate' %}
-        coalesce(transactions.customer_id, surrogate_customers.surrogate_customer_id)
-            as resolved_customer_id,
-        transactions.customer_id is null as is_surrogate_customer
-        {%- else %}
-        transactions.customer_id as resolved_customer_id,
-        false as is_surrogate_customer
-        {%- endif %}
+        {{ resolved_customer_id }} as resolved_customer_id,
+        {{ is_surrogate_customer }} as is_surrogate_customer
     from transactions
     left join surrogate_customers
         on transactions.invoice_no = surrogate_customers.invoice_no
-        and transactions.customer_id is null
+            and transactions.customer_id is null
 
 ),
 

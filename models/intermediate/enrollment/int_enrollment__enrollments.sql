@@ -24,8 +24,10 @@ final as (
 
     select
         -- ids
-        substr(md5(concat_ws('|', registrations.module_code, registrations.presentation_code,
-            registrations.student_id)), 1, 16) as enrollment_id,
+        substr(md5(concat_ws(
+            '|', registrations.module_code, registrations.presentation_code,
+            registrations.student_id
+        )), 1, 16) as enrollment_id,
         registrations.student_id,
 
         -- strings
@@ -52,8 +54,8 @@ final as (
     from registrations
     left join student_info
         on registrations.module_code = student_info.module_code
-        and registrations.presentation_code = student_info.presentation_code
-        and registrations.student_id = student_info.student_id
+            and registrations.presentation_code = student_info.presentation_code
+            and registrations.student_id = student_info.student_id
 
 )
 

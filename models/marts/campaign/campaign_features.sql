@@ -25,19 +25,20 @@ final as (
         customers.customer_id,
 
         -- target (null for the batch to score; never a feature)
-        case when customers.is_labeled then customers.responded::integer end as responded,
+        case when customers.is_labeled then cast(customers.responded as integer) end as responded,
         customers.is_labeled,
 
         -- who the customer is
         customers.education,
         customers.marital_status,
-        date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year as age,
-        customers.is_birth_year_implausible::integer as is_birth_year_implausible,
+        date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year
+            as age,
+        cast(customers.is_birth_year_implausible as integer) as is_birth_year_implausible,
         datediff('day', customers.enrolled_date, date '{{ var("campaign_reference_date") }}')
             as tenure_days,
-        cast(customers.income as double) as income,
-        cast(coalesce(customers.income, income_median.median_income) as double) as income_imputed,
-        customers.is_income_missing::integer as is_income_missing,
+        cast((customers.income) as double) as income,
+        cast((coalesce(customers.income, income_median.median_income)) as double) as income_imputed,
+        cast(customers.is_income_missing as integer) as is_income_missing,
         customers.kids_at_home,
         customers.teens_at_home,
         customers.kids_at_home + customers.teens_at_home as children_at_home,
@@ -51,7 +52,7 @@ final as (
         customers.spend_sweets,
         customers.spend_gold,
         customers.spend_wines + customers.spend_fruits + customers.spend_meat
-            + customers.spend_fish + customers.spend_sweets + customers.spend_gold as spend_total,
+        + customers.spend_fish + customers.spend_sweets + customers.spend_gold as spend_total,
         customers.purchases_deals,
         customers.purchases_web,
         customers.purchases_catalog,
@@ -67,13 +68,13 @@ final as (
         customers.accepted_campaign_4,
         customers.accepted_campaign_5,
         customers.accepted_campaign_1 + customers.accepted_campaign_2
-            + customers.accepted_campaign_3 + customers.accepted_campaign_4
-            + customers.accepted_campaign_5 as campaigns_accepted,
-        customers.has_complained::integer as has_complained,
+        + customers.accepted_campaign_3 + customers.accepted_campaign_4
+        + customers.accepted_campaign_5 as campaigns_accepted,
+        cast(customers.has_complained as integer) as has_complained,
 
         -- campaign economics (never features)
-        cast(customers.cost_per_contact as double) as cost_per_contact,
-        cast(customers.revenue_per_contact as double) as revenue_per_contact,
+        cast((customers.cost_per_contact) as double) as cost_per_contact,
+        cast((customers.revenue_per_contact) as double) as revenue_per_contact,
 
         -- dates
         customers.enrolled_date

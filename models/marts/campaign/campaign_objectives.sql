@@ -20,9 +20,7 @@ evaluation_rows as (
         model_name,
         model_version,
         training_rows,
-        unnest(
-            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
-        ) as row
+        {{ unnest_evaluation('evaluation') }} as row
     from latest_model
 
 ),

@@ -19,12 +19,12 @@ final as (
         customer_key,
 
         -- target (null for the batch to score; never a feature)
-        case when churned is not null then churned::integer end as churned,
+        case when churned is not null then cast(churned as integer) end as churned,
         is_labeled,
 
         -- plans
-        has_international_plan::integer as has_international_plan,
-        has_voice_mail_plan::integer as has_voice_mail_plan,
+        cast(has_international_plan as integer) as has_international_plan,
+        cast(has_voice_mail_plan as integer) as has_voice_mail_plan,
 
         -- account and usage
         account_length_days,
@@ -40,9 +40,9 @@ final as (
         customer_service_calls,
 
         -- totals
-        cast(day_minutes + eve_minutes + night_minutes + intl_minutes as double) as total_minutes,
+        cast((day_minutes + eve_minutes + night_minutes + intl_minutes) as double) as total_minutes,
         day_calls + eve_calls + night_calls + intl_calls as total_calls,
-        cast(day_charge + eve_charge + night_charge + intl_charge as double) as total_charge
+        cast((day_charge + eve_charge + night_charge + intl_charge) as double) as total_charge
     from customers
 
 )

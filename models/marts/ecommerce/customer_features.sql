@@ -5,6 +5,11 @@
     reference.
 #}
 
+{%- set configured = var('ecommerce_reference_date', none) %}
+{%- set reference_date_expression = (
+    "max(cast('" ~ configured ~ "' as date))" if configured else 'max(invoice_date)'
+) %}
+
 with lines as (
 
     select * from {{ ref('int_ecommerce__transaction_lines_classified') }}
@@ -21,12 +26,8 @@ purchase_invoices as (
 reference_date as (
 
     select
-        {%- if var('ecommerce_reference_date', none) %}
-        cast('{{ var("ecommerce_reference_date") }}' as date) as reference_date
-        {%- else %}
-        max(invoice_date) as reference_date
+        {{ reference_date_expression }} as reference_date
     from lines
-        {%- endif %}
 
 ),
 

@@ -22,10 +22,14 @@ with lines as (
 -- every outcome gets a row, even a rule that matches nothing on this data
 outcomes as (
 
-    select 0 as rule_order, 'included' as outcome
+    select
+        0 as rule_order,
+        'included' as outcome
     {%- for reason, flag in rules %}
     union all
-    select {{ loop.index }} as rule_order, '{{ reason }}' as outcome
+    select
+        {{ loop.index }} as rule_order,
+        '{{ reason }}' as outcome
     {%- endfor %}
 
 ),

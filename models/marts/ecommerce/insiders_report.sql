@@ -56,7 +56,8 @@ actions as (
 
     select
         string_agg(
-            printf('cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
+            printf(
+                'cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
                 customers, 100 * revenue_share,
                 case
                     when is_insider and mean_recency_days <= 60
@@ -70,8 +71,10 @@ actions as (
                     when mean_distinct_stock_codes < 10
                         then 'cross-sell recommendations to widen the product range'
                     else 'upsell bundles to grow basket size towards the Insiders profile'
-                end),
-            '; ' order by cluster) as text,
+                end
+            ),
+            '; ' order by cluster
+        ) as text,
         count(*) as clusters
     from profiles
 
@@ -91,69 +94,86 @@ answers as (
     select
         1 as question_number,
         'Who are the people eligible for the Insiders programme?' as question,
-        printf('The %d customers of clusters %s; the list is ecommerce.customer_segments where is_insider.',
-            totals.insiders, insider_clusters.clusters) as answer,
+        printf(
+            'The %d customers of clusters %s; the list is ecommerce.customer_segments '
+            || 'where is_insider.',
+            totals.insiders, insider_clusters.clusters
+        ) as answer,
         cast(totals.insiders as double) as figure
     from totals cross join insider_clusters
 
     union all
 
     select
-        2,
-        'How many customers will be part of the group?',
-        printf('%d customers, %.2f%% of the %d customers with purchases.',
-            insiders, 100.0 * insiders / customers, customers),
-        cast(insiders as double)
+        2 as question_number,
+        'How many customers will be part of the group?' as question,
+        printf(
+            '%d customers, %.2f%% of the %d customers with purchases.',
+            insiders, 100.0 * insiders / customers, customers
+        ) as answer,
+        cast(insiders as double) as figure
     from totals
 
     union all
 
     select
-        3,
-        'What are the main characteristics of these customers?',
+        3 as question_number,
+        'What are the main characteristics of these customers?' as question,
         coalesce(
-            printf('Insiders vs the others (means): revenue %.0f vs %.0f GBP; recency %.0f vs %.0f days; '
-                || 'distinct products %.1f vs %.1f; basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
+            printf(
+                'Insiders vs the others (means): revenue %.0f vs %.0f GBP; '
+                || 'recency %.0f vs %.0f days; distinct products %.1f vs %.1f; '
+                || 'basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
                 ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
-                ins_basket, non_basket, ins_returns, non_returns),
-            printf('Every customer is an Insider under the current target (no comparison group); means: '
-                || 'revenue %.0f GBP, recency %.0f days, distinct products %.1f, basket size %.1f, returned units %.1f.',
-                ins_revenue, ins_recency, ins_products, ins_basket, ins_returns),
-            'No Insiders under the current target.'),
-        cast(ins_revenue as double)
+                ins_basket, non_basket, ins_returns, non_returns
+            ),
+            printf(
+                'Every customer is an Insider under the current target (no comparison group); '
+                || 'means: revenue %.0f GBP, recency %.0f days, distinct products %.1f, '
+                || 'basket size %.1f, returned units %.1f.',
+                ins_revenue, ins_recency, ins_products, ins_basket, ins_returns
+            ),
+            'No Insiders under the current target.'
+        ) as answer,
+        cast(ins_revenue as double) as figure
     from means
 
     union all
 
     select
-        4,
-        'What share of revenue comes from the Insiders?',
-        printf('%.2f%% of revenue (%.0f of %.0f GBP).',
-            100.0 * insiders_revenue / revenue, insiders_revenue, revenue),
-        cast(insiders_revenue / revenue as double)
+        4 as question_number,
+        'What share of revenue comes from the Insiders?' as question,
+        printf(
+            '%.2f%% of revenue (%.0f of %.0f GBP).',
+            100.0 * insiders_revenue / revenue, insiders_revenue, revenue
+        ) as answer,
+        cast(insiders_revenue / revenue as double) as figure
     from totals
 
     union all
 
     select
-        5,
-        'What are the conditions for a customer to be eligible?',
-        printf('Being assigned by the registered segmentation model to an Insiders cluster (%s): '
-            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of revenue, '
+        5 as question_number,
+        'What are the conditions for a customer to be eligible?' as question,
+        printf(
+            'Being assigned by the registered segmentation model to an Insiders cluster (%s): '
+            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of '
+            || 'revenue, '
             || 'as long as the Insiders stay within %.0f%% of the customers. '
             || 'Insiders have revenue of at least %.0f GBP.',
             insider_clusters.clusters, 100 * target.share_target, 100 * target.max_customer_share,
-            insider_clusters.min_revenue),
-        cast(target.share_target as double)
+            insider_clusters.min_revenue
+        ) as answer,
+        cast(target.share_target as double) as figure
     from insider_clusters cross join target
 
     union all
 
     select
-        6,
-        'What actions can marketing take to increase revenue?',
-        'One action per cluster: ' || actions.text || '.',
-        cast(actions.clusters as double)
+        6 as question_number,
+        'What actions can marketing take to increase revenue?' as question,
+        'One action per cluster: ' || actions.text || '.' as answer,
+        cast(actions.clusters as double) as figure
     from actions
 
 ),

@@ -16,9 +16,7 @@ unnested as (
         model_family as chosen_family,
         json_extract_string(metrics, '$.selection.space') as chosen_space,
         cast(json_extract(metrics, '$.selection.k') as integer) as chosen_k,
-        unnest(
-            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
-        ) as row
+        {{ unnest_evaluation('evaluation') }} as row
     from versions
 
 ),
@@ -62,7 +60,9 @@ final as (
 
         -- choice
         space = chosen_space and family = chosen_family and k = chosen_k as is_chosen,
-        rank() over (partition by space, family order by silhouette desc nulls last, k) = 1 as is_best_of_space_family
+        rank() over (
+            partition by space, family order by silhouette desc nulls last, k asc
+        ) = 1 as is_best_of_space_family
     from pivoted
 
 )

@@ -27,9 +27,7 @@ unnested as (
         json_extract_string(params, '$.features_version') as features_version,
         json_extract_string(params, '$.target_version') as target_version,
         json_extract_string(params, '$.experiment_name') as experiment_name,
-        unnest(
-            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
-        ) as row
+        {{ unnest_evaluation('evaluation') }} as row
     from latest
 
 ),
@@ -84,7 +82,7 @@ final as (
 
         -- model
         (case when evaluation = 'backtest' then 'model' else substr(evaluation, 10) end)
-            = forecast_method as is_forecast_method,
+        = forecast_method as is_forecast_method,
         model_name,
         model_version,
         features_version,

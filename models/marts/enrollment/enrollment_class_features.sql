@@ -32,7 +32,8 @@ course_levels as (
 
 first_period as (
 
-    select min(periodo) as first_periodo from periods where is_observed
+    select min(periodo) as first_periodo from periods
+    where is_observed
 
 ),
 
@@ -64,7 +65,7 @@ candidates as (
         class_periods.horario_actual
     from target_periods
     inner join class_periods
-        on class_periods.periodo = target_periods.origin_periodo
+        on target_periods.origin_periodo = class_periods.periodo
 
     union all
 
@@ -76,7 +77,7 @@ candidates as (
         class_periods.horario_actual
     from target_periods
     inner join class_periods
-        on class_periods.periodo = target_periods.origin_periodo
+        on target_periods.origin_periodo = class_periods.periodo
     inner join course_levels as next_level
         on next_level.level_order = class_periods.level_order + {{ horizon }}
 
@@ -120,9 +121,9 @@ unforeseen_classes as (
         on class_periods.periodo = target_periods.periodo
     left join candidate_classes
         on class_periods.periodo = candidate_classes.periodo
-        and class_periods.sede = candidate_classes.sede
-        and class_periods.curso_actual = candidate_classes.curso_actual
-        and class_periods.horario_actual = candidate_classes.horario_actual
+            and class_periods.sede = candidate_classes.sede
+            and class_periods.curso_actual = candidate_classes.curso_actual
+            and class_periods.horario_actual = candidate_classes.horario_actual
     where candidate_classes.periodo is null
 
 ),
@@ -137,7 +138,10 @@ class_rows as (
 
 site_periods as (
 
-    select periodo, sede, sum(active_students) as active_students
+    select
+        periodo,
+        sede,
+        sum(active_students) as active_students
     from class_periods
     group by periodo, sede
 
@@ -145,7 +149,10 @@ site_periods as (
 
 course_periods as (
 
-    select periodo, curso_actual, sum(active_students) as active_students
+    select
+        periodo,
+        curso_actual,
+        sum(active_students) as active_students
     from class_periods
     group by periodo, curso_actual
 
@@ -217,39 +224,39 @@ final as (
     left join periods as previous_period
         on previous_period.period_index = target_periods.origin_index - 1
     left join class_periods as actual
-        on actual.periodo = class_rows.periodo
-        and actual.sede = class_rows.sede
-        and actual.curso_actual = class_rows.curso_actual
-        and actual.horario_actual = class_rows.horario_actual
+        on class_rows.periodo = actual.periodo
+            and class_rows.sede = actual.sede
+            and class_rows.curso_actual = actual.curso_actual
+            and class_rows.horario_actual = actual.horario_actual
     left join class_periods as same_class
-        on same_class.periodo = target_periods.origin_periodo
-        and same_class.sede = class_rows.sede
-        and same_class.curso_actual = class_rows.curso_actual
-        and same_class.horario_actual = class_rows.horario_actual
+        on target_periods.origin_periodo = same_class.periodo
+            and class_rows.sede = same_class.sede
+            and class_rows.curso_actual = same_class.curso_actual
+            and class_rows.horario_actual = same_class.horario_actual
     left join class_periods as previous_class
-        on previous_class.periodo = previous_period.periodo
-        and previous_class.sede = class_rows.sede
-        and previous_class.curso_actual = class_rows.curso_actual
-        and previous_class.horario_actual = class_rows.horario_actual
+        on previous_period.periodo = previous_class.periodo
+            and class_rows.sede = previous_class.sede
+            and class_rows.curso_actual = previous_class.curso_actual
+            and class_rows.horario_actual = previous_class.horario_actual
     left join class_periods as level_below
-        on level_below.periodo = target_periods.origin_periodo
-        and level_below.sede = class_rows.sede
-        and level_below.level_order = course_levels.level_order - {{ horizon }}
-        and level_below.horario_actual = class_rows.horario_actual
+        on target_periods.origin_periodo = level_below.periodo
+            and class_rows.sede = level_below.sede
+            and level_below.level_order = course_levels.level_order - {{ horizon }}
+            and class_rows.horario_actual = level_below.horario_actual
     left join class_periods as last_year
         on last_year.periodo = class_rows.periodo - 100
-        and last_year.sede = class_rows.sede
-        and last_year.curso_actual = class_rows.curso_actual
-        and last_year.horario_actual = class_rows.horario_actual
+            and class_rows.sede = last_year.sede
+            and class_rows.curso_actual = last_year.curso_actual
+            and class_rows.horario_actual = last_year.horario_actual
     left join site_periods as site_now
-        on site_now.periodo = target_periods.origin_periodo
-        and site_now.sede = class_rows.sede
+        on target_periods.origin_periodo = site_now.periodo
+            and class_rows.sede = site_now.sede
     left join site_periods as site_before
-        on site_before.periodo = previous_period.periodo
-        and site_before.sede = class_rows.sede
+        on previous_period.periodo = site_before.periodo
+            and class_rows.sede = site_before.sede
     left join course_periods as course_now
-        on course_now.periodo = target_periods.origin_periodo
-        and course_now.curso_actual = class_rows.curso_actual
+        on target_periods.origin_periodo = course_now.periodo
+            and class_rows.curso_actual = course_now.curso_actual
 
 )
 

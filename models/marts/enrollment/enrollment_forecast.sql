@@ -28,16 +28,19 @@ class_minimums as (
         minimum_class_sizes.minimum_students
     from predictions
     inner join minimum_class_sizes
-        on (minimum_class_sizes.sede is null or minimum_class_sizes.sede = predictions.sede)
-        and (minimum_class_sizes.curso_actual is null
-            or minimum_class_sizes.curso_actual = predictions.curso_actual)
+        on (minimum_class_sizes.sede is null or predictions.sede = minimum_class_sizes.sede)
+            and (
+                minimum_class_sizes.curso_actual is null
+                or predictions.curso_actual = minimum_class_sizes.curso_actual
+            )
     qualify row_number() over (
-        partition by predictions.periodo, predictions.sede, predictions.curso_actual,
-            predictions.horario_actual
-        order by
-            (minimum_class_sizes.curso_actual is not null) desc,
-            (minimum_class_sizes.sede is not null) desc
-    ) = 1
+            partition by
+                predictions.periodo, predictions.sede, predictions.curso_actual,
+                predictions.horario_actual
+            order by
+                (minimum_class_sizes.curso_actual is not null) desc,
+                (minimum_class_sizes.sede is not null) desc
+        ) = 1
 
 ),
 
@@ -62,7 +65,8 @@ final as (
         cast(predictions.students_last_period as integer) as students_last_period,
         cast(predictions.is_new_class as boolean) as is_new_class,
         cast(class_minimums.minimum_students as integer) as minimum_students,
-        cast(predictions.predict_alumnos < class_minimums.minimum_students as boolean) as is_at_risk,
+        cast(predictions.predict_alumnos < class_minimums.minimum_students as boolean)
+            as is_at_risk,
 
         -- model
         cast(predictions.model_name as varchar) as model_name,
@@ -82,9 +86,9 @@ final as (
     from predictions
     left join class_minimums
         on predictions.periodo = class_minimums.periodo
-        and predictions.sede = class_minimums.sede
-        and predictions.curso_actual = class_minimums.curso_actual
-        and predictions.horario_actual = class_minimums.horario_actual
+            and predictions.sede = class_minimums.sede
+            and predictions.curso_actual = class_minimums.curso_actual
+            and predictions.horario_actual = class_minimums.horario_actual
 
 )
 

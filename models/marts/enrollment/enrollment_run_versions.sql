@@ -30,7 +30,8 @@ previous_run as (
     order by run_started_at desc
     limit 1
     {%- else %}
-    select * from current_run where false
+    select * from current_run
+    where false
     {%- endif %}
 
 ),
@@ -75,19 +76,26 @@ final as (
         previous_experiment_name,
 
         -- the dependency rule: raw_version => platinum_version => features_version, target_version
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when raw_changed and not platinum_changed then
-                'raw_version changed (' || previous_raw_version || ' -> ' || raw_version
-                || ') but platinum_version is still ' || platinum_version
-                || ': bump the var enrollment_platinum_version (raw_version => platinum_version)' end,
+                    'raw_version changed (' || previous_raw_version || ' -> ' || raw_version
+                    || ') but platinum_version is still ' || platinum_version
+                    || ': bump the var enrollment_platinum_version'
+                    || ' (raw_version => platinum_version)'
+            end,
             case when platinum_changed and not features_changed then
-                'platinum_version changed (' || previous_platinum_version || ' -> '
-                || platinum_version || ') but features_version is still ' || features_version
-                || ': bump the var enrollment_features_version (platinum_version => features_version)' end,
+                    'platinum_version changed (' || previous_platinum_version || ' -> '
+                    || platinum_version || ') but features_version is still ' || features_version
+                    || ': bump the var enrollment_features_version'
+                    || ' (platinum_version => features_version)'
+            end,
             case when platinum_changed and not target_changed then
-                'platinum_version changed (' || previous_platinum_version || ' -> '
-                || platinum_version || ') but target_version is still ' || target_version
-                || ': bump the var enrollment_target_version (platinum_version => target_version)' end
+                    'platinum_version changed (' || previous_platinum_version || ' -> '
+                    || platinum_version || ') but target_version is still ' || target_version
+                    || ': bump the var enrollment_target_version'
+                    || ' (platinum_version => target_version)'
+            end
         ), '') as version_warning
     from compared
 

@@ -2,7 +2,12 @@
 
 with registry as (
 
-    select model_version_id, model_name, model_version, curves from {{ ref('model_registry') }}
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        curves
+    from {{ ref('model_registry') }}
 
 ),
 
@@ -16,7 +21,11 @@ evaluations as (
         entry.value as curve_json
     from registry,
         lateral (select unnest(json_keys(registry.curves)) as key) as keys,
-        lateral (select keys.key as key, json_extract(registry.curves, '$.' || keys.key) as value) as entry
+        lateral (
+            select
+                keys.key as key,
+                json_extract(registry.curves, '$.' || keys.key) as value
+        ) as entry
 
 ),
 
@@ -28,8 +37,8 @@ roc as (
         model_version,
         evaluation,
         'roc' as curve,
-        unnest(from_json(json_extract(curve_json, '$.roc'),
-            '[{"fpr": "DOUBLE", "tpr": "DOUBLE", "threshold": "DOUBLE"}]')) as point
+        {{ unnest_json_records("json_extract(curve_json, '$.roc')", {
+            'fpr': 'DOUBLE', 'tpr': 'DOUBLE', 'threshold': 'DOUBLE'}) }} as point
     from evaluations
 
 ),
@@ -42,8 +51,9 @@ calibration as (
         model_version,
         evaluation,
         'calibration' as curve,
-        unnest(from_json(json_extract(curve_json, '$.calibration'),
-            '[{"bin": "INTEGER", "rows": "INTEGER", "mean_predicted": "DOUBLE", "observed_rate": "DOUBLE"}]')) as point
+        {{ unnest_json_records("json_extract(curve_json, '$.calibration')", {
+            'bin': 'INTEGER', 'rows': 'INTEGER', 'mean_predicted': 'DOUBLE',
+            'observed_rate': 'DOUBLE'}) }} as point
     from evaluations
 
 ),
@@ -59,7 +69,7 @@ final as (
         point.fpr as x_value,
         point.tpr as y_value,
         point.threshold as threshold,
-        null::integer as bin_rows
+        cast(null as integer) as bin_rows
     from roc
     union all
     select
@@ -70,7 +80,7 @@ final as (
         curve,
         point.mean_predicted as x_value,
         point.observed_rate as y_value,
-        null::double as threshold,
+        cast(null as double) as threshold,
         point.rows as bin_rows
     from calibration
 

@@ -14,9 +14,7 @@ unnested as (
         model_version,
         domain,
         model_family,
-        unnest(
-            from_json(evaluation, '[{"evaluation": "VARCHAR", "fold": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE"}]')
-        ) as row
+        {{ unnest_evaluation('evaluation') }} as row
     from registry
 
 ),

@@ -2,7 +2,13 @@
 
 with registry as (
 
-    select model_version_id, model_name, model_version, domain, model_family, feature_importance
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        domain,
+        model_family,
+        feature_importance
     from {{ ref('model_registry') }}
 
 ),
@@ -15,8 +21,8 @@ unnested as (
         model_version,
         domain,
         model_family,
-        unnest(from_json(feature_importance,
-            '[{"feature": "VARCHAR", "gain": "DOUBLE", "mean_abs_contribution": "DOUBLE"}]')) as row
+        {{ unnest_json_records('feature_importance', {
+            'feature': 'VARCHAR', 'gain': 'DOUBLE', 'mean_abs_contribution': 'DOUBLE'}) }} as row
     from registry
 
 ),
@@ -33,7 +39,7 @@ final as (
         row.gain as gain,
         row.mean_abs_contribution as mean_abs_contribution,
         row_number() over (
-            partition by model_version_id order by row.mean_abs_contribution desc, row.feature
+            partition by model_version_id order by row.mean_abs_contribution desc, row.feature asc
         ) as importance_rank
     from unnested
 

@@ -65,7 +65,7 @@ final as (
     from scores
     left join registry
         on scores.model_name = registry.model_name
-        and scores.model_version = registry.model_version
+            and scores.model_version = registry.model_version
 
 )
 

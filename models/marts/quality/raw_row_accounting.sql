@@ -46,7 +46,7 @@ final as (
     from counts
     left join audits
         on counts.source_name = audits.source_name
-        and counts.table_name = audits.table_name
+            and counts.table_name = audits.table_name
 
 )
 

@@ -20,24 +20,24 @@ final as (
         -- target and status (never features)
         status,
         is_closed,
-        case when is_closed then is_won::integer end as won,
+        case when is_closed then cast(is_won as integer) end as won,
 
         -- offer features known when the offer is created
-        coalesce(use_case = 'Corporate Events', false)::integer as is_corporate_event,
+        cast(coalesce(use_case = 'Corporate Events', false) as integer) as is_corporate_event,
         use_case,
         price,
-        (discount_code is not null)::integer as has_discount_code,
-        (pain is not null)::integer as has_pain,
+        cast((discount_code is not null) as integer) as has_discount_code,
+        cast((pain is not null) as integer) as has_pain,
         pain as pain_category,
 
         -- known only once the offer closes
         datediff('day', created_date, close_date) as duration_days,
 
         -- lead features (null when the offer has no lead)
-        has_lead::integer as has_lead,
+        cast(has_lead as integer) as has_lead,
         lead_source,
-        case when has_lead then (city is not null)::integer end as has_city,
-        case when has_lead then (acquisition_campaign is not null)::integer end
+        case when has_lead then cast((city is not null) as integer) end as has_city,
+        case when has_lead then cast((acquisition_campaign is not null) as integer) end
             as has_acquisition_campaign,
         datediff('day', lead_created_date, created_date) as days_lead_to_offer,
 

@@ -27,7 +27,7 @@ final as (
         customers.response is not null as is_labeled,
         customers.income is null as is_income_missing,
         customers.birth_year_raw not between {{ var('min_plausible_birth_year', 1920) }}
-            and {{ var('max_plausible_birth_year', 2010) }} as is_birth_year_implausible,
+        and {{ var('max_plausible_birth_year', 2010) }} as is_birth_year_implausible,
         customers.complained = 1 as has_complained,
 
         -- numerics

@@ -29,7 +29,8 @@ keyed as (
     select
         *,
         row_number() over (
-            partition by module_code, presentation_code, student_id order by raw_record, source_row_number
+            partition by module_code, presentation_code, student_id
+            order by raw_record, source_row_number
         ) as key_rank
     from parsed
 

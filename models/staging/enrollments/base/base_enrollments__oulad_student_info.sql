@@ -25,9 +25,10 @@ parsed as (
         {{ clean_text('disability') }} = 'Y' as has_disability,
         {{ clean_text('final_result') }} as final_result,
         {{ fails_parse('num_of_prev_attempts', 'integer') }}
-            or {{ fails_parse('studied_credits', 'integer') }} as number_unparseable,
+        or {{ fails_parse('studied_credits', 'integer') }} as number_unparseable,
         row_number() over (
-            partition by {{ clean_text('code_module') }}, {{ clean_text('code_presentation') }},
+            partition by
+                {{ clean_text('code_module') }}, {{ clean_text('code_presentation') }},
                 {{ clean_text('id_student') }}
             order by raw_record, source_row_number
         ) as key_rank,

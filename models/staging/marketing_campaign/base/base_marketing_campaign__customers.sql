@@ -30,9 +30,9 @@
 {#- Counts and amounts that cannot be negative (birth year and the constant economics aside). -#}
 {%- set nonnegative_columns = [] %}
 {%- for raw, name in integer_columns %}
-    {%- if name not in ('birth_year_raw', 'cost_per_contact', 'revenue_per_contact') %}
-        {%- do nonnegative_columns.append(name) %}
-    {%- endif %}
+{%- if name not in ('birth_year_raw', 'cost_per_contact', 'revenue_per_contact') %}
+{%- do nonnegative_columns.append(name) %}
+{%- endif %}
 {%- endfor %}
 {%- set spend_columns = ['spend_wines', 'spend_fruits', 'spend_meat', 'spend_fish',
                          'spend_sweets', 'spend_gold'] %}
@@ -62,7 +62,7 @@ parsed as (
         {{ parse_as('"Response"', 'integer') }} as response,
 
         -- dates
-        {{ parse_timestamp('"Dt_Customer"', '%d-%m-%Y') }}::date as enrolled_date,
+        cast({{ parse_timestamp('"Dt_Customer"', '%d-%m-%Y') }} as date) as enrolled_date,
 
         -- checks
         (

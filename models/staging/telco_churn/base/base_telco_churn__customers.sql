@@ -23,7 +23,7 @@
 
 {%- set usage_columns = [] %}
 {%- for raw, name in integer_columns + decimal_columns %}
-    {%- do usage_columns.append(name) %}
+{%- do usage_columns.append(name) %}
 {%- endfor %}
 {%- set identity_columns = [
     'State', 'Account length', 'Area code', 'International plan', 'Voice mail plan',
@@ -69,7 +69,7 @@ parsed as (
         -- ids
         source_row_number,
         identity_digest
-            || case when twin_number > 1 then '-' || twin_number else '' end as customer_key,
+        || case when twin_number > 1 then '-' || twin_number else '' end as customer_key,
 
         -- strings
         upper({{ clean_text('"State"') }}) as state,
@@ -103,7 +103,7 @@ parsed as (
             {%- endfor %}
         ) as has_missing_or_unparseable_number,
         coalesce({{ clean_text('"International plan"') }} not in ('Yes', 'No'), true)
-            or coalesce({{ clean_text('"Voice mail plan"') }} not in ('Yes', 'No'), true)
+        or coalesce({{ clean_text('"Voice mail plan"') }} not in ('Yes', 'No'), true)
             as has_invalid_plan_flag,
         (
             {{ clean_text('"Churn"') }} is not null
