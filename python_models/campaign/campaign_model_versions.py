@@ -12,7 +12,7 @@ def model(dbt, session):
         registry = campaign.train(
             features=frame(dbt.ref("campaign_features")),
             existing=existing_rows(dbt, session),
-            settings=campaign.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=campaign.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
             objectives=frame(dbt.ref("campaign_objective_definitions")),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), campaign.DOMAIN),
         )

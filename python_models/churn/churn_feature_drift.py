@@ -11,6 +11,6 @@ def model(dbt, session):
         drift = churn.feature_drift(
             features=frame(dbt.ref("churn_features")),
             registry=frame(dbt.ref("churn_model_versions")),
-            settings=MlSettings.from_table(frame(dbt.ref("build_settings"))),
+            settings=MlSettings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return drift

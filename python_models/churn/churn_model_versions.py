@@ -12,7 +12,7 @@ def model(dbt, session):
         registry = churn.train(
             features=frame(dbt.ref("churn_features")),
             existing=existing_rows(dbt, session),
-            settings=churn.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=churn.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), churn.DOMAIN),
         )
     return registry

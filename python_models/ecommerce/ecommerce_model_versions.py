@@ -12,6 +12,6 @@ def model(dbt, session):
         registry = ecommerce.train(
             features=frame(dbt.ref("customer_features")),
             existing=existing_rows(dbt, session),
-            settings=ecommerce.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=ecommerce.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return registry

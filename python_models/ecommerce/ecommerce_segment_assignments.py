@@ -10,6 +10,6 @@ def model(dbt, session):
         assignments = ecommerce.assign(
             features=frame(dbt.ref("customer_features")),
             versions=frame(dbt.ref("ecommerce_model_versions")),
-            settings=ecommerce.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=ecommerce.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return assignments

@@ -13,6 +13,6 @@ def model(dbt, session):
         registry = enrollment.train(
             features=frame(dbt.ref("enrollment_class_features")),
             existing=existing_rows(dbt, session),
-            settings=enrollment.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=enrollment.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return registry

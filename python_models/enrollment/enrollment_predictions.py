@@ -11,6 +11,6 @@ def model(dbt, session):
         forecast = enrollment.forecast(
             features=frame(dbt.ref("enrollment_class_features")),
             registry=frame(dbt.ref("enrollment_model_versions")),
-            settings=enrollment.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=enrollment.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return forecast

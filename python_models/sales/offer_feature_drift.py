@@ -11,6 +11,6 @@ def model(dbt, session):
         drift = sales.feature_drift(
             features=frame(dbt.ref("offer_features")),
             registry=frame(dbt.ref("offer_model_versions")),
-            settings=MlSettings.from_table(frame(dbt.ref("build_settings"))),
+            settings=MlSettings.from_table(frame(dbt.source("ml", "build_settings"))),
         )
     return drift

@@ -12,7 +12,7 @@ def model(dbt, session):
         registry = sales.train(
             features=frame(dbt.ref("offer_features")),
             existing=existing_rows(dbt, session),
-            settings=sales.Settings.from_table(frame(dbt.ref("build_settings"))),
+            settings=sales.Settings.from_table(frame(dbt.source("ml", "build_settings"))),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), sales.DOMAIN),
         )
     return registry

@@ -146,7 +146,9 @@ def test_every_page_shows_the_marts_figures(
         )
         assert testing.metric_int(page, "Expected contacts") == contacts
         ((flagged,),) = warehouse(
-            db, f"select count(*) from campaign.campaign_scores where contact_{objective}"
+            db,
+            "select count(*) from campaign.campaign_contacts "
+            f"where objective = '{objective}' and is_contacted",
         )
         page.get_by_text(f"Showing {flagged:,} customers to contact for '{objective}'").wait_for()
         ((customer, probability),) = warehouse(

@@ -22,11 +22,11 @@ DOMAINS = {
     "enrollment": enrollment,
     "ecommerce": ecommerce,
 }
-SETTINGS_SQL = REPO_ROOT / "models" / "marts" / "ml" / "build_settings.sql"
+SETTINGS_SQL = REPO_ROOT / "macros" / "ml" / "build_settings.sql"
 
 
 def listed_vars() -> list[tuple[str, str]]:
-    """(domain, var) pairs of build_settings.sql's list."""
+    """(domain, var) pairs of the build_settings macro's list."""
     return re.findall(r"\('(\w+)', '(\w+)'\)", SETTINGS_SQL.read_text())
 
 

@@ -1,0 +1,70 @@
+{#-
+    The settings of this build's Python models, written by an on-run-start hook on every dbt
+    command (so a partial build, e.g. `--select churn_model_versions --vars ...`, never reads
+    stale settings) as the table ml.build_settings, which the Python models read as the source
+    `ml.build_settings`. One row per setting: each is a var of dbt_project.yml (defined and
+    documented there, nowhere else) or dbt's thread count; revenue_ml/settings.py turns the rows
+    of `ml` (shared) and of a domain into that domain's typed settings object (a wrong type
+    fails there, naming the var). The setting's name is the var's without the domain prefix:
+    var `churn_cv_folds` is setting `cv_folds` of domain `churn`.
+-#}
+
+{% macro build_settings() -%}
+    {{ return([
+        ('ml', 'retrain_policy'),
+        ('ml', 'ml_threads'),
+        ('ml', 'drift_ks_threshold'),
+        ('ml', 'drift_psi_threshold'),
+        ('sales', 'sales_auc_floor_at_close'),
+        ('sales', 'sales_auc_floor_at_open'),
+        ('churn', 'churn_auc_floor'),
+        ('churn', 'churn_cv_folds'),
+        ('churn', 'churn_gate_min_positives'),
+        ('churn', 'churn_search_max_candidates'),
+        ('campaign', 'campaign_auc_floor'),
+        ('campaign', 'campaign_cv_folds'),
+        ('campaign', 'campaign_gate_min_positives'),
+        ('campaign', 'campaign_segment_seed'),
+        ('enrollment', 'enrollment_backtest_periods'),
+        ('enrollment', 'enrollment_raw_version'),
+        ('enrollment', 'enrollment_platinum_version'),
+        ('enrollment', 'enrollment_features_version'),
+        ('enrollment', 'enrollment_target_version'),
+        ('enrollment', 'enrollment_experiment_name'),
+        ('ecommerce', 'ecommerce_segment_k_min'),
+        ('ecommerce', 'ecommerce_segment_k_max'),
+        ('ecommerce', 'ecommerce_selection_min_k'),
+        ('ecommerce', 'ecommerce_segment_seed'),
+        ('ecommerce', 'ecommerce_silhouette_sample_size'),
+        ('ecommerce', 'ecommerce_forest_trees'),
+        ('ecommerce', 'ecommerce_forest_max_leaf_nodes'),
+        ('ecommerce', 'ecommerce_insiders_revenue_share_target'),
+        ('ecommerce', 'ecommerce_insiders_max_customer_share'),
+    ]) }}
+{%- endmacro %}
+
+{#- on-run-start: (re)write ml.build_settings with this invocation's vars. -#}
+{% macro write_build_settings() -%}
+    {%- if execute -%}
+        {%- set rows = [] -%}
+        {%- for domain, var_name in build_settings() -%}
+            {%- set value = var(var_name) -%}
+            {%- set setting = var_name[domain | length + 1:] if domain != 'ml' else var_name -%}
+            {%- do rows.append(
+                "select " ~ sql_literal(domain) ~ " as domain, " ~ sql_literal(setting)
+                ~ " as setting, " ~ sql_literal(var_name) ~ " as var_name, "
+                ~ ("cast(null as varchar)" if value is none else sql_literal(value))
+                ~ " as setting_value"
+            ) -%}
+        {%- endfor -%}
+        {%- do rows.append(
+            "select 'ml' as domain, 'dbt_threads' as setting, "
+            ~ "'threads (profiles.yml or --threads)' as var_name, "
+            ~ sql_literal(target.threads) ~ " as setting_value"
+        ) -%}
+        {%- do run_query("create schema if not exists ml") -%}
+        {%- do run_query(
+            "create or replace table ml.build_settings as " ~ rows | join(" union all ")
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
