@@ -5,9 +5,9 @@ transaction frame with boolean masks, splitting it into a purchase and a returns
 computing each feature with its own ``groupby`` and merging it into ``df_ref`` (one row per
 customer). This module does the same, with the project's rules (the defaults of the
 ``ecommerce_*`` vars and the seeds in ``seeds/ecommerce/``) so that the numbers can be compared
-with ``marts.customer_features``:
+with the project's ``customer_features``:
 
-- input: the staged lines (``staging.stg_online_retail__transactions``: exact duplicates and
+- input: the staged lines (``stg_online_retail__transactions``: exact duplicates and
   negative prices already rejected), loaded in memory before the clock starts;
 - lines without a customer get a surrogate id per invoice, counting up from 19000 (or the largest
   real id + 1 when that is higher) in invoice-number order;
@@ -37,7 +37,8 @@ COLUMNS = [
 ]
 
 #: How the benchmark loads the staged lines into pandas (not timed). Prices become floats, as
-#: ``pd.read_csv`` would give the reference; dates become datetime64.
+#: ``pd.read_csv`` would give the reference; dates become datetime64. ``{transactions}``: the
+#: staged lines' relation, from the dbt manifest.
 LOAD_SQL = """
 select
     transaction_line_id,
@@ -48,7 +49,7 @@ select
     quantity,
     cast(unit_price as double) as unit_price,
     cast(invoice_date as timestamp) as invoice_date
-from staging.stg_online_retail__transactions
+from {transactions}
 order by transaction_line_id
 """
 

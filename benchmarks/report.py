@@ -1,0 +1,251 @@
+"""The benchmark's report: machine description, JSON and markdown files in the results
+directory (``bench_<stamp>_scales_<...>.{json,md}``, ``latest.json``, ``latest.md``) and the
+printed summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from benchmarks import GB, scale_label
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _first_line_value(path: str, prefix: str) -> str | None:
+    """The text after the ``:`` of the first line of ``path`` starting with ``prefix``."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.lower().startswith(prefix.lower()):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def machine_description() -> dict:
+    """CPUs, memory, load and the versions that matter for the figures."""
+    mem_total = _first_line_value("/proc/meminfo", "MemTotal:")
+    try:
+        load = list(os.getloadavg())
+    except OSError:
+        load = None
+    return {
+        "hostname": platform.node(),
+        "platform": platform.platform(),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _first_line_value("/proc/cpuinfo", "model name"),
+        "memory_gb": round(int(mem_total.split()[0]) * 1024 / GB, 2) if mem_total else None,
+        "load_average_at_start": load,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt_core": _version("dbt-core"),
+        "dbt_duckdb": _version("dbt-duckdb"),
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "lightgbm": _version("lightgbm"),
+        "psutil": _version("psutil"),
+    }
+
+
+def fmt(v, digits: int = 3) -> str:
+    """A value for a table cell: n/a, yes/NO, a rounded float or the value as text."""
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _rate(seconds: float | None, rows_per_second: float | None, digits: int) -> str:
+    return f"{fmt(seconds, digits)} s ({fmt(rows_per_second, 0)}/s)"
+
+
+def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of one scale's scoring section."""
+    if sc.get("skipped"):
+        rows = [(scale, "scoring", sc["skipped"])]
+    else:
+        rows = []
+        warm = sc.get("warm_in_process", {})
+        if warm.get("available"):
+            for n, e in warm["sizes"].items():
+                rows.append(
+                    (
+                        scale,
+                        f"warm score {int(n):,} rows",
+                        _rate(e["seconds_median"], e["rows_per_second"], 4),
+                    )
+                )
+            for n, e in warm.get("explained_sizes", {}).items():
+                rows.append(
+                    (
+                        scale,
+                        f"warm score + top driver {int(n):,} rows",
+                        _rate(e["seconds_median"], e["rows_per_second"], 4),
+                    )
+                )
+        else:
+            rows.append((scale, "warm score", f"not available: {warm.get('reason')}"[:95]))
+        cold = sc.get("cold_command", {})
+        if cold.get("available"):
+            for n, e in cold["sizes"].items():
+                rows.append(
+                    (
+                        scale,
+                        f"cold CLI score {int(n):,} rows",
+                        _rate(e.get("seconds"), e["rows_per_second"], 2)
+                        if "rows_per_second" in e
+                        else "failed",
+                    )
+                )
+        else:
+            rows.append((scale, "cold CLI score", f"not available: {cold.get('reason')}"[:95]))
+    for name, e in (sc.get("in_warehouse") or {}).items():
+        if isinstance(e, dict):
+            rate = _rate(e.get("seconds"), e.get("rows_per_second"), 2)
+            rows.append((scale, f"in-warehouse {name}", f"{e.get('rows')} rows in {rate}"))
+    return rows
+
+
+def summary_rows(results: dict) -> list[tuple[str, str, str]]:
+    """(scale, measure, value) rows of the summary table."""
+    rows = []
+    for s in results["scales"]:
+        scale = scale_label(s["scale"])
+        b = s.get("build", {})
+        f = s.get("features", {})
+        rows.append((scale, "dbt build (median)", fmt(b.get("seconds_median"), 1) + " s"))
+        rows.append((scale, "dbt build peak RSS (tree)", fmt(b.get("peak_rss_gb_max")) + " GB"))
+        rows.append((scale, "transactions staged", fmt(f.get("transaction_rows"))))
+        for key, label in (
+            ("project_sql", "features: project SQL"),
+            ("handwritten_sql", "features: hand-written SQL"),
+            ("pandas", "features: pandas"),
+        ):
+            rows.append((scale, label, fmt((f.get(key) or {}).get("seconds_median")) + " s"))
+        rows.append((scale, "pandas / project SQL", fmt(f.get("sql_speedup_vs_pandas"), 2) + "x"))
+        rows.append(
+            (scale, "project / hand-written", fmt(f.get("project_vs_handwritten"), 2) + "x")
+        )
+        rows.append((scale, "features agree", fmt(f.get("agree"))))
+        rows += _scoring_rows(scale, s.get("scoring", {}))
+        rows.append(
+            (
+                scale,
+                "python models read no transaction rows",
+                fmt(s.get("python_model_inputs", {}).get("ok")),
+            )
+        )
+    return rows
+
+
+def budget_rows(results: dict) -> list[tuple[str, str, str, str, str]]:
+    """(scale, budget, limit, value, status) rows of the budget table."""
+    op = {"max": "<=", "min": ">=", "lt": "<", "true": "="}
+    return [
+        (
+            scale_label(b["scale"]),
+            b["description"],
+            f"{op[b['kind']]} {b['limit']}{b['unit']}",
+            fmt(b["value"]),
+            b["status"],
+        )
+        for b in results["budgets"]
+    ]
+
+
+def _md_table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(str(c) for c in r) + " |" for r in rows),
+    ]
+
+
+def markdown(results: dict) -> str:
+    """The markdown report."""
+    m = results["machine"]
+    lines = [
+        f"# Benchmark {results['started_at']}",
+        "",
+        f"Command: `{results['command']}`",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
+        f"load average at start {m['load_average_at_start']}; Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, "
+        f"pandas {m['pandas']}.",
+        "",
+        f"Repeats: {results['repeats']} (median reported; a dbt build longer than "
+        f"{results['short_build_seconds']} s is run once).",
+        "",
+        "## Summary",
+        "",
+        *_md_table(("scale", "measure", "value"), summary_rows(results)),
+        "",
+        "## Budgets",
+        "",
+        *_md_table(("scale", "budget", "limit", "value", "status"), budget_rows(results)),
+    ]
+    for s in results["scales"]:
+        nodes = s.get("build", {}).get("slowest_nodes", [])
+        if nodes:
+            lines += [
+                "",
+                f"## Slowest nodes, scale {scale_label(s['scale'])}",
+                "",
+                *_md_table(
+                    ("node", "seconds"), [(n["unique_id"], n["execution_time"]) for n in nodes[:10]]
+                ),
+            ]
+        viol = s.get("python_model_inputs", {}).get("violations", [])
+        if viol:
+            lines += ["", "Python models reading transaction-level rows:", ""]
+            lines += [f"- {v['python_model']} <- {v['parent']} ({v['rows']} rows)" for v in viol]
+    return "\n".join(lines) + "\n"
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A plain-text table with aligned columns."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    print(line.format(*header))
+    print(line.format(*("-" * w for w in widths)))
+    for r in rows:
+        print(line.format(*r))
+
+
+def write(results: dict, results_dir: Path, stamp: str) -> tuple[Path, Path]:
+    """Write the JSON and markdown reports and copy them to ``latest.*``."""
+    scales = "_".join(scale_label(s["scale"]) for s in results["scales"])
+    json_path = results_dir / f"bench_{stamp}_scales_{scales}.json"
+    md_path = json_path.with_suffix(".md")
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    md_path.write_text(markdown(results))
+    shutil.copyfile(json_path, results_dir / "latest.json")
+    shutil.copyfile(md_path, results_dir / "latest.md")
+    return json_path, md_path
+
+
+def print_summary(results: dict) -> None:
+    """The summary and budget tables on stdout."""
+    print()
+    print_table(("scale", "measure", "value"), summary_rows(results))
+    print()
+    print_table(("scale", "budget", "limit", "value", "status"), budget_rows(results))
