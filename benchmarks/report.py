@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import GB, scale_label
+from revenue_ml.ml.runtime import THREADS_ENV
 
 
 def _version(dist: str) -> str | None:
@@ -124,51 +125,102 @@ def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def summary_rows(results: dict) -> list[tuple[str, str, str]]:
-    """(scale, measure, value) rows of the summary table."""
+def _build_rows(scale: str, builds: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of one scale's builds."""
     rows = []
-    for s in results["scales"]:
-        scale = scale_label(s["scale"])
-        b = s.get("build", {})
-        f = s.get("features", {})
-        rows.append((scale, "dbt build (median)", fmt(b.get("seconds_median"), 1) + " s"))
-        rows.append((scale, "dbt build peak RSS (tree)", fmt(b.get("peak_rss_gb_max")) + " GB"))
-        rows.append((scale, "transactions staged", fmt(f.get("transaction_rows"))))
-        for key, label in (
-            ("project_sql", "features: project SQL"),
-            ("handwritten_sql", "features: hand-written SQL"),
-            ("pandas", "features: pandas"),
-        ):
-            rows.append((scale, label, fmt((f.get(key) or {}).get("seconds_median")) + " s"))
-        rows.append((scale, "pandas / project SQL", fmt(f.get("sql_speedup_vs_pandas"), 2) + "x"))
-        rows.append(
-            (scale, "project / hand-written", fmt(f.get("project_vs_handwritten"), 2) + "x")
-        )
-        rows.append((scale, "features agree", fmt(f.get("agree"))))
-        rows += _scoring_rows(scale, s.get("scoring", {}))
+    for key in ("full", "rebuild", "selected"):
+        phase = builds.get(key)
+        if phase:
+            rows.append(
+                (
+                    scale,
+                    phase["label"],
+                    f"{fmt(phase['seconds_median'], 1)} s (median of {len(phase['runs'])}), "
+                    f"{phase['nodes']} nodes, peak RSS {fmt(phase['peak_rss_gb_max'], 2)} GB",
+                )
+            )
+    p = builds.get("selected_vs_full")
+    if p and p["ratio"] is not None:
         rows.append(
             (
                 scale,
-                "python models read no transaction rows",
-                fmt(s.get("python_model_inputs", {}).get("ok")),
+                "selected build: time share / node share",
+                f"{p['time_share']:.1%} / {p['node_share']:.1%} = {p['ratio']:.2f}x",
             )
         )
     return rows
 
 
-def budget_rows(results: dict) -> list[tuple[str, str, str, str, str]]:
-    """(scale, budget, limit, value, status) rows of the budget table."""
-    op = {"max": "<=", "min": ">=", "lt": "<", "true": "="}
+def _training_rows(scale: str, training: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of what the full build trained."""
+    if "error" in training:
+        return [(scale, "training", f"not available: {training['error']}"[:95])]
     return [
         (
-            scale_label(b["scale"]),
-            b["description"],
-            f"{op[b['kind']]} {b['limit']}{b['unit']}",
-            fmt(b["value"]),
-            b["status"],
-        )
-        for b in results["budgets"]
+            scale,
+            "training threads (resolved)",
+            f"{training['resolved_threads']} (ml_threads var {training['ml_threads_var']!r}, "
+            f"{THREADS_ENV} {training['threads_env'] or 'unset'}, dbt threads "
+            f"{training['dbt_threads']})",
+        ),
+        (scale, "training seconds, all models", fmt(training["training_seconds_total"], 1)),
     ]
+
+
+def _feature_rows(scale: str, f: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of the customer features comparison."""
+    rows = [(scale, "transactions staged", fmt(f.get("transaction_rows")))]
+    for key, label in (
+        ("project_sql", "features: project SQL"),
+        ("handwritten_sql", "features: hand-written SQL"),
+        ("pandas", "features: pandas"),
+    ):
+        rows.append((scale, label, fmt((f.get(key) or {}).get("seconds_median")) + " s"))
+    rows.append((scale, "pandas / project SQL", fmt(f.get("sql_speedup_vs_pandas"), 2) + "x"))
+    rows.append((scale, "project / hand-written", fmt(f.get("project_vs_handwritten"), 2) + "x"))
+    rows.append((scale, "features agree", fmt(f.get("agree"))))
+    return rows
+
+
+def summary_rows(results: dict) -> list[tuple[str, str, str]]:
+    """(scale, measure, value) rows of the summary table."""
+    rows = []
+    for s in results["scales"]:
+        scale = scale_label(s["scale"])
+        rows += _build_rows(scale, s.get("builds", {}))
+        rows += _training_rows(scale, s.get("training", {}))
+        rows += _feature_rows(scale, s.get("features", {}))
+        rows += _scoring_rows(scale, s.get("scoring", {}))
+        ok = s.get("python_model_inputs", {}).get("ok")
+        rows.append((scale, "python models read no transaction rows", fmt(ok)))
+    return rows
+
+
+def budget_rows(results: dict) -> list[tuple[str, ...]]:
+    """(scale, budget, model, limit, value, status) rows of the budget table; a rehearsal row
+    (a budget for another scale) says so in its status."""
+    op = {"max": "<=", "min": ">=", "lt": "<", "true": "="}
+    rows = []
+    for b in results["budgets"]:
+        limit = fmt(b["limit"]) if isinstance(b["limit"], bool) else f"{b['limit']:,g}"
+        status = b["status"]
+        if not b["applies"]:
+            scales = ", ".join(scale_label(x) for x in b["budget_scales"])
+            status += f" (rehearsal; budget for scale {scales})"
+        rows.append(
+            (
+                scale_label(b["scale"]),
+                b["description"],
+                b["subject"] or "-",
+                f"{op[b['kind']]} {limit} {b['unit']}".rstrip(),
+                b["figure"],
+                status,
+            )
+        )
+    return rows
+
+
+BUDGET_HEADER = ("scale", "budget", "model", "limit", "value", "status")
 
 
 def _md_table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
@@ -177,6 +229,67 @@ def _md_table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
         "|" + "---|" * len(header),
         *("| " + " | ".join(str(c) for c in r) + " |" for r in rows),
     ]
+
+
+def _scale_details(s: dict) -> list[str]:
+    """Markdown sections of one scale: build runs, training, slowest nodes, violations."""
+    scale = scale_label(s["scale"])
+    builds = s.get("builds", {})
+    lines = []
+    runs = [
+        (
+            key,
+            i,
+            r["seconds"],
+            r["peak_rss_gb"],
+            "full" if r["full_parse"] else "partial",
+            r["returncode"],
+        )
+        for key in ("full", "rebuild", "selected")
+        if key in builds
+        for i, r in enumerate(builds[key]["runs"], 1)
+    ]
+    if runs:
+        lines += [
+            "",
+            f"## Build runs, scale {scale}",
+            "",
+            *_md_table(("build", "run", "seconds", "peak RSS GB", "parse", "exit"), runs),
+        ]
+    models = s.get("training", {}).get("models", [])
+    if models:
+        lines += [
+            "",
+            f"## Training, scale {scale} (latest registered versions)",
+            "",
+            *_md_table(
+                ("model", "version", "threads", "training seconds"),
+                [
+                    (
+                        m["model_name"],
+                        m["model_version"],
+                        m["training_threads"],
+                        fmt(m["training_seconds"], 2),
+                    )
+                    for m in models
+                ],
+            ),
+        ]
+    nodes = builds.get("full", {}).get("slowest_nodes", [])
+    if nodes:
+        lines += [
+            "",
+            f"## Slowest nodes of the full build, scale {scale}",
+            "",
+            *_md_table(
+                ("node", "seconds"), [(n["unique_id"], n["execution_time"]) for n in nodes[:10]]
+            ),
+        ]
+    viol = s.get("python_model_inputs", {}).get("violations", [])
+    if viol:
+        lines += ["", "Python models reading transaction-level rows:", ""]
+        lines += [f"- {v['python_model']} <- {v['parent']} ({v['rows']} rows)" for v in viol]
+    return lines
 
 
 def markdown(results: dict) -> str:
@@ -190,10 +303,12 @@ def markdown(results: dict) -> str:
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
         f"load average at start {m['load_average_at_start']}; Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, "
-        f"pandas {m['pandas']}.",
+        f"pandas {m['pandas']}, LightGBM {m['lightgbm']}.",
         "",
         f"Repeats: {results['repeats']} (median reported; a dbt build longer than "
         f"{results['short_build_seconds']} s is run once).",
+        "",
+        *(f"- {note}" for note in results["notes"]),
         "",
         "## Summary",
         "",
@@ -201,23 +316,10 @@ def markdown(results: dict) -> str:
         "",
         "## Budgets",
         "",
-        *_md_table(("scale", "budget", "limit", "value", "status"), budget_rows(results)),
+        *_md_table(BUDGET_HEADER, budget_rows(results)),
     ]
     for s in results["scales"]:
-        nodes = s.get("build", {}).get("slowest_nodes", [])
-        if nodes:
-            lines += [
-                "",
-                f"## Slowest nodes, scale {scale_label(s['scale'])}",
-                "",
-                *_md_table(
-                    ("node", "seconds"), [(n["unique_id"], n["execution_time"]) for n in nodes[:10]]
-                ),
-            ]
-        viol = s.get("python_model_inputs", {}).get("violations", [])
-        if viol:
-            lines += ["", "Python models reading transaction-level rows:", ""]
-            lines += [f"- {v['python_model']} <- {v['parent']} ({v['rows']} rows)" for v in viol]
+        lines += _scale_details(s)
     return "\n".join(lines) + "\n"
 
 
@@ -248,4 +350,4 @@ def print_summary(results: dict) -> None:
     print()
     print_table(("scale", "measure", "value"), summary_rows(results))
     print()
-    print_table(("scale", "budget", "limit", "value", "status"), budget_rows(results))
+    print_table(BUDGET_HEADER, budget_rows(results))

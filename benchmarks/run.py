@@ -24,9 +24,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import REPO_ROOT, log, report, scale_label
-from benchmarks.budgets import evaluate_budgets
-from benchmarks.builds import build_section, generate
+from benchmarks import REPO_ROOT, builds, log, report, scale_label
+from benchmarks.budgets import evaluate_budgets, missed
+from benchmarks.builds import (
+    FULL,
+    Workspace,
+    builds_section,
+    generate,
+    seconds_by_node,
+    training_summary,
+)
 from benchmarks.features import features_section
 from benchmarks.scoring import in_warehouse_scoring, scoring_section
 from benchmarks.warehouse import Manifest, python_model_inputs
@@ -44,48 +51,63 @@ def guarded(section: str, fn, *args, **fallback):
 
 def bench_scale(scale: float, args: argparse.Namespace) -> dict:
     """Every measure at one scale."""
-    base = args.scratch_dir / f"scale_{scale_label(scale)}"
-    raw_dir = base / "raw"
-    work = base / "build"
-    work.mkdir(parents=True, exist_ok=True)
+    label = scale_label(scale)
+    base = args.scratch_dir / f"scale_{label}"
+    ws = Workspace(raw_dir=base / "raw", work=base / "build")
+    ws.work.mkdir(parents=True, exist_ok=True)
     section: dict = {"scale": scale}
-    section["generate"] = generate(scale, args.seed, raw_dir)
-    log(f"scale {scale_label(scale)}: full dbt build")
-    build = build_section(raw_dir, work, args.repeats, args.short_build_seconds, args.build_timeout)
-    section["build"] = build
-    if not build["ok"]:
+    section["generate"] = generate(scale, args.seed, ws.raw_dir)
+    log(f"scale {label}: dbt builds (full, rebuild, selected)")
+    phases = builds_section(ws, args.repeats, args.short_build_seconds, args.build_timeout)
+    section["builds"] = phases
+    if not phases["ok"]:
+        failed = phases[phases["failed"]]["runs"][-1]
         section["error"] = (
-            "dbt build failed; later sections skipped: " + build["runs"][-1]["tail"][-1500:]
+            f"{phases['failed']} dbt build failed; later sections skipped: "
+            + (failed["tail"][-1500:])
         )
-        log(f"scale {scale_label(scale)}: dbt build FAILED (see {build['runs'][-1]['log']})")
+        log(f"scale {label}: dbt build FAILED (see {failed['log']})")
         return section
-    duckdb_path = Path(build["duckdb_path"])
-    manifest = Manifest.load(Path(build["target_path"]))
-    log(f"scale {scale_label(scale)}: python model inputs")
+    manifest = Manifest.load(ws.target)
+    node_seconds = seconds_by_node(phases[FULL.key])
+    log(f"scale {label}: python model inputs, training")
     section["python_model_inputs"] = guarded(
-        "python model inputs", python_model_inputs, manifest, duckdb_path, ok=None
+        "python model inputs", python_model_inputs, manifest, ws.duckdb_path, ok=None
     )
+    section["training"] = guarded("training", training_summary, manifest, ws.duckdb_path)
     # scoring reads the warehouse as built, before the feature timing rewrites tables; the
     # registered models are about the same size at every scale, so it runs at one scale
     if scale == (args.score_scale if args.score_scale is not None else min(args.scales)):
         section["scoring"] = scoring_section(
-            manifest, duckdb_path, raw_dir, work, args.score_sizes, args.repeats, args.score_timeout
+            manifest,
+            ws.duckdb_path,
+            ws.raw_dir,
+            ws.work,
+            args.score_sizes,
+            args.repeats,
+            args.score_timeout,
+            node_seconds,
         )
     else:
         section["scoring"] = {
             "skipped": "warm and cold scoring measured at scale "
             f"{args.score_scale or min(args.scales):g} only",
             "in_warehouse": guarded(
-                "in-warehouse scoring", in_warehouse_scoring, manifest, duckdb_path
+                "in-warehouse scoring",
+                in_warehouse_scoring,
+                manifest,
+                ws.duckdb_path,
+                node_seconds,
             ),
         }
-    log(f"scale {scale_label(scale)}: customer features")
+    log(f"scale {label}: customer features")
     section["features"] = guarded(
         "customer features",
         features_section,
         manifest,
-        duckdb_path,
+        ws.duckdb_path,
         max(args.repeats, 1),
+        node_seconds,
         agree=None,
     )
     return section
@@ -146,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "short_build_seconds": args.short_build_seconds,
         "score_sizes": args.score_sizes,
+        "notes": [builds.NOTE],
         "scales": [],
         "budgets": [],
     }
@@ -154,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         results["scales"].append(section)
         results["budgets"] += evaluate_budgets(scale, section)
     results["finished_at"] = utc_stamp(datetime.now(UTC))
-    results["budgets_missed"] = [b for b in results["budgets"] if b["status"] != "met"]
+    results["budgets_missed"] = missed(results["budgets"])
 
     json_path, md_path = report.write(results, args.results_dir, started.strftime("%Y%m%dT%H%M%SZ"))
     report.print_summary(results)

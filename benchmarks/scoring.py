@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import REPO_ROOT, log, median, names
-from benchmarks.builds import node_times
 from benchmarks.warehouse import Manifest, connect, row_count
 
 
@@ -154,16 +153,17 @@ def cold_scoring(
     return out
 
 
-def in_warehouse_scoring(manifest: Manifest, duckdb_path: Path) -> dict:
+def in_warehouse_scoring(
+    manifest: Manifest, duckdb_path: Path, build_node_seconds: dict[str, float]
+) -> dict:
     """Python scoring models during the build: rows of their table / their execution time."""
-    times = {n["unique_id"]: n["execution_time"] for n in node_times(manifest.target)}
     out = {}
     with connect(duckdb_path, read_only=True) as con:
         for node in manifest.python_models():
             if not node["name"].endswith(("_predictions", "_scores", "_segments")):
                 continue
             rows = row_count(con, node.get("relation_name"))
-            sec = times.get(node["unique_id"])
+            sec = build_node_seconds.get(node["unique_id"])
             out[node["name"]] = {
                 "rows": rows,
                 "seconds": sec,
@@ -180,6 +180,7 @@ def scoring_section(
     sizes: list[int],
     repeats: int,
     timeout: float,
+    build_node_seconds: dict[str, float],
 ) -> dict:
     """Warm, cold and in-warehouse scoring."""
     log("  scoring: warm in-process (offer model)")
@@ -194,7 +195,7 @@ def scoring_section(
     cold = cold_scoring(duckdb_path, raw_dir, work, sizes, timeout)
     log("  scoring: in-warehouse (python models during the build)")
     try:
-        wh = in_warehouse_scoring(manifest, duckdb_path)
+        wh = in_warehouse_scoring(manifest, duckdb_path, build_node_seconds)
     except Exception as exc:  # noqa: BLE001
         wh = {"error": repr(exc)}
     return {"warm_in_process": warm, "cold_command": cold, "in_warehouse": wh}

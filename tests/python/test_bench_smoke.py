@@ -42,11 +42,15 @@ def test_report_has_every_section(report: dict) -> None:
     (section,) = report["scales"]
     assert section["scale"] == pytest.approx(SMALL_SCALE)
     assert "error" not in section, section.get("error")
-    for key in ("generate", "build", "python_model_inputs", "features", "scoring"):
+    for key in ("generate", "builds", "python_model_inputs", "training", "features", "scoring"):
         assert key in section, key
-    build = section["build"]
-    assert build["ok"] and build["seconds_median"] > 0 and build["peak_rss_gb_max"] > 0
-    assert build["node_times"], "per-node times from run_results.json"
+    builds = section["builds"]
+    assert builds["ok"]
+    for key in ("full", "rebuild", "selected"):
+        build = builds[key]
+        assert build["seconds_median"] > 0 and build["peak_rss_gb_max"] > 0, key
+        assert build["node_times"], "per-node times from run_results.json"
+    assert 0 < builds["selected"]["nodes"] < builds["full"]["nodes"]
     scoring = section["scoring"]
     for key in ("warm_in_process", "cold_command", "in_warehouse"):
         assert key in scoring, key
