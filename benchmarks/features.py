@@ -6,14 +6,13 @@ timed (transform only) and the three results must agree."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import yaml
 
-from benchmarks import REPO_ROOT, log, median, names, pandas_features
+from benchmarks import REPO_ROOT, log, median, names, pandas_features, timed
 from benchmarks.warehouse import Manifest, connect
 
 HANDWRITTEN_SQL = Path(__file__).parent / "sql" / "handwritten_customer_features.sql"
@@ -66,16 +65,6 @@ def handwritten_sql(manifest: Manifest, cfg: dict) -> str:
         surrogate_start=cfg["surrogate_start"],
         min_unit_price=cfg["min_unit_price"],
     )
-
-
-def timed(fn: Callable[[], object], repeats: int) -> tuple[dict, object]:
-    """Run ``fn`` ``repeats`` times: the timings and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return {"seconds_runs": [round(t, 4) for t in times], "seconds_median": median(times)}, result
 
 
 def project_statements(manifest: Manifest) -> list[tuple[str, str]]:

@@ -78,51 +78,77 @@ def _rate(seconds: float | None, rows_per_second: float | None, digits: int) -> 
     return f"{fmt(seconds, digits)} s ({fmt(rows_per_second, 0)}/s)"
 
 
+def _in_warehouse_rows(scale: str, models: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of the in-warehouse scoring: throughput, explanations."""
+    if "error" in models:
+        return [(scale, "in-warehouse scoring", f"failed: {models['error']}"[:95])]
+    rows = []
+    for mart, m in models.items():
+        p = m["throughput"]
+        rows.append(
+            (
+                scale,
+                f"in-warehouse {mart} ({'.'.join(m['function'].split('.')[-2:])})",
+                f"{_rate(p['seconds_median'], p['rows_per_second'], 3)} on {p['rows']:,} "
+                f"rows ({m['input_rows']:,} replicated); dbt node "
+                f"{fmt(m['dbt_node_seconds'], 2)} s",
+            )
+        )
+        e = m["explanations"]
+        if e is not None:
+            share = "n/a" if e["share_explained"] is None else f"{e['share_explained']:.1%}"
+            rows.append(
+                (
+                    scale,
+                    f"explanations {mart}",
+                    f"{e['mart_rows_explained']:,} of {e['mart_rows']:,} rows ({share}); "
+                    f"{fmt(e['all_rows']['rows_per_second'], 0)} rows/s explaining all",
+                )
+            )
+    return rows
+
+
+def _warm_and_cold_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
+    """Summary rows of the warm in-process and cold command scoring."""
+    if sc.get("warm_and_cold_skipped"):
+        return [(scale, "warm and cold scoring", sc["warm_and_cold_skipped"])]
+    rows = []
+    warm = sc.get("warm_in_process", {})
+    if warm.get("available"):
+        for label, sizes in (
+            ("warm score", warm["sizes"]),
+            ("warm score + top driver", warm["explained_sizes"]),
+        ):
+            rows += [
+                (
+                    scale,
+                    f"{label} {int(n):,} rows",
+                    _rate(e["seconds_median"], e["rows_per_second"], 4),
+                )
+                for n, e in sizes.items()
+            ]
+    else:
+        rows.append((scale, "warm score", f"not available: {warm.get('reason')}"[:95]))
+    cold = sc.get("cold_command", {})
+    if cold.get("available"):
+        rows += [
+            (
+                scale,
+                f"cold CLI score {int(n):,} rows",
+                _rate(e["seconds"], e["rows_per_second"], 2)
+                if "rows_per_second" in e
+                else "failed",
+            )
+            for n, e in cold["sizes"].items()
+        ]
+    else:
+        rows.append((scale, "cold CLI score", f"not available: {cold.get('reason')}"[:95]))
+    return rows
+
+
 def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
     """Summary rows of one scale's scoring section."""
-    if sc.get("skipped"):
-        rows = [(scale, "scoring", sc["skipped"])]
-    else:
-        rows = []
-        warm = sc.get("warm_in_process", {})
-        if warm.get("available"):
-            for n, e in warm["sizes"].items():
-                rows.append(
-                    (
-                        scale,
-                        f"warm score {int(n):,} rows",
-                        _rate(e["seconds_median"], e["rows_per_second"], 4),
-                    )
-                )
-            for n, e in warm.get("explained_sizes", {}).items():
-                rows.append(
-                    (
-                        scale,
-                        f"warm score + top driver {int(n):,} rows",
-                        _rate(e["seconds_median"], e["rows_per_second"], 4),
-                    )
-                )
-        else:
-            rows.append((scale, "warm score", f"not available: {warm.get('reason')}"[:95]))
-        cold = sc.get("cold_command", {})
-        if cold.get("available"):
-            for n, e in cold["sizes"].items():
-                rows.append(
-                    (
-                        scale,
-                        f"cold CLI score {int(n):,} rows",
-                        _rate(e.get("seconds"), e["rows_per_second"], 2)
-                        if "rows_per_second" in e
-                        else "failed",
-                    )
-                )
-        else:
-            rows.append((scale, "cold CLI score", f"not available: {cold.get('reason')}"[:95]))
-    for name, e in (sc.get("in_warehouse") or {}).items():
-        if isinstance(e, dict):
-            rate = _rate(e.get("seconds"), e.get("rows_per_second"), 2)
-            rows.append((scale, f"in-warehouse {name}", f"{e.get('rows')} rows in {rate}"))
-    return rows
+    return _in_warehouse_rows(scale, sc.get("in_warehouse", {})) + _warm_and_cold_rows(scale, sc)
 
 
 def _build_rows(scale: str, builds: dict) -> list[tuple[str, str, str]]:

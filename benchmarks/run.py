@@ -24,7 +24,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import REPO_ROOT, builds, log, report, scale_label
+from benchmarks import REPO_ROOT, builds, log, report, scale_label, scoring
 from benchmarks.budgets import evaluate_budgets, missed
 from benchmarks.builds import (
     FULL,
@@ -35,7 +35,7 @@ from benchmarks.builds import (
     training_summary,
 )
 from benchmarks.features import features_section
-from benchmarks.scoring import in_warehouse_scoring, scoring_section
+from benchmarks.scoring import ThroughputSettings, in_warehouse_scoring, warm_and_cold_scoring
 from benchmarks.warehouse import Manifest, python_model_inputs
 
 
@@ -47,6 +47,53 @@ def guarded(section: str, fn, *args, **fallback):
     except Exception as exc:  # noqa: BLE001
         log(f"  {section} failed: {exc!r}")
         return {**fallback, "error": repr(exc)}
+
+
+def score_scale(args: argparse.Namespace) -> float:
+    """The scale whose warehouse the warm and cold scoring run against."""
+    return args.score_scale if args.score_scale is not None else min(args.scales)
+
+
+def throughput_settings(args: argparse.Namespace) -> ThroughputSettings:
+    return ThroughputSettings(args.throughput_rows, args.explain_rows, args.repeats)
+
+
+def scoring_section(
+    scale: float,
+    args: argparse.Namespace,
+    manifest: Manifest,
+    ws: Workspace,
+    node_seconds: dict[str, float],
+) -> dict:
+    """In-warehouse scoring at every scale; warm and cold scoring at the score scale only (the
+    registered models are about the same size at every scale)."""
+    out = {
+        "in_warehouse": guarded(
+            "in-warehouse scoring",
+            in_warehouse_scoring,
+            manifest,
+            ws.duckdb_path,
+            throughput_settings(args),
+            node_seconds,
+        )
+    }
+    if scale == score_scale(args):
+        out.update(
+            warm_and_cold_scoring(
+                manifest,
+                ws.duckdb_path,
+                ws.raw_dir,
+                ws.work,
+                args.score_sizes,
+                args.repeats,
+                args.score_timeout,
+            )
+        )
+    else:
+        out["warm_and_cold_skipped"] = (
+            f"warm and cold scoring measured at scale {score_scale(args):g} only"
+        )
+    return out
 
 
 def bench_scale(scale: float, args: argparse.Namespace) -> dict:
@@ -75,31 +122,8 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         "python model inputs", python_model_inputs, manifest, ws.duckdb_path, ok=None
     )
     section["training"] = guarded("training", training_summary, manifest, ws.duckdb_path)
-    # scoring reads the warehouse as built, before the feature timing rewrites tables; the
-    # registered models are about the same size at every scale, so it runs at one scale
-    if scale == (args.score_scale if args.score_scale is not None else min(args.scales)):
-        section["scoring"] = scoring_section(
-            manifest,
-            ws.duckdb_path,
-            ws.raw_dir,
-            ws.work,
-            args.score_sizes,
-            args.repeats,
-            args.score_timeout,
-            node_seconds,
-        )
-    else:
-        section["scoring"] = {
-            "skipped": "warm and cold scoring measured at scale "
-            f"{args.score_scale or min(args.scales):g} only",
-            "in_warehouse": guarded(
-                "in-warehouse scoring",
-                in_warehouse_scoring,
-                manifest,
-                ws.duckdb_path,
-                node_seconds,
-            ),
-        }
+    # scoring reads the warehouse as built, before the feature timing rewrites tables
+    section["scoring"] = scoring_section(scale, args, manifest, ws, node_seconds)
     log(f"scale {label}: customer features")
     section["features"] = guarded(
         "customer features",
@@ -125,6 +149,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scratch-dir", type=Path, default=REPO_ROOT / "benchmarks" / "scratch")
     parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     parser.add_argument("--score-sizes", nargs="+", type=int, default=[1_000, 1_000_000])
+    parser.add_argument(
+        "--throughput-rows",
+        type=int,
+        default=100_000,
+        help="in-warehouse scoring: each model's rows are replicated to at least this many",
+    )
+    parser.add_argument(
+        "--explain-rows",
+        type=int,
+        default=2_000,
+        help="in-warehouse scoring: rows explained (every one) for the explanation rate",
+    )
     parser.add_argument(
         "--score-scale",
         type=float,
@@ -168,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "short_build_seconds": args.short_build_seconds,
         "score_sizes": args.score_sizes,
-        "notes": [builds.NOTE],
+        "notes": [builds.NOTE, scoring.note(throughput_settings(args))],
         "scales": [],
         "budgets": [],
     }

@@ -1,5 +1,13 @@
-"""Scoring throughput with the registered models: warm in-process, cold as a command,
-in-warehouse (the Python scoring models during the build)."""
+"""Scoring throughput with the registered models.
+
+- in-warehouse: the package's scoring functions, the ones the Python scoring models run, timed
+  in-process on the features and registry read from the built warehouse (dbt start-up
+  excluded): probabilities with explanations off, and the cost of the explanations;
+- warm in-process: the offer model through ``lifecycle.score`` at fixed batch sizes (the
+  reference's REST call is 1,000 rows);
+- cold command: the churn scoring CLI as a fresh process;
+- REST API: a hook for a future section (:func:`rest_api_section`).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,23 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from types import ModuleType
+from unittest import mock
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from benchmarks import REPO_ROOT, log, median, names
-from benchmarks.warehouse import Manifest, connect, row_count
+from benchmarks import REPO_ROOT, log, names, timed
+from benchmarks.warehouse import Manifest, connect
+from revenue_ml.dbt import forbidden_features
+from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales_pipeline
+from revenue_ml.ml import lifecycle
 
 
 def resize(frame: pd.DataFrame, rows: int, key: str | None = None) -> pd.DataFrame:
@@ -27,27 +45,276 @@ def resize(frame: pd.DataFrame, rows: int, key: str | None = None) -> pd.DataFra
     return out
 
 
-def _time_scoring(
+def per_second(rows: int, seconds: float | None) -> float | None:
+    """Rows per second, None without a positive time."""
+    return round(rows / seconds, 1) if seconds else None
+
+
+# --- in-warehouse: the package's scoring functions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a scoring Python model reads: its features, its registry, its rendered dbt config
+    and the forbidden-features seed (a DuckDB relation, as ``dbt.ref`` gives it)."""
+
+    features: pd.DataFrame
+    registry: pd.DataFrame
+    config: dict
+    forbidden_seed: duckdb.DuckDBPyRelation
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """A scoring Python model: the mart it builds, the package function it calls and how."""
+
+    mart: str
+    function: Callable[..., pd.DataFrame]
+    #: The function's arguments, as the Python model passes them.
+    arguments: Callable[[Inputs], tuple]
+    features: str
+    registry: str
+    #: Key column made unique when rows are replicated (None: no key to keep unique).
+    key: str | None
+    #: Domain module whose ``lifecycle.score`` calls explain rows (None: no explanations).
+    explains: ModuleType | None = None
+    #: The rows of the features the function scores (the others it ignores).
+    scored_rows: Callable[[pd.DataFrame], pd.DataFrame] = lambda features: features
+
+    @property
+    def function_name(self) -> str:
+        return f"{self.function.__module__}.{self.function.__name__}"
+
+
+def _forecast_rows(features: pd.DataFrame) -> pd.DataFrame:
+    """The enrollment rows the forecast scores: the forecast period's classes."""
+    return features[features["is_forecast_row"].astype(bool)].reset_index(drop=True)
+
+
+SCORING_MODELS = [
+    ScoringModel(
+        names.CHURN_PREDICTIONS,
+        churn.score_customers,
+        lambda i: (i.features, i.registry),
+        names.CHURN_FEATURES,
+        names.CHURN_REGISTRY,
+        key=churn.KEY,
+        explains=churn,
+    ),
+    ScoringModel(
+        names.OFFER_PREDICTIONS,
+        sales_pipeline.score_offers,
+        lambda i: (
+            i.features,
+            i.registry,
+            forbidden_features(i.forbidden_seed, sales_pipeline.DOMAIN),
+        ),
+        names.OFFER_FEATURES,
+        names.OFFER_REGISTRY,
+        key=sales_pipeline.KEY,
+        explains=sales_pipeline,
+    ),
+    ScoringModel(
+        names.CAMPAIGN_PREDICTIONS,
+        campaign.score_customers,
+        lambda i: (i.features, i.registry),
+        names.CAMPAIGN_FEATURES,
+        names.CAMPAIGN_REGISTRY,
+        key=campaign.KEY,
+        explains=campaign,
+    ),
+    ScoringModel(
+        names.CAMPAIGN_SEGMENTS,
+        campaign.segment,
+        lambda i: (i.features, i.registry),
+        names.CAMPAIGN_FEATURES,
+        names.CAMPAIGN_REGISTRY,
+        key=campaign.KEY,
+    ),
+    ScoringModel(
+        names.ECOMMERCE_ASSIGNMENTS,
+        ecommerce.assign,
+        lambda i: (
+            i.features,
+            i.registry,
+            float(i.config["insiders_revenue_share_target"]),
+            float(i.config["insiders_max_customer_share"]),
+        ),
+        names.CUSTOMER_FEATURES,
+        names.ECOMMERCE_REGISTRY,
+        key=ecommerce.KEY,
+    ),
+    ScoringModel(
+        names.ENROLLMENT_PREDICTIONS,
+        enrollment.forecast,
+        lambda i: (
+            i.features,
+            i.registry,
+            {name: i.config.get(name) for name in enrollment.VERSION_NAMES},
+        ),
+        names.ENROLLMENT_FEATURES,
+        names.ENROLLMENT_REGISTRY,
+        key=None,
+        scored_rows=_forecast_rows,
+    ),
+]
+
+
+@contextmanager
+def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
+    """Inside, the domain ``module``'s calls to ``lifecycle.score`` explain every row (True) or
+    none (False) instead of the rows the domain picks; the scoring function otherwise runs as
+    in the build. Nothing changes for a model without explanations (``module`` None)."""
+    if module is None:
+        yield
+        return
+    if module.score is not lifecycle.score:
+        raise LookupError(f"{module.__name__} no longer scores through lifecycle.score")
+
+    def score(*args, explain: object = None, **kwargs) -> pd.DataFrame:
+        return lifecycle.score(*args, explain=every_row, **kwargs)
+
+    with mock.patch.object(module, "score", score):
+        yield
+
+
+def time_model(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
+    """The function on ``inputs``' scored rows replicated to ``rows`` rows (explanations off):
+    median seconds and rows per second."""
+    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
+    args = model.arguments(batch)
+    with explanations(model.explains, False):
+        timing, scored = timed(partial(model.function, *args), repeats)
+    return {
+        "rows": rows,
+        "output_rows": len(scored),
+        **timing,
+        "rows_per_second": per_second(rows, timing["seconds_median"]),
+    }
+
+
+def time_explanations(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
+    """Rows explained per second when every row is explained: ``rows`` replicated rows scored
+    with every row explained and with none; the difference is the explanations' time."""
+    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
+    args = model.arguments(batch)
+    seconds = {}
+    for every_row in (True, False):
+        with explanations(model.explains, every_row):
+            timing, _ = timed(partial(model.function, *args), repeats)
+            seconds[every_row] = timing["seconds_median"]
+    cost = seconds[True] - seconds[False]
+    return {
+        "rows": rows,
+        "seconds_all_explained": seconds[True],
+        "seconds_none_explained": seconds[False],
+        "rows_per_second": per_second(rows, cost if cost > 0 else None),
+    }
+
+
+def mart_explained(con: duckdb.DuckDBPyConnection, relation: str) -> dict:
+    """Rows of a scoring mart and how many of them the build explained (top driver set)."""
+    ((total, explained),) = con.sql(
+        f"select count(*), count(top_feature) from {relation}"
+    ).fetchall()
+    return {
+        "mart_rows": int(total),
+        "mart_rows_explained": int(explained),
+        "share_explained": explained / total if total else None,
+    }
+
+
+@dataclass(frozen=True)
+class ThroughputSettings:
+    """Sizes of the in-warehouse measures."""
+
+    #: Every model's scored rows are replicated to at least this many rows.
+    rows: int
+    #: Replicated rows every row of which is explained, for the explanation rate.
+    explain_rows: int
+    repeats: int
+
+
+def measure_model(
+    model: ScoringModel,
+    manifest: Manifest,
+    con: duckdb.DuckDBPyConnection,
+    settings: ThroughputSettings,
+    build_node_seconds: dict[str, float],
+) -> dict:
+    """One scoring model: throughput, and for a model with explanations their share and rate."""
+    inputs = Inputs(
+        features=con.sql(f"select * from {manifest.relation(model.features)}").df(),
+        registry=con.sql(f"select * from {manifest.relation(model.registry)}").df(),
+        config=manifest.config(model.mart),
+        forbidden_seed=con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
+    )
+    model.function(*model.arguments(inputs))  # warm-up: imports, first-call paths
+    input_rows = len(model.scored_rows(inputs.features))
+    out = {
+        "function": model.function_name,
+        "input_rows": input_rows,
+        "dbt_node_seconds": build_node_seconds.get(manifest.node(model.mart)["unique_id"]),
+        "throughput": time_model(model, inputs, max(settings.rows, input_rows), settings.repeats),
+        "explanations": None,
+    }
+    if model.explains is not None:
+        out["explanations"] = {
+            **mart_explained(con, manifest.relation(model.mart)),
+            "all_rows": time_explanations(model, inputs, settings.explain_rows, settings.repeats),
+        }
+    return out
+
+
+def in_warehouse_scoring(
+    manifest: Manifest,
+    duckdb_path: Path,
+    settings: ThroughputSettings,
+    build_node_seconds: dict[str, float],
+) -> dict:
+    """Every scoring model's in-process throughput on the built warehouse."""
+    out = {}
+    with connect(duckdb_path, read_only=True) as con:
+        for model in SCORING_MODELS:
+            log(f"  scoring: in-warehouse {model.mart} ({model.function_name})")
+            out[model.mart] = measure_model(model, manifest, con, settings, build_node_seconds)
+    return out
+
+
+def note(settings: ThroughputSettings) -> str:
+    """How the in-warehouse scoring is measured, for the report."""
+    return (
+        "In-warehouse scoring: the package's scoring functions (what the Python scoring models "
+        "run) are timed in-process on the features and registry read from the built warehouse, "
+        "dbt start-up excluded. Each model's scored rows are replicated (keys made unique) to "
+        f"at least {settings.rows:,} rows, so that fixed overhead does not dominate the "
+        "figure (the enrollment forecast has a few hundred rows); rows/s = input rows / median "
+        "seconds (campaign.segment returns two rows per customer: one per k). Probabilities are "
+        "timed with explanations off (lifecycle.score(..., explain=False) forced inside the "
+        "domain function). Explanations: the share of each scoring mart's rows the build "
+        "explained (top_feature not null), and the rows explained per second when every row of "
+        f"{settings.explain_rows:,} replicated rows is explained (time with every row explained "
+        "minus time with none)."
+    )
+
+
+# --- warm in-process and cold command -----------------------------------------------------------
+
+
+def _time_sizes(
     features: pd.DataFrame, record: dict, spec, sizes: list[int], repeats: int, explain: bool
 ) -> dict:
-    from revenue_ml.ml import lifecycle
-
+    """``lifecycle.score`` at each batch size (large batches once)."""
     out = {}
     for n in sizes:
         batch = resize(features, n, spec.key)
-        reps = repeats if n <= 10_000 else 1
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            scored = lifecycle.score(batch, record, spec, explain=explain)
-            times.append(time.perf_counter() - start)
+        score = partial(lifecycle.score, batch, record, spec, explain=explain)
+        timing, scored = timed(score, repeats if n <= 10_000 else 1)
         assert len(scored) == n
-        sec = median(times)
         out[str(n)] = {
             "rows": n,
-            "seconds_runs": [round(t, 4) for t in times],
-            "seconds_median": round(sec, 4),
-            "rows_per_second": round(n / sec, 1) if sec else None,
+            **timing,
+            "rows_per_second": per_second(n, timing["seconds_median"]),
         }
     return out
 
@@ -63,21 +330,12 @@ def warm_scoring(
     probability + label for ``sizes``; with the top driver (LightGBM pred_contrib, ~20x the
     prediction's cost) for ``explained_sizes``."""
     try:
-        from revenue_ml.domains import sales_pipeline
-        from revenue_ml.ml import lifecycle
-    except Exception as exc:  # noqa: BLE001 - other helpers may be mid-edit
-        return {"available": False, "reason": f"import failed: {exc!r}"}
-    try:
         with connect(duckdb_path, read_only=True) as con:
-            registry = con.execute(f"select * from {manifest.relation(names.OFFER_REGISTRY)}").df()
-            features = con.execute(f"select * from {manifest.relation(names.OFFER_FEATURES)}").df()
-            forbidden = frozenset(
-                r[0]
-                for r in con.execute(
-                    f"select column_name from {manifest.relation(names.FORBIDDEN_FEATURES)} "
-                    "where domain = ?",
-                    [sales_pipeline.DOMAIN],
-                ).fetchall()
+            registry = con.sql(f"select * from {manifest.relation(names.OFFER_REGISTRY)}").df()
+            features = con.sql(f"select * from {manifest.relation(names.OFFER_FEATURES)}").df()
+            forbidden = forbidden_features(
+                con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
+                sales_pipeline.DOMAIN,
             )
         spec = sales_pipeline.specs(forbidden)["at_open"]
         record = lifecycle.latest_passing(registry, spec.name)
@@ -89,8 +347,8 @@ def warm_scoring(
         "model_name": spec.name,
         "model_version": int(record["model_version"]),
         "model_format": record.get("model_format"),
-        "sizes": _time_scoring(features, record, spec, sizes, repeats, explain=False),
-        "explained_sizes": _time_scoring(
+        "sizes": _time_sizes(features, record, spec, sizes, repeats, explain=False),
+        "explained_sizes": _time_sizes(
             features, record, spec, explained_sizes, repeats, explain=True
         ),
     }
@@ -153,26 +411,7 @@ def cold_scoring(
     return out
 
 
-def in_warehouse_scoring(
-    manifest: Manifest, duckdb_path: Path, build_node_seconds: dict[str, float]
-) -> dict:
-    """Python scoring models during the build: rows of their table / their execution time."""
-    out = {}
-    with connect(duckdb_path, read_only=True) as con:
-        for node in manifest.python_models():
-            if not node["name"].endswith(("_predictions", "_scores", "_segments")):
-                continue
-            rows = row_count(con, node.get("relation_name"))
-            sec = build_node_seconds.get(node["unique_id"])
-            out[node["name"]] = {
-                "rows": rows,
-                "seconds": sec,
-                "rows_per_second": round(rows / sec, 1) if rows and sec else None,
-            }
-    return out
-
-
-def scoring_section(
+def warm_and_cold_scoring(
     manifest: Manifest,
     duckdb_path: Path,
     raw_dir: Path,
@@ -180,9 +419,8 @@ def scoring_section(
     sizes: list[int],
     repeats: int,
     timeout: float,
-    build_node_seconds: dict[str, float],
 ) -> dict:
-    """Warm, cold and in-warehouse scoring."""
+    """Warm in-process scoring of the offer model and cold scoring with the churn CLI."""
     log("  scoring: warm in-process (offer model)")
     warm = warm_scoring(
         manifest,
@@ -193,9 +431,4 @@ def scoring_section(
     )
     log("  scoring: cold command (churn CLI)")
     cold = cold_scoring(duckdb_path, raw_dir, work, sizes, timeout)
-    log("  scoring: in-warehouse (python models during the build)")
-    try:
-        wh = in_warehouse_scoring(manifest, duckdb_path, build_node_seconds)
-    except Exception as exc:  # noqa: BLE001
-        wh = {"error": repr(exc)}
-    return {"warm_in_process": warm, "cold_command": cold, "in_warehouse": wh}
+    return {"warm_in_process": warm, "cold_command": cold}
