@@ -17,6 +17,7 @@ from pathlib import Path
 
 from benchmarks import GB, REPO_ROOT, log, median, names, scale_label
 from benchmarks.warehouse import Manifest, connect
+from revenue_ml.ml.runtime import THREADS_ENV, resolve_threads
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -141,10 +142,12 @@ class Workspace:
 
     @property
     def duckdb_path(self) -> Path:
+        """The warehouse file every build of this scale writes."""
         return self.work / "warehouse.duckdb"
 
     @property
     def target(self) -> Path:
+        """dbt's target directory (manifest, run results, compiled SQL)."""
         return self.work / "target"
 
     def env(self) -> dict:
@@ -157,6 +160,7 @@ class Workspace:
         }
 
     def drop_warehouse(self) -> None:
+        """Delete the warehouse file (and its write-ahead log): the next build starts empty."""
         for path in (self.duckdb_path, Path(f"{self.duckdb_path}.wal")):
             path.unlink(missing_ok=True)
 
@@ -264,7 +268,7 @@ def build_phase(
 ) -> dict:
     """``command`` run ``repeats`` times (fewer when one fails or takes over
     ``short_seconds``: a run of several minutes is its own median); the median wall time, the
-    peak RSS and the last run's per-node times."""
+    peak RSS and the last run's per-node times, slowest first."""
     runs = []
     for i in range(1, max(repeats, 1) + 1):
         log(f"  {command.key} build {i}/{repeats}")
@@ -287,7 +291,6 @@ def build_phase(
         "seconds_median": median([r["seconds"] for r in ok_runs]),
         "peak_rss_gb_max": max(r["peak_rss_gb"] for r in runs),
         "nodes": len(nodes),
-        "slowest_nodes": nodes[:15],
         "node_times": nodes,
     }
 
@@ -337,8 +340,6 @@ def training_summary(manifest: Manifest, duckdb_path: Path) -> dict:
     """How the last full build trained: the thread setting (``ml_threads`` var /
     $REVENUE_ML_THREADS, resolved as the training models resolve it) and each registered
     model's training seconds and threads (latest versions of the registry)."""
-    from revenue_ml.ml.runtime import THREADS_ENV, resolve_threads
-
     config = manifest.config(names.CHURN_REGISTRY)
     with connect(duckdb_path, read_only=True) as con:
         models = con.execute(

@@ -146,9 +146,19 @@ def _warm_and_cold_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _rest_api_rows(scale: str, rest_api: dict | None) -> list[tuple[str, str, str]]:
+    """Summary rows of the REST API section (a hook: None until the project has an API)."""
+    if rest_api is None:
+        return [(scale, "REST API", "not available (no API yet; hook: scoring.rest_api_section)")]
+    return [(scale, f"REST API {name}", str(value)) for name, value in rest_api.items()]
+
+
 def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
     """Summary rows of one scale's scoring section."""
-    return _in_warehouse_rows(scale, sc.get("in_warehouse", {})) + _warm_and_cold_rows(scale, sc)
+    rows = _in_warehouse_rows(scale, sc.get("in_warehouse", {})) + _warm_and_cold_rows(scale, sc)
+    if "rest_api" in sc:  # measured with warm and cold scoring, at one scale
+        rows += _rest_api_rows(scale, sc["rest_api"])
+    return rows
 
 
 def _build_rows(scale: str, builds: dict) -> list[tuple[str, str, str]]:
@@ -301,7 +311,7 @@ def _scale_details(s: dict) -> list[str]:
                 ],
             ),
         ]
-    nodes = builds.get("full", {}).get("slowest_nodes", [])
+    nodes = builds.get("full", {}).get("node_times", [])
     if nodes:
         lines += [
             "",

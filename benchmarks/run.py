@@ -1,4 +1,4 @@
-"""Performance benchmark (issue #8): full dbt build, SQL vs pandas features, scoring throughput.
+"""Performance benchmark (issue #8): dbt builds, SQL vs pandas features, scoring throughput.
 
 Usage::
 
@@ -6,14 +6,15 @@ Usage::
     python -m benchmarks.run --scales 0.02 --repeats 1 --results-dir DIR --scratch-dir DIR
 
 For each scale: generate the raw data into ``benchmarks/scratch/scale_<S>/raw`` (reused when the
-same scale and seed are already there), run a full ``dbt build`` into its own DuckDB file
-(wall time, peak RSS of the dbt process tree, per-node times from run_results.json), check that
-no Python model reads transaction-level rows, time the customer features three ways on data
-already loaded (the project's compiled SQL, a hand-written single DuckDB query, pandas written
-the way the reference does it) and check they agree, and time scoring with registered models
-(warm in-process, cold as a command, in-warehouse). Results go to ``benchmarks/results/`` as
-JSON and markdown; a summary table is printed. Budgets are evaluated and reported (met/missed
-with the figure); ``--strict`` makes a missed budget exit with status 1.
+same scale and seed are already there); time a full ``dbt build`` (retrain_policy always), a
+second build on the unchanged data and a selected build (:mod:`benchmarks.builds`); check that
+no Python model reads transaction-level rows and record how the models were trained; time the
+scoring (:mod:`benchmarks.scoring`: the package's scoring functions in-process on the built
+warehouse at every scale; warm in-process and cold CLI scoring at one scale); time the customer
+features three ways and check they agree (:mod:`benchmarks.features`). The budgets
+(:mod:`benchmarks.budgets`) are evaluated and everything is written to ``benchmarks/results/``
+as JSON and markdown, with a summary printed (:mod:`benchmarks.report`). ``--strict`` makes a
+missed budget exit with status 1.
 """
 
 from __future__ import annotations
@@ -21,25 +22,15 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import REPO_ROOT, builds, log, report, scale_label, scoring
-from benchmarks.budgets import evaluate_budgets, missed
-from benchmarks.builds import (
-    FULL,
-    Workspace,
-    builds_section,
-    generate,
-    seconds_by_node,
-    training_summary,
-)
-from benchmarks.features import features_section
-from benchmarks.scoring import ThroughputSettings, in_warehouse_scoring, warm_and_cold_scoring
+from benchmarks import REPO_ROOT, budgets, builds, features, log, report, scale_label, scoring
 from benchmarks.warehouse import Manifest, python_model_inputs
 
 
-def guarded(section: str, fn, *args, **fallback):
+def guarded(section: str, fn: Callable[..., dict], *args: object, **fallback: object) -> dict:
     """``fn(*args)``, or ``{"error": ..., **fallback}`` when it raises: one failing section
     must not lose the others' figures."""
     try:
@@ -54,58 +45,60 @@ def score_scale(args: argparse.Namespace) -> float:
     return args.score_scale if args.score_scale is not None else min(args.scales)
 
 
-def throughput_settings(args: argparse.Namespace) -> ThroughputSettings:
-    return ThroughputSettings(args.throughput_rows, args.explain_rows, args.repeats)
+def throughput_settings(args: argparse.Namespace) -> scoring.ThroughputSettings:
+    """The sizes of the in-warehouse scoring measures."""
+    return scoring.ThroughputSettings(args.throughput_rows, args.explain_rows, args.repeats)
 
 
 def scoring_section(
     scale: float,
     args: argparse.Namespace,
     manifest: Manifest,
-    ws: Workspace,
+    ws: builds.Workspace,
     node_seconds: dict[str, float],
 ) -> dict:
-    """In-warehouse scoring at every scale; warm and cold scoring at the score scale only (the
-    registered models are about the same size at every scale)."""
+    """In-warehouse scoring at every scale; warm and cold scoring (and the REST API hook) at the
+    score scale only (the registered models are about the same size at every scale)."""
     out = {
         "in_warehouse": guarded(
             "in-warehouse scoring",
-            in_warehouse_scoring,
+            scoring.in_warehouse_scoring,
             manifest,
             ws.duckdb_path,
             throughput_settings(args),
             node_seconds,
         )
     }
-    if scale == score_scale(args):
-        out.update(
-            warm_and_cold_scoring(
-                manifest,
-                ws.duckdb_path,
-                ws.raw_dir,
-                ws.work,
-                args.score_sizes,
-                args.repeats,
-                args.score_timeout,
-            )
-        )
-    else:
+    if scale != score_scale(args):
         out["warm_and_cold_skipped"] = (
             f"warm and cold scoring measured at scale {score_scale(args):g} only"
         )
+        return out
+    out.update(
+        scoring.warm_and_cold_scoring(
+            manifest,
+            ws.duckdb_path,
+            ws.raw_dir,
+            ws.work,
+            args.score_sizes,
+            args.repeats,
+            args.score_timeout,
+        )
+    )
+    out["rest_api"] = scoring.rest_api_section(ws.duckdb_path)
     return out
 
 
 def bench_scale(scale: float, args: argparse.Namespace) -> dict:
-    """Every measure at one scale."""
+    """Every measure at one scale (the later ones skipped when a build fails)."""
     label = scale_label(scale)
     base = args.scratch_dir / f"scale_{label}"
-    ws = Workspace(raw_dir=base / "raw", work=base / "build")
+    ws = builds.Workspace(raw_dir=base / "raw", work=base / "build")
     ws.work.mkdir(parents=True, exist_ok=True)
     section: dict = {"scale": scale}
-    section["generate"] = generate(scale, args.seed, ws.raw_dir)
+    section["generate"] = builds.generate(scale, args.seed, ws.raw_dir)
     log(f"scale {label}: dbt builds (full, rebuild, selected)")
-    phases = builds_section(ws, args.repeats, args.short_build_seconds, args.build_timeout)
+    phases = builds.builds_section(ws, args.repeats, args.short_build_seconds, args.build_timeout)
     section["builds"] = phases
     if not phases["ok"]:
         failed = phases[phases["failed"]]["runs"][-1]
@@ -116,18 +109,18 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         log(f"scale {label}: dbt build FAILED (see {failed['log']})")
         return section
     manifest = Manifest.load(ws.target)
-    node_seconds = seconds_by_node(phases[FULL.key])
+    node_seconds = builds.seconds_by_node(phases[builds.FULL.key])
     log(f"scale {label}: python model inputs, training")
     section["python_model_inputs"] = guarded(
         "python model inputs", python_model_inputs, manifest, ws.duckdb_path, ok=None
     )
-    section["training"] = guarded("training", training_summary, manifest, ws.duckdb_path)
+    section["training"] = guarded("training", builds.training_summary, manifest, ws.duckdb_path)
     # scoring reads the warehouse as built, before the feature timing rewrites tables
     section["scoring"] = scoring_section(scale, args, manifest, ws, node_seconds)
     log(f"scale {label}: customer features")
     section["features"] = guarded(
         "customer features",
-        features_section,
+        features.features_section,
         manifest,
         ws.duckdb_path,
         max(args.repeats, 1),
@@ -138,6 +131,7 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (``--help`` shows this module's docstring)."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run",
         description=__doc__,
@@ -148,7 +142,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scratch-dir", type=Path, default=REPO_ROOT / "benchmarks" / "scratch")
     parser.add_argument("--results-dir", type=Path, default=REPO_ROOT / "benchmarks" / "results")
-    parser.add_argument("--score-sizes", nargs="+", type=int, default=[1_000, 1_000_000])
+    parser.add_argument(
+        "--score-sizes",
+        nargs="+",
+        type=int,
+        default=[1_000, 1_000_000],
+        help="batch sizes of the warm in-process and cold CLI scoring",
+    )
     parser.add_argument(
         "--throughput-rows",
         type=int,
@@ -165,7 +165,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--score-scale",
         type=float,
         default=None,
-        help="the scale whose warehouse the scoring runs against (default: the smallest)",
+        help="the scale whose warehouse the warm and cold scoring run against "
+        "(default: the smallest)",
     )
     parser.add_argument(
         "--short-build-seconds",
@@ -180,26 +181,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def utc_stamp(moment: datetime) -> str:
+    """An ISO time stamp in UTC, to the second."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when done, 1 on a missed budget with ``--strict``, 2 when a scale
+    failed."""
     args = parse_args(argv)
     args.scratch_dir = args.scratch_dir.resolve()
     args.results_dir = args.results_dir.resolve()
     args.scratch_dir.mkdir(parents=True, exist_ok=True)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
+    command = [Path(sys.executable).name, "-m", "benchmarks.run"]
     results: dict = {
         "started_at": utc_stamp(started),
-        "command": shlex.join(
-            [
-                Path(sys.executable).name,
-                "-m",
-                "benchmarks.run",
-                *(argv if argv is not None else sys.argv[1:]),
-            ]
-        ),
+        "command": shlex.join([*command, *(argv if argv is not None else sys.argv[1:])]),
         "machine": report.machine_description(),
         "repeats": args.repeats,
         "short_build_seconds": args.short_build_seconds,
@@ -211,9 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     for scale in args.scales:
         section = bench_scale(scale, args)
         results["scales"].append(section)
-        results["budgets"] += evaluate_budgets(scale, section)
+        results["budgets"] += budgets.evaluate_budgets(scale, section)
     results["finished_at"] = utc_stamp(datetime.now(UTC))
-    results["budgets_missed"] = missed(results["budgets"])
+    results["budgets_missed"] = budgets.missed(results["budgets"])
 
     json_path, md_path = report.write(results, args.results_dir, started.strftime("%Y%m%dT%H%M%SZ"))
     report.print_summary(results)

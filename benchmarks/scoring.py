@@ -83,6 +83,7 @@ class ScoringModel:
 
     @property
     def function_name(self) -> str:
+        """The package function's dotted name."""
         return f"{self.function.__module__}.{self.function.__name__}"
 
 
@@ -169,7 +170,7 @@ def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
         yield
         return
     if module.score is not lifecycle.score:
-        raise LookupError(f"{module.__name__} no longer scores through lifecycle.score")
+        raise RuntimeError(f"{module.__name__} no longer scores through lifecycle.score")
 
     def score(*args, explain: object = None, **kwargs) -> pd.DataFrame:
         return lifecycle.score(*args, explain=every_row, **kwargs)
@@ -178,13 +179,19 @@ def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
         yield
 
 
+def replicated_call(model: ScoringModel, inputs: Inputs, rows: int) -> Callable[[], pd.DataFrame]:
+    """The model's function, ready to call on ``inputs``' scored rows replicated to ``rows``
+    rows (the arguments are prepared outside the timed call, as dbt reads them first)."""
+    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
+    return partial(model.function, *model.arguments(batch))
+
+
 def time_model(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
     """The function on ``inputs``' scored rows replicated to ``rows`` rows (explanations off):
     median seconds and rows per second."""
-    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
-    args = model.arguments(batch)
+    call = replicated_call(model, inputs, rows)
     with explanations(model.explains, False):
-        timing, scored = timed(partial(model.function, *args), repeats)
+        timing, scored = timed(call, repeats)
     return {
         "rows": rows,
         "output_rows": len(scored),
@@ -196,12 +203,11 @@ def time_model(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> 
 def time_explanations(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
     """Rows explained per second when every row is explained: ``rows`` replicated rows scored
     with every row explained and with none; the difference is the explanations' time."""
-    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
-    args = model.arguments(batch)
+    call = replicated_call(model, inputs, rows)
     seconds = {}
     for every_row in (True, False):
         with explanations(model.explains, every_row):
-            timing, _ = timed(partial(model.function, *args), repeats)
+            timing, _ = timed(call, repeats)
             seconds[every_row] = timing["seconds_median"]
     cost = seconds[True] - seconds[False]
     return {
@@ -432,3 +438,18 @@ def warm_and_cold_scoring(
     log("  scoring: cold command (churn CLI)")
     cold = cold_scoring(duckdb_path, raw_dir, work, sizes, timeout)
     return {"warm_in_process": warm, "cold_command": cold}
+
+
+# --- HOOK: REST API (not implemented: the project has no API yet) -------------------------------
+
+
+def rest_api_section(duckdb_path: Path) -> dict | None:
+    """HOOK for the future REST API section; None while there is no API to measure.
+
+    To fill in once the API exists: serve the registry of ``duckdb_path``, then measure the p50
+    and p99 latency of 1,000-record batches over HTTP, and of 10,000 single-record requests
+    from 8 concurrent clients (with their requests per second), and return them as a dict of
+    named measures (e.g. ``{"batch_1000": {...}, "single_record_8_clients": {...}}``). The
+    report prints each entry; add its budgets to :mod:`benchmarks.budgets`.
+    """
+    return None
