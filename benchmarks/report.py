@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import GB, scale_label
+from benchmarks.builds import BUILD_COMMANDS
 from revenue_ml.ml.runtime import THREADS_ENV
 
 
@@ -64,13 +65,16 @@ def machine_description() -> dict:
 
 
 def fmt(v, digits: int = 3) -> str:
-    """A value for a table cell: n/a, yes/NO, a rounded float or the value as text."""
+    """A value for a table cell: n/a, yes/NO, a number with thousands separators (floats
+    rounded to ``digits``) or the value as text."""
     if v is None:
         return "n/a"
     if isinstance(v, bool):
         return "yes" if v else "NO"
     if isinstance(v, float):
-        return f"{v:.{digits}f}"
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int):
+        return f"{v:,}"
     return str(v)
 
 
@@ -164,8 +168,8 @@ def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
 def _build_rows(scale: str, builds: dict) -> list[tuple[str, str, str]]:
     """Summary rows of one scale's builds."""
     rows = []
-    for key in ("full", "rebuild", "selected"):
-        phase = builds.get(key)
+    for command in BUILD_COMMANDS:
+        phase = builds.get(command.key)
         if phase:
             rows.append(
                 (
@@ -281,7 +285,7 @@ def _scale_details(s: dict) -> list[str]:
             "full" if r["full_parse"] else "partial",
             r["returncode"],
         )
-        for key in ("full", "rebuild", "selected")
+        for key in (c.key for c in BUILD_COMMANDS)
         if key in builds
         for i, r in enumerate(builds[key]["runs"], 1)
     ]
