@@ -133,7 +133,7 @@ def python_model_inputs(manifest: Manifest, duckdb_path: Path) -> dict:
     if transactions is None:
         out["note"] = "transaction count unavailable (staging table missing)"
     out["unchecked"] = (
-        "python models that read files themselves (quality.raw_file_audit reads the raw files "
+        "python models that read files themselves (raw_file_audit reads the raw files "
         "to audit their contract) are not visible in depends_on"
     )
     return out
