@@ -5,9 +5,9 @@ transaction frame with boolean masks, splitting it into a purchase and a returns
 computing each feature with its own ``groupby`` and merging it into ``df_ref`` (one row per
 customer). This module does the same, with the project's rules (the defaults of the
 ``ecommerce_*`` vars and the seeds in ``seeds/ecommerce/``) so that the numbers can be compared
-with ``ecommerce.customer_features``:
+with the project's ``customer_features``:
 
-- input: the staged lines (``staging.stg_online_retail__transactions``: exact duplicates and
+- input: the staged lines (``stg_online_retail__transactions``: exact duplicates and
   negative prices already rejected), loaded in memory before the clock starts;
 - lines without a customer get a surrogate id per invoice, counting up from 19000 (or the largest
   real id + 1 when that is higher) in invoice-number order;
@@ -37,7 +37,8 @@ COLUMNS = [
 ]
 
 #: How the benchmark loads the staged lines into pandas (not timed). Prices become floats, as
-#: ``pd.read_csv`` would give the reference; dates become datetime64.
+#: ``pd.read_csv`` would give the reference; dates become datetime64. ``{transactions}``: the
+#: staged lines' relation, from the dbt manifest.
 LOAD_SQL = """
 select
     transaction_line_id,
@@ -48,7 +49,7 @@ select
     quantity,
     cast(unit_price as double) as unit_price,
     cast(invoice_date as timestamp) as invoice_date
-from staging.stg_online_retail__transactions
+from {transactions}
 order by transaction_line_id
 """
 
@@ -60,9 +61,11 @@ def _pattern_mask(codes: pd.Series, patterns: list[str]) -> pd.Series:
     for p in patterns:
         if p in exact:
             continue
-        regex = "^" + "".join(
-            ".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in p
-        ) + "$"
+        regex = (
+            "^"
+            + "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in p)
+            + "$"
+        )
         mask |= codes.str.match(regex, na=False)
     return mask
 
@@ -121,8 +124,9 @@ def features(
     df_recency = df_purchase[["customer_id", "invoice_date"]].groupby("customer_id").max()
     df_recency = df_recency.reset_index()
     df_recency["recency_days"] = (reference_date - df_recency["invoice_date"]).dt.days
-    df_ref = pd.merge(df_ref, df_recency[["customer_id", "recency_days"]], on="customer_id",
-                      how="left")
+    df_ref = pd.merge(
+        df_ref, df_recency[["customer_id", "recency_days"]], on="customer_id", how="left"
+    )
 
     # total purchases (invoices)
     df_invoices = df_purchase[["customer_id", "invoice_no"]].groupby("customer_id").nunique()
@@ -135,9 +139,12 @@ def features(
     df_ref = pd.merge(df_ref, df_products, on="customer_id", how="left")
 
     # distinct stock codes and purchase lines
-    df_codes = df_purchase[["customer_id", "stock_code"]].groupby("customer_id").agg(
-        distinct_stock_codes=("stock_code", "nunique"), purchase_lines=("stock_code", "count")
-    ).reset_index()
+    df_codes = (
+        df_purchase[["customer_id", "stock_code"]]
+        .groupby("customer_id")
+        .agg(distinct_stock_codes=("stock_code", "nunique"), purchase_lines=("stock_code", "count"))
+        .reset_index()
+    )
     df_ref = pd.merge(df_ref, df_codes, on="customer_id", how="left")
 
     # avg ticket (mean line amount, as the reference's groupby mean)
@@ -146,31 +153,41 @@ def features(
     df_ref = pd.merge(df_ref, df_avg_ticket, on="customer_id", how="left")
 
     # frequency: purchases per day of active span; avg days between distinct purchase dates
-    df_span = df_purchase[["customer_id", "invoice_no", "invoice_date"]].groupby(
-        "customer_id"
-    ).agg(
-        first=("invoice_date", "min"),
-        last=("invoice_date", "max"),
-        purchase_days=("invoice_date", "nunique"),
-        invoices=("invoice_no", "nunique"),
-    ).reset_index()
+    df_span = (
+        df_purchase[["customer_id", "invoice_no", "invoice_date"]]
+        .groupby("customer_id")
+        .agg(
+            first=("invoice_date", "min"),
+            last=("invoice_date", "max"),
+            purchase_days=("invoice_date", "nunique"),
+            invoices=("invoice_no", "nunique"),
+        )
+        .reset_index()
+    )
     span_days = (df_span["last"] - df_span["first"]).dt.days
     df_span["frequency"] = df_span["invoices"] / (span_days + 1)
     df_span["avg_days_between_purchases"] = span_days / (df_span["purchase_days"] - 1).replace(
         0, np.nan
     )
     df_ref = pd.merge(
-        df_ref, df_span[["customer_id", "frequency", "avg_days_between_purchases"]],
-        on="customer_id", how="left",
+        df_ref,
+        df_span[["customer_id", "frequency", "avg_days_between_purchases"]],
+        on="customer_id",
+        how="left",
     )
 
     # basket size and unique basket size (means over invoices)
-    df_basket = df_purchase[["customer_id", "invoice_no", "quantity", "stock_code"]].groupby(
-        ["customer_id", "invoice_no"]
-    ).agg(units=("quantity", "sum"), codes=("stock_code", "nunique")).reset_index()
-    df_basket = df_basket.groupby("customer_id").agg(
-        basket_size=("units", "mean"), unique_basket_size=("codes", "mean")
-    ).reset_index()
+    df_basket = (
+        df_purchase[["customer_id", "invoice_no", "quantity", "stock_code"]]
+        .groupby(["customer_id", "invoice_no"])
+        .agg(units=("quantity", "sum"), codes=("stock_code", "nunique"))
+        .reset_index()
+    )
+    df_basket = (
+        df_basket.groupby("customer_id")
+        .agg(basket_size=("units", "mean"), unique_basket_size=("codes", "mean"))
+        .reset_index()
+    )
     df_ref = pd.merge(df_ref, df_basket, on="customer_id", how="left")
 
     # returns (units returned, positive)
@@ -202,8 +219,9 @@ APPROX_COLUMNS = [
 ]
 
 
-def compare(left: pd.DataFrame, right: pd.DataFrame, *, rel: float = 1e-9,
-            money_abs: float = 0.01) -> dict:
+def compare(
+    left: pd.DataFrame, right: pd.DataFrame, *, rel: float = 1e-9, money_abs: float = 0.01
+) -> dict:
     """Compare two feature frames indexed by customer_id; a dict with ``agree`` and details.
 
     Counts must be equal; ``revenue`` within ``money_abs`` GBP per customer (the warehouse sums
@@ -245,11 +263,15 @@ def compare(left: pd.DataFrame, right: pd.DataFrame, *, rel: float = 1e-9,
         }
         agree &= bool(ok.all())
     surrogate_mismatch = int(
-        (left["is_surrogate_customer"].astype(bool).to_numpy()
-         != right["is_surrogate_customer"].astype(bool).to_numpy()).sum()
+        (
+            left["is_surrogate_customer"].astype(bool).to_numpy()
+            != right["is_surrogate_customer"].astype(bool).to_numpy()
+        ).sum()
     )
-    out["columns"]["is_surrogate_customer"] = {"mismatches": surrogate_mismatch,
-                                               "tolerance": "exact"}
+    out["columns"]["is_surrogate_customer"] = {
+        "mismatches": surrogate_mismatch,
+        "tolerance": "exact",
+    }
     agree &= surrogate_mismatch == 0
     out["total_revenue_left"] = float(left["revenue"].astype(float).sum())
     out["total_revenue_right"] = float(right["revenue"].astype(float).sum())

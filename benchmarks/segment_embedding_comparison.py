@@ -36,8 +36,9 @@ FEATURES = ["revenue", "recency_days", "distinct_stock_codes", "basket_size", "r
 
 def separation(revenue: np.ndarray, labels: np.ndarray) -> float:
     r = np.log1p(np.clip(revenue, 0, None))
-    between = sum((labels == c).sum() * (r[labels == c].mean() - r.mean()) ** 2
-                  for c in np.unique(labels))
+    between = sum(
+        (labels == c).sum() * (r[labels == c].mean() - r.mean()) ** 2 for c in np.unique(labels)
+    )
     return float(between / ((r - r.mean()) ** 2).sum())
 
 
@@ -49,18 +50,23 @@ def main(path: str) -> None:
     x = frame[FEATURES].astype(float).to_numpy()
     lo, hi = x.min(axis=0), x.max(axis=0)
     z = (x - lo) / np.where(hi > lo, hi - lo, 1.0)
-    forest = RandomForestRegressor(n_estimators=50, max_leaf_nodes=64, random_state=42,
-                                   n_jobs=1).fit(z[:, 1:], x[:, 0])
+    forest = RandomForestRegressor(
+        n_estimators=50, max_leaf_nodes=64, random_state=42, n_jobs=1
+    ).fit(z[:, 1:], x[:, 0])
     leaves = forest.apply(z[:, 1:])
     embeddings = {}
     start = time.perf_counter()
     onehot = OneHotEncoder().fit_transform(leaves)
-    embeddings["svd"] = (TruncatedSVD(2, random_state=42).fit_transform(onehot),
-                         time.perf_counter() - start)
+    embeddings["svd"] = (
+        TruncatedSVD(2, random_state=42).fit_transform(onehot),
+        time.perf_counter() - start,
+    )
     start = time.perf_counter()
     # the reference: UMAP on the leaf ids, default parameters, fixed seed
-    embeddings["umap"] = (umap.UMAP(random_state=42).fit_transform(leaves),
-                          time.perf_counter() - start)
+    embeddings["umap"] = (
+        umap.UMAP(random_state=42).fit_transform(leaves),
+        time.perf_counter() - start,
+    )
     print(f"customers={len(frame)}")
     print("embedding  seconds  k  silhouette  revenue_separation  top-cluster(customers/revenue)")
     for name, (e, seconds) in embeddings.items():
@@ -70,8 +76,10 @@ def main(path: str) -> None:
             sil = silhouette_score(e, labels, sample_size=min(5000, len(e)), random_state=42)
             means = [x[labels == c, 0].mean() for c in range(k)]
             top = labels == int(np.argmax(means))
-            print(f"{name:9s} {seconds:8.2f} {k:2d} {sil:11.3f} {separation(x[:, 0], labels):19.3f}"
-                  f"  {top.mean():.2f}/{x[top, 0].sum() / x[:, 0].sum():.2f}")
+            print(
+                f"{name:9s} {seconds:8.2f} {k:2d} {sil:11.3f} {separation(x[:, 0], labels):19.3f}"
+                f"  {top.mean():.2f}/{x[top, 0].sum() / x[:, 0].sum():.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,455 @@
+"""Scoring throughput with the registered models.
+
+- in-warehouse: the package's scoring functions, the ones the Python scoring models run, timed
+  in-process on the features and registry read from the built warehouse (dbt start-up
+  excluded): probabilities with explanations off, and the cost of the explanations;
+- warm in-process: the offer model through ``lifecycle.score`` at fixed batch sizes (the
+  reference's REST call is 1,000 rows);
+- cold command: the churn scoring CLI as a fresh process;
+- REST API: a hook for a future section (:func:`rest_api_section`).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from unittest import mock
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from benchmarks import REPO_ROOT, log, names, timed
+from benchmarks.warehouse import Manifest, connect
+from revenue_ml.dbt import forbidden_features
+from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
+from revenue_ml.ml import lifecycle
+
+
+def resize(frame: pd.DataFrame, rows: int, key: str | None = None) -> pd.DataFrame:
+    """``frame``'s rows repeated (or cut) to ``rows`` rows; ``key`` made unique again."""
+    idx = np.resize(np.arange(len(frame)), rows)
+    out = frame.iloc[idx].reset_index(drop=True)
+    if key:
+        out[key] = (
+            [f"bench-{i}" for i in range(rows)] if out[key].dtype == object else np.arange(rows)
+        )
+    return out
+
+
+def per_second(rows: int, seconds: float | None) -> float | None:
+    """Rows per second, None without a positive time."""
+    return round(rows / seconds, 1) if seconds else None
+
+
+# --- in-warehouse: the package's scoring functions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a scoring Python model reads: its features, its registry, the build settings
+    (``ml.build_settings``) and the forbidden-features seed (a DuckDB relation, as ``dbt.ref``
+    gives it)."""
+
+    features: pd.DataFrame
+    registry: pd.DataFrame
+    build_settings: pd.DataFrame
+    forbidden_seed: duckdb.DuckDBPyRelation
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """A scoring Python model: the mart it builds, the package function it calls and how."""
+
+    mart: str
+    function: Callable[..., pd.DataFrame]
+    #: The function's arguments, as the Python model passes them.
+    arguments: Callable[[Inputs], tuple]
+    features: str
+    registry: str
+    #: Key column made unique when rows are replicated (None: no key to keep unique).
+    key: str | None
+    #: Domain module whose ``lifecycle.score`` calls explain rows (None: no explanations).
+    explains: ModuleType | None = None
+    #: The rows of the features the function scores (the others it ignores).
+    scored_rows: Callable[[pd.DataFrame], pd.DataFrame] = lambda features: features
+
+    @property
+    def function_name(self) -> str:
+        """The package function's dotted name."""
+        return f"{self.function.__module__}.{self.function.__name__}"
+
+
+def _forecast_rows(features: pd.DataFrame) -> pd.DataFrame:
+    """The enrollment rows the forecast scores: the forecast period's classes."""
+    return features[features["is_forecast_row"].astype(bool)].reset_index(drop=True)
+
+
+SCORING_MODELS = [
+    ScoringModel(
+        names.CHURN_PREDICTIONS,
+        churn.score_customers,
+        lambda i: (i.features, i.registry),
+        names.CHURN_FEATURES,
+        names.CHURN_REGISTRY,
+        key=churn.KEY,
+        explains=churn,
+    ),
+    ScoringModel(
+        names.OFFER_PREDICTIONS,
+        sales.score_offers,
+        lambda i: (
+            i.features,
+            i.registry,
+            forbidden_features(i.forbidden_seed, sales.DOMAIN),
+        ),
+        names.OFFER_FEATURES,
+        names.OFFER_REGISTRY,
+        key=sales.KEY,
+        explains=sales,
+    ),
+    ScoringModel(
+        names.CAMPAIGN_PREDICTIONS,
+        campaign.score_customers,
+        lambda i: (i.features, i.registry),
+        names.CAMPAIGN_FEATURES,
+        names.CAMPAIGN_REGISTRY,
+        key=campaign.KEY,
+        explains=campaign,
+    ),
+    ScoringModel(
+        names.CAMPAIGN_SEGMENTS,
+        campaign.segment,
+        lambda i: (i.features, i.registry),
+        names.CAMPAIGN_FEATURES,
+        names.CAMPAIGN_REGISTRY,
+        key=campaign.KEY,
+    ),
+    ScoringModel(
+        names.ECOMMERCE_ASSIGNMENTS,
+        ecommerce.assign,
+        lambda i: (
+            i.features,
+            i.registry,
+            ecommerce.Settings.from_table(i.build_settings),
+        ),
+        names.CUSTOMER_FEATURES,
+        names.ECOMMERCE_REGISTRY,
+        key=ecommerce.KEY,
+    ),
+    ScoringModel(
+        names.ENROLLMENT_PREDICTIONS,
+        enrollment.forecast,
+        lambda i: (
+            i.features,
+            i.registry,
+            enrollment.Settings.from_table(i.build_settings),
+        ),
+        names.ENROLLMENT_FEATURES,
+        names.ENROLLMENT_REGISTRY,
+        key=None,
+        scored_rows=_forecast_rows,
+    ),
+]
+
+
+@contextmanager
+def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
+    """Inside, the domain ``module``'s calls to ``lifecycle.score`` explain every row (True) or
+    none (False) instead of the rows the domain picks; the scoring function otherwise runs as
+    in the build. Nothing changes for a model without explanations (``module`` None)."""
+    if module is None:
+        yield
+        return
+    if module.score is not lifecycle.score:
+        raise RuntimeError(f"{module.__name__} no longer scores through lifecycle.score")
+
+    def score(*args, explain: object = None, **kwargs) -> pd.DataFrame:
+        return lifecycle.score(*args, explain=every_row, **kwargs)
+
+    with mock.patch.object(module, "score", score):
+        yield
+
+
+def replicated_call(model: ScoringModel, inputs: Inputs, rows: int) -> Callable[[], pd.DataFrame]:
+    """The model's function, ready to call on ``inputs``' scored rows replicated to ``rows``
+    rows (the arguments are prepared outside the timed call, as dbt reads them first)."""
+    batch = replace(inputs, features=resize(model.scored_rows(inputs.features), rows, model.key))
+    return partial(model.function, *model.arguments(batch))
+
+
+def time_model(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
+    """The function on ``inputs``' scored rows replicated to ``rows`` rows (explanations off):
+    median seconds and rows per second."""
+    call = replicated_call(model, inputs, rows)
+    with explanations(model.explains, False):
+        timing, scored = timed(call, repeats)
+    return {
+        "rows": rows,
+        "output_rows": len(scored),
+        **timing,
+        "rows_per_second": per_second(rows, timing["seconds_median"]),
+    }
+
+
+def time_explanations(model: ScoringModel, inputs: Inputs, rows: int, repeats: int) -> dict:
+    """Rows explained per second when every row is explained: ``rows`` replicated rows scored
+    with every row explained and with none; the difference is the explanations' time."""
+    call = replicated_call(model, inputs, rows)
+    seconds = {}
+    for every_row in (True, False):
+        with explanations(model.explains, every_row):
+            timing, _ = timed(call, repeats)
+            seconds[every_row] = timing["seconds_median"]
+    cost = seconds[True] - seconds[False]
+    return {
+        "rows": rows,
+        "seconds_all_explained": seconds[True],
+        "seconds_none_explained": seconds[False],
+        "rows_per_second": per_second(rows, cost if cost > 0 else None),
+    }
+
+
+def mart_explained(con: duckdb.DuckDBPyConnection, relation: str) -> dict:
+    """Rows of a scoring mart and how many of them the build explained (top driver set)."""
+    ((total, explained),) = con.sql(
+        f"select count(*), count(top_feature) from {relation}"
+    ).fetchall()
+    return {
+        "mart_rows": int(total),
+        "mart_rows_explained": int(explained),
+        "share_explained": explained / total if total else None,
+    }
+
+
+@dataclass(frozen=True)
+class ThroughputSettings:
+    """Sizes of the in-warehouse measures."""
+
+    #: Every model's scored rows are replicated to at least this many rows.
+    rows: int
+    #: Replicated rows every row of which is explained, for the explanation rate.
+    explain_rows: int
+    repeats: int
+
+
+def measure_model(
+    model: ScoringModel,
+    manifest: Manifest,
+    con: duckdb.DuckDBPyConnection,
+    settings: ThroughputSettings,
+    build_node_seconds: dict[str, float],
+) -> dict:
+    """One scoring model: throughput, and for a model with explanations their share and rate."""
+    inputs = Inputs(
+        features=con.sql(f"select * from {manifest.relation(model.features)}").df(),
+        registry=con.sql(f"select * from {manifest.relation(model.registry)}").df(),
+        build_settings=con.sql(f"select * from {manifest.source(*names.BUILD_SETTINGS)}").df(),
+        forbidden_seed=con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
+    )
+    model.function(*model.arguments(inputs))  # warm-up: imports, first-call paths
+    input_rows = len(model.scored_rows(inputs.features))
+    out = {
+        "function": model.function_name,
+        "input_rows": input_rows,
+        "dbt_node_seconds": build_node_seconds.get(manifest.node(model.mart)["unique_id"]),
+        "throughput": time_model(model, inputs, max(settings.rows, input_rows), settings.repeats),
+        "explanations": None,
+    }
+    if model.explains is not None:
+        out["explanations"] = {
+            **mart_explained(con, manifest.relation(model.mart)),
+            "all_rows": time_explanations(model, inputs, settings.explain_rows, settings.repeats),
+        }
+    return out
+
+
+def in_warehouse_scoring(
+    manifest: Manifest,
+    duckdb_path: Path,
+    settings: ThroughputSettings,
+    build_node_seconds: dict[str, float],
+) -> dict:
+    """Every scoring model's in-process throughput on the built warehouse."""
+    out = {}
+    with connect(duckdb_path, read_only=True) as con:
+        for model in SCORING_MODELS:
+            log(f"  scoring: in-warehouse {model.mart} ({model.function_name})")
+            out[model.mart] = measure_model(model, manifest, con, settings, build_node_seconds)
+    return out
+
+
+def note(settings: ThroughputSettings) -> str:
+    """How the in-warehouse scoring is measured, for the report."""
+    return (
+        "In-warehouse scoring: the package's scoring functions (what the Python scoring models "
+        "run) are timed in-process on the features and registry read from the built warehouse, "
+        "dbt start-up excluded. Each model's scored rows are replicated (keys made unique) to "
+        f"at least {settings.rows:,} rows, so that fixed overhead does not dominate the "
+        "figure (the enrollment forecast has a few hundred rows); rows/s = input rows / median "
+        "seconds (campaign.segment returns two rows per customer: one per k). Probabilities are "
+        "timed with explanations off (lifecycle.score(..., explain=False) forced inside the "
+        "domain function). Explanations: the share of each scoring mart's rows the build "
+        "explained (top_feature not null), and the rows explained per second when every row of "
+        f"{settings.explain_rows:,} replicated rows is explained (time with every row explained "
+        "minus time with none)."
+    )
+
+
+# --- warm in-process and cold command -----------------------------------------------------------
+
+
+def _time_sizes(
+    features: pd.DataFrame, record: dict, spec, sizes: list[int], repeats: int, explain: bool
+) -> dict:
+    """``lifecycle.score`` at each batch size (large batches once)."""
+    out = {}
+    for n in sizes:
+        batch = resize(features, n, spec.key)
+        score = partial(lifecycle.score, batch, record, spec, explain=explain)
+        timing, scored = timed(score, repeats if n <= 10_000 else 1)
+        assert len(scored) == n
+        out[str(n)] = {
+            "rows": n,
+            **timing,
+            "rows_per_second": per_second(n, timing["seconds_median"]),
+        }
+    return out
+
+
+def warm_scoring(
+    manifest: Manifest,
+    duckdb_path: Path,
+    sizes: list[int],
+    repeats: int,
+    explained_sizes: list[int],
+) -> dict:
+    """The offer model (at_open) from the registry, scored in-process with lifecycle.score:
+    probability + label for ``sizes``; with the top driver (LightGBM pred_contrib, ~20x the
+    prediction's cost) for ``explained_sizes``."""
+    try:
+        with connect(duckdb_path, read_only=True) as con:
+            registry = con.sql(f"select * from {manifest.relation(names.OFFER_REGISTRY)}").df()
+            features = con.sql(f"select * from {manifest.relation(names.OFFER_FEATURES)}").df()
+            forbidden = forbidden_features(
+                con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
+                sales.DOMAIN,
+            )
+        spec = sales.specs(forbidden)["at_open"]
+        record = lifecycle.latest_passing(registry, spec.name)
+    except Exception as exc:  # noqa: BLE001
+        return {"available": False, "reason": repr(exc)}
+    lifecycle.score(features.head(10), record, spec)  # warm-up: imports, model load paths
+    return {
+        "available": True,
+        "model_name": spec.name,
+        "model_version": int(record["model_version"]),
+        "model_format": record.get("model_format"),
+        "sizes": _time_sizes(features, record, spec, sizes, repeats, explain=False),
+        "explained_sizes": _time_sizes(
+            features, record, spec, explained_sizes, repeats, explain=True
+        ),
+    }
+
+
+def cold_scoring(
+    duckdb_path: Path, raw_dir: Path, work: Path, sizes: list[int], timeout: float
+) -> dict:
+    """The churn scoring CLI as a fresh process (python start, imports, registry read)."""
+    try:
+        import revenue_ml.score as score_cli
+    except Exception as exc:  # noqa: BLE001
+        return {"available": False, "reason": f"revenue_ml.score not importable: {exc!r}"}
+    if "churn" not in getattr(score_cli, "DOMAINS", {}):
+        return {"available": False, "reason": "revenue_ml.score has no churn domain"}
+    raw_file = raw_dir / "telco_churn" / "churn-bigml-80.csv"
+    if not raw_file.is_file():
+        return {"available": False, "reason": f"{raw_file} missing"}
+    raw = pd.read_csv(raw_file, dtype=str, keep_default_na=False)
+    out: dict = {"available": True, "command": None, "sizes": {}}
+    for n in sizes:
+        input_path = work / f"churn_input_{n}.csv"
+        output_path = work / f"churn_scores_{n}.csv"
+        resize(raw, n).to_csv(input_path, index=False)
+        cmd = [
+            sys.executable,
+            "-m",
+            "revenue_ml.score",
+            "churn",
+            "--input",
+            str(input_path),
+            "--output",
+            str(output_path),
+            "--warehouse",
+            str(duckdb_path),
+        ]
+        if n > 10_000:
+            cmd.append("--no-explain")  # large batches: probability + label only
+        out["command"] = shlex.join(cmd)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            out["sizes"][str(n)] = {"rows": n, "error": f"timed out after {timeout} s"}
+            continue
+        sec = time.perf_counter() - start
+        entry = {"rows": n, "seconds": round(sec, 3), "returncode": proc.returncode}
+        if proc.returncode == 0:
+            entry["rows_per_second"] = round(n / sec, 1)
+        else:
+            entry["error"] = (proc.stdout + proc.stderr)[-1500:]
+        out["sizes"][str(n)] = entry
+        input_path.unlink(missing_ok=True)
+        output_path.unlink(missing_ok=True)
+    if all("error" in e for e in out["sizes"].values()):
+        out["available"] = False
+        out["reason"] = "every run failed (see sizes)"
+    return out
+
+
+def warm_and_cold_scoring(
+    manifest: Manifest,
+    duckdb_path: Path,
+    raw_dir: Path,
+    work: Path,
+    sizes: list[int],
+    repeats: int,
+    timeout: float,
+) -> dict:
+    """Warm in-process scoring of the offer model and cold scoring with the churn CLI."""
+    log("  scoring: warm in-process (offer model)")
+    warm = warm_scoring(
+        manifest,
+        duckdb_path,
+        sizes,
+        max(repeats, 5),
+        [n for n in sizes if n <= 10_000] + [10_000] * (max(sizes) > 10_000),
+    )
+    log("  scoring: cold command (churn CLI)")
+    cold = cold_scoring(duckdb_path, raw_dir, work, sizes, timeout)
+    return {"warm_in_process": warm, "cold_command": cold}
+
+
+# --- HOOK: REST API (not implemented: the project has no API yet) -------------------------------
+
+
+def rest_api_section(duckdb_path: Path) -> dict | None:
+    """HOOK for the future REST API section; None while there is no API to measure.
+
+    To fill in once the API exists: serve the registry of ``duckdb_path``, then measure the p50
+    and p99 latency of 1,000-record batches over HTTP, and of 10,000 single-record requests
+    from 8 concurrent clients (with their requests per second), and return them as a dict of
+    named measures (e.g. ``{"batch_1000": {...}, "single_record_8_clients": {...}}``). The
+    report prints each entry; add its budgets to :mod:`benchmarks.budgets`.
+    """
+    return None
