@@ -22,10 +22,12 @@ help:
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
 # The venv is rebuilt when the pinned dependencies change.
-$(BIN)/.installed: pyproject.toml constraints.txt
+# dbt_plugin/ is the dbt plugin module that lets dbt-spark run the Python models (a separate
+# editable install, so that dbt can find it; see dbt_plugin/pyproject.toml).
+$(BIN)/.installed: pyproject.toml constraints.txt dbt_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]' -e ./dbt_plugin
 	touch $@
 
 venv: $(BIN)/.installed

@@ -16,6 +16,9 @@
     Snapshot dir: var `dashboard_snapshot_dir`, else env REVENUE_ML_DASHBOARD_SNAPSHOT, else
     `<target-path>/dashboard_snapshot` (so a build with a temporary --target-path, as in the
     tests, publishes into that temporary directory). Its parent directory must exist.
+
+    The hooks use DuckDB's COPY ... TO and read_text: only a DuckDB build publishes a snapshot
+    (macro publishes_dashboard_snapshot, macros/portable/capabilities.sql).
 -#}
 
 {#- Commands that change the warehouse, hence the snapshot. -#}
@@ -90,14 +93,14 @@
 
 {#- on-run-start -#}
 {% macro dashboard_snapshot_start() -%}
-    {%- if execute and flags.WHICH in dashboard_snapshot_commands() -%}
+    {%- if execute and flags.WHICH in dashboard_snapshot_commands() and publishes_dashboard_snapshot() -%}
         {%- do dashboard_write_status('building') -%}
     {%- endif -%}
 {%- endmacro %}
 
 {#- on-run-end -#}
 {% macro dashboard_snapshot_end(results) -%}
-    {%- if execute and flags.WHICH in dashboard_snapshot_commands() -%}
+    {%- if execute and flags.WHICH in dashboard_snapshot_commands() and publishes_dashboard_snapshot() -%}
         {%- set failed = [] -%}
         {%- for result in results -%}
             {%- if result.status in ['error', 'fail', 'runtime error'] -%}

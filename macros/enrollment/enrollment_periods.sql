@@ -1,24 +1,34 @@
 {#- The enrollment calendar, per enrollments_source. Periods are ints YYYYMM.
     institute: monthly (202412 -> 202501). oulad: two presentations a year, B = February and
     J = October (201302 -> 201310 -> 201402). "The same period a year earlier" is periodo - 100
-    for both. -#}
-{% macro enrollment_next_periodo(periodo) -%}
+    for both. A period's number counts periods since year 0, so the period n steps after p is
+    enrollment_periodo_at(enrollment_period_number(p) + n). -#}
+{% macro enrollment_period_number(periodo) -%}
+    {%- set p = '(' ~ periodo ~ ')' -%}
     {%- if var('enrollments_source', 'institute') == 'oulad' -%}
-        (case when {{ periodo }} % 100 < 10 then ({{ periodo }} // 100) * 100 + 10
-              else ({{ periodo }} // 100 + 1) * 100 + 2 end)
+        ({{ int_div(p, 100) }} * 2 + case when {{ p }} % 100 < 10 then 0 else 1 end)
     {%- else -%}
-        (case when {{ periodo }} % 100 = 12 then {{ periodo }} + 89 else {{ periodo }} + 1 end)
+        ({{ int_div(p, 100) }} * 12 + {{ p }} % 100 - 1)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro enrollment_periodo_at(period_number) -%}
+    {%- set n = '(' ~ period_number ~ ')' -%}
+    {%- if var('enrollments_source', 'institute') == 'oulad' -%}
+        ({{ int_div(n, 2) }} * 100 + case when {{ n }} % 2 = 0 then 2 else 10 end)
+    {%- else -%}
+        ({{ int_div(n, 12) }} * 100 + {{ n }} % 12 + 1)
     {%- endif -%}
 {%- endmacro %}
 
 
 {#- The versions of the reference's version.yml, as literal columns recorded on every output row. -#}
 {% macro enrollment_version_columns() -%}
-        cast('{{ var("enrollment_raw_version") }}' as varchar) as raw_version,
-        cast('{{ var("enrollment_platinum_version") }}' as varchar) as platinum_version,
-        cast('{{ var("enrollment_features_version") }}' as varchar) as features_version,
-        cast('{{ var("enrollment_target_version") }}' as varchar) as target_version,
-        cast('{{ var("enrollment_experiment_name") }}' as varchar) as experiment_name
+        cast('{{ var("enrollment_raw_version") }}' as string) as raw_version,
+        cast('{{ var("enrollment_platinum_version") }}' as string) as platinum_version,
+        cast('{{ var("enrollment_features_version") }}' as string) as features_version,
+        cast('{{ var("enrollment_target_version") }}' as string) as target_version,
+        cast('{{ var("enrollment_experiment_name") }}' as string) as experiment_name
 {%- endmacro %}
 
 

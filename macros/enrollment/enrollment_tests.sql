@@ -26,9 +26,9 @@ figures as (
     select
         model_name,
         model_version,
-        cast(json_extract(metrics, '$.backtest.wape') as double) as model_wape,
-        cast(json_extract(metrics, '$.best_naive.wape') as double) as best_naive_wape,
-        json_extract_string(metrics, '$.best_naive.method') as best_naive_method
+        {{ json_value('metrics', '$.backtest.wape', 'double') }} as model_wape,
+        {{ json_value('metrics', '$.best_naive.wape', 'double') }} as best_naive_wape,
+        {{ json_text('metrics', '$.best_naive.method') }} as best_naive_method
     from latest
 )
 
@@ -99,11 +99,11 @@ expected as (
     from labelled_periods
     cross join latest
     qualify row_number() over (order by labelled_periods.periodo desc)
-        <= cast(json_extract(latest.params, '$.backtest_periods') as integer)
+        <= {{ json_value('latest.params', '$.backtest_periods', 'integer') }}
 ),
 
 skipped as (
-    select unnest(json_keys(metrics, '$.backtest_skipped')) as periodo
+    select {{ unnest_json_keys(json_at('metrics', "'$.backtest_skipped'")) }} as periodo
     from latest
 ),
 
@@ -115,7 +115,7 @@ reported as (
 
 select expected.periodo as missing_backtest_periodo
 from expected
-where cast(expected.periodo as varchar) not in (select periodo from skipped)
+where cast(expected.periodo as string) not in (select periodo from skipped)
     and expected.periodo not in (select periodo from reported)
 
 {% endtest %}

@@ -51,20 +51,20 @@
             {%- set value = var(var_name) -%}
             {%- set setting = var_name[domain | length + 1:] if domain != 'ml' else var_name -%}
             {%- do rows.append(
-                "select " ~ sql_literal(domain) ~ " as domain, " ~ sql_literal(setting)
-                ~ " as setting, " ~ sql_literal(var_name) ~ " as var_name, "
-                ~ ("cast(null as varchar)" if value is none else sql_literal(value))
-                ~ " as setting_value"
+                "(" ~ sql_literal(domain) ~ ", " ~ sql_literal(setting) ~ ", "
+                ~ sql_literal(var_name) ~ ", "
+                ~ ("cast(null as string)" if value is none else sql_literal(value)) ~ ")"
             ) -%}
         {%- endfor -%}
         {%- do rows.append(
-            "select 'ml' as domain, 'dbt_threads' as setting, "
-            ~ "'threads (profiles.yml or --threads)' as var_name, "
-            ~ sql_literal(target.threads) ~ " as setting_value"
+            "('ml', 'dbt_threads', 'threads (profiles.yml or --threads)', "
+            ~ sql_literal(target.threads) ~ ")"
         ) -%}
         {%- do run_query("create schema if not exists ml") -%}
-        {%- do run_query(
-            "create or replace table ml.build_settings as " ~ rows | join(" union all ")
+        {%- do replace_table_as(
+            "ml.build_settings",
+            "select * from (values " ~ rows | join(", ")
+            ~ ") as settings (domain, setting, var_name, setting_value)"
         ) -%}
     {%- endif -%}
 {%- endmacro %}

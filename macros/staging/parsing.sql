@@ -1,34 +1,26 @@
 {#- Small parsing helpers shared by the base models. Raw files are read as text, so every
     typed column goes through one of these; a value that is present but does not parse becomes
-    a reject reason rather than a silent null. -#}
+    a reject reason rather than a silent null. The engine-specific parts are in
+    macros/portable/ (try_cast_text, parse_timestamp_or_null). -#}
 
+{#- A raw value without surrounding blanks, null when empty. -#}
 {% macro clean_text(column) -%}
-    {{ return(adapter.dispatch('clean_text', 'revenue_ml')(column)) }}
-{%- endmacro %}
-
-{% macro default__clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
+{#- A raw value as data_type, null when empty or unparseable (DuckDB's try_cast semantics). -#}
 {% macro parse_as(column, data_type) -%}
-    {{ return(adapter.dispatch('parse_as', 'revenue_ml')(column, data_type)) }}
-{%- endmacro %}
-
-{% macro default__parse_as(column, data_type) -%}
-    try_cast(nullif(trim({{ column }}), '') as {{ data_type }})
+    {{ try_cast_text(clean_text(column), data_type) }}
 {%- endmacro %}
 
 {#- True when the raw value is present but cannot be parsed as data_type. -#}
 {% macro fails_parse(column, data_type) -%}
-    (nullif(trim({{ column }}), '') is not null and {{ parse_as(column, data_type) }} is null)
+    ({{ clean_text(column) }} is not null and {{ parse_as(column, data_type) }} is null)
 {%- endmacro %}
 
+{#- A raw value as a timestamp by a strftime format, null when empty or unparseable. -#}
 {% macro parse_timestamp(column, format) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'revenue_ml')(column, format)) }}
-{%- endmacro %}
-
-{% macro default__parse_timestamp(column, format) -%}
-    try_strptime(nullif(trim({{ column }}), ''), '{{ format }}')
+    {{ parse_timestamp_or_null(clean_text(column), format) }}
 {%- endmacro %}
 
 {#- The first failing rule wins: rules is a list of (condition, reason) pairs. -#}

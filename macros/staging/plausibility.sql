@@ -21,17 +21,14 @@
 {%- endmacro %}
 
 {% macro date_fence(column, quantile, direction, margin_days) -%}
-    {{ return(adapter.dispatch('date_fence', 'revenue_ml')(column, quantile, direction, margin_days)) }}
-{%- endmacro %}
-
-{% macro default__date_fence(column, quantile, direction, margin_days) -%}
-    to_timestamp(
-        quantile_cont(epoch({{ column }}), {{ quantile }})
-        + {{ direction }} * (
-            3 * (quantile_cont(epoch({{ column }}), 0.75) - quantile_cont(epoch({{ column }}), 0.25))
-            + {{ margin_days }} * 86400
-        )
-    )
+    {%- set seconds = epoch_seconds(column) -%}
+    {{ timestamp_from_epoch(
+        quantile_cont(seconds, quantile) ~ "
+        + " ~ direction ~ " * (
+            3 * (" ~ quantile_cont(seconds, 0.75) ~ " - " ~ quantile_cont(seconds, 0.25) ~ ")
+            + " ~ margin_days ~ " * 86400
+        )"
+    ) }}
 {%- endmacro %}
 
 {#- True when a parsed date lies outside its bounds (null dates are judged elsewhere). -#}

@@ -10,16 +10,12 @@
     {%- set relation = source(source_name, table_name) -%}
     {%- set columns = source_columns(source_name, table_name) -%}
     select
-        row_number() over () as source_row_number,
+        {{ source_row_number() }} as source_row_number,
         raw_rows.*,
         {%- if columns %}
-        to_json(struct_pack(
-            {%- for column in columns %}
-            {{ adapter.quote(column) }} := raw_rows.{{ adapter.quote(column) }}{{ "," if not loop.last }}
-            {%- endfor %}
-        )) as raw_record
+        {{ columns_to_json('raw_rows', columns) }} as raw_record
         {%- else %}
-        to_json(raw_rows) as raw_record
+        {{ row_to_json('raw_rows') }} as raw_record
         {%- endif %}
     from {{ relation }} as raw_rows
 {%- endmacro %}

@@ -2,7 +2,7 @@
 {% test no_forbidden_features(model, domain) %}
 
 with registry as (
-    select model_name, model_version, unnest(cast(feature_names as json)::varchar[]) as feature
+    select model_name, model_version, {{ unnest_json_strings('feature_names') }} as feature
     from {{ model }}
 ),
 

@@ -1,4 +1,7 @@
-"""Helpers for the thin dbt Python models (reading refs, existing tables, configs)."""
+"""Helpers for the thin dbt Python models (reading refs, existing tables, configs).
+
+The models run on DuckDB (dbt-duckdb) and on Spark (dbt-spark, revenue_ml.dbt.spark): this is
+their one boundary with the engine, pandas in and pandas out."""
 
 from __future__ import annotations
 
@@ -12,15 +15,41 @@ from revenue_ml.ml.runtime import set_reporter
 
 
 def frame(relation) -> pd.DataFrame:
-    """A DuckDB relation (what ``dbt.ref`` returns) as a pandas frame."""
-    return relation.df()
+    """What ``dbt.ref``/``dbt.source`` returns, as a pandas frame, on either engine.
+
+    DuckDB (a relation): ``.df()``. Spark (a DataFrame): ``toPandas()`` through Arrow, then the
+    dtypes DuckDB's ``.df()`` gives, so the package sees the same frame on both engines:
+    DECIMAL as float64 (Spark: objects of ``Decimal``), DATE as datetime64 (Spark: objects of
+    ``datetime.date``), integers with nulls as nullable ``Int32``/``Int64`` (Spark: float64).
+    The inputs of the Python models are per-entity marts, small enough to collect.
+    """
+    if hasattr(relation, "df"):
+        return relation.df()
+    return _spark_to_pandas(relation)
+
+
+def _spark_to_pandas(dataframe) -> pd.DataFrame:
+    from pyspark.sql import types as spark_types
+
+    out = dataframe.toPandas()
+    for field in dataframe.schema.fields:
+        name, data_type = field.name, field.dataType
+        column = out[name]
+        if isinstance(data_type, spark_types.DecimalType):
+            out[name] = column.astype("float64")
+        elif isinstance(data_type, spark_types.DateType):
+            out[name] = pd.to_datetime(column)
+        elif isinstance(data_type, spark_types.IntegralType) and column.dtype.kind == "f":
+            wide = isinstance(data_type, spark_types.LongType)
+            out[name] = column.astype("Int64" if wide else "Int32")
+    return out
 
 
 def existing_rows(dbt, session) -> pd.DataFrame | None:
     """Rows already in this incremental model's table, or None on a first/full-refresh build."""
     if not dbt.is_incremental:
         return None
-    return session.sql(f"select * from {dbt.this}").df()
+    return frame(session.sql(f"select * from {dbt.this}"))
 
 
 def forbidden_features(seed_relation, domain: str) -> frozenset[str]:

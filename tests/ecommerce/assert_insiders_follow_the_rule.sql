@@ -12,7 +12,7 @@ checks as (
         max(mean_revenue) filter (where not is_insider) as highest_other_mean,
         coalesce(sum(customer_share) filter (where is_insider), 0) as insiders_customer_share,
         count(*) filter (where is_insider) as insider_clusters,
-        arg_max(is_insider, mean_revenue) as top_cluster_is_insider
+        max_by(is_insider, mean_revenue) as top_cluster_is_insider
     from profiles
 )
 

@@ -1,7 +1,9 @@
 {#- The Insiders revenue share in segment_profiles and insiders_report (question 4) equals the
     share recomputed from customer_segments. -#}
 with segments as (
-    select sum(revenue) filter (where is_insider) / sum(revenue) as share
+    select
+        cast(sum(revenue) filter (where is_insider) as double) / cast(sum(revenue) as double)
+            as share
     from {{ ref('customer_segments') }}
 ),
 

@@ -44,7 +44,7 @@ final as (
 
         -- dates
         make_date(
-            {{ oulad_presentation_to_periodo('registrations.presentation_code') }} // 100,
+            {{ int_div(oulad_presentation_to_periodo('registrations.presentation_code'), 100) }},
             {{ oulad_presentation_to_periodo('registrations.presentation_code') }} % 100,
             1
         ) as period_start_date,

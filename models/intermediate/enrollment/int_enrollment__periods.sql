@@ -1,13 +1,14 @@
 {#
     The enrollment calendar: every period from the first one in the data to the forecast period
     (var enrollment_horizon_periods periods after the latest), stepped by the source's cadence
-    (macro enrollment_next_periodo: monthly for the institute, February/October presentations
-    for OULAD). period_index orders periods, so "h periods earlier" is period_index - h.
+    (macros enrollment_period_number / enrollment_periodo_at: monthly for the institute,
+    February/October presentations for OULAD). period_index orders periods, so "h periods
+    earlier" is period_index - h.
 #}
 
 {%- set horizon = var('enrollment_horizon_periods') | int %}
 
-with recursive enrollments as (
+with enrollments as (
 
     select * from {{ ref('int_enrollment__enrollments') }}
 
@@ -23,31 +24,23 @@ bounds as (
 
     select
         min(periodo) as first_periodo,
-        max(periodo) as last_periodo
+        max(periodo) as last_periodo,
+        {{ enrollment_period_number('min(periodo)') }} as first_number,
+        {{ enrollment_period_number('max(periodo)') }} as last_number
     from observed
 
 ),
 
--- periods_ahead counts the steps after the latest observed period (0 up to it)
+-- step counts the periods after the first one; periods_ahead those after the latest observed
+-- (0 up to it); at most 10000 steps
 calendar as (
 
     select
-        first_periodo as periodo,
-        0 as periods_ahead,
-        0 as step
+        {{ enrollment_periodo_at('bounds.first_number + steps.n') }} as periodo,
+        greatest(steps.n - (bounds.last_number - bounds.first_number), 0) as periods_ahead
     from bounds
-
-    union all
-
-    select
-        {{ enrollment_next_periodo('calendar.periodo') }} as periodo,
-        case when calendar.periodo >= bounds.last_periodo then calendar.periods_ahead + 1 else 0 end
-            as periods_ahead,
-        calendar.step + 1 as step
-    from calendar
-    cross join bounds
-    where (calendar.periodo < bounds.last_periodo or calendar.periods_ahead < {{ horizon }})
-        and calendar.step < 10000
+    cross join {{ integer_series(10000) }} as steps
+    where steps.n <= bounds.last_number - bounds.first_number + {{ horizon }}
 
 ),
 
@@ -55,7 +48,7 @@ final as (
 
     select
         -- ids
-        calendar.periodo,
+        cast(calendar.periodo as integer) as periodo,
 
         -- numerics
         cast(row_number() over (order by calendar.periodo) as integer) as period_index,

@@ -31,7 +31,7 @@ final as (
         scores.probability >= objectives.threshold as is_contacted,
 
         -- model
-        cast(scores.model_name as varchar) as model_name,
+        cast(scores.model_name as string) as model_name,
         cast(scores.model_version as bigint) as model_version
     from scores
     cross join objectives

@@ -12,7 +12,7 @@ with customers as (
 
 income_median as (
 
-    select median(income) as median_income
+    select {{ median('income', decimal_scale=2) }} as median_income
     from customers
     where is_labeled and income is not null
 
@@ -34,8 +34,8 @@ final as (
         date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year
             as age,
         cast(customers.is_birth_year_implausible as integer) as is_birth_year_implausible,
-        datediff('day', customers.enrolled_date, date '{{ var("campaign_reference_date") }}')
-            as tenure_days,
+        {{ dbt.datediff('customers.enrolled_date',
+                        "date '" ~ var('campaign_reference_date') ~ "'", 'day') }} as tenure_days,
         cast((customers.income) as double) as income,
         cast((coalesce(customers.income, income_median.median_income)) as double) as income_imputed,
         cast(customers.is_income_missing as integer) as is_income_missing,

@@ -46,7 +46,7 @@ final as (
         cast(predictions.probability as double) as probability,
         coalesce(predictions.probability >= lowest_threshold.threshold, false)
             as is_on_a_contact_list,
-        cast(predictions.top_feature as varchar) as top_feature,
+        cast(predictions.top_feature as string) as top_feature,
         cast(predictions.top_feature_contribution as double) as top_feature_contribution,
 
         -- segments
@@ -54,7 +54,7 @@ final as (
         cast(segments.segment_k3 as integer) as segment_k3,
 
         -- model
-        cast(predictions.model_name as varchar) as model_name,
+        cast(predictions.model_name as string) as model_name,
         cast(predictions.model_version as bigint) as model_version,
         cast(predictions.is_labeled as boolean) as is_training_row,
 

@@ -10,7 +10,7 @@ final as (
 
     select
         -- ids
-        cast(customer_key as varchar) as customer_key,
+        cast(customer_key as string) as customer_key,
 
         -- outcome
         cast(churned as integer) as churned,
@@ -20,11 +20,11 @@ final as (
         cast(probability as double) as probability,
         cast(predicted_label as integer) as predicted_label,
         cast(threshold as double) as threshold,
-        cast(top_feature as varchar) as top_feature,
+        cast(top_feature as string) as top_feature,
         cast(top_feature_contribution as double) as top_feature_contribution,
 
         -- model
-        cast(model_name as varchar) as model_name,
+        cast(model_name as string) as model_name,
         cast(model_version as bigint) as model_version,
         cast(is_training_row as boolean) as is_training_row,
 

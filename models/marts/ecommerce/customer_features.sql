@@ -104,14 +104,14 @@ final as (
 
         -- monetary
         cast(revenue as decimal(18, 3)) as revenue,
-        cast(revenue / purchase_lines as double) as avg_ticket,
+        cast(revenue as double) / purchase_lines as avg_ticket,
 
         -- recency and frequency
         cast({{ dbt.datediff('last_purchase_date', 'reference_date', 'day') }} as integer)
             as recency_days,
         cast(total_purchases as bigint) as total_purchases,
-        cast(total_purchases / (active_span_days + 1.0) as double) as frequency,
-        cast(active_span_days / nullif(purchase_days - 1.0, 0) as double)
+        cast(total_purchases as double) / (active_span_days + 1) as frequency,
+        cast(active_span_days as double) / nullif(purchase_days - 1, 0)
             as avg_days_between_purchases,
 
         -- basket

@@ -28,8 +28,9 @@ totals as (
 means as (
 
     select
-        avg(revenue) filter (where is_insider) as ins_revenue,
-        avg(revenue) filter (where not is_insider) as non_revenue,
+        -- DECIMAL amounts as doubles: Spark averages and formats a DECIMAL differently
+        cast(avg(revenue) filter (where is_insider) as double) as ins_revenue,
+        cast(avg(revenue) filter (where not is_insider) as double) as non_revenue,
         avg(recency_days) filter (where is_insider) as ins_recency,
         avg(recency_days) filter (where not is_insider) as non_recency,
         avg(distinct_stock_codes) filter (where is_insider) as ins_products,
@@ -45,38 +46,45 @@ means as (
 insider_clusters as (
 
     select
-        string_agg(printf('%d (%s)', cluster, cluster_name), ', ' order by cluster) as clusters,
+        {{ ordered_string_agg("printf('%d (%s)', cluster, cluster_name)", ', ', 'cluster') }}
+            as clusters,
         min(min_revenue) as min_revenue
     from profiles
     where is_insider
 
 ),
 
+cluster_actions as (
+
+    select
+        cluster,
+        printf(
+            'cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
+            customers, 100 * revenue_share,
+            case
+                when is_insider and mean_recency_days <= 60
+                    then 'Insiders perks: early access, free shipping, a dedicated contact'
+                when is_insider
+                    then 'Insiders win-back: personal offer to restart purchases'
+                when mean_recency_days > 180
+                    then 'reactivation campaign with a time-limited discount'
+                when mean_returned_units > 0 and mean_returned_units >= mean_basket_size
+                    then 'review returns: product quality and sizing information'
+                when mean_distinct_stock_codes < 10
+                    then 'cross-sell recommendations to widen the product range'
+                else 'upsell bundles to grow basket size towards the Insiders profile'
+            end
+        ) as action
+    from profiles
+
+),
+
 actions as (
 
     select
-        string_agg(
-            printf(
-                'cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
-                customers, 100 * revenue_share,
-                case
-                    when is_insider and mean_recency_days <= 60
-                        then 'Insiders perks: early access, free shipping, a dedicated contact'
-                    when is_insider
-                        then 'Insiders win-back: personal offer to restart purchases'
-                    when mean_recency_days > 180
-                        then 'reactivation campaign with a time-limited discount'
-                    when mean_returned_units > 0 and mean_returned_units >= mean_basket_size
-                        then 'review returns: product quality and sizing information'
-                    when mean_distinct_stock_codes < 10
-                        then 'cross-sell recommendations to widen the product range'
-                    else 'upsell bundles to grow basket size towards the Insiders profile'
-                end
-            ),
-            '; ' order by cluster
-        ) as text,
+        {{ ordered_string_agg('action', '; ', 'cluster') }} as text,
         count(*) as clusters
-    from profiles
+    from cluster_actions
 
 ),
 
@@ -109,7 +117,7 @@ answers as (
         'How many customers will be part of the group?' as question,
         printf(
             '%d customers, %.2f%% of the %d customers with purchases.',
-            insiders, 100.0 * insiders / customers, customers
+            insiders, 100 * cast(insiders as double) / customers, customers
         ) as answer,
         cast(insiders as double) as figure
     from totals
@@ -119,22 +127,23 @@ answers as (
     select
         3 as question_number,
         'What are the main characteristics of these customers?' as question,
-        coalesce(
-            printf(
+        -- printf of a null gives null on DuckDB but 'null' on Spark: choose the sentence first
+        case
+            when ins_revenue is not null and non_revenue is not null then printf(
                 'Insiders vs the others (means): revenue %.0f vs %.0f GBP; '
                 || 'recency %.0f vs %.0f days; distinct products %.1f vs %.1f; '
                 || 'basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
                 ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
                 ins_basket, non_basket, ins_returns, non_returns
-            ),
-            printf(
+            )
+            when ins_revenue is not null then printf(
                 'Every customer is an Insider under the current target (no comparison group); '
                 || 'means: revenue %.0f GBP, recency %.0f days, distinct products %.1f, '
                 || 'basket size %.1f, returned units %.1f.',
                 ins_revenue, ins_recency, ins_products, ins_basket, ins_returns
-            ),
-            'No Insiders under the current target.'
-        ) as answer,
+            )
+            else 'No Insiders under the current target.'
+        end as answer,
         cast(ins_revenue as double) as figure
     from means
 
@@ -145,9 +154,10 @@ answers as (
         'What share of revenue comes from the Insiders?' as question,
         printf(
             '%.2f%% of revenue (%.0f of %.0f GBP).',
-            100.0 * insiders_revenue / revenue, insiders_revenue, revenue
+            cast(100 * insiders_revenue as double) / cast(revenue as double),
+            cast(insiders_revenue as double), cast(revenue as double)
         ) as answer,
-        cast(insiders_revenue / revenue as double) as figure
+        cast(insiders_revenue as double) / cast(revenue as double) as figure
     from totals
 
     union all

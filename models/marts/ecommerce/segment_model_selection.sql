@@ -14,8 +14,8 @@ unnested as (
         model_name,
         model_version,
         model_family as chosen_family,
-        json_extract_string(metrics, '$.selection.space') as chosen_space,
-        cast(json_extract(metrics, '$.selection.k') as integer) as chosen_k,
+        {{ json_text('metrics', '$.selection.space') }} as chosen_space,
+        {{ json_value('metrics', '$.selection.k', 'integer') }} as chosen_k,
         {{ unnest_evaluation('evaluation') }} as row
     from versions
 

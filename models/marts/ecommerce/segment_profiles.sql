@@ -51,7 +51,8 @@ final as (
         per_cluster.customers,
         per_cluster.customers / totals.total_customers as customer_share,
         cast(per_cluster.revenue as double) as revenue,
-        cast(per_cluster.revenue / nullif(totals.total_revenue, 0) as double) as revenue_share,
+        cast(per_cluster.revenue as double) / nullif(cast(totals.total_revenue as double), 0)
+            as revenue_share,
 
         -- profile
         cast(per_cluster.mean_revenue as double) as mean_revenue,

@@ -23,10 +23,10 @@ unnested as (
     select
         model_name,
         model_version,
-        json_extract_string(metrics, '$.forecast_method') as forecast_method,
-        json_extract_string(params, '$.features_version') as features_version,
-        json_extract_string(params, '$.target_version') as target_version,
-        json_extract_string(params, '$.experiment_name') as experiment_name,
+        {{ json_text('metrics', '$.forecast_method') }} as forecast_method,
+        {{ json_text('params', '$.features_version') }} as features_version,
+        {{ json_text('params', '$.target_version') }} as target_version,
+        {{ json_text('params', '$.experiment_name') }} as experiment_name,
         {{ unnest_evaluation('evaluation') }} as row
     from latest
 
@@ -70,7 +70,7 @@ final as (
             when fold != 'overall' and fold not like 'all|%'
                 then cast(split_part(fold, '|', 1) as integer)
         end as periodo,
-        case when fold like '%|%' then substr(fold, strpos(fold, '|') + 1) end as sede,
+        case when fold like '%|%' then substr(fold, instr(fold, '|') + 1) end as sede,
 
         -- metrics (on rounded forecasts)
         cast(classes as integer) as classes,

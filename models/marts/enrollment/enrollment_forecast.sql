@@ -49,13 +49,13 @@ final as (
     select
         -- grain (the reference's PERIODO, SEDE, CURSO_ACTUAL, HORARIO_ACTUAL)
         cast(predictions.periodo as integer) as periodo,
-        cast(predictions.sede as varchar) as sede,
-        cast(predictions.curso_actual as varchar) as curso_actual,
-        cast(predictions.horario_actual as varchar) as horario_actual,
+        cast(predictions.sede as string) as sede,
+        cast(predictions.curso_actual as string) as curso_actual,
+        cast(predictions.horario_actual as string) as horario_actual,
 
         -- forecast (PREDICT_ALUMNOS)
         cast(predictions.predict_alumnos as integer) as predict_alumnos,
-        cast(predictions.forecast_method as varchar) as forecast_method,
+        cast(predictions.forecast_method as string) as forecast_method,
         cast(predictions.model_prediction as double) as model_prediction,
         cast(predictions.naive_last_prediction as double) as naive_last_prediction,
         cast(predictions.seasonal_naive_prediction as double) as seasonal_naive_prediction,
@@ -69,17 +69,17 @@ final as (
             as is_at_risk,
 
         -- model
-        cast(predictions.model_name as varchar) as model_name,
+        cast(predictions.model_name as string) as model_name,
         cast(predictions.model_version as bigint) as model_version,
 
         -- versions (the reference's version.yml): this run's, and the model's training run's
-        cast(predictions.raw_version as varchar) as raw_version,
-        cast(predictions.platinum_version as varchar) as platinum_version,
-        cast(predictions.features_version as varchar) as features_version,
-        cast(predictions.target_version as varchar) as target_version,
-        cast(predictions.experiment_name as varchar) as experiment_name,
-        cast(predictions.model_features_version as varchar) as model_features_version,
-        cast(predictions.model_target_version as varchar) as model_target_version,
+        cast(predictions.raw_version as string) as raw_version,
+        cast(predictions.platinum_version as string) as platinum_version,
+        cast(predictions.features_version as string) as features_version,
+        cast(predictions.target_version as string) as target_version,
+        cast(predictions.experiment_name as string) as experiment_name,
+        cast(predictions.model_features_version as string) as model_features_version,
+        cast(predictions.model_target_version as string) as model_target_version,
 
         -- metadata
         cast(predictions.scored_at as timestamp) as scored_at

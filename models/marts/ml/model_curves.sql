@@ -11,21 +11,28 @@ with registry as (
 
 ),
 
+-- one row per evaluation: the keys of the curves object
+evaluation_keys as (
+
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        curves,
+        {{ unnest_json_keys('curves') }} as evaluation
+    from registry
+
+),
+
 evaluations as (
 
     select
-        registry.model_version_id,
-        registry.model_name,
-        registry.model_version,
-        entry.key as evaluation,
-        entry.value as curve_json
-    from registry,
-        lateral (select unnest(json_keys(registry.curves)) as key) as keys,
-        lateral (
-            select
-                keys.key as key,
-                json_extract(registry.curves, '$.' || keys.key) as value
-        ) as entry
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        {{ json_at('curves', "'$.' || evaluation") }} as curve_json
+    from evaluation_keys
 
 ),
 
@@ -37,7 +44,7 @@ roc as (
         model_version,
         evaluation,
         'roc' as curve,
-        {{ unnest_json_records("json_extract(curve_json, '$.roc')", {
+        {{ unnest_json_records(json_at('curve_json', "'$.roc'"), {
             'fpr': 'DOUBLE', 'tpr': 'DOUBLE', 'threshold': 'DOUBLE'}) }} as point
     from evaluations
 
@@ -51,7 +58,7 @@ calibration as (
         model_version,
         evaluation,
         'calibration' as curve,
-        {{ unnest_json_records("json_extract(curve_json, '$.calibration')", {
+        {{ unnest_json_records(json_at('curve_json', "'$.calibration'"), {
             'bin': 'INTEGER', 'rows': 'INTEGER', 'mean_predicted': 'DOUBLE',
             'observed_rate': 'DOUBLE'}) }} as point
     from evaluations

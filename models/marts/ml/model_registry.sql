@@ -3,12 +3,14 @@
     appends its own rows (incrementally, per the retrain policy); this mart unions them.
 #}
 
+{%- set registries = [] %}
+{%- for model_name in registry_models() %}
+    {%- do registries.append(ref(model_name)) %}
+{%- endfor %}
+
 with versions as (
 
-    {%- for model_name in registry_models() %}
-    select * from {{ ref(model_name) }}
-    {{ "union all by name" if not loop.last }}
-    {%- endfor %}
+    {{ union_all_by_name(registries) }}
 
 ),
 

@@ -26,13 +26,13 @@ final as (
 
     select
         -- ids
-        cast(source_name as varchar) as source_name,
-        cast(table_name as varchar) as table_name,
+        cast(source_name as string) as source_name,
+        cast(table_name as string) as table_name,
 
         -- attributes
-        cast(raw_dir as varchar) as raw_dir,
-        cast(relative_path as varchar) as relative_path,
-        cast(encoding as varchar) as encoding
+        cast(raw_dir as string) as raw_dir,
+        cast(relative_path as string) as relative_path,
+        cast(encoding as string) as encoding
     from files
 
 )

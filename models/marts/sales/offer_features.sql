@@ -31,7 +31,7 @@ final as (
         pain as pain_category,
 
         -- known only once the offer closes
-        datediff('day', created_date, close_date) as duration_days,
+        {{ dbt.datediff('created_date', 'close_date', 'day') }} as duration_days,
 
         -- lead features (null when the offer has no lead)
         cast(has_lead as integer) as has_lead,
@@ -39,7 +39,7 @@ final as (
         case when has_lead then cast((city is not null) as integer) end as has_city,
         case when has_lead then cast((acquisition_campaign is not null) as integer) end
             as has_acquisition_campaign,
-        datediff('day', lead_created_date, created_date) as days_lead_to_offer,
+        {{ dbt.datediff('lead_created_date', 'created_date', 'day') }} as days_lead_to_offer,
 
         -- dates
         created_date,

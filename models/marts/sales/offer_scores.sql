@@ -10,26 +10,26 @@ final as (
 
     select
         -- ids
-        cast(offer_id as varchar) as offer_id,
+        cast(offer_id as string) as offer_id,
 
         -- offer
-        cast(status as varchar) as status,
+        cast(status as string) as status,
         cast(is_closed as boolean) as is_closed,
         cast(won as double) as won,
-        cast(use_case as varchar) as use_case,
-        cast(lead_source as varchar) as lead_source,
+        cast(use_case as string) as use_case,
+        cast(lead_source as string) as lead_source,
 
         -- score
         cast(probability as double) as probability,
         cast(predicted_label as bigint) as predicted_label,
         cast(threshold as double) as threshold,
-        cast(top_feature as varchar) as top_feature,
+        cast(top_feature as string) as top_feature,
         cast(top_feature_contribution as double) as top_feature_contribution,
 
         -- model
-        cast(model_name as varchar) as model_name,
+        cast(model_name as string) as model_name,
         cast(model_version as bigint) as model_version,
-        cast(variant as varchar) as variant,
+        cast(variant as string) as variant,
         cast(is_training_row as boolean) as is_training_row,
 
         -- metadata

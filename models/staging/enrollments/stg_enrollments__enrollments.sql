@@ -27,7 +27,7 @@ final as (
         periodo,
 
         -- dates
-        make_date(periodo // 100, periodo % 100, 1) as period_start_date,
+        make_date({{ int_div('periodo', 100) }}, periodo % 100, 1) as period_start_date,
 
         -- metadata
         'institute' as source_system,

@@ -16,8 +16,8 @@ final as (
 
         -- strings
         case
-            when starts_with(invoice_no, 'C') then 'cancellation'
-            when starts_with(invoice_no, 'A') then 'adjustment'
+            when invoice_no like 'C%' then 'cancellation'
+            when invoice_no like 'A%' then 'adjustment'
             else 'sale'
         end as invoice_type,
         description,

@@ -13,16 +13,16 @@ parsed as (
     select
         -- ids
         source_row_number,
-        {{ clean_text('"ID_ESTUDIANTE"') }} as student_id,
+        {{ clean_text(adapter.quote('ID_ESTUDIANTE')) }} as student_id,
 
         -- strings
-        {{ clean_text('"SEDE"') }} as sede,
-        {{ clean_text('"CURSO_ACTUAL"') }} as curso_actual,
-        {{ clean_text('"HORARIO_ACTUAL"') }} as horario_actual,
-        upper({{ clean_text('"ESTADO"') }}) as estado,
+        {{ clean_text(adapter.quote('SEDE')) }} as sede,
+        {{ clean_text(adapter.quote('CURSO_ACTUAL')) }} as curso_actual,
+        {{ clean_text(adapter.quote('HORARIO_ACTUAL')) }} as horario_actual,
+        upper({{ clean_text(adapter.quote('ESTADO')) }}) as estado,
 
         -- numerics
-        {{ parse_as('"PERIODO"', 'integer') }} as periodo,
+        {{ parse_as(adapter.quote('PERIODO'), 'integer') }} as periodo,
 
         -- checks
         raw_record
@@ -51,7 +51,7 @@ dated as (
         *,
         case
             when periodo % 100 between 1 and 12 and periodo between 100001 and 999912
-                then make_date(cast(periodo // 100 as integer), cast(periodo % 100 as integer), 1)
+                then make_date(cast({{ int_div('periodo', 100) }} as integer), cast(periodo % 100 as integer), 1)
         end as period_start
     from keyed
 
@@ -77,7 +77,7 @@ period_sizes as (
 
 typical_size as (
 
-    select median(period_rows) as median_period_rows from period_sizes
+    select {{ median('period_rows') }} as median_period_rows from period_sizes
 
 ),
 

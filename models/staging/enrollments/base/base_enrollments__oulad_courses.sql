@@ -30,7 +30,7 @@ final as (
         *,
         {{ reject_reason([
             ("module_code is null or presentation_code is null", "missing_key"),
-            ("not regexp_full_match(presentation_code, '[0-9]{4}[BJ]')", "invalid_presentation_code"),
+            ("not " ~ regex_full_match('presentation_code', '[0-9]{4}[BJ]'), "invalid_presentation_code"),
             ("presentation_length_days is null", "missing_or_unparseable_length"),
             ("key_rank > 1", "duplicate_key"),
         ]) }} as reject_reason

@@ -42,7 +42,7 @@ final as (
         *,
         {{ reject_reason([
             ("module_code is null or presentation_code is null or student_id is null", "missing_key"),
-            ("not regexp_full_match(presentation_code, '[0-9]{4}[BJ]')", "invalid_presentation_code"),
+            ("not " ~ regex_full_match('presentation_code', '[0-9]{4}[BJ]'), "invalid_presentation_code"),
             ("registration_day_unparseable", "unparseable_date_registration"),
             ("unregistration_day_unparseable", "unparseable_date_unregistration"),
             ("key_rank > 1", "duplicate_key"),

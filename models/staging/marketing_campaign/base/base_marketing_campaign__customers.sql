@@ -48,21 +48,21 @@ parsed as (
     select
         -- ids
         source_row_number,
-        {{ parse_as('"ID"', 'integer') }} as customer_id,
+        {{ parse_as(adapter.quote('ID'), 'integer') }} as customer_id,
 
         -- strings
-        {{ clean_text('"Education"') }} as education,
-        {{ clean_text('"Marital_Status"') }} as marital_status_raw,
+        {{ clean_text(adapter.quote('Education')) }} as education,
+        {{ clean_text(adapter.quote('Marital_Status')) }} as marital_status_raw,
 
         -- numerics
         {%- for raw, name in integer_columns %}
         {{ parse_as(adapter.quote(raw), 'integer') }} as {{ name }},
         {%- endfor %}
-        {{ parse_as('"Income"', 'decimal(12, 2)') }} as income,
-        {{ parse_as('"Response"', 'integer') }} as response,
+        {{ parse_as(adapter.quote('Income'), 'decimal(12, 2)') }} as income,
+        {{ parse_as(adapter.quote('Response'), 'integer') }} as response,
 
         -- dates
-        cast({{ parse_timestamp('"Dt_Customer"', '%d-%m-%Y') }} as date) as enrolled_date,
+        cast({{ parse_timestamp(adapter.quote('Dt_Customer'), '%d-%m-%Y') }} as date) as enrolled_date,
 
         -- checks
         (
@@ -70,13 +70,13 @@ parsed as (
             {{ parse_as(adapter.quote(raw), 'integer') }} is null{{ " or" if not loop.last }}
             {%- endfor %}
         ) as has_missing_or_unparseable_number,
-        {{ fails_parse('"Income"', 'decimal(12, 2)') }} as income_unparseable,
+        {{ fails_parse(adapter.quote('Income'), 'decimal(12, 2)') }} as income_unparseable,
         (
-            {{ clean_text('"Response"') }} is not null
-            and {{ clean_text('"Response"') }} not in ('0', '1')
+            {{ clean_text(adapter.quote('Response')) }} is not null
+            and {{ clean_text(adapter.quote('Response')) }} not in ('0', '1')
         ) as response_unparseable,
         row_number() over (
-            partition by {{ parse_as('"ID"', 'integer') }} order by raw_record, source_row_number
+            partition by {{ parse_as(adapter.quote('ID'), 'integer') }} order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

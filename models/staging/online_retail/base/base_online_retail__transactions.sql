@@ -22,25 +22,25 @@ parsed as (
     select
         -- ids
         source_row_number,
-        {{ clean_text('"InvoiceNo"') }} as invoice_no,
-        {{ clean_text('"StockCode"') }} as stock_code,
-        {{ parse_as('"CustomerID"', 'integer') }} as customer_id,
+        {{ clean_text(adapter.quote('InvoiceNo')) }} as invoice_no,
+        {{ clean_text(adapter.quote('StockCode')) }} as stock_code,
+        {{ parse_as(adapter.quote('CustomerID'), 'integer') }} as customer_id,
 
         -- strings
-        {{ clean_text('"Description"') }} as description,
-        {{ clean_text('"Country"') }} as country,
+        {{ clean_text(adapter.quote('Description')) }} as description,
+        {{ clean_text(adapter.quote('Country')) }} as country,
 
         -- numerics
-        {{ parse_as('"Quantity"', 'integer') }} as quantity,
-        {{ parse_as('"UnitPrice"', 'decimal(18, 3)') }} as unit_price,
+        {{ parse_as(adapter.quote('Quantity'), 'integer') }} as quantity,
+        {{ parse_as(adapter.quote('UnitPrice'), 'decimal(18, 3)') }} as unit_price,
 
         -- timestamps
-        {{ parse_timestamp('"InvoiceDate"', '%m/%d/%Y %H:%M') }} as invoiced_at,
+        {{ parse_timestamp(adapter.quote('InvoiceDate'), '%m/%d/%Y %H:%M') }} as invoiced_at,
 
         -- checks
-        {{ fails_parse('"CustomerID"', 'integer') }} as customer_id_unparseable,
-        {{ fails_parse('"Quantity"', 'integer') }} as quantity_unparseable,
-        {{ fails_parse('"UnitPrice"', 'decimal(18, 3)') }} as unit_price_unparseable,
+        {{ fails_parse(adapter.quote('CustomerID'), 'integer') }} as customer_id_unparseable,
+        {{ fails_parse(adapter.quote('Quantity'), 'integer') }} as quantity_unparseable,
+        {{ fails_parse(adapter.quote('UnitPrice'), 'decimal(18, 3)') }} as unit_price_unparseable,
         duplicate_rank,
         raw_record
     from ranked

@@ -12,19 +12,19 @@ parsed as (
     select
         -- ids
         source_row_number,
-        {{ clean_text('"Id"') }} as lead_id,
+        {{ clean_text(adapter.quote('Id')) }} as lead_id,
 
         -- strings
-        {{ clean_text('"First Name"') }} as first_name,
-        {{ clean_text('"Use Case"') }} as use_case,
-        {{ clean_text('"Source"') }} as lead_source,
-        {{ clean_text('"Status"') }} as lead_status,
-        {{ clean_text('"Discarded/Nurturing Reason"') }} as discarded_nurturing_reason,
-        {{ clean_text('"Acquisition Campaign"') }} as acquisition_campaign,
-        {{ clean_text('"City"') }} as city,
+        {{ clean_text(adapter.quote('First Name')) }} as first_name,
+        {{ clean_text(adapter.quote('Use Case')) }} as use_case,
+        {{ clean_text(adapter.quote('Source')) }} as lead_source,
+        {{ clean_text(adapter.quote('Status')) }} as lead_status,
+        {{ clean_text(adapter.quote('Discarded/Nurturing Reason')) }} as discarded_nurturing_reason,
+        {{ clean_text(adapter.quote('Acquisition Campaign')) }} as acquisition_campaign,
+        {{ clean_text(adapter.quote('City')) }} as city,
 
         -- booleans
-        case {{ clean_text('"Converted"') }}
+        case {{ clean_text(adapter.quote('Converted')) }}
             when '1' then true
             when '0' then false
             when 'True' then true
@@ -32,16 +32,16 @@ parsed as (
         end as is_converted,
 
         -- dates
-        {{ parse_as('"Created Date"', 'date') }} as created_date,
+        {{ parse_as(adapter.quote('Created Date'), 'date') }} as created_date,
 
         -- checks
-        {{ fails_parse('"Created Date"', 'date') }} as created_date_unparseable,
+        {{ fails_parse(adapter.quote('Created Date'), 'date') }} as created_date_unparseable,
         (
-            {{ clean_text('"Converted"') }} is not null
-            and {{ clean_text('"Converted"') }} not in ('0', '1', 'True', 'False')
+            {{ clean_text(adapter.quote('Converted')) }} is not null
+            and {{ clean_text(adapter.quote('Converted')) }} not in ('0', '1', 'True', 'False')
         ) as converted_unparseable,
         row_number() over (
-            partition by {{ clean_text('"Id"') }} order by raw_record, source_row_number
+            partition by {{ clean_text(adapter.quote('Id')) }} order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

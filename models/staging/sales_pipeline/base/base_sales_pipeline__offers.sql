@@ -28,7 +28,7 @@ ranked as (
 
     select
         *,
-        count(*) over (partition by {{ clean_text('"Id"') }}) as rows_with_this_id,
+        count(*) over (partition by {{ clean_text(adapter.quote('Id')) }}) as rows_with_this_id,
         {{ identity_digest('h_', creation_columns) }} as creation_digest,
         {{ duplicate_rank(creation_columns + outcome_columns) }} as duplicate_rank
     from numbered
@@ -63,30 +63,30 @@ parsed as (
         -- ids
         source_row_number,
         case
-            when {{ clean_text('"Id"') }} is not null and rows_with_this_id = 1
-                then 'o_' || {{ clean_text('"Id"') }}
+            when {{ clean_text(adapter.quote('Id')) }} is not null and rows_with_this_id = 1
+                then 'o_' || {{ clean_text(adapter.quote('Id')) }}
             else creation_digest || case when twin_number > 1 then '-' || twin_number else '' end
         end as offer_id,
-        {{ clean_text('"Id"') }} as lead_id,
+        {{ clean_text(adapter.quote('Id')) }} as lead_id,
 
         -- strings
-        {{ clean_text('"Use Case"') }} as use_case,
-        {{ clean_text('"Status"') }} as status,
-        {{ clean_text('"Discount code"') }} as discount_code,
-        {{ clean_text('"Pain"') }} as pain,
-        {{ clean_text('"Loss Reason"') }} as loss_reason,
+        {{ clean_text(adapter.quote('Use Case')) }} as use_case,
+        {{ clean_text(adapter.quote('Status')) }} as status,
+        {{ clean_text(adapter.quote('Discount code')) }} as discount_code,
+        {{ clean_text(adapter.quote('Pain')) }} as pain,
+        {{ clean_text(adapter.quote('Loss Reason')) }} as loss_reason,
 
         -- numerics
-        {{ parse_as('"Price"', 'double') }} as price,
+        {{ parse_as(adapter.quote('Price'), 'double') }} as price,
 
         -- dates
-        {{ parse_as('"Created Date"', 'date') }} as created_date,
-        {{ parse_as('"Close Date"', 'date') }} as close_date,
+        {{ parse_as(adapter.quote('Created Date'), 'date') }} as created_date,
+        {{ parse_as(adapter.quote('Close Date'), 'date') }} as close_date,
 
         -- raw values needed to judge the row
-        {{ clean_text('"Status"') }} in (select statuses.status from statuses) as is_known_status,
-        {{ fails_parse('"Price"', 'double') }} as price_unparseable,
-        {{ fails_parse('"Close Date"', 'date') }} as close_date_unparseable,
+        {{ clean_text(adapter.quote('Status')) }} in (select statuses.status from statuses) as is_known_status,
+        {{ fails_parse(adapter.quote('Price'), 'double') }} as price_unparseable,
+        {{ fails_parse(adapter.quote('Close Date'), 'date') }} as close_date_unparseable,
         duplicate_rank,
         raw_record
     from twins

@@ -57,7 +57,7 @@ keyed as (
         *,
         row_number() over (
             partition by identity_digest
-            order by coalesce(trim("Churn"), ''), source_row_number
+            order by coalesce(trim({{ adapter.quote('Churn') }}), ''), source_row_number
         ) as twin_number
     from identified
 
@@ -72,15 +72,15 @@ parsed as (
         || case when twin_number > 1 then '-' || twin_number else '' end as customer_key,
 
         -- strings
-        upper({{ clean_text('"State"') }}) as state,
-        {{ clean_text('"Area code"') }} as area_code,
+        upper({{ clean_text(adapter.quote('State')) }}) as state,
+        {{ clean_text(adapter.quote('Area code')) }} as area_code,
 
         -- booleans
-        case {{ clean_text('"International plan"') }} when 'Yes' then true when 'No' then false end
+        case {{ clean_text(adapter.quote('International plan')) }} when 'Yes' then true when 'No' then false end
             as has_international_plan,
-        case {{ clean_text('"Voice mail plan"') }} when 'Yes' then true when 'No' then false end
+        case {{ clean_text(adapter.quote('Voice mail plan')) }} when 'Yes' then true when 'No' then false end
             as has_voice_mail_plan,
-        case {{ clean_text('"Churn"') }}
+        case {{ clean_text(adapter.quote('Churn')) }}
             when 'True' then true when 'False' then false
             when '1' then true when '0' then false
         end as churned,
@@ -102,12 +102,12 @@ parsed as (
             {{ parse_as(adapter.quote(raw), 'decimal(10, 2)') }} is null{{ " or" if not loop.last }}
             {%- endfor %}
         ) as has_missing_or_unparseable_number,
-        coalesce({{ clean_text('"International plan"') }} not in ('Yes', 'No'), true)
-        or coalesce({{ clean_text('"Voice mail plan"') }} not in ('Yes', 'No'), true)
+        coalesce({{ clean_text(adapter.quote('International plan')) }} not in ('Yes', 'No'), true)
+        or coalesce({{ clean_text(adapter.quote('Voice mail plan')) }} not in ('Yes', 'No'), true)
             as has_invalid_plan_flag,
         (
-            {{ clean_text('"Churn"') }} is not null
-            and {{ clean_text('"Churn"') }} not in ('True', 'False', '1', '0')
+            {{ clean_text(adapter.quote('Churn')) }} is not null
+            and {{ clean_text(adapter.quote('Churn')) }} not in ('True', 'False', '1', '0')
         ) as churn_unparseable,
         raw_record
     from keyed

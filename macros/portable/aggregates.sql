@@ -1,0 +1,51 @@
+{#- Aggregates whose name or result differs between engines. -#}
+
+{#- Interpolated quantile q (0..1) of a numeric expression, as a double. -#}
+{% macro quantile_cont(expr, q) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'revenue_ml')(expr, q)) }}
+{%- endmacro %}
+
+{% macro default__quantile_cont(expr, q) -%}
+    quantile_cont({{ expr }}, {{ q }})
+{%- endmacro %}
+
+{% macro spark__quantile_cont(expr, q) -%}
+    percentile({{ expr }}, {{ q }})
+{%- endmacro %}
+
+{#- The median. Of a DECIMAL column pass its scale: DuckDB keeps the DECIMAL type and truncates
+    the interpolated median to that scale (1.0 and 2.5 -> 1.7), Spark returns a double (1.75). -#}
+{% macro median(expr, decimal_scale=none) -%}
+    {{ return(adapter.dispatch('median', 'revenue_ml')(expr, decimal_scale)) }}
+{%- endmacro %}
+
+{% macro default__median(expr, decimal_scale=none) -%}
+    median({{ expr }})
+{%- endmacro %}
+
+{#- A median of DECIMAL values is an exact multiple of half a unit of the scale: round away the
+    double's noise, then round down as DuckDB does (lo + floor((hi - lo) / 2) in units of the scale). -#}
+{% macro spark__median(expr, decimal_scale=none) -%}
+    {%- if decimal_scale is none -%}
+        median({{ expr }})
+    {%- else -%}
+        {%- set unit = 10 ** (decimal_scale | int) -%}
+        cast(
+            cast(floor(round(median({{ expr }}) * {{ unit }}, 3)) as decimal(38, 0)) / {{ unit }}
+            as decimal(38, {{ decimal_scale }})
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Values of `expr` joined by `separator` (a literal) in the order of `order_by`. -#}
+{% macro ordered_string_agg(expr, separator, order_by) -%}
+    {{ return(adapter.dispatch('ordered_string_agg', 'revenue_ml')(expr, separator, order_by)) }}
+{%- endmacro %}
+
+{% macro default__ordered_string_agg(expr, separator, order_by) -%}
+    string_agg({{ expr }}, {{ sql_literal(separator) }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_string_agg(expr, separator, order_by) -%}
+    listagg({{ expr }}, {{ sql_literal(separator) }}) within group (order by {{ order_by }})
+{%- endmacro %}
