@@ -49,3 +49,18 @@
 {% macro spark__ordered_string_agg(expr, separator, order_by) -%}
     listagg({{ expr }}, {{ sql_literal(separator) }}) within group (order by {{ order_by }})
 {%- endmacro %}
+
+{#- The sum of integer values at DuckDB's width: a 128-bit HUGEINT there, DECIMAL(38, 0) on
+    Spark (whose sum is a BIGINT), so the column has the same range and a Python model reads the
+    same pandas dtype (float64) on both engines. -#}
+{% macro sum_integers(expr) -%}
+    {{ return(adapter.dispatch('sum_integers', 'revenue_ml')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sum_integers(expr) -%}
+    sum({{ expr }})
+{%- endmacro %}
+
+{% macro spark__sum_integers(expr) -%}
+    cast(sum({{ expr }}) as decimal(38, 0))
+{%- endmacro %}

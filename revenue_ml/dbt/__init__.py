@@ -18,10 +18,12 @@ def frame(relation) -> pd.DataFrame:
     """What ``dbt.ref``/``dbt.source`` returns, as a pandas frame, on either engine.
 
     DuckDB (a relation): ``.df()``. Spark (a DataFrame): ``toPandas()`` through Arrow, then the
-    dtypes DuckDB's ``.df()`` gives, so the package sees the same frame on both engines:
-    DECIMAL as float64 (Spark: objects of ``Decimal``), DATE as datetime64 (Spark: objects of
-    ``datetime.date``), integers with nulls as nullable ``Int32``/``Int64`` (Spark: float64).
-    The inputs of the Python models are per-entity marts, small enough to collect.
+    dtypes DuckDB's ``.df()`` gives, so the package sees the same frame on both engines (the
+    training fingerprints hash dtypes too): DECIMAL as float64 (Spark: ``Decimal`` objects),
+    DATE and TIMESTAMP as datetime64[us] (Spark: ``datetime.date`` objects, datetime64[ns]),
+    integers with nulls as nullable ``Int32``/``Int64`` (Spark: float64), booleans with nulls
+    as ``boolean`` (Spark: objects). The SQL types themselves must agree too (see README,
+    "Spark"). The inputs of the Python models are per-entity marts, small enough to collect.
     """
     if hasattr(relation, "df"):
         return relation.df()
@@ -37,11 +39,16 @@ def _spark_to_pandas(dataframe) -> pd.DataFrame:
         column = out[name]
         if isinstance(data_type, spark_types.DecimalType):
             out[name] = column.astype("float64")
-        elif isinstance(data_type, spark_types.DateType):
-            out[name] = pd.to_datetime(column)
+        elif isinstance(
+            data_type,
+            spark_types.DateType | spark_types.TimestampType | spark_types.TimestampNTZType,
+        ):
+            out[name] = pd.to_datetime(column).astype("datetime64[us]")
         elif isinstance(data_type, spark_types.IntegralType) and column.dtype.kind == "f":
             wide = isinstance(data_type, spark_types.LongType)
             out[name] = column.astype("Int64" if wide else "Int32")
+        elif isinstance(data_type, spark_types.BooleanType) and column.dtype == object:
+            out[name] = column.astype("boolean")
     return out
 
 

@@ -31,11 +31,14 @@ final as (
         -- who the customer is
         customers.education,
         customers.marital_status,
-        date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year
-            as age,
+        cast(
+            date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year
+            as bigint
+        ) as age,
         cast(customers.is_birth_year_implausible as integer) as is_birth_year_implausible,
-        {{ dbt.datediff('customers.enrolled_date',
-                        "date '" ~ var('campaign_reference_date') ~ "'", 'day') }} as tenure_days,
+        cast({{ dbt.datediff('customers.enrolled_date',
+                             "date '" ~ var('campaign_reference_date') ~ "'", 'day') }} as bigint)
+            as tenure_days,
         cast((customers.income) as double) as income,
         cast((coalesce(customers.income, income_median.median_income)) as double) as income_imputed,
         cast(customers.is_income_missing as integer) as is_income_missing,

@@ -41,7 +41,7 @@ outcome_lines as (
         count(*) as lines,
         count(*) filter (where line_kind = 'purchase') as purchase_lines,
         count(*) filter (where line_kind = 'return') as return_lines,
-        sum(quantity) as net_units,
+        {{ sum_integers('quantity') }} as net_units,
         sum(line_amount) as net_amount,
         count(distinct customer_id) as customers
     from lines

@@ -141,7 +141,7 @@ site_periods as (
     select
         periodo,
         sede,
-        sum(active_students) as active_students
+        {{ sum_integers('active_students') }} as active_students
     from class_periods
     group by periodo, sede
 
@@ -152,7 +152,7 @@ course_periods as (
     select
         periodo,
         curso_actual,
-        sum(active_students) as active_students
+        {{ sum_integers('active_students') }} as active_students
     from class_periods
     group by periodo, curso_actual
 

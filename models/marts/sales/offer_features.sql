@@ -31,7 +31,7 @@ final as (
         pain as pain_category,
 
         -- known only once the offer closes
-        {{ dbt.datediff('created_date', 'close_date', 'day') }} as duration_days,
+        cast({{ dbt.datediff('created_date', 'close_date', 'day') }} as bigint) as duration_days,
 
         -- lead features (null when the offer has no lead)
         cast(has_lead as integer) as has_lead,
@@ -39,7 +39,8 @@ final as (
         case when has_lead then cast((city is not null) as integer) end as has_city,
         case when has_lead then cast((acquisition_campaign is not null) as integer) end
             as has_acquisition_campaign,
-        {{ dbt.datediff('lead_created_date', 'created_date', 'day') }} as days_lead_to_offer,
+        cast({{ dbt.datediff('lead_created_date', 'created_date', 'day') }} as bigint)
+            as days_lead_to_offer,
 
         -- dates
         created_date,

@@ -19,8 +19,8 @@ final as (
 
         -- metrics
         count(*) as offers,
-        sum(predicted_label) as predicted_wins,
-        count(*) - sum(predicted_label) as predicted_losses,
+        {{ sum_integers('predicted_label') }} as predicted_wins,
+        count(*) - {{ sum_integers('predicted_label') }} as predicted_losses,
         avg(probability) as mean_probability,
         sum(won) as actual_wins
     from scores
