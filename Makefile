@@ -9,12 +9,18 @@ SEED ?= 42
 # Vars that point the project at the real public datasets in ../shared/datasets.
 SHARED_VARS := config/shared_datasets.yml
 
-.PHONY: help venv data build build-shared test test-fast docs dashboard chromium clean lint
+# The Spark target (profiles.yml `spark`) builds on small generated data of its own.
+SPARK_RAW_DIR ?= data/raw_spark
+SPARK_SCALE ?= 0.02
+SPARK_SEED ?= 7
+
+.PHONY: help venv data build build-shared build-spark test test-fast docs dashboard chromium java clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
 	@echo "make test          every test: pytest, dbt build end to end, dbt unit tests, acceptance"
 	@echo "make build-shared  dbt build on ../shared/datasets into warehouse_shared.duckdb"
+	@echo "make build-spark   dbt build on Apache Spark (in-process) of small generated data (needs Java)"
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
 	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
@@ -45,11 +51,20 @@ build: venv data
 build-shared: venv
 	REVENUE_ML_DUCKDB=warehouse_shared.duckdb $(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
 
-test: venv chromium
+# The same project on Apache Spark, in the dbt process (dbt-spark `method: session`, local[2]):
+# state (metastore, parquet warehouse, scratch, log) under target/spark. See README "Spark".
+$(SPARK_RAW_DIR)/.generated:
+	$(BIN)/python -m revenue_ml.generate --scale $(SPARK_SCALE) --seed $(SPARK_SEED) --out $(SPARK_RAW_DIR)
+	echo "scale=$(SPARK_SCALE) seed=$(SPARK_SEED)" > $@
+
+build-spark: venv java $(SPARK_RAW_DIR)/.generated
+	REVENUE_ML_RAW_DIR=$(SPARK_RAW_DIR) $(BIN)/dbt build --target spark
+
+test: venv chromium java
 	$(BIN)/python -m pytest
 
 test-fast: venv
-	$(BIN)/python -m pytest -m "not e2e and not acceptance"
+	$(BIN)/python -m pytest -m "not e2e and not acceptance and not spark"
 
 # The style, enforced: ruff (lint and format) on the Python, SQLFluff (.sqlfluff) on the SQL.
 lint: venv
@@ -77,6 +92,13 @@ dashboard: venv
 chromium:
 	command -v chromium >/dev/null || \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# Java for the Spark target (pyspark 4 runs on Java 17 or 21): Debian's headless runtime. The
+# man directory is missing on slim images and the package's post-install step needs it.
+java:
+	command -v java >/dev/null || \
+		(mkdir -p /usr/share/man/man1 && apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y openjdk-17-jre-headless)
 
 clean:
 	rm -rf target logs dbt_packages warehouse.duckdb warehouse.duckdb.wal \

@@ -7,5 +7,5 @@
 {#- One row per evaluation record: evaluation, fold, metric, value. -#}
 {% macro unnest_evaluation(column) -%}
     {{ unnest_json_records(column, {
-        'evaluation': 'VARCHAR', 'fold': 'VARCHAR', 'metric': 'VARCHAR', 'value': 'DOUBLE'}) }}
+        'evaluation': 'string', 'fold': 'string', 'metric': 'string', 'value': 'DOUBLE'}) }}
 {%- endmacro %}

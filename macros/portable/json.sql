@@ -80,7 +80,7 @@
 {%- endmacro %}
 
 {#- One row per record of a JSON array of objects, as a struct whose fields are `fields`
-    ({name: type}, types VARCHAR, DOUBLE, INTEGER, BIGINT, BOOLEAN); set-returning, in a select
+    ({name: type}, types string, double, integer, bigint, boolean); set-returning, in a select
     list: `{{ unnest_json_records('evaluation', {...}) }} as row`, then `row.metric`. -#}
 {% macro unnest_json_records(json, fields) -%}
     {{ return(adapter.dispatch('unnest_json_records', 'revenue_ml')(json, fields)) }}
@@ -89,13 +89,13 @@
 {% macro default__unnest_json_records(json, fields) -%}
     unnest(from_json({{ json }}, '[{
     {%- for name, data_type in fields.items() -%}
-        "{{ name }}": "{{ data_type }}"{{ ", " if not loop.last }}
+        "{{ name }}": "{{ 'VARCHAR' if data_type | lower == 'string' else data_type | upper }}"{{ ", " if not loop.last }}
     {%- endfor -%}
     }]'))
 {%- endmacro %}
 
 {% macro spark__unnest_json_records(json, fields) -%}
-    {%- set spark_types = {'varchar': 'string', 'integer': 'int'} -%}
+    {%- set spark_types = {'integer': 'int'} -%}
     explode(from_json({{ json }}, 'array<struct<
     {%- for name, data_type in fields.items() -%}
         `{{ name }}`: {{ spark_types.get(data_type | lower, data_type | lower) }}{{ ", " if not loop.last }}

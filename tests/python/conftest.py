@@ -42,11 +42,13 @@ def run_dbt(
     work_dir: Path,
     vars_yaml: str | None = None,
     duckdb_path: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run a dbt command from the repo root against a DuckDB file inside ``work_dir``.
 
     Target and log paths live in ``work_dir`` too, so tests never touch the developer's
-    warehouse or ``target/``, and two runs never share state.
+    warehouse or ``target/``, and two runs never share state. ``env`` adds environment
+    variables (e.g. the Spark target's state directory).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = duckdb_path or work_dir / "warehouse.duckdb"
@@ -56,6 +58,7 @@ def run_dbt(
         "REVENUE_ML_DUCKDB": str(duckdb_path),
         "REVENUE_ML_RAW_DIR": str(raw_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
     }
     cmd = [DBT, *args, "--target-path", str(target_path), "--log-path", str(work_dir / "logs")]
     if vars_yaml:

@@ -22,7 +22,7 @@ unnested as (
         domain,
         model_family,
         {{ unnest_json_records('feature_importance', {
-            'feature': 'VARCHAR', 'gain': 'DOUBLE', 'mean_abs_contribution': 'DOUBLE'}) }} as row
+            'feature': 'string', 'gain': 'DOUBLE', 'mean_abs_contribution': 'DOUBLE'}) }} as row
     from registry
 
 ),

@@ -3,9 +3,16 @@
     `<model>__dbt_tmp<timestamp>` in the default schema and does not drop it afterwards. This
     on-run-end hook drops those tables (only tables whose name says dbt made them as a
     temporary copy of one of this project's incremental models), so `main` stays empty.
+    dbt-spark's incremental materialization drops its own (`<model>__dbt_tmp`).
 -#}
 {% macro drop_incremental_temp_tables() -%}
-    {%- if execute and target.type == 'duckdb' -%}
+    {{ return(adapter.dispatch('drop_incremental_temp_tables', 'revenue_ml')()) }}
+{%- endmacro %}
+
+{% macro default__drop_incremental_temp_tables() -%}{%- endmacro %}
+
+{% macro duckdb__drop_incremental_temp_tables() -%}
+    {%- if execute -%}
         {%- set names = [] -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
