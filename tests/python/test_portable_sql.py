@@ -51,7 +51,10 @@ RULES: list[tuple[str, str]] = [
     (r"\bcreate\s+or\s+replace\s+table\b", "{{ replace_table_as(relation, sql) }}"),
     (r"\blateral\b", "a set-returning macro in the select list (unnest_json_*)"),
     (r"\b(range|generate_series)\s*\(|\bwith\s+recursive\b", "{{ integer_series(count) }}"),
-    (r"\w\s*\[\s*\d+\s*\]", "no array indexing (1-based on DuckDB, 0-based on Spark)"),
+    (
+        r"\w\s*\[\s*-?\d*\s*(:\s*-?\d*\s*)?\]",
+        "substr(); no indexing or slicing (DuckDB counts from 1)",
+    ),
     (r'"[A-Za-z_][^"\n]*"', "{{ adapter.quote('Name') }} (a double-quoted name is text on Spark)"),
 ]
 
@@ -160,6 +163,7 @@ def test_yaml_sql_and_types_are_portable(path: Path) -> None:
         "select cast(x as varchar) from t",
         "select string_agg(x, ',' order by y) from t",
         "select list[1] from t",
+        "select lower(action[1:1]) || action[2:] from t",
     ],
 )
 def test_the_check_catches_duckdb_only_sql(sql: str) -> None:

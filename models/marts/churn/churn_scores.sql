@@ -22,6 +22,8 @@ final as (
         cast(threshold as double) as threshold,
         cast(top_feature as string) as top_feature,
         cast(top_feature_contribution as double) as top_feature_contribution,
+        cast(reasons as string) as reasons,
+        cast(score_source as string) as score_source,
 
         -- model
         cast(model_name as string) as model_name,
