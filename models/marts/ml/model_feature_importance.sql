@@ -38,9 +38,9 @@ final as (
         row.feature as feature,
         row.gain as gain,
         row.mean_abs_contribution as mean_abs_contribution,
-        row_number() over (
+        cast(row_number() over (
             partition by model_version_id order by row.mean_abs_contribution desc, row.feature asc
-        ) as importance_rank
+        ) as bigint) as importance_rank
     from unnested
 
 )
