@@ -40,9 +40,9 @@ SPARK_SELECTION = [
     "test_name:passes_quality_gate",
     "test_name:registered_version",
 ]
-#: What Spark must never write into the project directory (its defaults, all moved to the
-#: build's state directory by profiles.yml).
-SPARK_DEFAULT_FILES = ("metastore_db", "spark-warehouse", "derby.log")
+#: What Spark would write into the project directory by default (profiles.yml moves all of it
+#: to the build's state directory; `file:` is Hive's resources folder under a relative tmpdir).
+SPARK_DEFAULT_FILES = ("metastore_db", "spark-warehouse", "derby.log", "file:")
 
 
 @dataclass
