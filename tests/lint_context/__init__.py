@@ -47,14 +47,46 @@ class _Dbt:
         return f"({expression} + interval ({number}) {part})"
 
 
+def _literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# The DuckDB (default__) branch of each dispatch macro of macros/portable/.
 _DISPATCHED = {
-    "clean_text": lambda column: f"nullif(trim({column}), '')",
-    "parse_as": lambda column, data_type: f"try_cast(nullif(trim({column}), '') as {data_type})",
-    "parse_timestamp": lambda column, fmt: f"try_strptime(nullif(trim({column}), ''), '{fmt}')",
-    "date_fence": lambda column, quantile, direction, margin: (
-        f"to_timestamp(quantile_cont(epoch({column}), {quantile}) + {direction} * {margin})"
+    "try_cast_text": lambda expr, data_type: f"try_cast({expr} as {data_type})",
+    "parse_timestamp_or_null": lambda expr, fmt: f"try_strptime({expr}, '{fmt}')",
+    "epoch_seconds": lambda expr: f"epoch({expr})",
+    "timestamp_from_epoch": lambda seconds: f"to_timestamp({seconds})",
+    "quantile_cont": lambda expr, q: f"quantile_cont({expr}, {q})",
+    "median": lambda expr, decimal_scale=None: f"median({expr})",
+    "sum_integers": lambda expr: f"sum({expr})",
+    "ordered_string_agg": lambda expr, sep, order_by: (
+        f"string_agg({expr}, {_literal(sep)} order by {order_by})"
     ),
+    "int_div": lambda a, b: f"(({a}) // ({b}))",
+    "regex_full_match": lambda expr, pattern: f"regexp_full_match({expr}, {_literal(pattern)})",
+    "json_text": lambda json, path: f"json_extract_string({json}, '{path}')",
+    "json_value": lambda json, path, data_type: (
+        f"cast(json_extract({json}, '{path}') as {data_type})"
+    ),
+    "json_at": lambda json, path_sql: f"json_extract({json}, {path_sql})",
+    "json_has": lambda json, path: f"json_exists({json}, '{path}')",
+    "unnest_json_keys": lambda json: f"unnest(json_keys({json}))",
+    "unnest_json_strings": lambda json: f"unnest(cast({json} as json)::varchar[])",
     "unnest_json_records": lambda column, fields: f"unnest(from_json({column}, '[]'))",
+    "columns_to_json": lambda alias, columns: (
+        "to_json(struct_pack(" + ", ".join(f'"{c}" := {alias}."{c}"' for c in columns) + "))"
+    ),
+    "row_to_json": lambda alias: f"to_json({alias})",
+    "source_row_number": lambda: "row_number() over ()",
+    "union_all_by_name": lambda relations: " union all by name ".join(
+        f"select * from {r}" for r in relations
+    ),
+    "integer_series": lambda count: f"(select range as n from range({count}))",
+    "replace_table_as": lambda relation, select_sql: "",
+    "register_raw_files": lambda model: "",
+    "publishes_dashboard_snapshot": lambda: True,
+    "drop_incremental_temp_tables": lambda: "",
 }
 adapter = _Adapter()
 target = _Target()

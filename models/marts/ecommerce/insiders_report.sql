@@ -43,6 +43,28 @@ means as (
 
 ),
 
+mean_sentences as (
+
+    select
+        ins_revenue,
+        non_revenue,
+        printf(
+            'Insiders vs the others (means): revenue %.0f vs %.0f GBP; '
+            || 'recency %.0f vs %.0f days; distinct products %.1f vs %.1f; '
+            || 'basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
+            ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
+            ins_basket, non_basket, ins_returns, non_returns
+        ) as comparison,
+        printf(
+            'Every customer is an Insider under the current target (no comparison group); '
+            || 'means: revenue %.0f GBP, recency %.0f days, distinct products %.1f, '
+            || 'basket size %.1f, returned units %.1f.',
+            ins_revenue, ins_recency, ins_products, ins_basket, ins_returns
+        ) as insiders_only
+    from means
+
+),
+
 insider_clusters as (
 
     select
@@ -114,25 +136,14 @@ answers as (
     select
         3 as question_number,
         'What are the main characteristics of these customers?' as question,
-        -- printf of a null gives null on DuckDB but 'null' on Spark: choose the sentence first
+        -- printf of a null is null on DuckDB but prints 'null' on Spark: choose the sentence
         case
-            when ins_revenue is not null and non_revenue is not null then printf(
-                'Insiders vs the others (means): revenue %.0f vs %.0f GBP; '
-                || 'recency %.0f vs %.0f days; distinct products %.1f vs %.1f; '
-                || 'basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
-                ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
-                ins_basket, non_basket, ins_returns, non_returns
-            )
-            when ins_revenue is not null then printf(
-                'Every customer is an Insider under the current target (no comparison group); '
-                || 'means: revenue %.0f GBP, recency %.0f days, distinct products %.1f, '
-                || 'basket size %.1f, returned units %.1f.',
-                ins_revenue, ins_recency, ins_products, ins_basket, ins_returns
-            )
+            when ins_revenue is not null and non_revenue is not null then comparison
+            when ins_revenue is not null then insiders_only
             else 'No Insiders under the current target.'
         end as answer,
         cast(ins_revenue as double) as figure
-    from means
+    from mean_sentences
 
     union all
 

@@ -5,7 +5,7 @@
 
 {%- set registries = [] %}
 {%- for model_name in registry_models() %}
-    {%- do registries.append(ref(model_name)) %}
+{%- do registries.append(ref(model_name)) %}
 {%- endfor %}
 
 with versions as (

@@ -51,7 +51,11 @@ dated as (
         *,
         case
             when periodo % 100 between 1 and 12 and periodo between 100001 and 999912
-                then make_date(cast({{ int_div('periodo', 100) }} as integer), cast(periodo % 100 as integer), 1)
+                then make_date(
+                        cast({{ int_div('periodo', 100) }} as integer),
+                        cast(periodo % 100 as integer),
+                        1
+                    )
         end as period_start
     from keyed
 

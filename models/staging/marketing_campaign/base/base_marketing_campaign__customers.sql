@@ -62,7 +62,9 @@ parsed as (
         {{ parse_as(adapter.quote('Response'), 'integer') }} as response,
 
         -- dates
-        cast({{ parse_timestamp(adapter.quote('Dt_Customer'), '%d-%m-%Y') }} as date) as enrolled_date,
+        cast(
+            {{ parse_timestamp(adapter.quote('Dt_Customer'), '%d-%m-%Y') }} as date
+        ) as enrolled_date,
 
         -- checks
         (
@@ -76,7 +78,8 @@ parsed as (
             and {{ clean_text(adapter.quote('Response')) }} not in ('0', '1')
         ) as response_unparseable,
         row_number() over (
-            partition by {{ parse_as(adapter.quote('ID'), 'integer') }} order by raw_record, source_row_number
+            partition by {{ parse_as(adapter.quote('ID'), 'integer') }}
+            order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

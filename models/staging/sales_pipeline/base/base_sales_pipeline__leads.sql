@@ -41,7 +41,8 @@ parsed as (
             and {{ clean_text(adapter.quote('Converted')) }} not in ('0', '1', 'True', 'False')
         ) as converted_unparseable,
         row_number() over (
-            partition by {{ clean_text(adapter.quote('Id')) }} order by raw_record, source_row_number
+            partition by {{ clean_text(adapter.quote('Id')) }}
+            order by raw_record, source_row_number
         ) as key_rank,
         raw_record
     from numbered

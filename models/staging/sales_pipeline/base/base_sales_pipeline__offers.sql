@@ -84,7 +84,8 @@ parsed as (
         {{ parse_as(adapter.quote('Close Date'), 'date') }} as close_date,
 
         -- raw values needed to judge the row
-        {{ clean_text(adapter.quote('Status')) }} in (select statuses.status from statuses) as is_known_status,
+        {{ clean_text(adapter.quote('Status')) }} in (select statuses.status from statuses)
+            as is_known_status,
         {{ fails_parse(adapter.quote('Price'), 'double') }} as price_unparseable,
         {{ fails_parse(adapter.quote('Close Date'), 'date') }} as close_date_unparseable,
         duplicate_rank,

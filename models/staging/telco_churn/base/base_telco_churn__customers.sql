@@ -76,9 +76,13 @@ parsed as (
         {{ clean_text(adapter.quote('Area code')) }} as area_code,
 
         -- booleans
-        case {{ clean_text(adapter.quote('International plan')) }} when 'Yes' then true when 'No' then false end
+        case {{ clean_text(adapter.quote('International plan')) }}
+            when 'Yes' then true when 'No' then false
+        end
             as has_international_plan,
-        case {{ clean_text(adapter.quote('Voice mail plan')) }} when 'Yes' then true when 'No' then false end
+        case {{ clean_text(adapter.quote('Voice mail plan')) }}
+            when 'Yes' then true when 'No' then false
+        end
             as has_voice_mail_plan,
         case {{ clean_text(adapter.quote('Churn')) }}
             when 'True' then true when 'False' then false
