@@ -1,0 +1,200 @@
+"""Churn features from raw BigML records: the twin of ``base_telco_churn__customers``,
+``stg_telco_churn__customers`` and ``churn_features``.
+
+Every column of the BigML file is read; ``Churn`` may be absent or empty (a customer to
+score), ``Area code`` may be absent (it only enters the customer key). ``customer_key`` is the
+staging key: a digest of every column but ``Churn``, with ``-2``, ``-3``... for exact twins
+within the batch. The staging's row-level rules give errors: a missing state, a missing or
+unparseable number, a negative count or amount, minutes above var ``telco_churn_max_minutes``,
+a plan flag other than Yes/No, a Churn value other than True/False/1/0.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from revenue_ml.contracts import TELCO_CHURN
+from revenue_ml.raw_features import (
+    RECORD,
+    Check,
+    RawFeatures,
+    cents_to_double,
+    clean,
+    identity_digest,
+    parse,
+    quoted,
+    split,
+    text_records,
+    twin_numbers,
+    typed,
+)
+
+KEY = "customer_key"
+TARGET = "churned"
+
+INTEGERS = {
+    "Account length": "account_length_days",
+    "Number vmail messages": "vmail_messages",
+    "Total day calls": "day_calls",
+    "Total eve calls": "eve_calls",
+    "Total night calls": "night_calls",
+    "Total intl calls": "intl_calls",
+    "Customer service calls": "customer_service_calls",
+}
+DECIMALS = {
+    "Total day minutes": "day_minutes",
+    "Total day charge": "day_charge",
+    "Total eve minutes": "eve_minutes",
+    "Total eve charge": "eve_charge",
+    "Total night minutes": "night_minutes",
+    "Total night charge": "night_charge",
+    "Total intl minutes": "intl_minutes",
+    "Total intl charge": "intl_charge",
+}
+MINUTES = ["Total day minutes", "Total eve minutes", "Total night minutes", "Total intl minutes"]
+PLANS = {"International plan": "has_international_plan", "Voice mail plan": "has_voice_mail_plan"}
+#: Columns that identify a customer row (the key digest): every raw column but the label.
+IDENTITY_COLUMNS = [c for c in TELCO_CHURN.columns if c != "Churn"]
+#: Raw columns the twin reads.
+COLUMNS = list(TELCO_CHURN.columns)
+DECIMAL = "decimal(10, 2)"
+CHURN_LABELS = {"True": 1.0, "False": 0.0, "1": 1.0, "0": 0.0}
+
+#: The features of ``churn_features``, in the mart's order.
+FEATURES = [
+    "has_international_plan",
+    "has_voice_mail_plan",
+    "account_length_days",
+    "vmail_messages",
+    "day_minutes",
+    "day_calls",
+    "eve_minutes",
+    "eve_calls",
+    "night_minutes",
+    "night_calls",
+    "intl_minutes",
+    "intl_calls",
+    "customer_service_calls",
+    "total_minutes",
+    "total_calls",
+    "total_charge",
+]
+
+
+def _expressions() -> list[str]:
+    """The parse of every raw column, as staging writes it (decimals fetched as whole cents,
+    so that sums stay exact as in DuckDB)."""
+    out = [
+        f"{identity_digest('cust_', IDENTITY_COLUMNS)} as identity_digest",
+        f"coalesce(trim({quoted('Churn')}), '') as churn_text",
+        f"{clean('State')} as state",
+    ]
+    out += [f"{clean(c)} as {n}_text" for c, n in PLANS.items()]
+    out += [f"{parse(c, 'integer')} as {n}" for c, n in INTEGERS.items()]
+    out += [
+        f"cast({parse(c, 'decimal(10, 2)')} * 100 as bigint) as {n}" for c, n in DECIMALS.items()
+    ]
+    return out
+
+
+EXPRESSIONS = _expressions()
+
+
+def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
+    """The staging's row-level reject reasons, one check per raw column."""
+    out = [
+        Check(
+            "State",
+            parsed["state"].isna().to_numpy(),
+            "",
+            "State is missing or empty; give the customer's state (e.g. KS).",
+        )
+    ]
+    for column, name in INTEGERS.items():
+        out.append(
+            Check(
+                column,
+                parsed[name].isna().to_numpy(),
+                "{column} is '{value}', not a whole number; give one such as 3.",
+                "{column} is missing or empty; give a whole number such as 3.",
+            )
+        )
+    for column, name in DECIMALS.items():
+        out.append(
+            Check(
+                column,
+                parsed[name].isna().to_numpy(),
+                "{column} is '{value}', not a number; give one such as 180.5.",
+                "{column} is missing or empty; give a number such as 180.5.",
+            )
+        )
+    for column, name in {**INTEGERS, **DECIMALS}.items():
+        out.append(
+            Check(
+                column,
+                (parsed[name] < 0).fillna(False).to_numpy(dtype=bool),
+                "{column} is {value}; a count or an amount cannot be negative.",
+            )
+        )
+    for column in MINUTES:
+        out.append(
+            Check(
+                column,
+                (parsed[DECIMALS[column]] > max_minutes * 100).fillna(False).to_numpy(dtype=bool),
+                "{column} is {value}, more than the "
+                f"{max_minutes:,.0f} minutes in a month (var telco_churn_max_minutes); "
+                "check the value and its unit.",
+            )
+        )
+    for column, name in PLANS.items():
+        out.append(
+            Check(
+                column,
+                ~parsed[f"{name}_text"].isin(["Yes", "No"]).to_numpy(dtype=bool),
+                "{column} must be Yes or No, got '{value}'.",
+                "{column} is missing or empty; give Yes or No.",
+            )
+        )
+    out.append(
+        Check(
+            "Churn",
+            (
+                (parsed["churn_text"] != "") & ~parsed["churn_text"].isin(list(CHURN_LABELS))
+            ).to_numpy(dtype=bool),
+            "Churn must be True, False, 1, 0, or empty for a customer to score; got '{value}'.",
+        )
+    )
+    return out
+
+
+def derive(parsed: pd.DataFrame) -> pd.DataFrame:
+    """``churn_features`` columns from the parsed records (as ``churn_features.sql``)."""
+    twin = twin_numbers(parsed, "identity_digest", ["churn_text", RECORD])
+    out = pd.DataFrame({RECORD: parsed[RECORD]})
+    out[KEY] = [
+        d if n == 1 else f"{d}-{n}" for d, n in zip(parsed["identity_digest"], twin, strict=True)
+    ]
+    out[TARGET] = parsed["churn_text"].map(CHURN_LABELS).astype("float64")
+    out["is_labeled"] = out[TARGET].notna()
+    for name in PLANS.values():
+        out[name] = (parsed[f"{name}_text"] == "Yes").astype("int64")
+    for name in INTEGERS.values():
+        out[name] = parsed[name].astype("float64")
+    for name in DECIMALS.values():
+        out[name] = cents_to_double(parsed[name])
+    minutes = [DECIMALS[c] for c in MINUTES]
+    charges = ["day_charge", "eve_charge", "night_charge", "intl_charge"]
+    calls = ["day_calls", "eve_calls", "night_calls", "intl_calls"]
+    out["total_minutes"] = cents_to_double(parsed[minutes].sum(axis=1, min_count=4))
+    out["total_calls"] = parsed[calls].astype("float64").sum(axis=1, min_count=4)
+    out["total_charge"] = cents_to_double(parsed[charges].sum(axis=1, min_count=4))
+    return out[[RECORD, KEY, TARGET, "is_labeled", *FEATURES]]
+
+
+def features(raw: pd.DataFrame, max_minutes: float) -> RawFeatures:
+    """``churn_features`` rows of the good records of ``raw`` (index = record position) and
+    the errors of the others. ``max_minutes``: the build's var ``telco_churn_max_minutes``."""
+    records = text_records(raw, COLUMNS)
+    parsed = typed(records, EXPRESSIONS)
+    good, errors = split(derive(parsed), checks(parsed, max_minutes), records)
+    return RawFeatures(good, errors)
