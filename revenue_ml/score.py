@@ -285,8 +285,12 @@ class WarehouseBusyError(RuntimeError):
     """The warehouse file is held by a writer (a dbt build)."""
 
 
-def read_warehouse_tables(warehouse: Path, tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """``tables`` read over one read-only connection (opened, read, closed at once).
+def read_warehouse_tables(
+    warehouse: Path, tables: tuple[str, ...], missing: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """``tables`` read over one read-only connection (opened, read, closed at once). A table
+    the warehouse lacks raises FileNotFoundError, or is recorded in ``missing`` (table ->
+    why) when that dict is given.
 
     DuckDB allows one writer or many readers per file: while ``dbt build`` writes the
     warehouse, opening it fails; that is reported as :class:`WarehouseBusyError` with the way
@@ -300,10 +304,13 @@ def read_warehouse_tables(warehouse: Path, tables: tuple[str, ...]) -> dict[str,
                 try:
                     out[table] = con.execute(f"select * from {table}").df()
                 except duckdb.CatalogException:
-                    raise FileNotFoundError(
+                    why = (
                         f"warehouse {warehouse} has no table {table}; run dbt build (a build "
                         f"older than the scorer does not have it)"
-                    ) from None
+                    )
+                    if missing is None:
+                        raise FileNotFoundError(why) from None
+                    missing[table] = why
             return out
     except duckdb.IOException as err:
         if "lock" not in str(err).lower():
@@ -368,8 +375,9 @@ class Scorer:
     def featurise(self, raw: pd.DataFrame) -> RawFeatures:
         return self.domain.featurise(raw, self.tables)
 
-    def score(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(scored, errors) for the records of ``raw``; see the module docstring."""
+    def scores(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(scores, errors): the key, :data:`SCORE_COLUMNS` and, with ``explain``, the
+        explanation columns of every good record (index = its position in ``raw``)."""
         result = self.featurise(raw)
         features = result.features
         parts = []
@@ -378,27 +386,30 @@ class Scorer:
             if not mask.any():
                 continue
             part = features.loc[mask]
-            scores = lifecycle.score(part, self.champions[route.model_name], route.spec, explain)
-            scores.index = part.index
-            parts.append(scores.drop(columns=[route.spec.key]))
-        key = self.domain.key
+            scored = lifecycle.score(part, self.champions[route.model_name], route.spec, explain)
+            scored.index = part.index
+            parts.append(scored.drop(columns=[route.spec.key]))
         if parts:
-            scores = pd.concat(parts).sort_index()
+            scored = pd.concat(parts).sort_index()
         else:
-            scores = pd.DataFrame(columns=SCORE_COLUMNS, index=features.index[:0])
-        extra = [c for c in scores.columns if c not in SCORE_COLUMNS]
-        columns = SCORE_COLUMNS + (extra if explain else [])
-        inputs = raw.iloc[features.index.to_numpy()]
-        scored = pd.concat(
-            [
-                inputs.reset_index(drop=True),
-                features[[key]].reset_index(drop=True),
-                scores[columns].reset_index(drop=True),
-            ],
-            axis=1,
-        )
+            scored = pd.DataFrame(columns=SCORE_COLUMNS, index=features.index[:0])
+        extra = [c for c in scored.columns if c not in SCORE_COLUMNS] if explain else []
+        out = scored[SCORE_COLUMNS + extra]
+        out.insert(0, self.domain.key, features[self.domain.key])
+        return out, result.errors
+
+    def score(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(scored, errors) for the records of ``raw``: the input columns of the good records
+        (same index) followed by :meth:`scores`' columns; see the module docstring."""
+        scores, errors = self.scores(raw, explain)
+        positions = scores.index.to_numpy()
+        inputs = raw.iloc[positions]
+        added = scores.reset_index(drop=True)
+        # an input column named like a score column is replaced by the score
+        kept = inputs.drop(columns=[c for c in added.columns if c in inputs.columns])
+        scored = pd.concat([kept.reset_index(drop=True), added], axis=1)
         scored.index = inputs.index
-        return scored, result.errors
+        return scored, errors
 
 
 def score_records(

@@ -251,10 +251,13 @@ class Mirror:
 
     def registry_versions(self, name: str) -> dict[int, str]:
         """Registry version -> MLflow version of a registered model (by the tag)."""
-        out = {}
+        out: dict[int, str] = {}
         for mv in self.client.search_model_versions(f"name='{name}'"):
             tag = (mv.tags or {}).get("registry_version")
-            if tag is not None and tag.isdigit():
+            if tag is None or not tag.isdigit():
+                continue
+            # a rebuilt warehouse numbers from 1 again: the newest MLflow version wins
+            if int(tag) not in out or int(mv.version) > int(out[int(tag)]):
                 out[int(tag)] = str(mv.version)
         return out
 

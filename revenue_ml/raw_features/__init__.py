@@ -97,35 +97,37 @@ def sql_literal(value) -> str:
 # --- Records as text --------------------------------------------------------------------------
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """A column as Python strings, missing values (None, NaN, '') as None. JSON numbers and
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """A column as Python strings, missing values (None, NaN) as None. JSON numbers and
     booleans become their text (``128`` -> ``'128'``, ``2.5`` -> ``'2.5'``, ``True`` ->
     ``'True'``), as they would read in the file."""
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in ("string", "empty"):
-        out = values.astype(object)
-        return out.where(out.notna(), None)
-
-    def text(value) -> str | None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None
-        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return str(value)
-
-    return values.astype(object).map(text)
+    array = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
+        missing = pd.isna(array)
+        if missing.any():
+            array = array.copy()
+            array[missing] = None
+        return array
+    return np.array([_text(v) for v in array], dtype=object)
 
 
 def text_records(raw: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """The raw ``columns`` of ``raw`` as text (absent columns as nulls) plus :data:`RECORD`."""
     out = {RECORD: np.arange(len(raw), dtype=np.int64)}
+    absent = np.full(len(raw), None, dtype=object)
     for column in columns:
-        out[column] = (
-            _as_text(raw[column]).to_numpy(dtype=object)
-            if column in raw.columns
-            else np.full(len(raw), None, dtype=object)
-        )
-    return pd.DataFrame(out)
+        out[column] = _as_text(raw[column]) if column in raw.columns else absent
+    return pd.DataFrame(out, copy=False)
 
 
 # --- Running the twin -------------------------------------------------------------------------

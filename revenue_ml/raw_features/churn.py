@@ -11,6 +11,7 @@ a plan flag other than Yes/No, a Churn value other than True/False/1/0.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from revenue_ml.contracts import TELCO_CHURN
@@ -18,7 +19,6 @@ from revenue_ml.raw_features import (
     RECORD,
     Check,
     RawFeatures,
-    cents_to_double,
     clean,
     identity_digest,
     parse,
@@ -170,25 +170,29 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
 def derive(parsed: pd.DataFrame) -> pd.DataFrame:
     """``churn_features`` columns from the parsed records (as ``churn_features.sql``)."""
     twin = twin_numbers(parsed, "identity_digest", ["churn_text", RECORD])
-    out = pd.DataFrame({RECORD: parsed[RECORD]})
-    out[KEY] = [
-        d if n == 1 else f"{d}-{n}" for d, n in zip(parsed["identity_digest"], twin, strict=True)
-    ]
-    out[TARGET] = parsed["churn_text"].map(CHURN_LABELS).astype("float64")
-    out["is_labeled"] = out[TARGET].notna()
+    digests = parsed["identity_digest"]
+    churned = parsed["churn_text"].map(CHURN_LABELS).to_numpy(dtype="float64")
+    out = {
+        RECORD: parsed[RECORD].to_numpy(),
+        KEY: [d if n == 1 else f"{d}-{n}" for d, n in zip(digests, twin, strict=True)],
+        TARGET: churned,
+        "is_labeled": ~np.isnan(churned),
+    }
     for name in PLANS.values():
-        out[name] = (parsed[f"{name}_text"] == "Yes").astype("int64")
+        out[name] = (parsed[f"{name}_text"].to_numpy() == "Yes").astype("int64")
     for name in INTEGERS.values():
-        out[name] = parsed[name].astype("float64")
-    for name in DECIMALS.values():
-        out[name] = cents_to_double(parsed[name])
-    minutes = [DECIMALS[c] for c in MINUTES]
-    charges = ["day_charge", "eve_charge", "night_charge", "intl_charge"]
-    calls = ["day_calls", "eve_calls", "night_calls", "intl_calls"]
-    out["total_minutes"] = cents_to_double(parsed[minutes].sum(axis=1, min_count=4))
-    out["total_calls"] = parsed[calls].astype("float64").sum(axis=1, min_count=4)
-    out["total_charge"] = cents_to_double(parsed[charges].sum(axis=1, min_count=4))
-    return out[[RECORD, KEY, TARGET, "is_labeled", *FEATURES]]
+        out[name] = parsed[name].to_numpy(dtype="float64", na_value=np.nan)
+    cents = {n: parsed[n].to_numpy(dtype="float64", na_value=np.nan) for n in DECIMALS.values()}
+    for name, values in cents.items():
+        out[name] = values / 100.0  # DuckDB's decimal -> double: exact cents / 100, rounded
+    # sums of exact cents, as DuckDB adds decimals before casting the total to double
+    out["total_minutes"] = sum(cents[DECIMALS[c]] for c in MINUTES) / 100.0
+    out["total_calls"] = sum(
+        out[c] for c in ("day_calls", "eve_calls", "night_calls", "intl_calls")
+    )
+    charges = ("day_charge", "eve_charge", "night_charge", "intl_charge")
+    out["total_charge"] = sum(cents[c] for c in charges) / 100.0
+    return pd.DataFrame(out, copy=False)[[RECORD, KEY, TARGET, "is_labeled", *FEATURES]]
 
 
 def features(raw: pd.DataFrame, max_minutes: float) -> RawFeatures:
