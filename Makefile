@@ -9,8 +9,8 @@ SEED ?= 42
 # Vars that point the project at the real public datasets in ../shared/datasets.
 SHARED_VARS := config/shared_datasets.yml
 
-.PHONY: help venv data build build-shared test test-fast docs dashboard serve mlflow-ui chromium \
-	clean lint
+.PHONY: help venv data build build-shared test test-fast docs dashboard dashboard-shared serve \
+	mlflow-ui chromium clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -19,6 +19,7 @@ help:
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
 	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
+	@echo "make dashboard-shared  the same on the real-data build (warehouse_shared.duckdb)"
 	@echo "make serve         the REST scoring service on the last build's snapshot (HOST=127.0.0.1 PORT=8000)"
 	@echo "make mlflow-ui     the MLflow UI on the build's tracking store (HOST=127.0.0.1 PORT=5000)"
 	@echo "make lint          ruff check, ruff format --check, SQLFluff"
@@ -71,22 +72,27 @@ docs: venv data
 # the warehouse, so it can stay open during `make build`. It listens on this machine only
 # (HOST=127.0.0.1): it shows per-customer income, age and family data and has no login. Open it
 # to a network on purpose with HOST=0.0.0.0 (behind an authenticating proxy), PORT to move it.
-DASHBOARD_SNAPSHOT ?= target/dashboard_snapshot
+# Each warehouse publishes its own snapshot (target/dashboard_snapshot/<warehouse name>): the demo
+# build by default, the real-data build with WAREHOUSE=warehouse_shared.duckdb (or
+# `make dashboard-shared`), side by side on two ports if you like.
+WAREHOUSE ?= warehouse.duckdb
 HOST ?= 127.0.0.1
 dashboard: PORT ?= 8501
 dashboard: venv
-	REVENUE_ML_DASHBOARD_SNAPSHOT=$(DASHBOARD_SNAPSHOT) $(BIN)/streamlit run dashboard/app.py \
+	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/streamlit run dashboard/app.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --client.toolbarMode viewer
+
+dashboard-shared:
+	$(MAKE) dashboard WAREHOUSE=warehouse_shared.duckdb
 
 # The REST scoring service (revenue_ml/serve/): the champion models of the snapshot the last
-# build published (never the warehouse, so `make build` can run meanwhile; POST /reload or
-# SIGHUP picks up a newer one). Same rule as the dashboard: this machine only unless HOST says
-# otherwise. OpenAPI docs at http://$(HOST):$(PORT)/docs.
+# build of WAREHOUSE published (never the warehouse itself, so `make build` can run meanwhile;
+# POST /reload or SIGHUP picks up a newer one). Same rule as the dashboard: this machine only
+# unless HOST says otherwise. OpenAPI docs at http://$(HOST):$(PORT)/docs.
 serve: PORT ?= 8000
 serve: venv
-	REVENUE_ML_DASHBOARD_SNAPSHOT=$(DASHBOARD_SNAPSHOT) $(BIN)/python -m revenue_ml.serve \
-		--host $(HOST) --port $(PORT)
+	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/python -m revenue_ml.serve --host $(HOST) --port $(PORT)
 
 # The MLflow UI on the build's store. The full `mlflow` package (the UI) caps pyarrow below this
 # project's pin, so it lives in its own venv, pinned by constraints-mlflow-ui.txt; one worker

@@ -64,15 +64,20 @@ STAGING_LIMITS = {
 }
 #: What every scored row carries besides the explanation columns.
 SCORE_COLUMNS = ["probability", "predicted_label", "threshold", "model_name", "model_version"]
+#: What ``explain=True`` adds: the strongest feature, its contribution and the reasons in
+#: business words (:func:`revenue_ml.ml.lifecycle.score`).
+EXPLANATION_COLUMNS = ["top_feature", "top_feature_contribution", "reasons"]
 
 
 @dataclass(frozen=True)
 class Route:
-    """A registered model and the rows it scores (a boolean mask of the features)."""
+    """A registered model, the rows it scores (a boolean mask of the features) and the words
+    its reasons use (the domain's feature labels, :mod:`revenue_ml.ml.reasons`)."""
 
     model_name: str
     spec: binary.BinarySpec
     rows: Callable[[pd.DataFrame], np.ndarray]
+    labels: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ DOMAINS: dict[str, Domain] = {
         columns=tuple(churn_raw.COLUMNS),
         required=tuple(c for c in churn_raw.COLUMNS if c not in ("Area code", "Churn")),
         featurise=_churn_features,
-        routes=(Route(churn.SCORING_MODEL, churn.base_spec(), _every_row),),
+        routes=(Route(churn.SCORING_MODEL, churn.base_spec(), _every_row, churn.LABELS),),
         example={
             "State": "KS",
             "Account length": 128,
@@ -195,11 +200,13 @@ DOMAINS: dict[str, Domain] = {
                 sales.CLOSED_MODEL,
                 _OFFER_SPECS["at_close"],
                 lambda f: f["is_closed"].to_numpy(dtype=bool),
+                sales.LABELS,
             ),
             Route(
                 sales.OPEN_MODEL,
                 _OFFER_SPECS["at_open"],
                 lambda f: ~f["is_closed"].to_numpy(dtype=bool),
+                sales.LABELS,
             ),
         ),
         example={
@@ -234,7 +241,7 @@ DOMAINS: dict[str, Domain] = {
             *campaign_raw.INTEGERS,
         ),
         featurise=_campaign_features,
-        routes=(Route(campaign.MODEL, _CAMPAIGN_SPEC, _every_row),),
+        routes=(Route(campaign.MODEL, _CAMPAIGN_SPEC, _every_row, campaign.LABELS),),
         example={
             "ID": 5524,
             "Year_Birth": 1957,
@@ -318,7 +325,7 @@ def read_warehouse_tables(
         raise WarehouseBusyError(
             f"the warehouse {warehouse} is being written by another process (a dbt build?), "
             f"so its registry cannot be read now. Fix: wait for the build to finish, or score "
-            f"with what the last build published: --snapshot {snapshot_root()}"
+            f"with what the last build published: --snapshot {snapshot_root(warehouse)}"
         ) from None
 
 
@@ -386,15 +393,19 @@ class Scorer:
             if not mask.any():
                 continue
             part = features.loc[mask]
-            scored = lifecycle.score(part, self.champions[route.model_name], route.spec, explain)
+            # the model's own probability: a record is new data, even when its key matches a
+            # training row (an id may come back with changed values)
+            scored = lifecycle.score(
+                part, self.champions[route.model_name], route.spec, explain, labels=route.labels
+            )
             scored.index = part.index
-            parts.append(scored.drop(columns=[route.spec.key]))
+            parts.append(scored)
+        columns = SCORE_COLUMNS + (EXPLANATION_COLUMNS if explain else [])
         if parts:
-            scored = pd.concat(parts).sort_index()
+            scored = pd.concat(parts).sort_index().reindex(columns=columns)
         else:
-            scored = pd.DataFrame(columns=SCORE_COLUMNS, index=features.index[:0])
-        extra = [c for c in scored.columns if c not in SCORE_COLUMNS] if explain else []
-        out = scored[SCORE_COLUMNS + extra]
+            scored = pd.DataFrame(columns=columns, index=features.index[:0])
+        out = scored[columns]
         out.insert(0, self.domain.key, features[self.domain.key])
         return out, result.errors
 
@@ -483,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="read the registry from the snapshot a build published (e.g. "
-        "target/dashboard_snapshot) instead of the warehouse: works while "
+        "target/dashboard_snapshot/warehouse) instead of the warehouse: works while "
         "a dbt build holds the warehouse",
     )
     parser.add_argument(

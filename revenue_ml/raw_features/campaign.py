@@ -61,7 +61,7 @@ INTEGERS = {
     "Complain": "complained",
 }
 #: The constant economics: optional when scoring, but a value given must be a whole number.
-ECONOMICS = {"Z_CostContact": "cost_per_contact", "Z_Revenue": "revenue_per_contact"}
+ECONOMICS = {"Z_CostContact": "cost_per_contact", "Z_Revenue": "revenue_per_responder"}
 SPEND = [
     "MntWines",
     "MntFruits",
