@@ -27,6 +27,7 @@ in SQL (tested equal to :func:`current_aliases`).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
@@ -196,4 +197,8 @@ def decide_new_versions(
 
 def append_rows(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``a`` then ``b`` (the columns of both; missing values empty), index reset."""
-    return pd.concat([a, b], ignore_index=True)
+    with warnings.catch_warnings():
+        # all-empty columns (a new row's promoted_at) will count for the dtype in a future
+        # pandas; every reader here parses the columns it needs, so either dtype is fine
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat([a, b], ignore_index=True)
