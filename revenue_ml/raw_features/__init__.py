@@ -48,7 +48,8 @@ class Check:
     when_empty: str | None = None
 
     def describe(self, value: str | None) -> str:
-        template = self.when_empty if (value is None and self.when_empty) else self.message
+        empty = value is None or not str(value).strip()
+        template = self.when_empty if (empty and self.when_empty) else self.message
         return template.format(column=self.column, value=value)
 
 
@@ -192,7 +193,7 @@ def split(
                     "message": check.describe(value),
                 }
             )
-    good = frame.loc[~bad].set_index(RECORD)
+    good = (frame.loc[~bad] if bad.any() else frame).set_index(RECORD)
     good.index.name = None
     errors_frame = pd.DataFrame(errors, columns=ERROR_COLUMNS).sort_values(
         ["record", "column"], kind="mergesort"
@@ -203,9 +204,16 @@ def split(
 def twin_numbers(groups: pd.DataFrame, by: str, order: Sequence[str]) -> np.ndarray:
     """``row_number() over (partition by <by> order by <order>)`` of each row, in the rows'
     own order."""
+    if groups[by].is_unique:  # the usual case: no twins (and no sort to pay for)
+        return np.ones(len(groups), dtype=np.int64)
     ranked = groups.sort_values([by, *order], kind="mergesort")
     numbers = ranked.groupby(by, sort=False).cumcount() + 1
     return numbers.reindex(groups.index).to_numpy()
+
+
+def numbers(parsed: pd.DataFrame, column: str) -> np.ndarray:
+    """A parsed numeric column as float64, nulls as NaN (comparisons with NaN are false)."""
+    return parsed[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def cents_to_double(cents: pd.Series) -> pd.Series:

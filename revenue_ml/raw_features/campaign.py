@@ -16,6 +16,7 @@ the batch (staging keeps one copy of a duplicate key; a batch must say which).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from revenue_ml.contracts import MARKETING_CAMPAIGN
@@ -26,6 +27,7 @@ from revenue_ml.raw_features import (
     cents_to_double,
     clean,
     days_between,
+    numbers,
     parse,
     split,
     text_records,
@@ -132,48 +134,45 @@ EXPRESSIONS = _expressions()
 
 def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Check]:
     """The staging's row-level reject reasons, one check per raw column."""
+    customer = numbers(parsed, "customer_id")
+    income = numbers(parsed, "income_cents")
+    present = {c: ~pd.isna(parsed[c].to_numpy()) for c in ("income_text", "response_text")}
+    values = {n: numbers(parsed, n) for n in {**INTEGERS, **ECONOMICS}.values()}
     out = [
         Check(
             "ID",
-            parsed["customer_id"].isna().to_numpy(),
+            np.isnan(customer),
             "ID is '{value}', not a whole number; give the customer's numeric id.",
             "ID is missing or empty; give the customer's numeric id.",
         ),
         Check(
             "ID",
-            (parsed["customer_id"].notna() & parsed["customer_id"].duplicated(keep=False)).to_numpy(
-                dtype=bool
-            ),
+            ~np.isnan(customer) & pd.Series(customer).duplicated(keep=False).to_numpy(),
             "ID {value} appears more than once in the batch; send each customer once.",
         ),
         Check(
             "Dt_Customer",
-            parsed["enrolled_date"].isna().to_numpy(),
+            pd.isna(parsed["enrolled_date"].to_numpy()),
             "Dt_Customer is '{value}', not a date; give it as DD-MM-YYYY (e.g. 04-09-2012).",
             "Dt_Customer is missing or empty; give the enrolment date as DD-MM-YYYY.",
         ),
         Check(
             "Income",
-            (parsed["income_text"].notna() & parsed["income_cents"].isna()).to_numpy(),
+            present["income_text"] & np.isnan(income),
             "Income is '{value}', not a number; give the yearly income (e.g. 58138), or "
             "leave it empty to impute it.",
         ),
+        Check("Income", income < 0, "Income is {value}; an income cannot be negative."),
         Check(
             "Income",
-            (parsed["income_cents"] < 0).fillna(False).to_numpy(dtype=bool),
-            "Income is {value}; an income cannot be negative.",
-        ),
-        Check(
-            "Income",
-            (parsed["income_cents"] > max_income * 100).fillna(False).to_numpy(dtype=bool),
+            income > max_income * 100,
             f"Income is {{value}}, above the plausible maximum {max_income:,.0f} (var "
             "marketing_campaign_max_income); check the value.",
         ),
         Check(
             "Response",
-            (parsed["response_text"].notna() & ~parsed["response_text"].isin(["0", "1"])).to_numpy(
-                dtype=bool
-            ),
+            present["response_text"]
+            & ~np.isin(parsed["response_text"].to_numpy(dtype=object), ["0", "1"]),
             "Response must be 0, 1, or empty for a customer to score; got '{value}'.",
         ),
     ]
@@ -181,7 +180,7 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
         out.append(
             Check(
                 column,
-                parsed[name].isna().to_numpy(),
+                np.isnan(values[name]),
                 "{column} is '{value}', not a whole number; give one such as 3.",
                 "{column} is missing or empty; give a whole number such as 3.",
             )
@@ -190,7 +189,7 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
         out.append(
             Check(
                 column,
-                (parsed[f"{name}_text"].notna() & parsed[name].isna()).to_numpy(),
+                ~pd.isna(parsed[f"{name}_text"].to_numpy()) & np.isnan(values[name]),
                 "{column} is '{value}', not a whole number; give one, or leave it empty.",
             )
         )
@@ -198,7 +197,7 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
         out.append(
             Check(
                 column,
-                (parsed[INTEGERS[column]] < 0).fillna(False).to_numpy(dtype=bool),
+                values[INTEGERS[column]] < 0,
                 "{column} is {value}; a count or an amount cannot be negative.",
             )
         )
@@ -206,7 +205,7 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
         out.append(
             Check(
                 column,
-                (parsed[INTEGERS[column]] > max_spend).fillna(False).to_numpy(dtype=bool),
+                values[INTEGERS[column]] > max_spend,
                 f"{{column}} is {{value}}, above the plausible maximum {max_spend:,.0f} (var "
                 "marketing_campaign_max_spend); check the value.",
             )

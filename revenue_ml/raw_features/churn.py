@@ -21,6 +21,7 @@ from revenue_ml.raw_features import (
     RawFeatures,
     clean,
     identity_digest,
+    numbers,
     parse,
     quoted,
     split,
@@ -102,10 +103,11 @@ EXPRESSIONS = _expressions()
 
 def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
     """The staging's row-level reject reasons, one check per raw column."""
+    values = {n: numbers(parsed, n) for n in {**INTEGERS, **DECIMALS}.values()}
     out = [
         Check(
             "State",
-            parsed["state"].isna().to_numpy(),
+            pd.isna(parsed["state"].to_numpy()),
             "",
             "State is missing or empty; give the customer's state (e.g. KS).",
         )
@@ -114,7 +116,7 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
         out.append(
             Check(
                 column,
-                parsed[name].isna().to_numpy(),
+                np.isnan(values[name]),
                 "{column} is '{value}', not a whole number; give one such as 3.",
                 "{column} is missing or empty; give a whole number such as 3.",
             )
@@ -123,7 +125,7 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
         out.append(
             Check(
                 column,
-                parsed[name].isna().to_numpy(),
+                np.isnan(values[name]),
                 "{column} is '{value}', not a number; give one such as 180.5.",
                 "{column} is missing or empty; give a number such as 180.5.",
             )
@@ -132,7 +134,7 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
         out.append(
             Check(
                 column,
-                (parsed[name] < 0).fillna(False).to_numpy(dtype=bool),
+                values[name] < 0,
                 "{column} is {value}; a count or an amount cannot be negative.",
             )
         )
@@ -140,7 +142,7 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
         out.append(
             Check(
                 column,
-                (parsed[DECIMALS[column]] > max_minutes * 100).fillna(False).to_numpy(dtype=bool),
+                values[DECIMALS[column]] > max_minutes * 100,
                 "{column} is {value}, more than the "
                 f"{max_minutes:,.0f} minutes in a month (var telco_churn_max_minutes); "
                 "check the value and its unit.",
@@ -150,17 +152,16 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
         out.append(
             Check(
                 column,
-                ~parsed[f"{name}_text"].isin(["Yes", "No"]).to_numpy(dtype=bool),
+                ~np.isin(parsed[f"{name}_text"].to_numpy(dtype=object), ["Yes", "No"]),
                 "{column} must be Yes or No, got '{value}'.",
                 "{column} is missing or empty; give Yes or No.",
             )
         )
+    churn_text = parsed["churn_text"].to_numpy(dtype=object)
     out.append(
         Check(
             "Churn",
-            (
-                (parsed["churn_text"] != "") & ~parsed["churn_text"].isin(list(CHURN_LABELS))
-            ).to_numpy(dtype=bool),
+            (churn_text != "") & ~np.isin(churn_text, list(CHURN_LABELS)),
             "Churn must be True, False, 1, 0, or empty for a customer to score; got '{value}'.",
         )
     )

@@ -47,7 +47,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "--api-batch-requests",
         "20",
         "--api-single-requests",
-        "400",
+        "200",
         "--scratch-dir",
         str(work / "scratch"),
         "--results-dir",
@@ -89,7 +89,7 @@ def test_report_has_every_section(report: dict) -> None:
     api = scoring["rest_api"]
     assert api["available"], api.get("reason") or api.get("error")
     assert api["batch_1000"]["requests"] == 20 and api["batch_1000"]["errors"] == 0
-    assert api["single_record_concurrent"]["requests"] == 400
+    assert api["single_record_concurrent"]["requests"] == 200
     assert api["single_record_concurrent"]["errors"] == 0
 
 

@@ -124,6 +124,7 @@ def test_bad_records_are_named_and_the_good_ones_scored(tables, small_raw_dir: P
     raw.loc[1, "Dt_Customer"] = "2012-09-04"  # ISO, not the file's DD-MM-YYYY
     raw.loc[2, "Income"] = "58,138"
     raw.loc[3, "MntWines"] = "-5"
+    raw.loc[3, "Recency"] = " "
     raw.loc[5, "ID"] = raw.loc[4, "ID"]  # one customer twice
     scored, errors = score.score_records("campaign", raw, tables["campaign"], explain=True)
     assert scored.index.tolist() == [0]  # the only good record, by its input index
@@ -133,12 +134,14 @@ def test_bad_records_are_named_and_the_good_ones_scored(tables, small_raw_dir: P
         (1, "Dt_Customer"),
         (2, "Income"),
         (3, "MntWines"),
+        (3, "Recency"),
         (4, "ID"),
         (5, "ID"),
     }
     assert "give it as DD-MM-YYYY" in by_record[(1, "Dt_Customer")]
     assert "'58,138', not a number" in by_record[(2, "Income")]
     assert "cannot be negative" in by_record[(3, "MntWines")]
+    assert "Recency is missing or empty; give a whole number" in by_record[(3, "Recency")]
     assert "more than once" in by_record[(4, "ID")]
 
 
