@@ -392,7 +392,7 @@ class Scorer:
             mask = route.rows(features)
             if not mask.any():
                 continue
-            part = features.loc[mask]
+            part = features if mask.all() else features.loc[mask]
             # the model's own probability: a record is new data, even when its key matches a
             # training row (an id may come back with changed values)
             scored = lifecycle.score(
@@ -401,12 +401,14 @@ class Scorer:
             scored.index = part.index
             parts.append(scored)
         columns = SCORE_COLUMNS + (EXPLANATION_COLUMNS if explain else [])
-        if parts:
-            scored = pd.concat(parts).sort_index().reindex(columns=columns)
-        else:
+        if not parts:
             scored = pd.DataFrame(columns=columns, index=features.index[:0])
-        out = scored[columns]
-        out.insert(0, self.domain.key, features[self.domain.key])
+        elif len(parts) == 1:
+            scored = parts[0]
+        else:
+            scored = pd.concat(parts).sort_index()
+        out = scored.reindex(columns=[self.domain.key, *columns])
+        out[self.domain.key] = features[self.domain.key]
         return out, result.errors
 
     def score(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
