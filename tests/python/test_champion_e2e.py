@@ -15,6 +15,7 @@ import pytest
 from conftest import DbtResult, mlflow_store, run_dbt
 
 from revenue_ml import registry as registry_cli
+from revenue_ml.ml import champion
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +59,27 @@ def flow(
     return {"db": db, "uri": uri, "work": work, "env": env, "retrain": after_retrain}
 
 
+def assert_sql_aliases_match_python(db: Path) -> None:
+    """``alias`` in ml.model_registry (SQL) is what revenue_ml.ml.champion computes."""
+    tables = query(
+        db,
+        "select table_name from information_schema.tables "
+        "where table_schema = 'ml' and table_name like '%_model_versions'",
+    )["table_name"]
+    versions = pd.concat(
+        [query(db, f"select * exclude (model_text) from ml.{t}") for t in tables],
+        ignore_index=True,
+    )
+    python = champion.current_aliases(versions)
+    sql = query(db, "select model_name, model_version, alias from ml.model_registry")
+    joined = sql.merge(python, on=["model_name", "model_version"], suffixes=("_sql", "_py"))
+    assert len(joined) == len(sql) == len(python)
+    same = (joined["alias_sql"] == joined["alias_py"]) | (
+        joined["alias_sql"].isna() & joined["alias_py"].isna()
+    )
+    assert same.all(), joined[~same]
+
+
 def churn_rows(registry: pd.DataFrame) -> pd.DataFrame:
     rows = registry[registry["model_name"] == "churn_lightgbm"]
     return rows.set_index("model_version").sort_index()
@@ -74,6 +96,7 @@ def test_a_retrain_that_is_not_better_is_a_challenger_and_scoring_keeps_the_cham
     assert rows.loc[1, "alias"] == "champion" and rows.loc[2, "alias"] == "challenger"
     assert flow["retrain"]["scores"]["model_version"].tolist() == [1]
     assert "MLflow: 2 version(s) logged" in flow["retrain"]["log"]
+    assert_sql_aliases_match_python(flow["db"])
 
 
 def test_the_new_versions_are_mlflow_runs_and_registered_versions(flow: dict) -> None:
@@ -152,4 +175,5 @@ def test_a_promotion_is_audited_mirrored_and_survives_a_later_build(
         "model_version"
     ].tolist() == [2]
     assert len(query(db, "select * from ml.model_promotions")) == 1
+    assert_sql_aliases_match_python(db)
     assert len(client.search_runs([experiment])) == runs_before
