@@ -4,19 +4,26 @@ A *raw record* is a row in a raw file's own column names (the BigML churn file, 
 offers file, the iFood campaign file), as text or JSON values. Each domain module
 (:mod:`~revenue_ml.raw_features.churn`, :mod:`~revenue_ml.raw_features.offers`,
 :mod:`~revenue_ml.raw_features.campaign`) is the twin of its domain's staging and feature SQL:
-the same DuckDB expressions (trim, ``try_cast``, MD5 digests, decimal sums, ``datediff``) run
-in-process on the records, so every value parses exactly as in the build (DuckDB rounds
-``'3.5'`` to the integer 4 and reads ``'1e3'`` as 1000; a Python re-implementation would
-drift). The parameters a build derived from its data (the imputation income, the leads it
-knows, the status list, the staging limits) come from the tables the build published
-(:data:`revenue_ml.score.DOMAINS` lists them per domain).
+
+- every raw value is parsed by DuckDB in-process with the staging's own expressions (the
+  ``clean_text``, ``parse_as`` and ``identity_digest`` macros, written once here as
+  :func:`clean`, :func:`parse`, :func:`identity_digest`), so it parses exactly as in the build
+  (DuckDB rounds ``'3.5'`` to the integer 4 and reads ``'1e3'`` as 1000: a Python parser
+  would drift). One flat select: binding a longer query costs more than the work;
+- the derivations (sums, flags, date differences, twin numbers, lookups) are then done in
+  numpy on the parsed values, the way the SQL does them (decimal amounts summed as exact
+  cents, then cast to double, as DuckDB does);
+- the parameters a build derived from its data (the imputation income, the leads it knows, the
+  statuses, the staging limits) come from the tables the build published
+  (:data:`revenue_ml.score.DOMAINS` lists them per domain).
 
 A record staging would reject for a row-level reason is not scored: each bad field gives one
-error (record position, column, a message with the fix) and the other records are still
+error (record position, column, value, a message with the fix) and the other records are still
 featurised. File-level rules do not apply to a batch of records: the plausible-date windows a
-build computes from a whole file, and keys that depend on the whole file (a churn twin number,
-an offer Id seen once) are derived within the batch. The test suite checks the twins against
-the marts of a demo build (features and probabilities within 1e-9).
+build computes from a whole file, duplicates within the file, and keys that depend on the
+whole file (a churn twin number, an offer Id seen once) are derived within the batch. The test
+suite checks the twins against the marts of a demo build (features and probabilities within
+1e-9).
 """
 
 from __future__ import annotations
@@ -80,20 +87,11 @@ def parse(column: str, data_type: str) -> str:
     return f"try_cast({clean(column)} as {data_type})"
 
 
-def fails_parse(column: str, data_type: str) -> str:
-    """``fails_parse``: present but not parseable as ``data_type``."""
-    return f"({clean(column)} is not null and {parse(column, data_type)} is null)"
-
-
 def identity_digest(prefix: str, columns: Sequence[str]) -> str:
     """``identity_digest``: prefix + the first 16 hex digits of the MD5 of the trimmed values
     joined by the ASCII unit separator."""
     values = ", ".join(f"coalesce(trim({quoted(c)}), '')" for c in columns)
     return f"'{prefix}' || substr(md5(concat_ws(chr(31), {values})), 1, 16)"
-
-
-def sql_literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # --- Records as text --------------------------------------------------------------------------
@@ -237,7 +235,3 @@ def days_between(start: pd.Series, end: pd.Series) -> pd.Series:
     """``datediff('day', start, end)`` of two date columns (null when either is)."""
     days = (pd.to_datetime(end) - pd.to_datetime(start)).dt.days
     return days.astype("float64")
-
-
-def empty_errors() -> pd.DataFrame:
-    return pd.DataFrame(columns=ERROR_COLUMNS)

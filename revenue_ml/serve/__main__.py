@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         "--snapshot",
         type=Path,
         default=None,
-        help="the snapshot directory builds publish into (default: "
-        "$REVENUE_ML_DASHBOARD_SNAPSHOT or target/dashboard_snapshot)",
+        help="the snapshot directory a build publishes into (default: "
+        "$REVENUE_ML_DASHBOARD_SNAPSHOT, else target/dashboard_snapshot/<stem of "
+        "$REVENUE_ML_DUCKDB or warehouse.duckdb>)",
     )
     source.add_argument(
         "--warehouse",
