@@ -33,9 +33,9 @@ from revenue_ml.ml import binary, drift
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
     BinaryTrainer,
+    champion,
     cv_folds_for,
     gate_floor,
-    latest_passing,
     score,
     train_or_reuse,
 )
@@ -187,7 +187,7 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
     The reasons are computed for the customers someone acts on: active (not churned) and
     predicted to churn."""
-    record = latest_passing(registry, SCORING_MODEL)
+    record = champion(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
     scores = score(
         features,
@@ -210,7 +210,7 @@ def feature_drift(
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
-    records = [latest_passing(registry, SCORING_MODEL)] if len(batch) else []
+    records = [champion(registry, SCORING_MODEL)] if len(batch) else []
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )
