@@ -171,7 +171,7 @@ def derive(parsed: pd.DataFrame, statuses: pd.DataFrame, leads: pd.DataFrame) ->
     out = pd.DataFrame({RECORD: parsed[RECORD], KEY: offer_ids(parsed)})
     out["lead_id"] = parsed["lead_id"]
     out["status"] = parsed["status"]
-    out["is_closed"] = parsed["status"].map(closed).fillna(False).astype(bool)
+    out["is_closed"] = [bool(closed.get(status, False)) for status in parsed["status"]]
     out["is_corporate_event"] = (parsed["use_case"] == "Corporate Events").astype("int64")
     out["use_case"] = parsed["use_case"]
     out["price"] = parsed["price"].astype("float64")
