@@ -307,8 +307,7 @@ def latest_metrics(snap: Snapshot) -> pd.DataFrame:
     """Headline metrics of every model's champion, the version that scores (``model_metrics``,
     wide)."""
     return snap.df(
-        f"select * from {MODEL_METRICS} where is_champion "
-        "order by domain, model_name, evaluation"
+        f"select * from {MODEL_METRICS} where is_champion order by domain, model_name, evaluation"
     )
 
 
