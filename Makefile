@@ -9,7 +9,8 @@ SEED ?= 42
 # Vars that point the project at the real public datasets in ../shared/datasets.
 SHARED_VARS := config/shared_datasets.yml
 
-.PHONY: help venv data build build-shared test test-fast docs dashboard chromium clean lint
+.PHONY: help venv data build build-shared test test-fast docs dashboard dashboard-shared chromium \
+	clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -18,6 +19,7 @@ help:
 	@echo "make data          (re)generate demo raw data: SCALE=$(SCALE) SEED=$(SEED) RAW_DIR=$(RAW_DIR)"
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
 	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
+	@echo "make dashboard-shared  the same on the real-data build (warehouse_shared.duckdb)"
 	@echo "make lint          ruff check, ruff format --check, SQLFluff"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
@@ -63,13 +65,19 @@ docs: venv data
 # the warehouse, so it can stay open during `make build`. It listens on this machine only
 # (HOST=127.0.0.1): it shows per-customer income, age and family data and has no login. Open it
 # to a network on purpose with HOST=0.0.0.0 (behind an authenticating proxy), PORT to move it.
-DASHBOARD_SNAPSHOT ?= target/dashboard_snapshot
+# Each warehouse publishes its own snapshot (target/dashboard_snapshot/<warehouse name>): the demo
+# build by default, the real-data build with WAREHOUSE=warehouse_shared.duckdb (or
+# `make dashboard-shared`), side by side on two ports if you like.
+WAREHOUSE ?= warehouse.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8501
 dashboard: venv
-	REVENUE_ML_DASHBOARD_SNAPSHOT=$(DASHBOARD_SNAPSHOT) $(BIN)/streamlit run dashboard/app.py \
+	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/streamlit run dashboard/app.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
-		--browser.gatherUsageStats false
+		--browser.gatherUsageStats false --client.toolbarMode viewer
+
+dashboard-shared:
+	$(MAKE) dashboard WAREHOUSE=warehouse_shared.duckdb
 
 # The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
 chromium:

@@ -55,7 +55,7 @@ ui.watch(str(root), (status.status, info.snapshot_id if info else None))
 
 with st.sidebar:
     if info:
-        st.caption(f"Snapshot `{info.snapshot_id}`  \nbuilt {data.format_time(info.created_at)}")
+        st.caption(f"**{info.dataset}**  \nbuilt {data.format_time(info.created_at)}")
     st.caption(f"Build status: **{status.status}**")
 
 if info is None:

@@ -95,237 +95,155 @@ class Snapshot:
         return None if frame.empty else frame.iat[0, 0]
 
 
-def pick(columns: list[str], *candidates: str) -> str | None:
-    """The first candidate present in ``columns`` (marts built by other domains may name a
-    column slightly differently; the pages adapt instead of failing)."""
-    lowered = {c.lower(): c for c in columns}
-    for cand in candidates:
-        if cand.lower() in lowered:
-            return lowered[cand.lower()]
-    return None
-
-
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# --- Sales pipeline -------------------------------------------------------------------------
-
-SALES_TABLES = ("sales.offer_scores", "sales.offer_score_summary")
-OFFER_STATES = {"All offers": None, "Open": "open", "Closed": "closed"}
-
-
-def _sales_where(
-    use_cases: list[str] | None, sources: list[str] | None, state: str | None, *, scores: bool
-) -> tuple[str, list]:
-    # offer_score_summary labels missing values 'Unknown' / 'No lead'; filter the scores the
-    # same way so the KPIs and the table always agree.
-    use_case = "coalesce(use_case, 'Unknown')" if scores else "use_case"
-    source = "coalesce(lead_source, 'No lead')" if scores else "lead_source"
-    offer_state = "case when is_closed then 'closed' else 'open' end" if scores else "offer_state"
+def where(filters: dict[str, list[str] | str | None]) -> tuple[str, list]:
+    """``col in (...)`` / ``col = ?`` clauses for the non-empty filters (all = no clause)."""
     clauses, params = ["true"], []
-    if use_cases:
-        clauses.append(f"{use_case} in (select unnest(?))")
-        params.append(list(use_cases))
-    if sources:
-        clauses.append(f"{source} in (select unnest(?))")
-        params.append(list(sources))
-    if state:
-        clauses.append(f"{offer_state} = ?")
-        params.append(state)
+    for col, value in filters.items():
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            clauses.append(f"{quote(col)}::varchar in (select unnest(?))")
+        else:
+            clauses.append(f"{quote(col)}::varchar = ?")
+        params.append(value)
     return " and ".join(clauses), params
 
 
-def sales_filter_options(snap: Snapshot) -> dict[str, list[str]]:
-    summary = snap.df("select distinct use_case, lead_source from sales.offer_score_summary")
-    return {
-        "use_case": sorted(summary["use_case"].dropna().unique().tolist()),
-        "lead_source": sorted(summary["lead_source"].dropna().unique().tolist()),
-    }
-
-
-def sales_summary(
-    snap: Snapshot,
-    use_cases: list[str] | None = None,
-    sources: list[str] | None = None,
-    state: str | None = None,
-) -> dict[str, int]:
-    """Offers, predicted wins (positive predictions) and losses from `offer_score_summary`."""
-    where, params = _sales_where(use_cases, sources, state, scores=False)
-    row = snap.df(
-        "select coalesce(sum(offers), 0) as offers, coalesce(sum(predicted_wins), 0) as wins, "
-        "coalesce(sum(predicted_losses), 0) as losses "
-        f"from sales.offer_score_summary where {where}",
-        params,
-    ).iloc[0]
-    return {
-        "offers": int(row["offers"]),
-        "predicted_wins": int(row["wins"]),
-        "predicted_losses": int(row["losses"]),
-    }
-
-
-def sales_scores(
-    snap: Snapshot,
-    use_cases: list[str] | None = None,
-    sources: list[str] | None = None,
-    state: str | None = None,
-) -> pd.DataFrame:
-    """The scored offers (most likely to close first), filtered like the summary."""
-    where, params = _sales_where(use_cases, sources, state, scores=True)
-    return snap.df(
-        "select offer_id, status, use_case, lead_source, probability, predicted_label, "
-        "top_feature, top_feature_contribution, model_name, model_version, variant, scored_at "
-        f"from sales.offer_scores where {where} order by probability desc, offer_id",
-        params,
-    )
-
-
-def scoring_versions(snap: Snapshot, table: str) -> pd.DataFrame:
-    """The model versions a scoring mart was scored with (model_name, model_version)."""
-    cols = snap.columns(table)
-    if not {"model_name", "model_version"} <= set(cols):
-        return pd.DataFrame(columns=["model_name", "model_version"])
-    return snap.df(f"select distinct model_name, model_version from {table} order by all")
-
-
-def feature_importance(snap: Snapshot, versions: pd.DataFrame) -> pd.DataFrame:
-    """`ml.model_feature_importance` rows of the given model versions."""
-    if versions.empty or not snap.has("ml.model_feature_importance"):
-        return pd.DataFrame()
-    ids = [f"{n}@v{int(v)}" for n, v in versions[["model_name", "model_version"]].to_numpy()]
-    return snap.df(
-        "select model_name, model_version, model_family, feature, gain, mean_abs_contribution, "
-        "importance_rank from ml.model_feature_importance "
-        "where model_version_id in (select unnest(?)) order by model_name, importance_rank",
-        [ids],
-    )
-
-
-def model_metrics(snap: Snapshot, versions: pd.DataFrame) -> pd.DataFrame:
-    """Headline metrics (all folds) of the given versions from `ml.model_evaluation`, wide."""
-    if versions.empty or not snap.has("ml.model_evaluation"):
-        return pd.DataFrame()
-    ids = [f"{n}@v{int(v)}" for n, v in versions[["model_name", "model_version"]].to_numpy()]
-    long = snap.df(
-        "select model_version_id, evaluation, metric, metric_value from ml.model_evaluation "
-        "where fold = 'all' and model_version_id in (select unnest(?))",
-        [ids],
-    )
-    if long.empty:
-        return long
-    wide = long.pivot_table(
-        index=["model_version_id", "evaluation"],
-        columns="metric",
-        values="metric_value",
-        aggfunc="first",
-    ).reset_index()
-    wide.columns.name = None
-    keep = [
-        "model_version_id",
-        "evaluation",
-        "rows",
-        "auc",
-        "precision",
-        "recall",
-        "f1",
-        "accuracy",
-        "threshold",
-        "brier",
-        "log_loss",
+def options(snap: Snapshot, table: str, col: str, sql_filter: str = "true") -> list[str]:
+    """Distinct non-null values of a column, sorted (a filter's choices)."""
+    return [
+        str(v)
+        for v in snap.df(
+            f"select distinct {quote(col)}::varchar as v from {table} "
+            f"where {quote(col)} is not null and {sql_filter} order by 1"
+        )["v"]
     ]
-    return wide[[c for c in keep if c in wide.columns]]
 
 
-# --- Churn ----------------------------------------------------------------------------------
-
-CHURN_TABLE = "churn.churn_scores"
-
-
-def churn_summary(snap: Snapshot) -> dict[str, int]:
-    row = snap.df(
-        f"select count(*) as customers, coalesce(sum(predicted_label), 0) as at_risk "
-        f"from {CHURN_TABLE}"
-    ).iloc[0]
-    return {"customers": int(row["customers"]), "at_risk": int(row["at_risk"])}
-
-
-def churn_at_risk(snap: Snapshot) -> pd.DataFrame:
-    """Customers predicted to churn, most likely first."""
-    return snap.df(
-        f"select * from {CHURN_TABLE} where predicted_label = 1 order by probability desc"
+def currency(snap: Snapshot, domain: str) -> str:
+    """The symbol money of ``domain`` is shown with (var ``<domain>_currency``)."""
+    if not snap.has(BUILD_SETTINGS):
+        return ""
+    value = snap.scalar(
+        f"select setting_value from {BUILD_SETTINGS} where domain = ? and setting = 'currency'",
+        [domain],
     )
+    return "" if value is None else str(value)
 
 
-# --- Campaign -------------------------------------------------------------------------------
-
-CAMPAIGN_SCORES = "campaign.campaign_scores"
-CAMPAIGN_OBJECTIVES = "campaign.campaign_objectives"
-CAMPAIGN_PROFILES = "campaign.campaign_segment_profiles"
+BUILD_SETTINGS = "ml.build_settings"
 
 
-def campaign_objective_column(snap: Snapshot) -> str | None:
-    return pick(
-        snap.columns(CAMPAIGN_OBJECTIVES), "objective", "business_objective", "objective_name"
-    )
-
-
-def campaign_objectives(snap: Snapshot) -> pd.DataFrame:
-    """The objectives in the seed's display order (aggressive capture first)."""
-    order = "order by display_order" if "display_order" in snap.columns(CAMPAIGN_OBJECTIVES) else ""
-    return snap.df(f"select * from {CAMPAIGN_OBJECTIVES} {order}")
-
-
-def campaign_contacts(snap: Snapshot, objective: str) -> pd.DataFrame:
-    """Customers to contact under ``objective`` (``campaign_contacts``), most likely first."""
-    return snap.df(
-        f"select scores.* from {CAMPAIGN_SCORES} as scores "
-        "join campaign.campaign_contacts as contacts using (customer_id) "
-        "where contacts.objective = ? and contacts.is_contacted "
-        "order by scores.probability desc, scores.customer_id",
-        [objective],
-    )
-
-
-def campaign_model_record(snap: Snapshot) -> dict | None:
-    """The registry row of the model campaign_scores was scored with (from the snapshot)."""
-    versions = scoring_versions(snap, CAMPAIGN_SCORES)
-    if versions.empty or not snap.has("ml.model_registry"):
-        return None
-    name, version = versions.iloc[-1]["model_name"], int(versions.iloc[-1]["model_version"])
+def evaluation(snap: Snapshot, model_name: str, model_version: int) -> dict[str, dict]:
+    """``{evaluation: {metric: value}}`` of one model version (fold 'all')."""
+    if not snap.has("ml.model_evaluation"):
+        return {}
     rows = snap.df(
-        "select * from ml.model_registry where model_name = ? and model_version = ?",
-        [name, version],
+        "select evaluation, metric, metric_value from ml.model_evaluation "
+        "where model_name = ? and model_version = ? and fold = 'all'",
+        [model_name, int(model_version)],
+    )
+    out: dict[str, dict] = {}
+    for r in rows.itertuples(index=False):
+        out.setdefault(r.evaluation, {})[r.metric] = r.metric_value
+    return out
+
+
+def feature_importance(
+    snap: Snapshot, domain: str, model_name: str, model_version: int
+) -> pd.DataFrame:
+    """Mean |contribution| per feature of one model version, largest first; ``feature`` in
+    words (the domain's labels)."""
+    if not snap.has("ml.model_feature_importance"):
+        return pd.DataFrame(columns=["feature", "mean_abs_contribution"])
+    frame = snap.df(
+        "select feature, mean_abs_contribution from ml.model_feature_importance "
+        "where model_name = ? and model_version = ? order by importance_rank",
+        [model_name, int(model_version)],
+    )
+    frame["feature"] = frame["feature"].map(lambda f: feature_words(domain, f))
+    return frame
+
+
+def feature_words(domain: str, feature: str) -> str:
+    """A model feature as people read it (the domain's labels, else the name in words)."""
+    import importlib
+
+    labels = getattr(importlib.import_module(f"revenue_ml.domains.{domain}"), "LABELS", {})
+    label = labels.get(feature)
+    text = label.label if label else feature.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+# --- Sales pipeline -------------------------------------------------------------------------
+
+OPEN_OFFERS = "sales.open_offers"
+OFFER_METRICS = "sales.offer_model_metrics"
+
+
+def open_offers(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame:
+    """Open offers matching the filters, most expected value first."""
+    clause, params = where(filters)
+    if search:
+        clause += " and offer_id ilike ?"
+        params.append(f"%{search}%")
+    return snap.df(f"select * from {OPEN_OFFERS} where {clause} order by value_rank", params)
+
+
+def offer_holdout(snap: Snapshot, model_name: str, model_version: int) -> dict | None:
+    """The time-ordered held-out figures of the open-offer model (newest offers set aside)."""
+    rows = snap.df(
+        f"select * from {OFFER_METRICS} where model_name = ? and model_version = ? "
+        "and evaluation = 'time_holdout'",
+        [model_name, int(model_version)],
     )
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def score_one(record: dict, values: dict) -> dict:
-    """Score one hand-entered customer with a registered model, with the package's own scoring
-    code (the same function the scoring mart used)."""
-    from revenue_ml.ml import binary
-    from revenue_ml.ml.lifecycle import score
+# --- Churn ----------------------------------------------------------------------------------
 
-    key = "customer_id"
-    base = binary.BinarySpec(
-        name=record["model_name"],
-        domain=str(record.get("domain")),
-        variant=str(record.get("variant")),
-        key=key,
-        target="_target",
-        numeric=[],
+CHURN_RISK = "churn.churn_risk_list"
+
+
+def churn_list(snap: Snapshot, filters: dict, at_risk_only: bool, search: str = "") -> pd.DataFrame:
+    clause, params = where(filters)
+    if at_risk_only:
+        clause += " and is_at_risk"
+    if search:
+        clause += " and customer_key ilike ?"
+        params.append(f"%{search}%")
+    return snap.df(f"select * from {CHURN_RISK} where {clause} order by risk_rank", params)
+
+
+# --- Campaign -------------------------------------------------------------------------------
+
+CAMPAIGN_PLAN = "campaign.campaign_plan"
+CAMPAIGN_CONTACTS = "campaign.campaign_contacts"
+CAMPAIGN_PROFILES = "campaign.campaign_segment_profiles"
+
+
+def campaign_plan(snap: Snapshot) -> pd.DataFrame:
+    return snap.df(f"select * from {CAMPAIGN_PLAN} order by display_order")
+
+
+def campaign_targets(snap: Snapshot, objective: str, filters: dict, search: str = ""):
+    """The objective's contact list (contacted customers), most likely responder first."""
+    clause, params = where(filters)
+    if search:
+        clause += " and customer_id::varchar like ?"
+        params.append(f"%{search}%")
+    return snap.df(
+        f"select * from {CAMPAIGN_CONTACTS} where objective = ? and is_contacted and {clause} "
+        "order by contact_rank",
+        [objective, *params],
     )
-    frame = pd.DataFrame([{key: "form", **values}])
-    out = score(frame, record, base).iloc[0]
-    return {
-        "probability": float(out["probability"]),
-        "predicted_label": int(out["predicted_label"]),
-        "threshold": float(out["threshold"]),
-        "top_feature": out["top_feature"],
-    }
 
 
-# --- Insiders (e-commerce clustering) --------------------------------------------------------
+# --- Insiders (e-commerce loyalty) ----------------------------------------------------------
 
 INSIDERS_TABLES = (
     "ecommerce.customer_segments",
@@ -334,105 +252,80 @@ INSIDERS_TABLES = (
 )
 
 
-def map_columns(columns: list[str]) -> tuple[str, str] | None:
-    """The two embedding columns of the 2-D customer map."""
-    for x, y in (
-        ("umap_x", "umap_y"),
-        ("map_x", "map_y"),
-        ("embedding_x", "embedding_y"),
-        ("x", "y"),
-        ("component_1", "component_2"),
-        ("pc1", "pc2"),
-        ("dim_1", "dim_2"),
-        ("tsne_x", "tsne_y"),
-        ("embedding_1", "embedding_2"),
-    ):
-        px, py = pick(columns, x), pick(columns, y)
-        if px and py:
-            return px, py
-    return None
+def insiders(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame:
+    """The eligible customers, most revenue first."""
+    clause, params = where(filters)
+    if search:
+        clause += " and customer_id::varchar like ?"
+        params.append(f"%{search}%")
+    return snap.df(
+        "select * from ecommerce.customer_segments "
+        f"where is_insider and {clause} order by revenue desc, customer_id",
+        params,
+    )
 
 
 # --- Enrollment -----------------------------------------------------------------------------
 
 ENROLLMENT_FORECAST = "enrollment.enrollment_forecast"
 ENROLLMENT_AT_RISK = "enrollment.enrollment_classes_at_risk"
+ENROLLMENT_BACKTEST = "enrollment.enrollment_backtest_metrics"
 # Active students per period and class: the forecast's target, as history.
 ENROLLMENT_HISTORY = "intermediate.int_enrollment__class_periods"
 CLASS_KEYS = ("sede", "curso_actual", "horario_actual")
 
 
-def enrollment_history(snap: Snapshot, filters: dict[str, str | None]) -> pd.DataFrame:
-    """Active students per period for the selected site / course / schedule (None = all)."""
-    clauses, params = ["true"], []
-    for col, value in filters.items():
-        if value is not None:
-            clauses.append(f"{quote(col)}::varchar = ?")
-            params.append(value)
+def enrollment_history(snap: Snapshot, filters: dict) -> pd.DataFrame:
+    """Active students per period for the selected sites / courses / schedules."""
+    clause, params = where(filters)
     return snap.df(
         "select periodo, sum(active_students) as active_students "
-        f"from {ENROLLMENT_HISTORY} where {' and '.join(clauses)} group by all order by periodo",
+        f"from {ENROLLMENT_HISTORY} where {clause} group by all order by periodo",
         params,
     )
 
 
-def class_options(snap: Snapshot, table: str, col: str) -> list[str]:
-    if col not in snap.columns(table):
-        return []
-    return [
-        str(v)
-        for v in snap.df(
-            f"select distinct {quote(col)} as v from {table} where v is not null order by 1"
-        )["v"]
-    ]
-
-
-def filtered(snap: Snapshot, table: str, filters: dict[str, str | None]) -> pd.DataFrame:
-    cols = snap.columns(table)
-    clauses, params = ["true"], []
-    for col, value in filters.items():
-        if value is not None and col in cols:
-            clauses.append(f"{quote(col)}::varchar = ?")
-            params.append(value)
-    return snap.df(f"select * from {table} where {' and '.join(clauses)}", params)
+def filtered(snap: Snapshot, table: str, filters: dict, order: str = "all") -> pd.DataFrame:
+    clause, params = where(filters)
+    return snap.df(f"select * from {table} where {clause} order by {order}", params)
 
 
 # --- Model health ---------------------------------------------------------------------------
 
+REGISTRY = "ml.model_registry"
+
 
 def registry(snap: Snapshot) -> pd.DataFrame:
-    wanted = [
-        "model_version_id",
-        "domain",
-        "variant",
-        "model_family",
-        "trained_at",
-        "training_rows",
-        "primary_metric",
-        "primary_metric_value",
-        "quality_floor",
-        "passed_gate",
-        "retrain_reason",
-        "is_latest_version",
-    ]
-    cols = [c for c in wanted if c in snap.columns("ml.model_registry")]
     return snap.df(
-        f"select {', '.join(cols)} from ml.model_registry order by domain, model_version_id"
+        "select model_name, model_version, domain, variant, model_family, trained_at, "
+        "training_rows, primary_metric, primary_metric_value, quality_floor, passed_gate, "
+        f"retrain_reason, is_latest_version from {REGISTRY} order by domain, model_name, "
+        "model_version"
     )
 
 
-def run_history(snap: Snapshot) -> pd.DataFrame:
-    return snap.df("select * from ml.model_run_history order by run_started_at, model_name")
+def latest_metrics(snap: Snapshot) -> pd.DataFrame:
+    """Headline metrics of every model's latest version, long (one row per metric)."""
+    return snap.df(
+        "select e.model_name, e.domain, e.evaluation, e.metric, e.metric_value "
+        "from ml.model_evaluation as e join ml.model_registry as r "
+        "on e.model_version_id = r.model_version_id "
+        "where r.is_latest_version and e.fold = 'all' "
+        "and e.metric in ('auc', 'f1', 'precision', 'recall', 'wape', 'silhouette', 'brier') "
+        "order by e.domain, e.model_name, e.evaluation, e.metric"
+    )
 
 
 def drift(snap: Snapshot) -> pd.DataFrame:
-    """Every `*_feature_drift` mart, stacked (one per scored domain)."""
+    """Every published ``*_feature_drift`` table, stacked (one per scoring model)."""
     parts = []
-    for table in snap.tables_like(r"^marts\..*_feature_drift$"):
-        frame = snap.df(f"select * from {table}")
-        frame.insert(0, "drift_mart", table.split(".", 1)[1])
-        parts.append(frame)
+    for table in snap.tables_like(r"^ml\..*_feature_drift$"):
+        parts.append(snap.df(f"select * from {table}"))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def row_accounting(snap: Snapshot) -> pd.DataFrame:
+    return snap.df("select * from quality.raw_row_accounting order by source_name, table_name")
 
 
 def rejects_by_source(snap: Snapshot) -> pd.DataFrame:
@@ -440,7 +333,3 @@ def rejects_by_source(snap: Snapshot) -> pd.DataFrame:
         "select source_name, table_name, reject_reason, rejected_rows "
         "from quality.rejected_rows_by_reason order by source_name, rejected_rows desc"
     )
-
-
-def row_accounting(snap: Snapshot) -> pd.DataFrame:
-    return snap.df("select * from quality.raw_row_accounting order by source_name, table_name")

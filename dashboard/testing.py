@@ -46,6 +46,10 @@ PAGES = [
 ]
 
 
+#: The landing page (url path, heading).
+HOME = ("", "Revenue ML")
+
+
 class ChromiumUnavailable(RuntimeError):
     pass
 
@@ -113,6 +117,8 @@ def running_app(
         "none",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -172,19 +178,56 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).first.click()
 
 
+def decision_table(page, index: int = 0) -> tuple[list[str], list[list[str]]]:
+    """Headers and cell texts of the ``index``-th business table on the page."""
+    table = page.locator("table.decision-list").nth(index)
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    rows = [
+        [c.strip() for c in row.locator("td").all_inner_texts()]
+        for row in table.locator("tbody tr").all()
+    ]
+    return headers, rows
+
+
+def column(page, header: str, index: int = 0) -> list[str]:
+    """One column's cell texts of a business table, by header."""
+    headers, rows = decision_table(page, index)
+    position = headers.index(header)
+    return [row[position] for row in rows]
+
+
+def money_value(text: str) -> float:
+    """ "-€1,234" -> -1234.0."""
+    number = float(re.sub(r"[^\d.]", "", text))
+    return -number if text.strip().startswith("-") else number
+
+
 def metric_int(page, label: str) -> int:
     return int(re.sub(r"[^\d-]", "", metric(page, label)))
 
 
+def full_page_screenshot(page, path: Path, width: int = 1400) -> None:
+    """The whole page, not only the viewport: Streamlit scrolls inside its main container, so
+    the viewport is first grown to that container's full height."""
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": width, "height": max(800, int(height) + 40)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": width, "height": 1000})
+
+
 def screenshot_pages(snapshot_dir: Path, out_dir: Path) -> None:
-    """Screenshot every page (the README's images come from here)."""
+    """Screenshot every page, full length (the README's images come from here)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with running_app(snapshot_dir) as url, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        for path, title in PAGES:
+        for path, title in [HOME, *PAGES]:
             page.goto(f"{url}/{path}")
             wait_for_page(page, title)
-            page.screenshot(path=str(out_dir / f"{path}.png"), full_page=True)
+            full_page_screenshot(page, out_dir / f"{path or 'home'}.png")
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.format import NUMERIC_KINDS, Col, export, present
 from revenue_ml.safe_csv import to_csv_bytes
 
 #: How often (seconds) the app checks whether dbt published a new snapshot.
@@ -89,9 +92,145 @@ def fmt_int(value) -> str:
     return f"{int(value):,}"
 
 
-def download(frame: pd.DataFrame, file_name: str, label: str) -> None:
+def download(frame: pd.DataFrame, file_name: str, label: str, key: str | None = None) -> None:
     """A CSV download whose text cells cannot start a spreadsheet formula."""
-    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv")
+    st.download_button(
+        label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key or file_name
+    )
+
+
+# --- Page header: the question, the data and the build --------------------------------------
+
+
+def header(title: str, question: str) -> None:
+    """The page title, the question it answers, and which data and build it shows."""
+    snap = snapshot()
+    st.title(title)
+    st.markdown(f"**{question}**")
+    st.caption(
+        f"Data: **{snap.info.dataset}** \u00b7 built {data.format_time(snap.info.created_at)} "
+        f"\u00b7 snapshot `{snap.snapshot_id}`"
+    )
+
+
+# --- Filters whose state lives in the URL ---------------------------------------------------
+
+
+def _param(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return None if value in (None, "") else str(value)
+
+
+def _remember(key: str, value: str | None) -> None:
+    """Keep a filter's value in the URL (removed when empty), so a link reopens the view."""
+    if value in (None, "", []):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def url_select(label: str, options: Sequence[str], key: str, default: str | None = None) -> str:
+    """A selectbox whose choice is kept in the URL (``?key=value``)."""
+    options = list(options)
+    wanted = _param(key) or default
+    index = options.index(wanted) if wanted in options else 0
+    choice = st.selectbox(label, options, index=index, key=f"_w_{key}")
+    _remember(key, None if choice == (default or options[0]) else choice)
+    return choice
+
+
+def url_multiselect(label: str, options: Sequence[str], key: str) -> list[str]:
+    """A multiselect (empty = all) whose choices are kept in the URL (comma separated)."""
+    options = list(options)
+    wanted = [v for v in (_param(key) or "").split(",") if v in options]
+    chosen = st.multiselect(label, options, default=wanted, key=f"_w_{key}", placeholder="All")
+    _remember(key, ",".join(chosen) if chosen else None)
+    return chosen
+
+
+def url_text(label: str, key: str, placeholder: str = "") -> str:
+    """A search box whose text is kept in the URL."""
+    value = st.text_input(label, value=_param(key) or "", key=f"_w_{key}", placeholder=placeholder)
+    _remember(key, value.strip() or None)
+    return value.strip()
+
+
+# --- Decision lists ------------------------------------------------------------------------
+
+#: Rows shown per page of a decision list (the whole list is in the CSV download).
+PAGE_SIZE = 25
+
+
+def _table_html(frame: pd.DataFrame, cols: list[Col], currency: str) -> str:
+    shown = present(frame, cols, currency)
+    numeric = [c.kind in NUMERIC_KINDS for c in cols]
+    head = "".join(
+        f'<th class="{"num" if n else "txt"}">{html.escape(c.label)}</th>'
+        for c, n in zip(cols, numeric, strict=True)
+    )
+    rows = []
+    for values in shown.itertuples(index=False):
+        cells = "".join(
+            f'<td class="{"num" if n else "txt"}">{html.escape(str(v))}</td>'
+            for v, n in zip(values, numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        '<div class="decision-list-wrap"><table class="decision-list">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+STYLE = """
+<style>
+.decision-list-wrap { overflow-x: auto; }
+table.decision-list { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+table.decision-list th { text-align: left; border-bottom: 2px solid #ccc; padding: 6px 8px;
+  white-space: nowrap; }
+table.decision-list td { border-bottom: 1px solid #eee; padding: 5px 8px; vertical-align: top; }
+table.decision-list .num { text-align: right; white-space: nowrap; }
+table.decision-list td.txt:last-child { min-width: 18rem; }
+</style>
+"""
+
+
+def table(frame: pd.DataFrame, cols: list[Col], currency: str = "") -> None:
+    """A small business table (every row shown), formatted like the decision lists."""
+    st.markdown(STYLE, unsafe_allow_html=True)
+    st.markdown(_table_html(frame, cols, currency), unsafe_allow_html=True)
+
+
+def decision_list(
+    frame: pd.DataFrame,
+    cols: list[Col],
+    key: str,
+    what: str,
+    currency: str = "",
+    file_name: str | None = None,
+) -> None:
+    """A ranked list people act on: formatted, paged (page number in the URL), with a CSV
+    download of every row (business headers, raw values, formulas neutralised)."""
+    st.markdown(STYLE, unsafe_allow_html=True)
+    total = len(frame)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        wanted = _param(f"{key}_page")
+        page = int(wanted) if wanted and wanted.isdigit() and 1 <= int(wanted) <= pages else 1
+        page = int(
+            st.number_input(f"Page (of {pages:,})", 1, pages, page, key=f"_w_{key}_page", width=160)
+        )
+        _remember(f"{key}_page", None if page == 1 else str(page))
+    first = (page - 1) * PAGE_SIZE
+    part = frame.iloc[first : first + PAGE_SIZE]
+    if total:
+        st.caption(f"Showing {first + 1:,}\u2013{first + len(part):,} of {total:,} {what}.")
+        st.markdown(_table_html(part, cols, currency), unsafe_allow_html=True)
+    else:
+        st.info(f"No {what} match these filters.")
+    if file_name:
+        download(export(frame, cols), file_name, f"Download all {total:,} {what} (CSV)")
 
 
 def guarded(render: Callable[[], None], title: str) -> Callable[[], None]:

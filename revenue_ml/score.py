@@ -62,7 +62,7 @@ def read_registry(warehouse: Path, table: str) -> pd.DataFrame:
             f"the warehouse {warehouse} is being written by another process (a dbt build?), "
             f"so its registry cannot be read now. Fix: wait for the build to finish, or score "
             f"with the registry the last build published: --snapshot "
-            f"{snapshot_root()}"
+            f"{snapshot_root(warehouse)}"
         ) from None
 
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="read the registry from the snapshot a build published (e.g. "
-        "target/dashboard_snapshot) instead of the warehouse: works while "
+        "target/dashboard_snapshot/warehouse) instead of the warehouse: works while "
         "a dbt build holds the warehouse",
     )
     parser.add_argument(

@@ -1,14 +1,14 @@
 """Typed settings of the Python models, built in one place from the build's settings table.
 
-Every setting is a dbt var, defined and documented once in ``dbt_project.yml``. An
-on-run-start hook writes the table ``ml.build_settings`` (macros/ml/build_settings.sql lists
-the vars the Python models use) on every dbt command, one row per setting: domain ``ml`` holds the lifecycle settings every domain shares
-(:class:`MlSettings`), each domain its own, named as the var without the domain prefix
-(var ``churn_cv_folds`` is setting ``cv_folds`` of domain ``churn`` and
+Every setting is a dbt var, defined and documented once in ``dbt_project.yml``. An on-run-start
+hook writes the table ``ml.build_settings`` (macros/ml/build_settings.sql lists the vars the Python
+models use) on every dbt command, one row per setting: domain ``ml`` holds the lifecycle settings
+every domain shares (:class:`MlSettings`), each domain its own, named as the var without the domain
+prefix (var ``churn_cv_folds`` is setting ``cv_folds`` of domain ``churn`` and
 :attr:`revenue_ml.domains.churn.Settings.cv_folds`). A Python model reads that table with
 ``dbt.source("ml", "build_settings")`` and builds its domain's settings object with
-:meth:`DomainSettings.from_table`, which converts each value to the field's type and names the
-var in any error. Defaults live only in ``dbt_project.yml``: the dataclasses have none.
+:meth:`DomainSettings.from_table`, which converts each value to the field's type and names the var
+in any error. Defaults live only in ``dbt_project.yml``: the dataclasses have none.
 """
 
 from __future__ import annotations

@@ -22,16 +22,26 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Environment variable naming the snapshot directory (the dbt hooks read it too).
 SNAPSHOT_ENV = "REVENUE_ML_DASHBOARD_SNAPSHOT"
-DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "target" / "dashboard_snapshot"
+#: Parent of the per-warehouse snapshot folders (``<it>/<warehouse file stem>``).
+SNAPSHOTS_DIR = REPO_ROOT / "target" / "dashboard_snapshot"
+#: Environment variable naming the warehouse file (profiles.yml reads it too).
+WAREHOUSE_ENV = "REVENUE_ML_DUCKDB"
+DEFAULT_SNAPSHOT_DIR = SNAPSHOTS_DIR / "warehouse"
 MARKER = "_snapshot.json"
 #: Complete snapshots kept on disk; older ones are pruned when a newer one is opened.
 KEEP_SNAPSHOTS = 3
 
 
-def snapshot_root() -> Path:
-    """The snapshot directory: $REVENUE_ML_DASHBOARD_SNAPSHOT, else target/dashboard_snapshot."""
+def snapshot_root(warehouse: str | os.PathLike | None = None) -> Path:
+    """The snapshot directory of a warehouse: $REVENUE_ML_DASHBOARD_SNAPSHOT when set, else
+    ``target/dashboard_snapshot/<stem>`` where stem is the warehouse file's name without its
+    extension (``warehouse``, or from $REVENUE_ML_DUCKDB): each warehouse publishes into its
+    own folder (macros/dashboard/dashboard_snapshot.sql)."""
     env = os.environ.get(SNAPSHOT_ENV)
-    return Path(env) if env else DEFAULT_SNAPSHOT_DIR
+    if env and warehouse is None:
+        return Path(env)
+    name = warehouse or os.environ.get(WAREHOUSE_ENV) or "warehouse.duckdb"
+    return SNAPSHOTS_DIR / Path(name).stem
 
 
 def _read_json_line(path: Path) -> dict | None:
@@ -112,6 +122,8 @@ class SnapshotInfo:
     path: Path
     created_at: str
     tables: tuple[str, ...]
+    #: What data the build ran on, in words (macro ``dataset_label``).
+    dataset: str = "unknown data"
 
 
 def list_snapshots(root: Path) -> list[SnapshotInfo]:
@@ -128,6 +140,7 @@ def list_snapshots(root: Path) -> list[SnapshotInfo]:
                     child,
                     str(marker.get("created_at", "")),
                     tuple(marker.get("tables") or ()),
+                    str(marker.get("dataset") or "unknown data"),
                 )
             )
     return sorted(out, key=lambda s: s.created_at)

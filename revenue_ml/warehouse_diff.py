@@ -34,6 +34,7 @@ RUN_COLUMNS = frozenset(
         "created_at",
         "written_at",
         "file_path",
+        "raw_dir",
     }
 )
 #: Tables that append one row per build by design (run logs).

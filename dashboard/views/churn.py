@@ -1,4 +1,4 @@
-"""Churn: customers at risk, probability distribution, top drivers, model metrics."""
+"""Churn (reference 001): which active customers the retention team calls first."""
 
 from __future__ import annotations
 
@@ -6,66 +6,99 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.format import Col, integer, money, percent
+
+QUESTION = "Which active customers should the retention team call first?"
+
+LIST = [
+    Col("risk_rank", "Rank", "int"),
+    Col("customer_key", "Customer"),
+    Col("state", "State"),
+    Col("plan", "Plan"),
+    Col("customer_service_calls", "Service calls", "int"),
+    Col("total_charge", "Bill", "money", 2),
+    Col("churn_probability", "Churn probability", "probability"),
+    Col("revenue_at_risk", "Revenue at risk", "money", 2),
+    Col("reasons", "Why"),
+]
+SHOW = {"At risk (above the model's threshold)": True, "All active customers": False}
 
 
 def render() -> None:
     snap = ui.snapshot()
-    st.title("Churn")
-    st.caption("Probability that a telco customer churns (churn.churn_scores).")
-    if not ui.require(snap, [data.CHURN_TABLE], "Churn"):
+    ui.header("Churn", QUESTION)
+    if not ui.require(snap, [data.CHURN_RISK], "Churn"):
         return
+    cur = data.currency(snap, "churn")
+    active = data.churn_list(snap, {}, at_risk_only=False)
+    at_risk = active[active["is_at_risk"]]
 
-    summary = data.churn_summary(snap)
-    k1, k2, k3 = st.columns(3)
-    k1.metric("Customers at risk", ui.fmt_int(summary["at_risk"]))
-    k2.metric("Customers scored", ui.fmt_int(summary["customers"]))
-    k3.metric(
-        "Share at risk",
-        f"{summary['at_risk'] / summary['customers']:.1%}" if summary["customers"] else "-",
-    )
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric("Customers at risk", integer(len(at_risk)))
+    k2.metric("Active customers", integer(len(active)))
+    k3.metric("Revenue at risk", money(at_risk["revenue_at_risk"].sum(), cur))
+    k4.metric("Share at risk", percent(len(at_risk) / len(active), 1) if len(active) else "-")
 
-    scores = snap.df(f"select * from {data.CHURN_TABLE}")
+    if len(active):
+        name, version = active["model_name"].iloc[0], int(active["model_version"].iloc[0])
+        held_out = data.evaluation(snap, name, version).get("test_split")
+        if held_out:
+            st.info(
+                f"**How sure is this?** On customers the model never saw (a held-out 20%), "
+                f"{percent(held_out.get('precision'))} of the customers it flagged did churn, "
+                f"and it flagged {percent(held_out.get('recall'))} of those who churned "
+                f"(F1 {held_out.get('f1', float('nan')):.2f}). Every probability here is "
+                "out-of-sample: a customer the model trained on is scored by a model that "
+                "did not see it.",
+                icon=":material/insights:",
+            )
+
+    st.subheader("Who to call")
+    f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
+    with f1:
+        show = ui.url_select("Show", list(SHOW), "show")
+    with f2:
+        states = ui.url_multiselect("State", data.options(snap, data.CHURN_RISK, "state"), "state")
+    with f3:
+        plans = ui.url_multiselect("Plan", data.options(snap, data.CHURN_RISK, "plan"), "plan")
+    with f4:
+        search = ui.url_text("Customer", "q", placeholder="search a customer key")
+    rows = data.churn_list(snap, {"state": states, "plan": plans}, SHOW[show], search)
+    ui.decision_list(rows, LIST, "list", "customers", cur, "churn_customers_to_call.csv")
+
     left, right = st.columns(2)
     with left:
-        st.subheader("Probability distribution")
-        hist = px.histogram(
-            scores,
-            x="probability",
-            nbins=40,
-            color=scores["predicted_label"].map({1: "at risk", 0: "not at risk"}),
-            labels={"color": "prediction"},
+        st.subheader("Where the risk is")
+        by_plan = (
+            at_risk.groupby("plan", as_index=False)["revenue_at_risk"]
+            .sum()
+            .sort_values("revenue_at_risk")
         )
-        if "threshold" in scores.columns and len(scores):
-            hist.add_vline(
-                x=float(scores["threshold"].iloc[0]), line_dash="dash", annotation_text="threshold"
-            )
-        st.plotly_chart(hist, use_container_width=True)
-    versions = data.scoring_versions(snap, data.CHURN_TABLE)
+        fig = px.bar(
+            by_plan,
+            x="revenue_at_risk",
+            y="plan",
+            orientation="h",
+            labels={"revenue_at_risk": f"Revenue at risk ({cur})", "plan": "Plan"},
+        )
+        st.plotly_chart(fig, use_container_width=True)
     with right:
-        st.subheader("Top drivers")
-        importance = data.feature_importance(snap, versions)
-        if importance.empty:
-            st.info("No feature importance published for the churn model.")
-        else:
-            shown = importance[importance["model_name"] == importance["model_name"].iloc[0]]
-            bar = px.bar(
-                shown.head(15).sort_values("mean_abs_contribution"),
+        st.subheader("What drives churn")
+        if len(active):
+            importance = data.feature_importance(snap, "churn", name, version).head(10)
+            fig = px.bar(
+                importance.sort_values("mean_abs_contribution"),
                 x="mean_abs_contribution",
                 y="feature",
                 orientation="h",
-                labels={"mean_abs_contribution": "mean |contribution|", "feature": ""},
+                labels={"mean_abs_contribution": "Average effect on the score", "feature": ""},
             )
-            st.plotly_chart(bar, use_container_width=True)
+            st.plotly_chart(fig, use_container_width=True)
 
-    st.subheader("Customers at risk")
-    at_risk = data.churn_at_risk(snap)
-    st.caption(f"Showing {ui.fmt_int(len(at_risk))} customers, most likely to churn first.")
-    st.dataframe(at_risk, hide_index=True, use_container_width=True)
-    ui.download(at_risk, "churn_at_risk.csv", "Download customers at risk (CSV)")
-
-    st.subheader("Model metrics")
-    metrics = data.model_metrics(snap, versions)
-    if metrics.empty:
-        st.info("No evaluation published for the churn model.")
-    else:
-        st.dataframe(metrics, hide_index=True, use_container_width=True)
+    with st.expander("Details"):
+        if len(active):
+            st.markdown(
+                f"Model `{name}` version {version}, threshold "
+                f"{active['threshold'].iloc[0]:.3f}. Sources of the probabilities shown:"
+            )
+            st.dataframe(active.groupby("score_source", as_index=False).size(), hide_index=True)

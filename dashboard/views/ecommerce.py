@@ -1,5 +1,4 @@
-"""Insiders (reference 004): customer map by cluster, segment profiles, the six answers and
-the eligible customers."""
+"""Insiders (reference 004): who qualifies for the loyalty programme and what each segment needs."""
 
 from __future__ import annotations
 
@@ -7,62 +6,85 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.format import Col, integer, money, percent
+
+QUESTION = "Who qualifies for the Insiders loyalty programme, and what does each segment need?"
+
+LIST = [
+    Col("customer_id", "Customer"),
+    Col("revenue", "Revenue", "money"),
+    Col("total_purchases", "Orders", "int"),
+    Col("avg_ticket", "Average order", "money", 2),
+    Col("recency_days", "Last purchase", "days"),
+    Col("distinct_stock_codes", "Products bought", "int"),
+    Col("returned_units", "Units returned", "int"),
+    Col("cluster_name", "Segment"),
+]
+PROFILES = [
+    Col("cluster_name", "Segment"),
+    Col("is_insider", "Insiders", "bool"),
+    Col("customers", "Customers", "int"),
+    Col("customer_share", "Share of customers", "percent", 1),
+    Col("revenue_share", "Share of revenue", "percent", 1),
+    Col("mean_revenue", "Average revenue", "money"),
+    Col("median_recency_days", "Median days since last purchase", "number", 0),
+    Col("mean_distinct_stock_codes", "Products bought (avg)", "number", 1),
+    Col("action", "Action"),
+]
 
 
 def render() -> None:
     snap = ui.snapshot()
-    st.title("Insiders")
-    st.caption("The e-commerce loyalty programme: customer segments and who is eligible.")
+    ui.header("Insiders", QUESTION)
     if not ui.require(snap, data.INSIDERS_TABLES, "Insiders"):
         return
-
+    cur = data.currency(snap, "ecommerce")
     segments = snap.df("select * from ecommerce.customer_segments")
-    cols = list(segments.columns)
-    cluster = "cluster_name" if "cluster_name" in cols else "cluster"
-    eligible = segments[segments["is_insider"].astype(bool)]
+    eligible = segments[segments["is_insider"]]
     report = snap.df("select * from ecommerce.insiders_report order by question_number")
-    revenue_share = report.loc[report["question_number"] == 4, "figure"]
+    share = report.loc[report["question_number"] == 4, "figure"]
 
     k1, k2, k3, k4 = st.columns(4)
-    k1.metric("Eligible customers", ui.fmt_int(len(eligible)))
-    k2.metric("Customers segmented", ui.fmt_int(len(segments)))
+    k1.metric("Eligible customers", integer(len(eligible)))
+    k2.metric("Customers segmented", integer(len(segments)))
     k3.metric(
         "Insiders share of customers",
-        f"{len(eligible) / len(segments):.2%}" if len(segments) else "-",
+        percent(len(eligible) / len(segments), 2) if len(segments) else "-",
     )
-    k4.metric(
-        "Insiders share of revenue",
-        f"{float(revenue_share.iloc[0]):.2%}" if len(revenue_share) else "-",
+    k4.metric("Insiders share of revenue", percent(share.iloc[0], 2) if len(share) else "-")
+    st.caption(
+        f"Insiders revenue {money(eligible['revenue'].sum(), cur)} of "
+        f"{money(segments['revenue'].sum(), cur)}."
     )
 
-    axes = data.map_columns(cols)
-    st.subheader("Customer map")
-    if axes and cluster:
-        fig = px.scatter(
-            segments,
-            x=axes[0],
-            y=axes[1],
-            color=segments[cluster].astype(str),
-            labels={"color": "segment"},
-            opacity=0.7,
-            render_mode="webgl",
-            hover_data=["customer_id", "revenue", "is_insider"],
-        )
-        st.plotly_chart(fig, use_container_width=True)
-    else:
-        st.info("customer_segments has no 2-D map columns yet.")
+    st.subheader("Eligible customers")
+    f1, f2 = st.columns(2)
+    insider_segments = sorted(eligible["cluster_name"].dropna().unique().tolist())
+    with f1:
+        chosen = ui.url_multiselect("Segment", insider_segments, "segment")
+    with f2:
+        search = ui.url_text("Customer", "q", placeholder="search a customer id")
+    rows = data.insiders(snap, {"cluster_name": chosen}, search)
+    ui.decision_list(rows, LIST, "list", "eligible customers", cur, "insiders_eligible.csv")
 
-    st.subheader("Segment profiles")
-    st.dataframe(
-        snap.df("select * from ecommerce.segment_profiles"),
-        hide_index=True,
-        use_container_width=True,
-    )
+    st.subheader("Segments and what to do")
+    profiles = snap.df("select * from ecommerce.segment_profiles order by revenue desc")
+    ui.table(profiles, PROFILES, cur)
 
     st.subheader("The six questions")
     for row in report.itertuples(index=False):
         st.markdown(f"**{row.question_number}. {row.question}**  \n{row.answer}")
 
-    st.subheader("Eligible customers")
-    st.dataframe(eligible, hide_index=True, use_container_width=True)
-    ui.download(eligible, "insiders_eligible.csv", "Download eligible customers (CSV)")
+    with st.expander("Details: customer map"):
+        fig = px.scatter(
+            segments,
+            x="embedding_x",
+            y="embedding_y",
+            color="cluster_name",
+            opacity=0.7,
+            render_mode="webgl",
+            labels={"cluster_name": "Segment", "embedding_x": "", "embedding_y": ""},
+            hover_data={"customer_id": True, "revenue": ":,.0f"},
+        )
+        st.plotly_chart(fig, use_container_width=True)
+        st.caption("Customers placed by the segmentation's embedding: nearby customers buy alike.")

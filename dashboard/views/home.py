@@ -1,29 +1,70 @@
-"""Landing page: what each page shows and which snapshot is on screen."""
+"""Landing page: the question each page answers, with its headline figure."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.format import integer, money
 
-DESCRIPTIONS = {
-    "sales": "Offers likely to close: positive predictions, label split, scored offers, drivers.",
-    "churn": "Customers at risk of churning, the probability distribution, drivers, metrics.",
-    "campaign": "Whom to contact per business objective; score one customer; segment profiles.",
-    "ecommerce": "The loyalty programme: customer map by cluster, profiles, the six answers.",
-    "enrollment": "Enrollment history and forecast per site, course and schedule; classes at risk.",
-    "model-health": "Model registry, metrics across runs, drift flags, data-quality results.",
+QUESTIONS = {
+    "sales": "Which open offers should the sales team work on first?",
+    "churn": "Which active customers should the retention team call first?",
+    "campaign": "Whom should the next campaign contact, and what will it cost and bring?",
+    "ecommerce": "Who qualifies for the Insiders programme, and what does each segment need?",
+    "enrollment": "Which classes next period will fall below their minimum size?",
+    "model-health": "Are the models good enough, up to date, and fed clean data?",
+    "score": "What does the model say about my own file of customers or offers?",
 }
+
+
+def headline(snap: data.Snapshot, page: str) -> str:
+    """One figure per page, from the same marts the page reads."""
+    if page == "sales" and snap.has(data.OPEN_OFFERS):
+        row = snap.df(f"select count(*) n, sum(expected_value) v from {data.OPEN_OFFERS}")
+        cur = data.currency(snap, "sales")
+        return f"{integer(row['n'][0])} open offers, {money(row['v'][0], cur)} expected value"
+    if page == "churn" and snap.has(data.CHURN_RISK):
+        row = snap.df(
+            f"select count(*) n, sum(revenue_at_risk) v from {data.CHURN_RISK} where is_at_risk"
+        )
+        cur = data.currency(snap, "churn")
+        return f"{integer(row['n'][0])} customers at risk, {money(row['v'][0], cur)} at risk"
+    if page == "campaign" and snap.has(data.CAMPAIGN_PLAN):
+        row = snap.df(f"select * from {data.CAMPAIGN_PLAN} order by expected_profit desc limit 1")
+        cur = data.currency(snap, "campaign")
+        return (
+            f"best expected profit {money(row['expected_profit'][0], cur)} "
+            f"({row['objective'][0].replace('_', ' ')}, {integer(row['contacts'][0])} contacts)"
+        )
+    if page == "ecommerce" and snap.has("ecommerce.customer_segments"):
+        n = snap.scalar("select count(*) from ecommerce.customer_segments where is_insider")
+        return f"{integer(n)} eligible customers"
+    if page == "enrollment" and snap.has(data.ENROLLMENT_AT_RISK):
+        n = snap.scalar(f"select count(*) from {data.ENROLLMENT_AT_RISK}")
+        return f"{integer(n)} classes below their minimum"
+    if page == "model-health" and snap.has(data.REGISTRY):
+        row = snap.df(
+            f"select count(*) n, count(*) filter (where passed_gate) p from {data.REGISTRY} "
+            "where is_latest_version"
+        )
+        return f"{row['p'][0]} of {row['n'][0]} models pass their quality gate"
+    return ""
 
 
 def render() -> None:
     snap = ui.snapshot()
-    st.title("Revenue ML dashboard")
-    st.caption(
-        f"Snapshot `{snap.snapshot_id}` published by dbt at "
-        f"{data.format_time(snap.info.created_at)}: {len(snap.info.tables)} tables. "
-        "The dashboard reads this snapshot only, never the warehouse."
-    )
+    ui.header("Revenue ML", "What should each team act on today?")
     for page in st.session_state.get("_pages", []):
-        if page.url_path in DESCRIPTIONS:
-            st.page_link(page, label=f"**{page.title}**: {DESCRIPTIONS[page.url_path]}")
+        if page.url_path not in QUESTIONS:
+            continue
+        figure = headline(snap, page.url_path)
+        st.page_link(
+            page,
+            label=f"**{page.title}** \u2014 {QUESTIONS[page.url_path]}"
+            + (f"  \n{figure}" if figure else ""),
+        )
+    st.caption(
+        "Every figure comes from the snapshot the last dbt build published; the dashboard "
+        "never opens the warehouse, so it stays up while dbt rebuilds."
+    )

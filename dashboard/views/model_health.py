@@ -1,4 +1,4 @@
-"""Model health: registry, metrics across runs, drift flags and data-quality results."""
+"""Model health: are the models good enough, current, and fed clean data?"""
 
 from __future__ import annotations
 
@@ -6,77 +6,124 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
+from dashboard.format import Col, humanize, integer
+
+QUESTION = "Are the models good enough, up to date, and fed clean data?"
+
+REGISTRY = [
+    Col("model_name", "Model"),
+    Col("domain", "Domain"),
+    Col("model_version", "Version", "int"),
+    Col("trained_at", "Trained", "date"),
+    Col("training_rows", "Training rows", "int"),
+    Col("primary_metric", "Quality measure"),
+    Col("primary_metric_value", "Value", "number", 3),
+    Col("quality_floor", "Floor", "number", 2),
+    Col("passed_gate", "Passed its gate", "bool"),
+    Col("retrain_reason", "Why (re)trained"),
+]
+DRIFT = [
+    Col("model_name", "Model"),
+    Col("feature", "Feature"),
+    Col("psi", "Population stability (PSI)", "number", 3),
+    Col("ks_statistic", "KS statistic", "number", 3),
+    Col("batch_rows", "Rows scored", "int"),
+    Col("is_drifted", "Drifted", "bool"),
+]
+QUALITY = [
+    Col("source_name", "Source"),
+    Col("table_name", "File"),
+    Col("raw_rows", "Raw rows", "int"),
+    Col("staged_rows", "Staged", "int"),
+    Col("rejected_rows", "Rejected", "int"),
+    Col("rejected_share", "Rejected share", "percent", 2),
+    Col("is_reconciled", "Every row accounted for", "bool"),
+]
+#: How each metric reads, and which way is better (each gets its own axis).
+METRICS = {
+    "auc": "AUC (higher is better)",
+    "f1": "F1 (higher is better)",
+    "precision": "Precision (higher is better)",
+    "recall": "Recall (higher is better)",
+    "brier": "Brier score (lower is better)",
+    "wape": "WAPE (lower is better)",
+    "silhouette": "Silhouette (higher is better)",
+}
 
 
 def render() -> None:
     snap = ui.snapshot()
-    st.title("Model health")
-    if not ui.require(snap, ["ml.model_registry"], "Model registry"):
+    ui.header("Model health", QUESTION)
+    if not ui.require(snap, [data.REGISTRY], "Model registry"):
         return
-
     registry = data.registry(snap)
-    latest = registry[registry["is_latest_version"].astype(bool)]
-    k1, k2, k3 = st.columns(3)
-    k1.metric("Registered model versions", ui.fmt_int(len(registry)))
+    latest = registry[registry["is_latest_version"]]
+    drift = data.drift(snap)
+    accounting = data.row_accounting(snap) if snap.has("quality.raw_row_accounting") else None
+
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric("Registered model versions", integer(len(registry)))
     k2.metric(
         "Latest versions passing their gate",
-        f"{int(latest['passed_gate'].astype(bool).sum())} / {len(latest)}",
+        f"{int(latest['passed_gate'].sum())} / {len(latest)}",
     )
-    drift = data.drift(snap)
-    k3.metric(
-        "Drifted features",
-        ui.fmt_int(drift["is_drifted"].astype(bool).sum()) if "is_drifted" in drift else "0",
-    )
+    k3.metric("Drifted features", integer(int(drift["is_drifted"].sum()) if len(drift) else 0))
+    if accounting is not None:
+        k4.metric("Rejected rows", integer(accounting["rejected_rows"].sum()))
 
-    st.subheader("Model registry")
-    st.dataframe(registry, hide_index=True, use_container_width=True)
+    st.subheader("Latest model versions")
+    ui.table(latest, REGISTRY)
 
-    if snap.has("ml.model_run_history"):
-        st.subheader("Metrics across runs")
-        history = data.run_history(snap)
-        if len(history):
-            fig = px.line(
-                history,
-                x="run_started_at",
-                y="primary_metric_value",
-                color="model_name",
-                markers=True,
-                labels={"primary_metric_value": "primary metric (CV AUC)"},
-            )
-            st.plotly_chart(fig, use_container_width=True)
-        st.dataframe(history, hide_index=True, use_container_width=True)
-
-    st.subheader("Drift flags")
-    if drift.empty:
-        st.info("No drift mart published.")
-    else:
-        st.dataframe(
-            drift.sort_values("is_drifted", ascending=False),
-            hide_index=True,
-            use_container_width=True,
-        )
-
-    st.subheader("Data quality")
-    if snap.has("quality.raw_row_accounting"):
-        accounting = data.row_accounting(snap)
-        q1, q2, q3 = st.columns(3)
-        q1.metric("Raw rows", ui.fmt_int(accounting["raw_rows"].sum()))
-        q2.metric("Rejected rows", ui.fmt_int(accounting["rejected_rows"].sum()))
-        q3.metric(
-            "Files reconciled",
-            f"{int(accounting['is_reconciled'].astype(bool).sum())} / {len(accounting)}",
-        )
-        st.dataframe(accounting, hide_index=True, use_container_width=True)
-    if snap.has("quality.rejected_rows_by_reason"):
-        rejects = data.rejects_by_source(snap)
-        if len(rejects):
+    if snap.has("ml.model_evaluation"):
+        st.subheader("How good each model is")
+        metrics = data.latest_metrics(snap)
+        metrics = metrics[metrics["metric"].isin(METRICS)]
+        if len(metrics):
+            metrics["measure"] = metrics["metric"].map(METRICS)
             fig = px.bar(
-                rejects,
-                x="rejected_rows",
-                y="source_name",
-                color="reject_reason",
+                metrics,
+                x="metric_value",
+                y="model_name",
+                color="evaluation",
+                barmode="group",
                 orientation="h",
-                labels={"source_name": ""},
+                facet_col="measure",
+                facet_col_wrap=3,
+                labels={"metric_value": "", "model_name": "", "evaluation": "Evaluation"},
+                height=260 * ((metrics["measure"].nunique() + 2) // 3),
             )
+            fig.update_xaxes(matches=None, showticklabels=True)
+            fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
             st.plotly_chart(fig, use_container_width=True)
-        st.dataframe(rejects, hide_index=True, use_container_width=True)
+            st.caption(
+                "Each measure on its own axis: an AUC and a WAPE do not share a scale, and "
+                "for WAPE and the Brier score lower is better."
+            )
+
+    st.subheader("Drift of the data being scored")
+    if drift.empty:
+        st.info("No scoring batch to compare with the training data in this build.")
+    else:
+        ui.table(drift.sort_values(["is_drifted", "psi"], ascending=False), DRIFT)
+        st.caption(
+            "Each scoring model's batch against its own training data (the open-offer model "
+            "against the open offers; a feature a model does not use is never compared)."
+        )
+
+    if accounting is not None:
+        st.subheader("Data quality")
+        accounting["source_name"] = accounting["source_name"].map(humanize)
+        ui.table(accounting, QUALITY)
+        if snap.has("quality.rejected_rows_by_reason"):
+            rejects = data.rejects_by_source(snap)
+            if len(rejects):
+                rejects["reason"] = rejects["reject_reason"].str.replace("_", " ")
+                fig = px.bar(
+                    rejects,
+                    x="rejected_rows",
+                    y="source_name",
+                    color="reason",
+                    orientation="h",
+                    labels={"source_name": "", "rejected_rows": "Rejected rows", "reason": ""},
+                )
+                st.plotly_chart(fig, use_container_width=True)

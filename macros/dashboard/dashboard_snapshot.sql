@@ -14,8 +14,11 @@
     place. The app prunes old snapshot directories (DuckDB cannot delete files).
 
     Snapshot dir: var `dashboard_snapshot_dir`, else env REVENUE_ML_DASHBOARD_SNAPSHOT, else
-    `<target-path>/dashboard_snapshot` (so a build with a temporary --target-path, as in the
-    tests, publishes into that temporary directory). Its parent directory must exist.
+    `<target-path>/dashboard_snapshot/<warehouse file name without extension>`: one folder per
+    warehouse, so the demo build (warehouse.duckdb) and the real-data build
+    (warehouse_shared.duckdb) publish side by side and a dashboard never switches from one to
+    the other (a build with a temporary --target-path, as in the tests, publishes into that
+    temporary directory). `_snapshot.json` names the dataset (macro `dataset_label`).
 -#}
 
 {#- Commands that change the warehouse, hence the snapshot. -#}
@@ -40,7 +43,23 @@
         {{ return((configured | string | trim).rstrip('/')) }}
     {%- endif -%}
     {%- set target_path = flags.TARGET_PATH or 'target' -%}
-    {{ return((target_path | string).rstrip('/') ~ '/dashboard_snapshot') }}
+    {%- set warehouse = ((target.path or target.name) | string).replace('\\', '/').split('/') | last -%}
+    {%- set stem = warehouse.rsplit('.', 1)[0] if '.' in warehouse else warehouse -%}
+    {%- do dashboard_make_dir((target_path | string).rstrip('/') ~ '/dashboard_snapshot', '_snapshot_root') -%}
+    {{ return((target_path | string).rstrip('/') ~ '/dashboard_snapshot/' ~ stem) }}
+{%- endmacro %}
+
+{#- What data the build ran on, in words, for every page's header: var `dataset_label` (the
+    real-data config sets it), else "demo data (generated)" when no raw_dir is given (the
+    project's generator output), else "your own data (<raw_dir>)". -#}
+{% macro dataset_label() -%}
+    {%- set label = var('dataset_label', none) -%}
+    {%- if label -%}
+        {{ return(label | string) }}
+    {%- elif var('raw_dir', none) -%}
+        {{ return('your own data (' ~ var('raw_dir') ~ ')') }}
+    {%- endif -%}
+    {{ return('demo data (generated)') }}
 {%- endmacro %}
 
 {#- DuckDB creates a directory (one level) when COPY writes per-thread files into it. The marker
@@ -149,6 +168,7 @@
         "copy (select '" ~ invocation_id ~ "' as snapshot_id, "
         ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp) as run_started_at, "
         ~ "cast(now() at time zone 'UTC' as timestamp) as created_at, "
+        ~ sql_literal(dataset_label()) ~ " as dataset, "
         ~ "[" ~ names | join(', ') ~ "]::varchar[] as tables"
         ~ ") to " ~ sql_literal(snapshot ~ "/_snapshot.json") ~ " (format json)"
     ) -%}

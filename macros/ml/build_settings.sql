@@ -2,7 +2,8 @@
     The settings of this build's Python models, written by an on-run-start hook on every dbt
     command (so a partial build, e.g. `--select churn_model_versions --vars ...`, never reads
     stale settings) as the table ml.build_settings, which the Python models read as the source
-    `ml.build_settings`. One row per setting: each is a var of dbt_project.yml (defined and
+    `ml.build_settings` (the dashboard reads it from the snapshot too: the currencies). One row
+    per setting: each is a var of dbt_project.yml (defined and
     documented there, nowhere else) or dbt's thread count; revenue_ml/settings.py turns the rows
     of `ml` (shared) and of a domain into that domain's typed settings object (a wrong type
     fails there, naming the var). The setting's name is the var's without the domain prefix:
@@ -46,6 +47,10 @@
         ('ecommerce', 'ecommerce_forest_max_leaf_nodes'),
         ('ecommerce', 'ecommerce_insiders_revenue_share_target'),
         ('ecommerce', 'ecommerce_insiders_max_customer_share'),
+        ('sales', 'sales_currency'),
+        ('churn', 'churn_currency'),
+        ('campaign', 'campaign_currency'),
+        ('ecommerce', 'ecommerce_currency'),
     ]) }}
 {%- endmacro %}
 

@@ -32,6 +32,7 @@ from revenue_ml.ml.lifecycle import (
     score,
     train_or_reuse,
 )
+from revenue_ml.ml.reasons import FeatureLabel
 from revenue_ml.ml.segmentation import KMeansTrainer, SegmentModel
 from revenue_ml.settings import DomainSettings
 
@@ -76,6 +77,43 @@ NUMERIC = [
 ]
 CATEGORICAL = ["education", "marital_status"]
 
+#: The features in business words, for the reasons a customer is on a target list.
+LABELS = {
+    "age": FeatureLabel("age", "years"),
+    "is_birth_year_implausible": FeatureLabel(
+        "implausible birth year", "flag", no="plausible birth year"
+    ),
+    "tenure_days": FeatureLabel("customer for", "days"),
+    "income_imputed": FeatureLabel("household income", "money"),
+    "is_income_missing": FeatureLabel("income unknown", "flag", no="income known"),
+    "kids_at_home": FeatureLabel("small children at home", "count"),
+    "teens_at_home": FeatureLabel("teenagers at home", "count"),
+    "children_at_home": FeatureLabel("children at home", "count"),
+    "recency_days": FeatureLabel("last purchase", "days"),
+    "spend_wines": FeatureLabel("spend on wine", "money"),
+    "spend_fruits": FeatureLabel("spend on fruit", "money"),
+    "spend_meat": FeatureLabel("spend on meat", "money"),
+    "spend_fish": FeatureLabel("spend on fish", "money"),
+    "spend_sweets": FeatureLabel("spend on sweets", "money"),
+    "spend_gold": FeatureLabel("spend on gold products", "money"),
+    "spend_total": FeatureLabel("total spend", "money"),
+    "purchases_deals": FeatureLabel("purchases with a discount", "count"),
+    "purchases_web": FeatureLabel("web purchases", "count"),
+    "purchases_catalog": FeatureLabel("catalogue purchases", "count"),
+    "purchases_store": FeatureLabel("store purchases", "count"),
+    "purchases_total": FeatureLabel("purchases in total", "count"),
+    "web_visits_last_month": FeatureLabel("web visits last month", "count"),
+    "accepted_campaign_1": FeatureLabel("accepted campaign 1", "flag", no="declined campaign 1"),
+    "accepted_campaign_2": FeatureLabel("accepted campaign 2", "flag", no="declined campaign 2"),
+    "accepted_campaign_3": FeatureLabel("accepted campaign 3", "flag", no="declined campaign 3"),
+    "accepted_campaign_4": FeatureLabel("accepted campaign 4", "flag", no="declined campaign 4"),
+    "accepted_campaign_5": FeatureLabel("accepted campaign 5", "flag", no="declined campaign 5"),
+    "campaigns_accepted": FeatureLabel("earlier campaigns accepted", "count"),
+    "has_complained": FeatureLabel("complained recently", "flag", no="no complaint"),
+    "education": FeatureLabel("education", "category"),
+    "marital_status": FeatureLabel("marital status", "category"),
+}
+
 #: The 19 features the segmentation uses (the reference clustered on 19 of its 35): who the
 #: customer is (income, age, household, tenure) and how they buy (spend per category, channels,
 #: visits, recency, past campaigns). Complaints and flags are left out (too rare to shape clusters).
@@ -108,6 +146,8 @@ class Settings(DomainSettings):
     """The campaign vars (``campaign_<name>`` in dbt_project.yml)."""
 
     prefix: ClassVar[str] = "campaign_"
+    #: Symbol money is shown with (dashboard, reasons); the data carry no currency.
+    currency: str
     #: Gate on the LightGBM model's CV AUC (None = no gate), applied once the rarer class has
     #: ``gate_min_positives`` labelled rows.
     auc_floor: float | None
@@ -131,12 +171,12 @@ def economics(
     prob: np.ndarray,
     threshold: float,
     cost_per_contact: float,
-    revenue_per_contact: float,
+    revenue_per_responder: float,
 ) -> dict[str, float]:
     """Expected outcome of contacting every row with ``prob >= threshold``.
 
     contacts = rows contacted; responders = contacted rows that responded;
-    cost = contacts x cost_per_contact; revenue = responders x revenue_per_contact;
+    cost = contacts x cost_per_contact; revenue = responders x revenue_per_responder;
     profit = revenue - cost. Computed on the rows given (the labelled base, not scaled).
     """
     y = np.asarray(y, dtype=int)
@@ -144,7 +184,7 @@ def economics(
     contacts = float(contacted.sum())
     responders = float((contacted & (y == 1)).sum())
     cost = contacts * cost_per_contact
-    revenue = responders * revenue_per_contact
+    revenue = responders * revenue_per_responder
     positives = float((y == 1).sum())
     return {
         "threshold": float(threshold),
@@ -171,12 +211,12 @@ def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> floa
 
 
 def max_profit_threshold(
-    y: np.ndarray, prob: np.ndarray, cost_per_contact: float, revenue_per_contact: float
+    y: np.ndarray, prob: np.ndarray, cost_per_contact: float, revenue_per_responder: float
 ) -> float:
     """Threshold maximising expected profit (ties: the highest, i.e. fewest contacts)."""
     best, best_profit = 1.0, -np.inf
     for t in ev.threshold_candidates(prob):
-        profit = economics(y, prob, t, cost_per_contact, revenue_per_contact)["profit"]
+        profit = economics(y, prob, t, cost_per_contact, revenue_per_responder)["profit"]
         if profit >= best_profit:
             best, best_profit = float(t), profit
     return best
@@ -188,7 +228,7 @@ def objective_threshold(
     y: np.ndarray,
     prob: np.ndarray,
     cost_per_contact: float,
-    revenue_per_contact: float,
+    revenue_per_responder: float,
 ) -> float:
     """Threshold of one objective rule: min_recall (target = recall), max_f1 or max_profit."""
     if rule == "min_recall":
@@ -198,12 +238,12 @@ def objective_threshold(
     if rule == "max_f1":
         return ev.best_f1_threshold(y, prob)
     if rule == "max_profit":
-        return max_profit_threshold(y, prob, cost_per_contact, revenue_per_contact)
+        return max_profit_threshold(y, prob, cost_per_contact, revenue_per_responder)
     raise ValueError(f"unknown objective rule {rule!r}; expected one of {OBJECTIVE_RULES}")
 
 
 def objective_rows(
-    objectives: list[dict], cost_per_contact: float, revenue_per_contact: float
+    objectives: list[dict], cost_per_contact: float, revenue_per_responder: float
 ) -> Callable[[np.ndarray, np.ndarray], list[dict]]:
     """An ``extra_evaluation`` hook: per objective, its threshold and economics as long rows
     (evaluation='objective', fold=<objective name>)."""
@@ -214,11 +254,14 @@ def objective_rows(
             target = obj.get("target_value")
             target = None if target is None or pd.isna(target) else float(target)
             t = objective_threshold(
-                obj["rule"], target, y, prob, cost_per_contact, revenue_per_contact
+                obj["rule"], target, y, prob, cost_per_contact, revenue_per_responder
             )
-            values = economics(y, prob, t, cost_per_contact, revenue_per_contact)
+            values = economics(y, prob, t, cost_per_contact, revenue_per_responder)
             values.update(
-                {"cost_per_contact": cost_per_contact, "revenue_per_contact": revenue_per_contact}
+                {
+                    "cost_per_contact": cost_per_contact,
+                    "revenue_per_responder": revenue_per_responder,
+                }
             )
             out += [
                 {
@@ -239,7 +282,7 @@ def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
     labelled = features[features[TARGET].notna()]
     return (
         float(labelled["cost_per_contact"].median()),
-        float(labelled["revenue_per_contact"].median()),
+        float(labelled["revenue_per_responder"].median()),
     )
 
 
@@ -252,7 +295,7 @@ def trainers(
     cv_folds: int,
     objectives: list[dict],
     cost_per_contact: float,
-    revenue_per_contact: float,
+    revenue_per_responder: float,
     seed: int = 42,
     segment_seed: int = 42,
 ) -> list:
@@ -275,9 +318,9 @@ def trainers(
     extra = {
         "objectives": objectives,
         "cost_per_contact": cost_per_contact,
-        "revenue_per_contact": revenue_per_contact,
+        "revenue_per_responder": revenue_per_responder,
     }
-    hook = objective_rows(objectives, cost_per_contact, revenue_per_contact)
+    hook = objective_rows(objectives, cost_per_contact, revenue_per_responder)
     segments = [
         KMeansTrainer(
             name=segment_model_name(k),
@@ -350,8 +393,10 @@ def objective_thresholds(record: dict) -> dict[str, float]:
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One response probability per customer from the latest passing ``campaign_response``;
-    the top driver for the customers on any objective's target list."""
+    """One response probability per customer from the latest passing ``campaign_response``
+    (out-of-sample for the customers it was trained on, see
+    :func:`revenue_ml.ml.lifecycle.score`); the reasons for the customers on any objective's
+    target list."""
     record = latest_passing(registry, MODEL)
     base = binary.BinarySpec(
         name=MODEL,
@@ -363,7 +408,14 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
         categorical=CATEGORICAL,
     )
     lowest = min(objective_thresholds(record).values(), default=float(record["threshold"]))
-    scores = score(features, record, base, explain=lambda s: s["probability"].to_numpy() >= lowest)
+    scores = score(
+        features,
+        record,
+        base,
+        explain=lambda s: s["probability"].to_numpy() >= lowest,
+        labels=LABELS,
+        out_of_sample=True,
+    )
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)

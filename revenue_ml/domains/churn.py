@@ -41,6 +41,7 @@ from revenue_ml.ml.lifecycle import (
     score,
     train_or_reuse,
 )
+from revenue_ml.ml.reasons import FeatureLabel
 from revenue_ml.ml.search import SearchSpace
 from revenue_ml.settings import DomainSettings, MlSettings
 
@@ -68,6 +69,26 @@ FEATURES = [
     "total_charge",
 ]
 
+#: The features in business words, for the reasons a customer is at risk.
+LABELS = {
+    "account_length_days": FeatureLabel("account age", "days"),
+    "has_international_plan": FeatureLabel("international plan", "flag"),
+    "has_voice_mail_plan": FeatureLabel("voice-mail plan", "flag"),
+    "vmail_messages": FeatureLabel("voice-mail messages", "count"),
+    "day_minutes": FeatureLabel("daytime minutes", "minutes"),
+    "day_calls": FeatureLabel("daytime calls", "count"),
+    "eve_minutes": FeatureLabel("evening minutes", "minutes"),
+    "eve_calls": FeatureLabel("evening calls", "count"),
+    "night_minutes": FeatureLabel("night minutes", "minutes"),
+    "night_calls": FeatureLabel("night calls", "count"),
+    "intl_minutes": FeatureLabel("international minutes", "minutes"),
+    "intl_calls": FeatureLabel("international calls", "count"),
+    "customer_service_calls": FeatureLabel("customer-service calls", "count"),
+    "total_minutes": FeatureLabel("minutes in total", "minutes"),
+    "total_calls": FeatureLabel("calls in total", "count"),
+    "total_charge": FeatureLabel("total charge", "money"),
+}
+
 SCORING_MODEL = "churn_lightgbm"
 BASELINE_MODEL = "churn_random_forest"
 
@@ -90,6 +111,8 @@ class Settings(DomainSettings):
     """The churn vars (``churn_<name>`` in dbt_project.yml)."""
 
     prefix: ClassVar[str] = "churn_"
+    #: Symbol money is shown with (dashboard, reasons); the data carry no currency.
+    currency: str
     #: Gate on the LightGBM model's CV AUC (None = no gate).
     auc_floor: float | None
     cv_folds: int
@@ -160,9 +183,11 @@ def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One score per customer (labelled rows: in-sample; unlabelled rows: the new batch).
+    """One score per customer. A customer the model was trained on gets its out-of-sample
+    probability (out-of-fold, or held-out), never the in-sample one; a new customer (no
+    label, or not in the training data) the model's. ``score_source`` says which.
 
-    The top driver is computed for the customers someone acts on: active (not churned) and
+    The reasons are computed for the customers someone acts on: active (not churned) and
     predicted to churn."""
     record = latest_passing(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
@@ -171,6 +196,8 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
         record,
         base_spec(),
         explain=lambda s: active & (s["predicted_label"].to_numpy() == 1),
+        labels=LABELS,
+        out_of_sample=True,
     )
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
@@ -311,4 +338,4 @@ def score_raw(raw: pd.DataFrame, registry: pd.DataFrame, explain: bool = True) -
     leaves the top driver out, for speed)."""
     features = features_from_raw(raw)
     record = latest_passing(registry, SCORING_MODEL)
-    return score(features, record, base_spec(), explain=explain)
+    return score(features, record, base_spec(), explain=explain, labels=LABELS)

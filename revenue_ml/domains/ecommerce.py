@@ -41,6 +41,8 @@ class Settings(DomainSettings):
     """The e-commerce vars (``ecommerce_<name>`` in dbt_project.yml)."""
 
     prefix: ClassVar[str] = "ecommerce_"
+    #: Symbol money is shown with (dashboard, reasons); the data carry no currency.
+    currency: str
     #: Candidates: k in segment_k_min..segment_k_max; the rule picks among k >= selection_min_k.
     segment_k_min: int
     segment_k_max: int

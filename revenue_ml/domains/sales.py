@@ -46,6 +46,7 @@ from revenue_ml.ml.lifecycle import (
     score,
     train_or_reuse,
 )
+from revenue_ml.ml.reasons import FeatureLabel
 from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "sales"
@@ -77,6 +78,29 @@ AT_OPEN_BASELINE_CATEGORICAL = [*AT_OPEN_CATEGORICAL, "price_band"]
 ROLLING_WINDOWS = 10
 ROLLING_SHARE = 0.5
 
+#: The features in business words, for the reasons an offer is likely to close won.
+LABELS = {
+    "is_corporate_event": FeatureLabel("corporate event", "flag", no="not a corporate event"),
+    "price": FeatureLabel("price", "money"),
+    "has_discount_code": FeatureLabel("discount code", "flag"),
+    "has_pain": FeatureLabel("pain stated", "flag", no="no pain stated"),
+    "has_lead": FeatureLabel("known lead", "flag", no="no matching lead"),
+    "has_city": FeatureLabel("lead city known", "flag", no="lead city unknown"),
+    "has_acquisition_campaign": FeatureLabel(
+        "came from a campaign", "flag", no="not from a campaign"
+    ),
+    "days_lead_to_offer": FeatureLabel("lead to offer", "days"),
+    "duration_days": FeatureLabel("open for", "days"),
+    "use_case": FeatureLabel("use case", "category"),
+    "pain_category": FeatureLabel("pain", "category"),
+    "lead_source": FeatureLabel("lead source", "category"),
+    "discount_number": FeatureLabel("discount code number", "number"),
+    "has_lead_id": FeatureLabel("offer linked to a lead", "flag", no="no lead linked"),
+    "use_case_or_not_recorded": FeatureLabel("use case", "category"),
+    "pain_or_not_recorded": FeatureLabel("pain", "category"),
+    "price_band": FeatureLabel("price band", "category"),
+}
+
 #: LightGBM model used to score open offers / closed offers.
 OPEN_MODEL = "offer_close_at_open"
 CLOSED_MODEL = "offer_close_at_close"
@@ -94,6 +118,8 @@ class Settings(DomainSettings):
     LightGBM model (None = no gate) and the AUC margin by which each must beat its baseline."""
 
     prefix: ClassVar[str] = "sales_"
+    #: Symbol money is shown with (dashboard, reasons); the data carry no currency.
+    currency: str
     auc_floor_at_close: float | None
     auc_floor_at_open: float | None
     baseline_margin: float
@@ -191,15 +217,23 @@ def train(
 def score_offers(
     features: pd.DataFrame, registry: pd.DataFrame, forbidden: frozenset[str]
 ) -> pd.DataFrame:
-    """One score per offer: open offers with ``at_open`` (with their top driver), closed offers
-    with ``at_close``."""
+    """One score per offer: open offers with ``at_open`` (with their reasons), closed offers
+    with ``at_close`` (out-of-sample for the offers it was trained on, see
+    :func:`revenue_ml.ml.lifecycle.score`)."""
     spec = specs(forbidden)
     is_closed = features["is_closed"].astype(bool)
     parts = []
     for variant, mask in (("at_close", is_closed), ("at_open", ~is_closed)):
         record = latest_passing(registry, spec[variant].name)
         # the top driver matters for the open offers a sales manager can still work on
-        scored = score(features[mask], record, spec[variant], explain=variant == "at_open")
+        scored = score(
+            features[mask],
+            record,
+            spec[variant],
+            explain=variant == "at_open",
+            labels=LABELS,
+            out_of_sample=True,
+        )
         scored["variant"] = variant
         parts.append(scored)
     scores = pd.concat(parts, ignore_index=True)

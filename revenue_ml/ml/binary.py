@@ -162,6 +162,8 @@ class TrainedBinary:
     oof_keys: np.ndarray | None = None
     #: Name of the cross-validation evaluation (``cv_<folds>fold``, folds actually used).
     cv_name: str = ""
+    #: Every labelled row's out-of-sample probability (see :func:`out_of_sample`).
+    out_of_sample: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -600,6 +602,8 @@ def train(
         cv_name: {"roc": ev.roc_points(y_fit, oof), "calibration": ev.calibration_bins(y_fit, oof)}
     }
 
+    keys = labelled[spec.key].to_numpy()
+    sample = {"key": keys[fit_idx], "probability": oof, "evaluation": cv_name}
     if split is not None:
         train_idx = split.fit_idx
         if spec.time_column and spec.known_at_column:
@@ -608,6 +612,9 @@ def train(
             train_idx = train_idx[known_at(labelled, spec)[train_idx] < start]
         model = fit(x.iloc[train_idx], y[train_idx], spec, family)
         prob = predict_proba(model, x.iloc[split.test_idx], spec)
+        sample = out_of_sample(
+            [sample, {"key": keys[split.test_idx], "probability": prob, "evaluation": split.name}]
+        )
         y_test = y[split.test_idx]
         metrics[split.name] = ev.binary_metrics(y_test, prob, threshold)
         evaluation += ev.metric_rows(split.name, "all", metrics[split.name])
@@ -673,7 +680,24 @@ def train(
         oof_target=y_fit,
         oof_keys=labelled[spec.key].to_numpy()[fit_idx],
         cv_name=cv_name,
+        out_of_sample=sample if split is not None else out_of_sample([sample]),
     )
+
+
+def out_of_sample(parts: list[dict]) -> dict:
+    """Every labelled row's probability from a model that did not see it: out-of-fold for the
+    fit part (cross-validation), the fit part's model for the held-out part. Stored with the
+    registered version so that decision lists never show a training row's in-sample score:
+    ``{"key": [...], "probability": [...], "evaluation": [...]}`` in key order."""
+    keys = np.concatenate([np.asarray(p["key"], dtype=object) for p in parts])
+    prob = np.concatenate([np.asarray(p["probability"], dtype=float) for p in parts])
+    names = np.concatenate([np.full(len(p["key"]), p["evaluation"], dtype=object) for p in parts])
+    order = np.argsort(keys.astype(str), kind="mergesort")
+    return {
+        "key": [str(k) for k in keys[order]],
+        "probability": [float(v) for v in prob[order]],
+        "evaluation": [str(n) for n in names[order]],
+    }
 
 
 def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:

@@ -9,6 +9,7 @@ Categorical features: PSI over category shares (KS does not apply).
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ def reference_profile(
             "edges": edges.tolist(),
             "shares": _bin_shares(values, edges).tolist(),
             "sample": np.sort(sample).tolist(),
+            # exact and independent of row order (fsum): the average reasons compare with
+            "mean": math.fsum(values.tolist()) / len(values),
             "missing_share": float(frame[col].isna().mean()),
         }
     for col in categorical:

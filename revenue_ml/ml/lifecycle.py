@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from revenue_ml.ml import binary
+from revenue_ml.ml import binary, reasons
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.portable import load
 from revenue_ml.ml.registry import (
@@ -114,6 +114,8 @@ class Trained:
     #: Parameters the training itself chose (e.g. a search's winner), stored under
     #: ``params["selected_params"]`` and ignored by the retrain policy.
     selected_params: dict | None = None
+    #: Out-of-sample probability of every training row (:func:`binary.out_of_sample`).
+    out_of_sample: dict = field(default_factory=dict)
 
 
 class Trainer(Protocol):
@@ -208,6 +210,7 @@ def train_or_reuse(
             reference_profile=trained.reference_profile,
             model_format=trained.model_format,
             model_text=trained.model_text,
+            out_of_sample=trained.out_of_sample,
             retrain_policy=policy,
             retrain_reason=reason,
             training_threads=runtime.threads,
@@ -391,6 +394,7 @@ class BinaryTrainer:
             reference_profile=trained.reference_profile,
             threshold=trained.threshold,
             selected_params=found.best.params if found is not None else None,
+            out_of_sample=trained.out_of_sample or {},
         )
 
 
@@ -444,12 +448,18 @@ def score(
     record: dict,
     base: binary.BinarySpec,
     explain: bool | np.ndarray | Callable[[pd.DataFrame], np.ndarray] = True,
+    labels: Mapping[str, reasons.FeatureLabel] | None = None,
+    out_of_sample: bool = False,
 ) -> pd.DataFrame:
-    """Score rows with a registered version: probability, label, threshold, top driver.
+    """Score rows with a registered version: probability, label, threshold, top driver and
+    the reasons in business words (:mod:`revenue_ml.ml.reasons`, worded by ``labels``).
 
     ``explain``: True (every row), False (none), a boolean mask of the rows to explain, or a
     function of the scores (probability, predicted_label, in ``frame``'s row order) returning
     that mask, e.g. "the customers predicted to churn".
+    ``out_of_sample``: a row the version was trained on gets its out-of-sample probability
+    (out-of-fold or held-out, stored at training) instead of the final model's in-sample one;
+    ``score_source`` says which (:data:`MODEL_SCORE` for rows the model never saw).
     The top driver comes from per-row contributions (LightGBM's ``pred_contrib``, TreeSHAP),
     which cost far more than the probability (~800 vs ~60,000 rows/s on one core for the tuned
     churn model), so the scoring marts explain only the rows someone acts on; the other rows
@@ -459,6 +469,9 @@ def score(
     model = load(record["model_format"], record["model_text"])
     x = binary.prepare(frame, spec)
     prob = binary.predict_proba(model, x, spec) if len(frame) else np.zeros(0)
+    source = np.full(len(frame), MODEL_SCORE, dtype=object)
+    if out_of_sample:
+        prob, source = _out_of_sample(frame[spec.key], prob, record)
     threshold = float(record["threshold"])
     label = (prob >= threshold).astype(int)
     if callable(explain):
@@ -470,10 +483,20 @@ def score(
     )
     top_feature = np.full(len(frame), None, dtype=object)
     top_value = np.full(len(frame), np.nan)
+    reason_text = np.full(len(frame), None, dtype=object)
     if mask.any():
-        names, values = binary.top_contributions(model, x[mask], spec)
-        top_feature[mask] = names
-        top_value[mask] = values
+        names, contrib = binary.contributions(model, x[mask], spec)
+        strongest = np.abs(contrib).argmax(axis=1)
+        top_feature[mask] = [names[i] for i in strongest]
+        top_value[mask] = contrib[np.arange(len(strongest)), strongest]
+        reason_text[mask] = reasons.row_reasons(
+            names,
+            contrib,
+            frame.iloc[np.flatnonzero(mask)][names],
+            labels or {},
+            reasons.averages(_profile(record)),
+            categorical=frozenset(spec.categorical),
+        )
     return pd.DataFrame(
         {
             spec.key: frame[spec.key].to_numpy(),
@@ -482,7 +505,44 @@ def score(
             "threshold": threshold,
             "top_feature": top_feature,
             "top_feature_contribution": top_value,
+            "reasons": reason_text,
+            "score_source": source,
             "model_name": record["model_name"],
             "model_version": int(record["model_version"]),
         }
     )
+
+
+#: ``score_source`` of a row scored by the registered model itself (it never saw the row).
+MODEL_SCORE = "model"
+
+
+def _out_of_sample(
+    keys: pd.Series, prob: np.ndarray, record: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """``prob`` with each training row's stored out-of-sample probability, and the source of
+    every row's probability (the evaluation name, or :data:`MODEL_SCORE`)."""
+    stored = _parsed(record.get("out_of_sample"))
+    source = np.full(len(prob), MODEL_SCORE, dtype=object)
+    if not stored or not stored.get("key"):
+        return prob, source
+    lookup = pd.DataFrame(
+        {"probability": stored["probability"], "evaluation": stored["evaluation"]},
+        index=pd.Index(stored["key"], dtype=object),
+    )
+    found = lookup.reindex(keys.astype(str).to_numpy())
+    known = found["probability"].notna().to_numpy()
+    prob = np.where(known, found["probability"].to_numpy(dtype=float), prob)
+    source[known] = found["evaluation"].to_numpy()[known]
+    return prob, source
+
+
+def _parsed(value: object) -> dict:
+    if isinstance(value, str) and value:
+        return json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
+def _profile(record: dict) -> dict:
+    """The registered version's ``reference_profile`` (training data summary), parsed."""
+    return _parsed(record.get("reference_profile"))

@@ -47,6 +47,7 @@ REGISTRY_COLUMNS = (
     "reference_profile",
     "model_format",
     "model_text",
+    "out_of_sample",
     "retrain_policy",
     "retrain_reason",
     "training_threads",
@@ -133,6 +134,8 @@ class RegistryRecord:
     model_text: str
     retrain_policy: str
     retrain_reason: str
+    #: Each training row's probability from a model that did not see it (binary models).
+    out_of_sample: dict = field(default_factory=dict)
     #: Worker threads the training used (revenue_ml.ml.runtime) and its wall time.
     training_threads: int = 1
     training_seconds: float = 0.0
@@ -154,6 +157,7 @@ class RegistryRecord:
             "curves",
             "feature_importance",
             "reference_profile",
+            "out_of_sample",
         ):
             row[name] = json.dumps(_finite(row[name]), sort_keys=True, default=_json_default)
         row["params"] = params_json(self.params)

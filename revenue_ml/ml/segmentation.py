@@ -391,21 +391,35 @@ _TRAITS = {
 def cluster_names(
     frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str
 ) -> list[str]:
-    """A readable name per cluster: revenue rank plus its most distinctive trait (the feature
-    whose cluster mean departs most from the overall mean, in overall standard deviations)."""
+    """A readable, unique name per cluster: its two most distinctive traits (the features whose
+    cluster mean departs most from the overall mean, in overall standard deviations), e.g.
+    "high-spend, broad-range"; a third trait (then the cluster number) is added only when two
+    clusters would otherwise share a name."""
     x = frame[features].astype(float)
     mu, sd = x.mean(), x.std(ddof=0).replace(0, 1.0)
-    names = []
+    traits: list[list[str]] = []
     for c in range(1, int(labels.max()) + 1 if len(labels) else 1):
         part = x[labels == c]
         if part.empty:
-            names.append(f"C{c} empty")
+            traits.append([f"empty cluster {c}"])
             continue
         z = ((part.mean() - mu) / sd).drop(labels=[target], errors="ignore")
-        feat = z.abs().idxmax()
-        hi, lo = _TRAITS.get(feat, (f"high {feat}", f"low {feat}"))
-        names.append(f"C{c} {hi if z[feat] > 0 else lo}")
-    return names
+        ranked = z.abs().sort_values(ascending=False, kind="mergesort").index.tolist()
+        words = []
+        for feat in ranked:
+            hi, lo = _TRAITS.get(feat, (f"high {feat}", f"low {feat}"))
+            words.append(hi if z[feat] > 0 else lo)
+        traits.append(words)
+    names = [", ".join(words[:2]) for words in traits]
+    for i in range(len(traits)):
+        if names.count(names[i]) > 1:
+            clashing = [j for j, n in enumerate(names) if n == names[i]]
+            for j in clashing:
+                names[j] = ", ".join(traits[j][:3])
+    for i, name in enumerate(names):
+        if names.count(name) > 1:
+            names[i] = f"{name} ({i + 1})"
+    return [name[:1].upper() + name[1:] for name in names]
 
 
 def revenue_separation(revenue: np.ndarray, labels: np.ndarray) -> float:

@@ -173,7 +173,7 @@ P = np.array([0.9, 0.8, 0.6, 0.2, 0.7, 0.5, 0.3, 0.15, 0.1, 0.05])
 
 
 def test_economics_arithmetic() -> None:
-    out = campaign.economics(Y, P, 0.5, cost_per_contact=3.0, revenue_per_contact=11.0)
+    out = campaign.economics(Y, P, 0.5, cost_per_contact=3.0, revenue_per_responder=11.0)
     # Contacted: 0.9 0.8 0.6 0.7 0.5 -> 5 contacts, 3 responders.
     assert out["contacts"] == 5 and out["responders"] == 3
     assert out["cost"] == 15.0 and out["revenue"] == 33.0 and out["profit"] == 18.0
@@ -343,7 +343,12 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     raw = _raw_rows(150)
     features = churn.features_from_raw(raw)
     settings = churn.Settings(
-        ml=ml_settings(), auc_floor=None, cv_folds=3, gate_min_positives=30, search_max_candidates=1
+        ml=ml_settings(),
+        auc_floor=None,
+        cv_folds=3,
+        gate_min_positives=30,
+        search_max_candidates=1,
+        currency="$",
     )
     registry = churn.train(features, None, settings)
     warehouse = tmp_path / "w.duckdb"

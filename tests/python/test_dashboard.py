@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from conftest import DBT, REPO_ROOT, DbtResult
 
-from dashboard import data, testing
+from dashboard import data, format, testing
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
@@ -50,10 +50,11 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def snapshot_dir(small_warehouse: DbtResult) -> Path:
-    path = small_warehouse.target_path / "dashboard_snapshot"
+    path = small_warehouse.target_path / "dashboard_snapshot" / small_warehouse.duckdb_path.stem
     assert path.is_dir(), (
         f"dbt build published no dashboard snapshot in {path} (is {data.SNAPSHOT_ENV} set in "
-        "the environment? the tests expect the default <target-path>/dashboard_snapshot)"
+        "the environment? the tests expect the default "
+        "<target-path>/dashboard_snapshot/<warehouse stem>)"
     )
     return path
 
@@ -90,126 +91,188 @@ def test_build_publishes_a_complete_snapshot(
         assert snap.scalar(f"select count(*) from {table}") == rows, table
 
 
-def test_every_page_shows_the_marts_figures(
-    small_warehouse: DbtResult, snapshot_dir: Path, chromium
-) -> None:
-    db = small_warehouse.duckdb_path
-    tables = warehouse_tables(db)
+@pytest.fixture(scope="module")
+def app_url(snapshot_dir: Path) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with testing.running_app(snapshot_dir, log_path=ARTIFACTS / "streamlit.log") as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1400})
+        yield url
 
-        goto(page, url, "", "Revenue ML dashboard")
-        assert page.get_by_text(invocation_id(small_warehouse.target_path)).count() > 0
-        page.screenshot(path=str(ARTIFACTS / "home.png"))
 
-        # Sales pipeline: the reference's figures equal the mart's.
-        goto(page, url, "sales", "Sales pipeline")
-        ((wins, offers),) = warehouse(
-            db, "select sum(predicted_label), count(*) from sales.offer_scores"
-        )
-        assert testing.metric_int(page, "Total positive predictions") == wins
-        assert testing.metric_int(page, "Offers scored") == offers
-        assert testing.metric_int(page, "Predicted losses") == offers - wins
-        page.get_by_text(f"Showing {offers:,} offers").wait_for()
-        assert page.locator(".js-plotly-plot").count() >= 2  # label pie + feature importance
-        page.screenshot(path=str(ARTIFACTS / "sales.png"))
-        with page.expect_download() as download:
-            page.get_by_text("Download scored offers (CSV)").click()
-        lines = Path(download.value.path()).read_text().strip().splitlines()
-        assert len(lines) == offers + 1
-        # The open-vs-closed filter: figures of the open offers only.
-        ((open_wins, open_offers),) = warehouse(
-            db, "select sum(predicted_label), count(*) from sales.offer_scores where not is_closed"
-        )
-        page.locator('[data-testid="stRadio"]').get_by_text("Open", exact=True).click()
-        page.get_by_text(f"Showing {open_offers:,} offers").wait_for(timeout=30_000)
-        testing.wait_for_page(page, "Sales pipeline")
-        assert testing.metric_int(page, "Total positive predictions") == open_wins
-        assert testing.metric_int(page, "Offers scored") == open_offers
+@pytest.fixture
+def page(chromium, app_url: str):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1400})
+    yield page
+    page.close()
 
-        goto(page, url, "churn", "Churn")
-        ((at_risk, customers),) = warehouse(
-            db, "select sum(predicted_label), count(*) from churn.churn_scores"
-        )
-        assert testing.metric_int(page, "Customers at risk") == at_risk
-        assert testing.metric_int(page, "Customers scored") == customers
-        page.screenshot(path=str(ARTIFACTS / "churn.png"))
 
-        # Campaign: the first objective's economics and contact list equal the marts'; the form
-        # started from an existing customer scores it exactly as campaign.campaign_scores did.
-        goto(page, url, "campaign", "Campaign")
-        ((objective, contacts),) = warehouse(
+#: Texts a business page never shows: a missing value as the library prints it.
+NOT_SHOWN = ("nan", "NaN", "None", "NaT", "null", "<NA>")
+
+
+def test_business_pages_show_business_terms_only(
+    small_warehouse: DbtResult, app_url: str, page
+) -> None:
+    """On every business page: no snake_case header, no missing value printed as nan / None,
+    the dataset and build time in the header, and the question the page answers."""
+    for path, title in [testing.HOME, *testing.PAGES]:
+        goto(page, app_url, path, title)
+        assert page.get_by_text("Data: demo data (generated)").count() == 1, title
+        tables = page.locator("table.decision-list").count()
+        if path not in ("", "model-health"):
+            assert tables >= 1, f"{title}: no business table"
+        for i in range(tables):
+            headers, rows = testing.decision_table(page, i)
+            snake = [h for h in headers if format.SNAKE_CASE.match(h)]
+            assert not snake, f"{title}: snake_case headers {snake}"
+            cells = {c for row in rows for c in row}
+            assert not cells & set(NOT_SHOWN), f"{title}: {cells & set(NOT_SHOWN)}"
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert not set(values) & set(NOT_SHOWN), f"{title}: metric shows {values}"
+        testing.full_page_screenshot(page, ARTIFACTS / f"{path or 'home'}.png")
+
+
+def test_churn_list_holds_active_customers_scored_out_of_sample(
+    small_warehouse: DbtResult, app_url: str, page
+) -> None:
+    db = small_warehouse.duckdb_path
+    goto(page, app_url, "churn", "Churn")
+    ((at_risk, revenue),) = warehouse(
+        db,
+        "select count(*), sum(revenue_at_risk) from churn.churn_risk_list where is_at_risk",
+    )
+    assert testing.metric_int(page, "Customers at risk") == at_risk
+    assert testing.money_value(testing.metric(page, "Revenue at risk")) == pytest.approx(
+        revenue, abs=1
+    )
+    shown = testing.column(page, "Customer")
+    assert shown, "the risk list is empty"
+    keys = ", ".join(f"'{k}'" for k in shown)
+    ((churned, in_sample, not_ranked),) = warehouse(
+        db,
+        "select count(*) filter (where churned = 1), "
+        "count(*) filter (where is_training_row and score_source = 'model'), "
+        "count(*) filter (where predicted_label = 0) "
+        f"from churn.churn_scores where customer_key in ({keys})",
+    )
+    assert churned == 0, "a customer who already churned is on the list"
+    assert in_sample == 0, "a training customer shows its in-sample score"
+    assert not_ranked == 0, "the default view shows only customers at risk"
+    expected = [
+        k
+        for (k,) in warehouse(
             db,
-            "select objective, expected_contacts from campaign.campaign_objectives "
-            "order by display_order limit 1",
+            "select customer_key from churn.churn_risk_list where is_at_risk "
+            "order by risk_rank limit 25",
         )
-        assert testing.metric_int(page, "Expected contacts") == contacts
-        ((flagged,),) = warehouse(
-            db,
-            "select count(*) from campaign.campaign_contacts "
-            f"where objective = '{objective}' and is_contacted",
-        )
-        page.get_by_text(f"Showing {flagged:,} customers to contact for '{objective}'").wait_for()
-        ((customer, probability),) = warehouse(
-            db,
-            "select customer_id, probability from campaign.campaign_scores "
-            "order by probability desc, customer_id limit 1",
-        )
-        testing.choose(page, "Start from customer", str(customer))
-        testing.wait_for_page(page, "Campaign")
-        page.get_by_role("button", name="Score", exact=True).click()
-        testing.wait_for_page(page, "Campaign")
-        shown = float(testing.metric(page, "Probability of accepting the campaign"))
-        assert shown == pytest.approx(probability, abs=6e-5)
-        page.screenshot(path=str(ARTIFACTS / "campaign.png"))
+    ]
+    assert shown == expected, "not ranked by revenue at risk"
+    # every at-risk row says why, in words
+    assert all(len(r) > 3 for r in testing.column(page, "Why"))
+    # the filter state is in the URL: a link reopens the same view
+    ((state,),) = warehouse(
+        db, "select state from churn.churn_risk_list where is_at_risk order by risk_rank limit 1"
+    )
+    goto(page, app_url, f"churn?state={state}", "Churn")
+    assert set(testing.column(page, "State")) == {state}
 
-        goto(page, url, "ecommerce", "Insiders")
-        ((segmented, insiders),) = warehouse(
-            db,
-            "select count(*), count(*) filter (where is_insider) from ecommerce.customer_segments",
-        )
-        ((share,),) = warehouse(
-            db, "select figure from ecommerce.insiders_report where question_number = 4"
-        )
-        assert testing.metric_int(page, "Customers segmented") == segmented
-        assert testing.metric_int(page, "Eligible customers") == insiders
-        assert testing.metric(page, "Insiders share of revenue") == f"{share:.2%}"
-        assert page.get_by_text("What share of revenue comes from the Insiders?").count() == 1
-        with page.expect_download() as download:
-            page.get_by_text("Download eligible customers (CSV)").click()
-        lines = Path(download.value.path()).read_text().strip().splitlines()
-        assert len(lines) == insiders + 1
-        page.screenshot(path=str(ARTIFACTS / "insiders.png"))
 
-        goto(page, url, "enrollment", "Enrollment")
-        ((students, classes),) = warehouse(
-            db,
-            "select sum(predict_alumnos), count(*) from enrollment.enrollment_forecast "
-            "where periodo = (select min(periodo) from enrollment.enrollment_forecast)",
-        )
-        ((classes_at_risk,),) = warehouse(
-            db, "select count(*) from enrollment.enrollment_classes_at_risk"
-        )
-        assert testing.metric_int(page, "Forecast students (next period)") == students
-        assert testing.metric_int(page, "Classes forecast") == classes
-        assert testing.metric_int(page, "Classes at risk") == classes_at_risk
-        page.screenshot(path=str(ARTIFACTS / "enrollment.png"))
+def test_sales_page_opens_on_open_offers_ranked_by_expected_value(
+    small_warehouse: DbtResult, app_url: str, page
+) -> None:
+    db = small_warehouse.duckdb_path
+    goto(page, app_url, "sales", "Sales pipeline")
+    ((offers, value),) = warehouse(
+        db, "select count(*), sum(expected_value) from sales.open_offers"
+    )
+    ((open_scored,),) = warehouse(db, "select count(*) from sales.offer_scores where not is_closed")
+    assert offers == open_scored
+    assert testing.metric_int(page, "Open offers") == offers
+    assert testing.money_value(testing.metric(page, "Expected value")) == pytest.approx(
+        value, abs=1
+    )
+    shown = testing.column(page, "Offer")
+    expected = [
+        o for (o,) in warehouse(db, "select offer_id from sales.open_offers order by value_rank")
+    ][: len(shown)]
+    assert shown == expected
+    ids = ", ".join(f"'{o}'" for o in shown)
+    ((closed,),) = warehouse(
+        db, f"select count(*) from sales.offer_scores where is_closed and offer_id in ({ids})"
+    )
+    assert closed == 0
+    cells = testing.column(page, "Expected value")
+    priced = [testing.money_value(v) for v in cells if v != format.MISSING]
+    assert priced == sorted(priced, reverse=True)
+    assert cells[: len(priced)] != [] and format.MISSING not in cells[: len(priced)]
+    page.get_by_text(f"of {offers:,} open offers").first.wait_for()
+    with page.expect_download() as download:
+        page.get_by_text(f"Download all {offers:,} open offers (CSV)").click()
+    lines = Path(download.value.path()).read_text().strip().splitlines()
+    assert len(lines) == offers + 1 and lines[0].startswith("Rank,Offer,")
 
-        goto(page, url, "model-health", "Model health")
-        ((versions,),) = warehouse(db, "select count(*) from ml.model_registry")
-        ((rejected,),) = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
-        ((drifted,),) = warehouse(
-            db, "select count(*) filter (where is_drifted) from ml.offer_feature_drift"
-        )
-        assert testing.metric_int(page, "Registered model versions") == versions
-        assert testing.metric_int(page, "Rejected rows") == rejected
-        other_drift = [
-            t for t in tables if t.endswith("_feature_drift") and t != "ml.offer_feature_drift"
-        ]
-        if not other_drift:
-            assert testing.metric_int(page, "Drifted features") == drifted
-        page.screenshot(path=str(ARTIFACTS / "model-health.png"))
+
+def test_campaign_figures_agree_with_each_other_and_the_list(
+    small_warehouse: DbtResult, app_url: str, page
+) -> None:
+    db = small_warehouse.duckdb_path
+    goto(page, app_url, "campaign", "Campaign")
+    ((objective, contacts, responders, per_responder, revenue, per_contact, cost),) = warehouse(
+        db,
+        "select objective, contacts, expected_responders, revenue_per_responder, "
+        "expected_revenue, cost_per_contact, expected_cost "
+        "from campaign.campaign_plan order by display_order limit 1",
+    )
+    ((listed,),) = warehouse(
+        db,
+        "select count(*) from campaign.campaign_contacts "
+        f"where objective = '{objective}' and is_contacted",
+    )
+    assert testing.metric_int(page, "Customers to contact") == contacts == listed
+    page.get_by_text(f"of {listed:,} customers to contact").first.wait_for()
+    assert revenue == pytest.approx(responders * per_responder)
+    assert cost == pytest.approx(contacts * per_contact)
+    shown_revenue = testing.money_value(testing.metric(page, "Expected revenue"))
+    assert shown_revenue == pytest.approx(revenue, abs=1)
+    assert page.get_by_text(f"Revenue per responder ${per_responder:,.0f}").count() == 1
+    assert testing.metric_int(page, "Expected responders") == round(responders)
+
+
+def test_insiders_list_is_ranked_by_revenue(small_warehouse: DbtResult, app_url: str, page) -> None:
+    db = small_warehouse.duckdb_path
+    goto(page, app_url, "ecommerce", "Insiders")
+    ((segmented, insiders),) = warehouse(
+        db,
+        "select count(*), count(*) filter (where is_insider) from ecommerce.customer_segments",
+    )
+    ((share,),) = warehouse(
+        db, "select figure from ecommerce.insiders_report where question_number = 4"
+    )
+    assert testing.metric_int(page, "Customers segmented") == segmented
+    assert testing.metric_int(page, "Eligible customers") == insiders
+    assert testing.metric(page, "Insiders share of revenue") == f"{100 * share:.2f}%"
+    revenue = [testing.money_value(v) for v in testing.column(page, "Revenue")]
+    assert revenue == sorted(revenue, reverse=True)
+    headers, _ = testing.decision_table(page)
+    assert not any("embedding" in h.lower() for h in headers)
+    names = testing.column(page, "Segment", index=1)
+    assert len(names) == len(set(names)), f"segment names not unique: {names}"
+
+
+def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: str, page) -> None:
+    db = small_warehouse.duckdb_path
+    goto(page, app_url, "enrollment", "Enrollment")
+    ((students,),) = warehouse(
+        db, "select sum(predict_alumnos) from enrollment.enrollment_forecast"
+    )
+    ((below,),) = warehouse(db, "select count(*) from enrollment.enrollment_classes_at_risk")
+    assert testing.metric_int(page, "Forecast students (next period)") == students
+    assert testing.metric_int(page, "Classes below minimum") == below
+
+    goto(page, app_url, "model-health", "Model health")
+    ((versions,),) = warehouse(db, "select count(*) from ml.model_registry")
+    ((rejected,),) = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
+    assert testing.metric_int(page, "Registered model versions") == versions
+    assert testing.metric_int(page, "Rejected rows") == rejected
 
 
 def test_dbt_build_succeeds_while_the_dashboard_is_open(
@@ -226,8 +289,8 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
     db = work / "warehouse.duckdb"
     shutil.copy(small_warehouse.duckdb_path, db)
     target = work / "target"
-    shutil.copytree(snapshot_dir, target / "dashboard_snapshot")
-    old_id = data.latest_snapshot(target / "dashboard_snapshot").snapshot_id
+    shutil.copytree(snapshot_dir, target / "dashboard_snapshot" / "warehouse")
+    old_id = data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id
 
     env = {
         **os.environ,
@@ -238,7 +301,7 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
     env.pop(data.SNAPSHOT_ENV, None)
     log = work / "dbt.log"
     with testing.running_app(
-        target / "dashboard_snapshot", poll_seconds=1, log_path=work / "streamlit.log"
+        target / "dashboard_snapshot" / "warehouse", poll_seconds=1, log_path=work / "streamlit.log"
     ) as url:
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         goto(page, url, "sales", "Sales pipeline")
@@ -280,9 +343,9 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         page.get_by_text(new_id).first.wait_for(timeout=60_000)
         assert page.get_by_text(BANNER).count() == 0
         goto(page, url, "sales", "Sales pipeline")
-        ((wins,),) = warehouse(db, "select sum(predicted_label) from sales.offer_scores")
-        assert testing.metric_int(page, "Total positive predictions") == wins
-        assert data.read_status(target / "dashboard_snapshot").status == "ready"
+        ((offers,),) = warehouse(db, "select count(*) from sales.open_offers")
+        assert testing.metric_int(page, "Open offers") == offers
+        assert data.read_status(target / "dashboard_snapshot" / "warehouse").status == "ready"
 
 
 def test_failed_build_keeps_the_previous_snapshot(
@@ -291,8 +354,8 @@ def test_failed_build_keeps_the_previous_snapshot(
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(small_warehouse.duckdb_path, db)
     target = tmp_path / "target"
-    shutil.copytree(snapshot_dir, target / "dashboard_snapshot")
-    before = data.latest_snapshot(target / "dashboard_snapshot").snapshot_id
+    shutil.copytree(snapshot_dir, target / "dashboard_snapshot" / "warehouse")
+    before = data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id
     env = {
         **os.environ,
         "REVENUE_ML_DUCKDB": str(db),
@@ -318,6 +381,6 @@ def test_failed_build_keeps_the_previous_snapshot(
         timeout=600,
     )
     assert proc.returncode != 0, proc.stdout[-3000:]
-    status = data.read_status(target / "dashboard_snapshot")
+    status = data.read_status(target / "dashboard_snapshot" / "warehouse")
     assert status.status == "failed" and "base_sales_pipeline__offers" in status.message, status
-    assert data.latest_snapshot(target / "dashboard_snapshot").snapshot_id == before
+    assert data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id == before

@@ -38,6 +38,7 @@ def settings(policy: str = "always") -> ecommerce.Settings:
         forest_max_leaf_nodes=16,
         insiders_revenue_share_target=0.85,
         insiders_max_customer_share=1.0,
+        currency="\u00a3",
     )
 
 

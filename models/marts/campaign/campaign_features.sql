@@ -74,7 +74,7 @@ final as (
 
         -- campaign economics (never features)
         cast((customers.cost_per_contact) as double) as cost_per_contact,
-        cast((customers.revenue_per_contact) as double) as revenue_per_contact,
+        cast((customers.revenue_per_responder) as double) as revenue_per_responder,
 
         -- dates
         customers.enrolled_date

@@ -38,7 +38,8 @@ objective_metrics as (
         max(case when row.metric = 'recall' then row.value end) as expected_recall,
         max(case when row.metric = 'precision' then row.value end) as expected_precision,
         max(case when row.metric = 'cost_per_contact' then row.value end) as cost_per_contact,
-        max(case when row.metric = 'revenue_per_contact' then row.value end) as revenue_per_contact,
+        max(case when row.metric = 'revenue_per_responder' then row.value end)
+            as revenue_per_responder,
         max(case when row.metric = 'cost' then row.value end) as expected_cost,
         max(case when row.metric = 'revenue' then row.value end) as expected_revenue,
         max(case when row.metric = 'profit' then row.value end) as expected_profit
@@ -79,7 +80,7 @@ final as (
         objective_metrics.expected_recall,
         objective_metrics.expected_precision,
         objective_metrics.cost_per_contact,
-        objective_metrics.revenue_per_contact,
+        objective_metrics.revenue_per_responder,
         objective_metrics.expected_cost,
         objective_metrics.expected_revenue,
         objective_metrics.expected_profit,

@@ -48,6 +48,8 @@ final as (
             as is_on_a_contact_list,
         cast(predictions.top_feature as varchar) as top_feature,
         cast(predictions.top_feature_contribution as double) as top_feature_contribution,
+        cast(predictions.reasons as varchar) as reasons,
+        cast(predictions.score_source as varchar) as score_source,
 
         -- segments
         cast(segments.segment_k2 as integer) as segment_k2,

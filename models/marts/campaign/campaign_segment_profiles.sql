@@ -1,4 +1,8 @@
-{# Profile of every KMeans segment (k = 2 and k = 3): size, means of key features, response. #}
+{#
+    Profile of every KMeans segment (k = 2 and k = 3): size, means of key features, response,
+    and a name read from the profile: the spend tier (segments are numbered by mean total
+    spend, so the tier follows the number) and the household (children at home on average).
+#}
 
 with segments as (
 
@@ -42,12 +46,30 @@ profiles as (
 
 ),
 
+named as (
+
+    select
+        *,
+        case
+            when segment = k - 1 then 'High spenders'
+            when segment = 0 then 'Low spenders'
+            else 'Mid spenders'
+        end
+        || case
+            when mean_children_at_home >= 1 then ', children at home'
+            else ', few children at home'
+        end as segment_name
+    from profiles
+
+),
+
 final as (
 
     select
         -- ids
         k,
         segment,
+        segment_name,
 
         -- size
         customers,
@@ -75,7 +97,7 @@ final as (
 
         -- quality of the segmentation
         silhouette
-    from profiles
+    from named
 
 )
 

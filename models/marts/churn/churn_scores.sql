@@ -22,6 +22,8 @@ final as (
         cast(threshold as double) as threshold,
         cast(top_feature as varchar) as top_feature,
         cast(top_feature_contribution as double) as top_feature_contribution,
+        cast(reasons as varchar) as reasons,
+        cast(score_source as varchar) as score_source,
 
         -- model
         cast(model_name as varchar) as model_name,

@@ -58,20 +58,7 @@ actions as (
         string_agg(
             printf(
                 'cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
-                customers, 100 * revenue_share,
-                case
-                    when is_insider and mean_recency_days <= 60
-                        then 'Insiders perks: early access, free shipping, a dedicated contact'
-                    when is_insider
-                        then 'Insiders win-back: personal offer to restart purchases'
-                    when mean_recency_days > 180
-                        then 'reactivation campaign with a time-limited discount'
-                    when mean_returned_units > 0 and mean_returned_units >= mean_basket_size
-                        then 'review returns: product quality and sizing information'
-                    when mean_distinct_stock_codes < 10
-                        then 'cross-sell recommendations to widen the product range'
-                    else 'upsell bundles to grow basket size towards the Insiders profile'
-                end
+                customers, 100 * revenue_share, lower(action[1:1]) || action[2:]
             ),
             '; ' order by cluster
         ) as text,

@@ -1,4 +1,9 @@
-{#- One row per cluster: size, shares of customers and revenue, mean features, Insiders flag. -#}
+{#-
+    One row per cluster: size, shares of customers and revenue, mean features, Insiders flag,
+    and the marketing action it calls for. The action reads the cluster's median recency (a
+    few long-lapsed customers would drag a mean past the threshold of a cluster that mostly
+    bought last month).
+-#}
 
 with segments as (
 
@@ -27,6 +32,7 @@ per_cluster as (
         sum(revenue) as revenue,
         avg(revenue) as mean_revenue,
         avg(recency_days) as mean_recency_days,
+        median(recency_days) as median_recency_days,
         avg(distinct_stock_codes) as mean_distinct_stock_codes,
         avg(basket_size) as mean_basket_size,
         avg(returned_units) as mean_returned_units,
@@ -56,11 +62,28 @@ final as (
         -- profile
         cast(per_cluster.mean_revenue as double) as mean_revenue,
         per_cluster.mean_recency_days,
+        cast(per_cluster.median_recency_days as double) as median_recency_days,
         per_cluster.mean_distinct_stock_codes,
         per_cluster.mean_basket_size,
         per_cluster.mean_returned_units,
         cast(per_cluster.min_revenue as double) as min_revenue,
         cast(per_cluster.max_revenue as double) as max_revenue,
+
+        -- action
+        case
+            when per_cluster.is_insider and per_cluster.median_recency_days <= 60
+                then 'Insiders perks: early access, free shipping, a dedicated contact'
+            when per_cluster.is_insider
+                then 'Insiders win-back: personal offer to restart purchases'
+            when per_cluster.median_recency_days > 180
+                then 'Reactivation campaign with a time-limited discount'
+            when per_cluster.mean_returned_units > 0
+                and per_cluster.mean_returned_units >= per_cluster.mean_basket_size
+                then 'Review returns: product quality and sizing information'
+            when per_cluster.mean_distinct_stock_codes < 10
+                then 'Cross-sell recommendations to widen the product range'
+            else 'Upsell bundles to grow basket size towards the Insiders profile'
+        end as action,
 
         -- model
         per_cluster.model_name,

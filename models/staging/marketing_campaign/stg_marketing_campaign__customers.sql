@@ -58,7 +58,7 @@ final as (
         customers.accepted_campaign_4,
         customers.accepted_campaign_5,
         customers.cost_per_contact,
-        customers.revenue_per_contact,
+        customers.revenue_per_responder,
 
         -- dates
         customers.enrolled_date,

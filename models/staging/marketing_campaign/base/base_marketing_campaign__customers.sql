@@ -24,13 +24,13 @@
     ('AcceptedCmp5', 'accepted_campaign_5'),
     ('Complain', 'complained'),
     ('Z_CostContact', 'cost_per_contact'),
-    ('Z_Revenue', 'revenue_per_contact'),
+    ('Z_Revenue', 'revenue_per_responder'),
 ] %}
 
 {#- Counts and amounts that cannot be negative (birth year and the constant economics aside). -#}
 {%- set nonnegative_columns = [] %}
 {%- for raw, name in integer_columns %}
-{%- if name not in ('birth_year_raw', 'cost_per_contact', 'revenue_per_contact') %}
+{%- if name not in ('birth_year_raw', 'cost_per_contact', 'revenue_per_responder') %}
 {%- do nonnegative_columns.append(name) %}
 {%- endif %}
 {%- endfor %}
