@@ -44,22 +44,29 @@ class BaselineRule:
     """The registered baseline a model must beat: which model, on which metric, by how much.
 
     ``metric`` is ``<evaluation>.<metric>`` as both versions' ``metrics`` hold it (e.g.
-    ``rolling_origin.auc``, ``repeated_splits.auc``, ``backtest.wape``); ``margin`` is in the
-    metric's units; ``higher_is_better`` says the direction (False for errors such as WAPE).
+    ``rolling_origin.auc``, ``repeated_splits.auc``, ``backtest_ensemble.wape``); ``margin`` is
+    in the metric's units; ``higher_is_better`` says the direction (False for errors such as
+    WAPE).
     """
 
     baseline: str
     metric: str
     margin: float = 0.0
     higher_is_better: bool = True
+    #: The baseline's own metric when it is named differently (e.g. the model's
+    #: ``backtest_ensemble.wape`` against a naive baseline's ``best_naive.wape``).
+    baseline_metric: str | None = None
 
     def describe(self) -> dict:
-        return {
+        out = {
             "baseline": self.baseline,
             "metric": self.metric,
             "margin": self.margin,
             "higher_is_better": self.higher_is_better,
         }
+        if self.baseline_metric:
+            out["baseline_metric"] = self.baseline_metric
+        return out
 
 
 def _metric_value(metrics: dict, dotted: str) -> float:
@@ -76,7 +83,7 @@ def baseline_comparison(
     better, in the metric's units), ``margin``, ``beats_baseline`` (1 when lift >= margin, 0
     when not, NaN when either value is missing) and ``baseline_version``."""
     model_value = _metric_value(model_metrics, rule.metric)
-    baseline_value = _metric_value(baseline_metrics, rule.metric)
+    baseline_value = _metric_value(baseline_metrics, rule.baseline_metric or rule.metric)
     sign = 1.0 if rule.higher_is_better else -1.0
     lift = sign * (model_value - baseline_value)
     beats = float("nan") if np.isnan(lift) else float(lift >= rule.margin - 1e-12)
