@@ -10,11 +10,12 @@ having count(*) != 1
 {% endtest %}
 
 
-{#- The forecaster must not be worse than the best naive baseline: returns the latest
-    registered version of the forecast model when the backtest WAPE of its forecaster (the
-    ensemble; the LightGBM model for versions before it) exceeds the best naive WAPE. Its
-    severity is `warn` unless var enrollment_fail_if_worse_than_naive is true (then the build
-    fails and the forecast downstream is not refreshed). -#}
+{#- The forecaster must beat the best naive baseline by var enrollment_baseline_margin (0 =
+    never worse): returns the latest registered version of the forecast model when the
+    backtest WAPE of its forecaster (the ensemble; the LightGBM model for versions before it)
+    exceeds the best naive WAPE minus the margin. Its severity is `warn` unless var
+    enrollment_fail_if_worse_than_naive is true (then the build fails and the forecast
+    downstream is not refreshed). -#}
 {% test enrollment_beats_naive(model) %}
 
 with latest as (
@@ -39,7 +40,7 @@ figures as (
 
 select *
 from figures
-where model_wape > best_naive_wape
+where model_wape > best_naive_wape - {{ var('enrollment_baseline_margin', 0) }}
 
 {% endtest %}
 

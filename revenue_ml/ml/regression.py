@@ -247,6 +247,11 @@ def availability(frame: pd.DataFrame, spec: RegressionSpec, method: str) -> np.n
     column = spec.availability.get(method)
     if column is None:
         return np.ones(len(frame), dtype=bool)
+    if column not in frame.columns:
+        raise ModelInputError(
+            f"model {spec.name}: the features lack column '{column}', which says where "
+            f"{method} carries information. Fix: rebuild the features model."
+        )
     return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
