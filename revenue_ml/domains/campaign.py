@@ -302,13 +302,30 @@ def objective_rows(
     band of its profit and responders (:func:`profit_band`)."""
 
     def rows(y: np.ndarray, prob: np.ndarray) -> list[dict]:
-        out = []
+        thresholds = []
         for obj in objectives:
             target = obj.get("target_value")
             target = None if target is None or pd.isna(target) else float(target)
-            t = objective_threshold(
-                obj["rule"], target, y, prob, cost_per_contact, revenue_per_responder
+            thresholds.append(
+                objective_threshold(
+                    obj["rule"], target, y, prob, cost_per_contact, revenue_per_responder
+                )
             )
+        band = (
+            profit_band(
+                y,
+                prob,
+                np.asarray(thresholds),
+                cost_per_contact,
+                revenue_per_responder,
+                resamples,
+                seed,
+            )
+            if resamples > 0 and thresholds
+            else None
+        )
+        out = []
+        for j, (obj, t) in enumerate(zip(objectives, thresholds, strict=True)):
             values = economics(y, prob, t, cost_per_contact, revenue_per_responder)
             values.update(
                 {
@@ -316,18 +333,9 @@ def objective_rows(
                     "revenue_per_responder": revenue_per_responder,
                 }
             )
-            if resamples > 0:
-                band = profit_band(
-                    y,
-                    prob,
-                    np.array([t]),
-                    cost_per_contact,
-                    revenue_per_responder,
-                    resamples,
-                    seed,
-                )
+            if band is not None:
                 for name in ("profit_low", "profit_high", "responders_low", "responders_high"):
-                    values[name] = float(band[name][0])
+                    values[name] = float(band[name][j])
             out += [
                 {
                     "evaluation": OBJECTIVE_EVALUATION,

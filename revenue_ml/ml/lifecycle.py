@@ -357,6 +357,7 @@ class BinaryTrainer:
         if spec.rolling_windows:
             params["rolling_windows"] = spec.rolling_windows
             params["rolling_share"] = spec.rolling_share
+            params["rolling_max_train_rows"] = spec.rolling_max_train_rows
         if spec.repeated_splits:
             params["repeated_splits"] = spec.repeated_splits
         if self.baseline_rule is not None:

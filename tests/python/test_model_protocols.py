@@ -80,6 +80,20 @@ def test_rolling_windows_learn_only_from_labels_known_before_the_origin() -> Non
         assert not set(late) & set(w.train_idx)
 
 
+def test_rolling_windows_can_be_capped_to_the_most_recent_labels() -> None:
+    frame = binary.validate(dated_frame(), spec())
+    capped = binary.rolling_windows(frame, spec(rolling_max_train_rows=120))
+    uncapped = binary.rolling_windows(frame, spec())
+    known = pd.to_datetime(frame["known"]).to_numpy()
+    for small, full in zip(capped, uncapped, strict=True):
+        assert len(small.train_idx) == min(120, len(full.train_idx))
+        assert set(small.train_idx) <= set(full.train_idx)
+        dropped = np.setdiff1d(full.train_idx, small.train_idx)
+        if len(dropped):  # only older labels were dropped
+            assert known[dropped].max() <= known[small.train_idx].min()
+        np.testing.assert_array_equal(small.test_idx, full.test_idx)
+
+
 def test_rolling_origin_evaluation_rows_and_determinism_under_row_order() -> None:
     frame = dated_frame()
     trained = binary.train(frame, spec(), binary.LIGHTGBM)
