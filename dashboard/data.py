@@ -138,21 +138,6 @@ def currency(snap: Snapshot, domain: str) -> str:
 BUILD_SETTINGS = "ml.build_settings"
 
 
-def evaluation(snap: Snapshot, model_name: str, model_version: int) -> dict[str, dict]:
-    """``{evaluation: {metric: value}}`` of one model version (fold 'all')."""
-    if not snap.has("ml.model_evaluation"):
-        return {}
-    rows = snap.df(
-        "select evaluation, metric, metric_value from ml.model_evaluation "
-        "where model_name = ? and model_version = ? and fold = 'all'",
-        [model_name, int(model_version)],
-    )
-    out: dict[str, dict] = {}
-    for r in rows.itertuples(index=False):
-        out.setdefault(r.evaluation, {})[r.metric] = r.metric_value
-    return out
-
-
 def feature_importance(
     snap: Snapshot, domain: str, model_name: str, model_version: int
 ) -> pd.DataFrame:
@@ -182,7 +167,6 @@ def feature_words(domain: str, feature: str) -> str:
 # --- Sales pipeline -------------------------------------------------------------------------
 
 OPEN_OFFERS = "sales.open_offers"
-OFFER_METRICS = "sales.offer_model_metrics"
 
 
 def open_offers(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame:
@@ -194,12 +178,12 @@ def open_offers(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame
     return snap.df(f"select * from {OPEN_OFFERS} where {clause} order by value_rank", params)
 
 
-def offer_holdout(snap: Snapshot, model_name: str, model_version: int) -> dict | None:
-    """The time-ordered held-out figures of the open-offer model (newest offers set aside)."""
+def metrics(snap: Snapshot, model_name: str, model_version: int, evaluation: str) -> dict | None:
+    """One model version's headline metrics on one evaluation (``model_metrics``)."""
     rows = snap.df(
-        f"select * from {OFFER_METRICS} where model_name = ? and model_version = ? "
-        "and evaluation = 'time_holdout'",
-        [model_name, int(model_version)],
+        f"select * from {MODEL_METRICS} where model_name = ? and model_version = ? "
+        "and evaluation = ?",
+        [model_name, int(model_version), evaluation],
     )
     return None if rows.empty else rows.iloc[0].to_dict()
 
@@ -304,24 +288,21 @@ def registry(snap: Snapshot) -> pd.DataFrame:
     )
 
 
+MODEL_METRICS = "ml.model_metrics"
+MODEL_DRIFT = "ml.model_feature_drift"
+
+
 def latest_metrics(snap: Snapshot) -> pd.DataFrame:
-    """Headline metrics of every model's latest version, long (one row per metric)."""
+    """Headline metrics of every model's latest version (``model_metrics``, wide)."""
     return snap.df(
-        "select e.model_name, e.domain, e.evaluation, e.metric, e.metric_value "
-        "from ml.model_evaluation as e join ml.model_registry as r "
-        "on e.model_version_id = r.model_version_id "
-        "where r.is_latest_version and e.fold = 'all' "
-        "and e.metric in ('auc', 'f1', 'precision', 'recall', 'wape', 'silhouette', 'brier') "
-        "order by e.domain, e.model_name, e.evaluation, e.metric"
+        f"select * from {MODEL_METRICS} where is_latest_version "
+        "order by domain, model_name, evaluation"
     )
 
 
 def drift(snap: Snapshot) -> pd.DataFrame:
-    """Every published ``*_feature_drift`` table, stacked (one per scoring model)."""
-    parts = []
-    for table in snap.tables_like(r"^ml\..*_feature_drift$"):
-        parts.append(snap.df(f"select * from {table}"))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    """Every scoring model's drift rows (``model_feature_drift``)."""
+    return snap.df(f"select * from {MODEL_DRIFT} order by is_drifted desc, psi desc, model_name")
 
 
 def row_accounting(snap: Snapshot) -> pd.DataFrame:

@@ -41,7 +41,7 @@ def render() -> None:
 
     if len(active):
         name, version = active["model_name"].iloc[0], int(active["model_version"].iloc[0])
-        held_out = data.evaluation(snap, name, version).get("test_split")
+        held_out = data.metrics(snap, name, version, "test_split")
         if held_out:
             st.info(
                 f"**How sure is this?** On customers the model never saw (a held-out 20%), "

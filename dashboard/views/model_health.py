@@ -54,7 +54,7 @@ METRICS = {
 def render() -> None:
     snap = ui.snapshot()
     ui.header("Model health", QUESTION)
-    if not ui.require(snap, [data.REGISTRY], "Model registry"):
+    if not ui.require(snap, [data.REGISTRY, data.MODEL_METRICS, data.MODEL_DRIFT], "Models"):
         return
     registry = data.registry(snap)
     latest = registry[registry["is_latest_version"]]
@@ -74,37 +74,41 @@ def render() -> None:
     st.subheader("Latest model versions")
     ui.table(latest, REGISTRY)
 
-    if snap.has("ml.model_evaluation"):
-        st.subheader("How good each model is")
-        metrics = data.latest_metrics(snap)
-        metrics = metrics[metrics["metric"].isin(METRICS)]
-        if len(metrics):
-            metrics["measure"] = metrics["metric"].map(METRICS)
-            fig = px.bar(
-                metrics,
-                x="metric_value",
-                y="model_name",
-                color="evaluation",
-                barmode="group",
-                orientation="h",
-                facet_col="measure",
-                facet_col_wrap=3,
-                labels={"metric_value": "", "model_name": "", "evaluation": "Evaluation"},
-                height=260 * ((metrics["measure"].nunique() + 2) // 3),
-            )
-            fig.update_xaxes(matches=None, showticklabels=True)
-            fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-            st.plotly_chart(fig, use_container_width=True)
-            st.caption(
-                "Each measure on its own axis: an AUC and a WAPE do not share a scale, and "
-                "for WAPE and the Brier score lower is better."
-            )
+    st.subheader("How good each model is")
+    wide = data.latest_metrics(snap)
+    metrics = wide.melt(
+        id_vars=["model_name", "evaluation"],
+        value_vars=list(METRICS),
+        var_name="metric",
+        value_name="metric_value",
+    ).dropna(subset=["metric_value"])
+    if len(metrics):
+        metrics["measure"] = metrics["metric"].map(METRICS)
+        fig = px.bar(
+            metrics,
+            x="metric_value",
+            y="model_name",
+            color="evaluation",
+            barmode="group",
+            orientation="h",
+            facet_col="measure",
+            facet_col_wrap=3,
+            labels={"metric_value": "", "model_name": "", "evaluation": "Evaluation"},
+            height=260 * ((metrics["measure"].nunique() + 2) // 3),
+        )
+        fig.update_xaxes(matches=None, showticklabels=True)
+        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+        st.plotly_chart(fig, use_container_width=True)
+        st.caption(
+            "Each measure on its own axis: an AUC and a WAPE do not share a scale, and for "
+            "WAPE and the Brier score lower is better."
+        )
 
     st.subheader("Drift of the data being scored")
     if drift.empty:
         st.info("No scoring batch to compare with the training data in this build.")
     else:
-        ui.table(drift.sort_values(["is_drifted", "psi"], ascending=False), DRIFT)
+        ui.table(drift, DRIFT)
         st.caption(
             "Each scoring model's batch against its own training data (the open-offer model "
             "against the open offers; a feature a model does not use is never compared)."

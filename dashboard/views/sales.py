@@ -41,7 +41,7 @@ def render() -> None:
 
     if len(every):
         name, version = every["model_name"].iloc[0], int(every["model_version"].iloc[0])
-        held_out = data.offer_holdout(snap, name, version)
+        held_out = data.metrics(snap, name, version, "time_holdout")
         if held_out:
             st.info(
                 "**How sure is this?** Tested the honest way, on the newest "
@@ -107,12 +107,11 @@ def render() -> None:
                 f"{every['threshold'].iloc[0]:.3f}); ages measured at "
                 f"{every['as_of_date'].iloc[0]:%Y-%m-%d}, the latest date in the data."
             )
-        if snap.has(data.OFFER_METRICS):
-            st.dataframe(
-                snap.df(
-                    f"select model_name, evaluation, rows_evaluated, auc, brier, precision, "
-                    f"recall, f1 from {data.OFFER_METRICS} where is_latest_version "
-                    "order by model_name, evaluation"
-                ),
-                hide_index=True,
-            )
+        st.dataframe(
+            snap.df(
+                "select model_name, evaluation, rows_evaluated, auc, brier, precision, recall, "
+                f"f1 from {data.MODEL_METRICS} where is_latest_version and domain = 'sales' "
+                "order by model_name, evaluation"
+            ),
+            hide_index=True,
+        )

@@ -4,6 +4,50 @@
     {{ return(['offer_model_versions', 'churn_model_versions', 'campaign_model_versions', 'enrollment_model_versions', 'ecommerce_model_versions']) }}
 {%- endmacro %}
 
+{#- The drift tables `model_feature_drift` unions: exactly the models tagged `feature_drift`
+    (tests/ml/assert_drift_models_are_the_tagged_ones.sql). -#}
+{% macro drift_models() -%}
+    {{ return(['offer_feature_drift', 'churn_feature_drift']) }}
+{%- endmacro %}
+
+{#- Rows for a singular test: the names of `listed` that are not models tagged `tag`, and the
+    models tagged `tag` that are not listed (a list derived by hand cannot drift from the graph). -#}
+{% macro list_matches_tag(listed, tag) -%}
+{%- set tagged = [] %}
+{%- if execute %}
+    {%- for node in graph.nodes.values() %}
+        {%- if node.resource_type == 'model' and tag in node.tags %}
+            {%- do tagged.append(node.name) %}
+        {%- endif %}
+    {%- endfor %}
+{%- endif %}
+with listed as (
+    {%- for name in listed %}
+    select '{{ name }}' as model_name
+    union all
+    {%- endfor %}
+    select null as model_name
+),
+
+tagged as (
+    {%- for name in tagged %}
+    select '{{ name }}' as model_name
+    union all
+    {%- endfor %}
+    select null as model_name
+)
+
+select
+    coalesce(listed.model_name, tagged.model_name) as model_name,
+    listed.model_name is not null as is_listed,
+    tagged.model_name is not null as is_tagged
+from listed
+full outer join tagged
+    on listed.model_name = tagged.model_name
+where (listed.model_name is null or tagged.model_name is null)
+    and coalesce(listed.model_name, tagged.model_name) is not null
+{%- endmacro %}
+
 {#- The scoring marts whose runs `model_run_history` records: each has model_name,
     model_version, scored_at and the named prediction column. Add a domain's mart here. -#}
 {% macro scoring_marts() -%}

@@ -77,7 +77,7 @@ def test_static_docs_render_and_list_every_model(static_docs: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "docs_site.png"))
         # The exposures (dashboard pages) are in the site with their lineage.
         page.goto(page_file.as_uri() + "#!/exposure/exposure.revenue_ml.dashboard_sales")
-        page.get_by_text("offer_score_summary").first.wait_for(timeout=30_000)
+        page.get_by_text("open_offers").first.wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "docs_site_exposure.png"))
     finally:
         context.__exit__(None, None, None)
