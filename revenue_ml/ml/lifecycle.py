@@ -6,7 +6,9 @@ the retrain policy (:func:`revenue_ml.ml.registry.decide`) to each trainer and b
 registry record of every model it trains, the same way for binary classifiers
 (:class:`BinaryTrainer`), count regressors (:mod:`revenue_ml.ml.regression`) and segmentations
 (:mod:`revenue_ml.ml.segmentation`). Domain modules hold only domain rules: which trainers,
-which rows, which settings.
+which rows, which settings. :func:`register` then gives each new version its alias (champion
+or challenger, :mod:`revenue_ml.ml.champion`) and logs it to MLflow when a tracking URI is set
+(:mod:`revenue_ml.ml.tracking`); scoring uses each model's :func:`champion`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import binary, reasons
+from revenue_ml.ml import champion as aliases
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.portable import load
 from revenue_ml.ml.registry import (
@@ -29,9 +32,11 @@ from revenue_ml.ml.registry import (
     fingerprint,
     latest_versions,
     records_frame,
+    typed_registry,
 )
 from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.search import SearchSpace, search
+from revenue_ml.settings import RegistrySettings
 
 #: Key of the registry params holding a search's outcome (not compared by the retrain policy).
 SELECTED_PARAMS = "selected_params"
@@ -287,6 +292,22 @@ def _compare_with_baselines(
         )
 
 
+def register(
+    trained: pd.DataFrame, existing: pd.DataFrame | None, settings: RegistrySettings
+) -> pd.DataFrame:
+    """This build's new registry rows (:func:`train_or_reuse`) with their alias decided against
+    each model's current champion (:func:`revenue_ml.ml.champion.decide_new_versions`, margin
+    var ``champion_margin``) and, when a tracking URI is configured, logged to MLflow with the
+    aliases mirrored (a logging failure warns; the rows are returned all the same). Reused
+    versions are not in ``trained``, so they log nothing."""
+    rows = aliases.decide_new_versions(typed_registry(trained), existing, settings.champion_margin)
+    if len(rows) and settings.tracking_uri:
+        from revenue_ml.ml import tracking  # imported only when MLflow is in use (~1 s)
+
+        rows = tracking.log_new_versions(rows, existing, settings)
+    return typed_registry(rows)
+
+
 # --- Binary classifiers ------------------------------------------------------------------------
 
 
@@ -432,15 +453,21 @@ def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
 # --- Scoring -----------------------------------------------------------------------------------
 
 
-def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
-    """The newest version of ``model_name`` that passed its quality gate."""
-    rows = registry[(registry["model_name"] == model_name) & registry["passed_gate"].astype(bool)]
-    if rows.empty:
+def champion(registry: pd.DataFrame, model_name: str) -> dict:
+    """The version of ``model_name`` that scores: its current champion (a passing version; see
+    :mod:`revenue_ml.ml.champion`)."""
+    record = aliases.current_champion(registry, model_name)
+    if record is None:
         raise LookupError(
             f"no registered version of {model_name} passed its quality gate; run dbt build to "
             f"train one (or lower the model's floor)"
         )
-    return rows.sort_values("model_version").iloc[-1].to_dict()
+    return record
+
+
+#: The scoring version used to be "the newest passing version"; it is now the champion (the
+#: same version unless a newer one was registered as challenger or an older one promoted).
+latest_passing = champion
 
 
 def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec:

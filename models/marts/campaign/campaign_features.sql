@@ -1,7 +1,8 @@
 {#
     Model input of the campaign-response model and the segmentation: one row per staged
     customer. Age and tenure are measured at var('campaign_reference_date'). Income is imputed
-    with the median income of the labelled customers (is_income_missing keeps the fact).
+    with the median income of the labelled customers (is_income_missing keeps the fact). Both
+    come from campaign_feature_parameters, which the raw-record scorer reads too.
 #}
 
 with customers as (
@@ -10,11 +11,9 @@ with customers as (
 
 ),
 
-income_median as (
+parameters as (
 
-    select median(income) as median_income
-    from customers
-    where is_labeled and income is not null
+    select * from {{ ref('campaign_feature_parameters') }}
 
 ),
 
@@ -31,13 +30,12 @@ base_features as (
         -- who the customer is
         customers.education,
         customers.marital_status,
-        date_part('year', date '{{ var("campaign_reference_date") }}') - customers.birth_year
-            as age,
+        date_part('year', parameters.reference_date) - customers.birth_year as age,
         cast(customers.is_birth_year_implausible as integer) as is_birth_year_implausible,
-        datediff('day', customers.enrolled_date, date '{{ var("campaign_reference_date") }}')
-            as tenure_days,
+        datediff('day', customers.enrolled_date, parameters.reference_date) as tenure_days,
         cast((customers.income) as double) as income,
-        cast((coalesce(customers.income, income_median.median_income)) as double) as income_imputed,
+        cast((coalesce(customers.income, parameters.imputation_income)) as double)
+            as income_imputed,
         cast(customers.is_income_missing as integer) as is_income_missing,
         customers.kids_at_home,
         customers.teens_at_home,
@@ -79,7 +77,7 @@ base_features as (
         -- dates
         customers.enrolled_date
     from customers
-    cross join income_median
+    cross join parameters
 
 ),
 

@@ -60,6 +60,7 @@ final as (
         registry.model_family,
         pivoted.evaluation,
         registry.is_latest_version,
+        registry.is_champion,
 
         -- classification
         cast(pivoted.rows_evaluated as bigint) as rows_evaluated,
