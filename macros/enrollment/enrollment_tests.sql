@@ -10,15 +10,18 @@ having count(*) != 1
 {% endtest %}
 
 
-{#- The forecast method must not be worse than the best naive baseline: returns the latest
-    registered version when its backtest WAPE exceeds the best naive WAPE. Its severity is
-    `warn` unless var enrollment_fail_if_worse_than_naive is true (then the build fails and the
-    forecast downstream is not refreshed). -#}
+{#- The forecaster must beat the best naive baseline by var enrollment_baseline_margin (0 =
+    never worse): returns the latest registered version of the forecast model when the
+    backtest WAPE of its forecaster (the ensemble; the LightGBM model for versions before it)
+    exceeds the best naive WAPE minus the margin. Its severity is `warn` unless var
+    enrollment_fail_if_worse_than_naive is true (then the build fails and the forecast
+    downstream is not refreshed). -#}
 {% test enrollment_beats_naive(model) %}
 
 with latest as (
     select *
     from {{ model }}
+    where json_exists(metrics, '$.best_naive') and model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
 ),
 
@@ -26,7 +29,10 @@ figures as (
     select
         model_name,
         model_version,
-        cast(json_extract(metrics, '$.backtest.wape') as double) as model_wape,
+        cast(coalesce(
+            json_extract(metrics, '$.backtest_ensemble.wape'),
+            json_extract(metrics, '$.backtest.wape')
+        ) as double) as model_wape,
         cast(json_extract(metrics, '$.best_naive.wape') as double) as best_naive_wape,
         json_extract_string(metrics, '$.best_naive.method') as best_naive_method
     from latest
@@ -34,7 +40,7 @@ figures as (
 
 select *
 from figures
-where model_wape > best_naive_wape
+where model_wape > best_naive_wape - {{ var('enrollment_baseline_margin', 0) }}
 
 {% endtest %}
 
@@ -85,6 +91,7 @@ where version_warning is not null
 with latest as (
     select metrics, params
     from {{ registry }}
+    where model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
 ),
 

@@ -2,7 +2,8 @@
 
 LightGBM boosters are stored as LightGBM's own model text. Linear models are stored as JSON
 holding the preprocessing (imputation, scaling, one-hot categories) and the coefficients.
-Loading either never executes stored bytes.
+Random forests (:mod:`revenue_ml.ml.forest`) and log-odds blends of these
+(:mod:`revenue_ml.ml.blend`) are JSON too. Loading any of them never executes stored bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 LIGHTGBM_TEXT = "lightgbm_text"
 LINEAR_JSON = "linear_json"
 FOREST_JSON = "forest_json"  # revenue_ml.ml.forest.ForestModel
+LOGIT_BLEND_JSON = "logit_blend_json"  # revenue_ml.ml.blend.LogitBlend
 
 
 @dataclass
@@ -113,7 +115,11 @@ def _load(model_format: str, text: str):
         from revenue_ml.ml.forest import ForestModel  # imported late: forest imports this module
 
         return ForestModel.from_text(text)
+    if model_format == LOGIT_BLEND_JSON:
+        from revenue_ml.ml.blend import LogitBlend  # imported late: blend imports this module
+
+        return LogitBlend.from_text(text)
     raise ValueError(
-        f"unknown model format {model_format!r}: expected {LIGHTGBM_TEXT}, {LINEAR_JSON} "
-        f"or {FOREST_JSON}"
+        f"unknown model format {model_format!r}: expected {LIGHTGBM_TEXT}, {LINEAR_JSON}, "
+        f"{FOREST_JSON} or {LOGIT_BLEND_JSON}"
     )

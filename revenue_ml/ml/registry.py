@@ -199,21 +199,28 @@ def _json_default(value):
     return str(value)
 
 
+#: Registry columns holding numbers, a time or a flag; every other column is text (JSON).
+_TYPED_COLUMNS = {
+    "model_version": "int64",
+    "training_rows": "int64",
+    "threshold": "float64",
+    "primary_metric_value": "float64",
+    "quality_floor": "float64",
+    "training_threads": "int64",
+    "training_seconds": "float64",
+    "trained_at": "datetime64[ns]",
+    "passed_gate": "bool",
+}
+
+
 def records_frame(records: list[RegistryRecord]) -> pd.DataFrame:
-    """Registry rows in the shared column order (an empty frame keeps the columns)."""
+    """Registry rows in the shared column order, every column typed even when there is no row
+    (a reused model returns an empty frame: untyped text columns would reach DuckDB as type
+    NULL, and an incremental registry that gains a column from such a frame could never hold
+    a value in it)."""
     frame = pd.DataFrame([r.to_row() for r in records], columns=list(REGISTRY_COLUMNS))
-    return frame.astype(
-        {
-            "model_version": "int64",
-            "training_rows": "int64",
-            "threshold": "float64",
-            "primary_metric_value": "float64",
-            "quality_floor": "float64",
-            "training_threads": "int64",
-            "training_seconds": "float64",
-            **REGISTRY_ALIAS_DTYPES,
-        }
-    )
+    types = {c: _TYPED_COLUMNS.get(c, "string") for c in REGISTRY_COLUMNS}
+    return frame.astype({**types, **REGISTRY_ALIAS_DTYPES})
 
 
 #: Types of the alias and MLflow columns, so that a build where they are all empty still

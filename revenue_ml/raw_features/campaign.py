@@ -109,6 +109,18 @@ FEATURE_COLUMNS = [
     "accepted_campaign_5",
     "campaigns_accepted",
     "has_complained",
+    # the response model's engineered features
+    "spend_per_purchase",
+    "wine_share",
+    "meat_share",
+    "gold_share",
+    "deals_share",
+    "catalog_share",
+    "web_purchases_per_visit",
+    "lives_with_partner",
+    "household_size",
+    "income_per_household_member",
+    "spend_to_income",
 ]
 
 
@@ -251,7 +263,31 @@ def derive(parsed: pd.DataFrame, parameters: pd.DataFrame, marital: pd.DataFrame
     accepted = [f"accepted_campaign_{i}" for i in range(1, 6)]
     out["campaigns_accepted"] = out[accepted].sum(axis=1, min_count=len(accepted))
     out["has_complained"] = (parsed["complained"] == 1).astype("int64")
+    engineered(out)
     return out[[RECORD, KEY, TARGET, "is_labeled", *FEATURE_COLUMNS]]
+
+
+def engineered(out: pd.DataFrame) -> None:
+    """The engineered features of ``campaign_features.sql``, in place: shares and per-unit
+    figures with denominators floored at 1 (``greatest(x, 1)``, which ignores a null ``x``)."""
+
+    def floor1(values: pd.Series) -> pd.Series:
+        return values.astype("float64").fillna(1.0).clip(lower=1.0)
+
+    spend = out["spend_total"].astype("float64")
+    purchases = out["purchases_total"].astype("float64")
+    out["spend_per_purchase"] = spend / floor1(purchases)
+    out["wine_share"] = out["spend_wines"] / floor1(spend)
+    out["meat_share"] = out["spend_meat"] / floor1(spend)
+    out["gold_share"] = out["spend_gold"] / floor1(spend)
+    out["deals_share"] = out["purchases_deals"] / floor1(purchases + out["purchases_deals"])
+    out["catalog_share"] = out["purchases_catalog"] / floor1(purchases)
+    out["web_purchases_per_visit"] = out["purchases_web"] / floor1(out["web_visits_last_month"])
+    partner = out["marital_status"].isin(["Married", "Together"]).astype("int64")
+    out["lives_with_partner"] = partner
+    out["household_size"] = 1 + out["children_at_home"] + partner
+    out["income_per_household_member"] = out["income_imputed"] / out["household_size"]
+    out["spend_to_income"] = spend / floor1(out["income_imputed"])
 
 
 def features(

@@ -74,7 +74,19 @@ FEATURE_COLUMNS = [
     "days_lead_to_offer",
     "created_date",
     "close_date",
+    # facts known at creation (the at_open model's features and candidates)
+    "price_band",
+    "discount_number",
+    "use_case_or_not_recorded",
+    "pain_or_not_recorded",
+    "has_lead_id",
+    "created_day_of_week",
+    "created_day_of_month",
+    "created_month",
+    "outcome_known_date",
 ]
+#: The mart's price bands: (upper bound exclusive, label) after 'missing' and '0'.
+PRICE_BANDS = [(200, "1-199"), (400, "200-399"), (800, "400-799"), (2000, "800-1999")]
 
 
 def _expressions() -> list[str]:
@@ -204,7 +216,28 @@ def derive(parsed: pd.DataFrame, statuses: pd.DataFrame, leads: pd.DataFrame) ->
     out["days_lead_to_offer"] = days_between(lead_created, parsed["created_date"])
     out["created_date"] = pd.to_datetime(parsed["created_date"])
     out["close_date"] = pd.to_datetime(parsed["close_date"])
+    out["price_band"] = price_bands(out["price"])
+    digits = parsed["discount_code"].astype("string").str.extract(r"([0-9]+)", expand=False)
+    out["discount_number"] = pd.to_numeric(digits, errors="coerce").astype("float64")
+    out["use_case_or_not_recorded"] = parsed["use_case"].fillna("not recorded")
+    out["pain_or_not_recorded"] = parsed["pain"].fillna("not recorded")
+    out["has_lead_id"] = parsed["lead_id"].notna().astype("int64")
+    created = out["created_date"]
+    out["created_day_of_week"] = ((created.dt.dayofweek + 1) % 7).astype("Int64")  # 0 = Sunday
+    out["created_day_of_month"] = created.dt.day.astype("Int64")
+    out["created_month"] = created.dt.month.astype("Int64")
+    known = out["close_date"].where(out["close_date"] > created, created)
+    out["outcome_known_date"] = known.where(out["is_closed"])
     return out[[RECORD, KEY, *FEATURE_COLUMNS]]
+
+
+def price_bands(price: pd.Series) -> pd.Series:
+    """The mart's ``price_band``: missing, 0, 1-199, 200-399, 400-799, 800-1999, 2000+."""
+    out = pd.Series("2000+", index=price.index, dtype=object)
+    for bound, label in reversed(PRICE_BANDS):
+        out = out.where(~(price < bound), label)
+    out = out.where(price != 0, "0")
+    return out.where(price.notna(), "missing")
 
 
 def features(

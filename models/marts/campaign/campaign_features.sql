@@ -17,7 +17,7 @@ parameters as (
 
 ),
 
-final as (
+base_features as (
 
     select
         -- ids
@@ -78,6 +78,30 @@ final as (
         customers.enrolled_date
     from customers
     cross join parameters
+
+),
+
+-- engineered features of the response model: how the customer's spend and purchases are
+-- composed, and the household the income feeds (denominators floored at 1)
+final as (
+
+    select
+        *,
+        spend_total / greatest(purchases_total, 1) as spend_per_purchase,
+        spend_wines / greatest(spend_total, 1) as wine_share,
+        spend_meat / greatest(spend_total, 1) as meat_share,
+        spend_gold / greatest(spend_total, 1) as gold_share,
+        purchases_deals / greatest(purchases_total + purchases_deals, 1) as deals_share,
+        purchases_catalog / greatest(purchases_total, 1) as catalog_share,
+        purchases_web / greatest(web_visits_last_month, 1) as web_purchases_per_visit,
+        cast(marital_status in ('Married', 'Together') as integer) as lives_with_partner,
+        1 + children_at_home + cast(marital_status in ('Married', 'Together') as integer)
+            as household_size,
+        income_imputed
+        / (1 + children_at_home + cast(marital_status in ('Married', 'Together') as integer))
+            as income_per_household_member,
+        spend_total / greatest(income_imputed, 1) as spend_to_income
+    from base_features
 
 )
 
