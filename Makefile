@@ -15,7 +15,7 @@ SPARK_SCALE ?= 0.02
 SPARK_SEED ?= 7
 
 .PHONY: help venv data build build-shared build-spark test test-fast docs dashboard \
-	dashboard-shared chromium java clean lint
+	dashboard-shared serve mlflow-ui chromium java clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -26,6 +26,8 @@ help:
 	@echo "make docs          dbt docs generate --static (target/static_index.html)"
 	@echo "make dashboard     the Streamlit dashboard on the last build's snapshot (HOST=127.0.0.1 PORT=8501)"
 	@echo "make dashboard-shared  the same on the real-data build (warehouse_shared.duckdb)"
+	@echo "make serve         the REST scoring service on the last build's snapshot (HOST=127.0.0.1 PORT=8000)"
+	@echo "make mlflow-ui     the MLflow UI on the build's tracking store (HOST=127.0.0.1 PORT=5000)"
 	@echo "make lint          ruff check, ruff format --check, SQLFluff"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
@@ -47,8 +49,13 @@ $(RAW_DIR)/.generated:
 
 data: venv $(RAW_DIR)/.generated
 
+# Every newly trained model version is logged to this MLflow store and registered there
+# (revenue_ml/ml/tracking.py; artifacts in mlruns/ beside it). `make build MLFLOW_TRACKING_URI=`
+# logs nothing; an MLFLOW_TRACKING_URI in the environment wins.
+MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/mlruns.db
+
 build: venv data
-	REVENUE_ML_RAW_DIR=$(RAW_DIR) $(BIN)/dbt build
+	REVENUE_ML_RAW_DIR=$(RAW_DIR) MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) $(BIN)/dbt build
 
 build-shared: venv
 	REVENUE_ML_DUCKDB=warehouse_shared.duckdb $(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
@@ -87,7 +94,7 @@ docs: venv data
 # `make dashboard-shared`), side by side on two ports if you like.
 WAREHOUSE ?= warehouse.duckdb
 HOST ?= 127.0.0.1
-PORT ?= 8501
+dashboard: PORT ?= 8501
 dashboard: venv
 	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/streamlit run dashboard/app.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
@@ -95,6 +102,30 @@ dashboard: venv
 
 dashboard-shared:
 	$(MAKE) dashboard WAREHOUSE=warehouse_shared.duckdb
+
+# The REST scoring service (revenue_ml/serve/): the champion models of the snapshot the last
+# build of WAREHOUSE published (never the warehouse itself, so `make build` can run meanwhile;
+# POST /reload or SIGHUP picks up a newer one). Same rule as the dashboard: this machine only
+# unless HOST says otherwise. OpenAPI docs at http://$(HOST):$(PORT)/docs.
+serve: PORT ?= 8000
+serve: venv
+	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/python -m revenue_ml.serve --host $(HOST) --port $(PORT)
+
+# The MLflow UI on the build's store. The full `mlflow` package (the UI) caps pyarrow below this
+# project's pin, so it lives in its own venv, pinned by constraints-mlflow-ui.txt; one worker
+# and no job runner (~0.5 GB instead of ~2 GB).
+MLFLOW_VENV ?= .venv-mlflow
+$(MLFLOW_VENV)/.installed: constraints-mlflow-ui.txt
+	test -x $(MLFLOW_VENV)/bin/python || $(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet -c constraints-mlflow-ui.txt mlflow==3.17.2
+	touch $@
+
+mlflow-ui: PORT ?= 5000
+mlflow-ui: $(MLFLOW_VENV)/.installed
+	MLFLOW_DISABLE_TELEMETRY=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
+		$(MLFLOW_VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) \
+		--default-artifact-root $(CURDIR)/mlruns --host $(HOST) --port $(PORT) --workers 1
 
 # The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
 chromium:
@@ -110,7 +141,8 @@ java:
 
 clean:
 	rm -rf target logs dbt_packages warehouse.duckdb warehouse.duckdb.wal \
-		warehouse_shared.duckdb warehouse_shared.duckdb.wal data test-artifacts .pytest_cache
+		warehouse_shared.duckdb warehouse_shared.duckdb.wal data test-artifacts .pytest_cache \
+		mlruns.db mlruns
 
 .PHONY: bench
 bench: venv

@@ -114,6 +114,30 @@ BUDGETS = [
         "lt",
     ),
     Budget(
+        "rest_batch_1k_p50_seconds",
+        "REST API: warm batch of 1,000 churn records over HTTP, p50",
+        None,
+        0.03,
+        "s",
+        "max",
+    ),
+    Budget(
+        "rest_batch_1k_p99_seconds",
+        "REST API: warm batch of 1,000 churn records over HTTP, p99 (the reference's 0.125 s)",
+        None,
+        0.125,
+        "s",
+        "max",
+    ),
+    Budget(
+        "rest_single_concurrent_no_error",
+        "REST API: single-record requests from 8 concurrent clients, no error",
+        None,
+        True,
+        "",
+        "true",
+    ),
+    Budget(
         "python_models_no_transaction_rows",
         "no Python model reads transaction-level rows",
         None,
@@ -246,6 +270,44 @@ def _warm_1k(section: dict) -> list[Measure]:
     return _measure(value, f"{value:.4f} s" if value is not None else None)
 
 
+def _rest_api(section: dict) -> dict | None:
+    """The REST API figures (None when not measured at this scale)."""
+    scoring = section.get("scoring", {})
+    if scoring.get("warm_and_cold_skipped"):
+        return None  # measured at one scale only, with the warm and cold scoring
+    return scoring.get("rest_api") or {}
+
+
+def _rest_batch(percentile: str) -> Callable[[dict], list[Measure]]:
+    def measure(section: dict) -> list[Measure]:
+        api = _rest_api(section)
+        if api is None:
+            return []
+        batch = api.get("batch_1000") or {}
+        value = batch.get(f"seconds_{percentile}")
+        if value is None or batch.get("errors"):
+            return _measure(None)
+        return _measure(value, f"{value:.4f} s ({batch['requests']:,} warm requests)")
+
+    return measure
+
+
+def _rest_concurrent(section: dict) -> list[Measure]:
+    api = _rest_api(section)
+    if api is None:
+        return []
+    single = api.get("single_record_concurrent")
+    if not single:
+        return _measure(None)
+    ok = single["errors"] == 0
+    return _measure(
+        ok,
+        f"{'yes' if ok else 'NO'}: {single['requests']:,} requests, {single['clients']} "
+        f"clients, {single['errors']:,} errors, {single['requests_per_second']:,.0f} "
+        f"requests/s, p50 {single['seconds_p50']:.4f} s",
+    )
+
+
 def _no_transaction_rows(section: dict) -> list[Measure]:
     inputs = section.get("python_model_inputs", {})
     ok = inputs.get("ok")
@@ -266,6 +328,9 @@ MEASURES: dict[str, Callable[[dict], list[Measure]]] = {
         "project_vs_handwritten", "project_sql", "handwritten_sql"
     ),
     "warm_score_1k_seconds": _warm_1k,
+    "rest_batch_1k_p50_seconds": _rest_batch("p50"),
+    "rest_batch_1k_p99_seconds": _rest_batch("p99"),
+    "rest_single_concurrent_no_error": _rest_concurrent,
     "python_models_no_transaction_rows": _no_transaction_rows,
     "features_agree": lambda section: _measure(section.get("features", {}).get("agree")),
 }

@@ -151,10 +151,25 @@ def _warm_and_cold_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
 
 
 def _rest_api_rows(scale: str, rest_api: dict | None) -> list[tuple[str, str, str]]:
-    """Summary rows of the REST API section (a hook: None until the project has an API)."""
-    if rest_api is None:
-        return [(scale, "REST API", "not available (no API yet; hook: scoring.rest_api_section)")]
-    return [(scale, f"REST API {name}", str(value)) for name, value in rest_api.items()]
+    """Summary rows of the REST API section."""
+    if not rest_api or not rest_api.get("available"):
+        reason = (rest_api or {}).get("reason") or (rest_api or {}).get("error") or "not measured"
+        return [(scale, "REST API", f"not available: {reason}"[:95])]
+    batch, single = rest_api["batch_1000"], rest_api["single_record_concurrent"]
+    return [
+        (
+            scale,
+            f"REST API batch of {batch['records_per_request']:,} churn records",
+            f"p50 {batch['seconds_p50']:.4f} s, p99 {batch['seconds_p99']:.4f} s "
+            f"({batch['requests']:,} warm requests, {batch['errors']} errors)",
+        ),
+        (
+            scale,
+            f"REST API {single['requests']:,} single-record requests, {single['clients']} clients",
+            f"{single['requests_per_second']:,.0f} requests/s, {single['errors']} errors, "
+            f"p50 {single['seconds_p50']:.4f} s, p99 {single['seconds_p99']:.4f} s",
+        ),
+    ]
 
 
 def _scoring_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:

@@ -45,6 +45,11 @@ def score_scale(args: argparse.Namespace) -> float:
     return args.score_scale if args.score_scale is not None else min(args.scales)
 
 
+def api_settings(args: argparse.Namespace) -> scoring.ApiSettings:
+    """The sizes of the REST API measures."""
+    return scoring.ApiSettings(args.api_batch_requests, args.api_single_requests, args.api_clients)
+
+
 def throughput_settings(args: argparse.Namespace) -> scoring.ThroughputSettings:
     """The sizes of the in-warehouse scoring measures."""
     return scoring.ThroughputSettings(args.throughput_rows, args.explain_rows, args.repeats)
@@ -57,7 +62,7 @@ def scoring_section(
     ws: builds.Workspace,
     node_seconds: dict[str, float],
 ) -> dict:
-    """In-warehouse scoring at every scale; warm and cold scoring (and the REST API hook) at the
+    """In-warehouse scoring at every scale; warm and cold scoring and the REST API at the
     score scale only (the registered models are about the same size at every scale)."""
     out = {
         "in_warehouse": guarded(
@@ -85,7 +90,16 @@ def scoring_section(
             args.score_timeout,
         )
     )
-    out["rest_api"] = scoring.rest_api_section(ws.duckdb_path)
+    log("  scoring: REST API (python -m revenue_ml.serve)")
+    out["rest_api"] = guarded(
+        "REST API",
+        scoring.rest_api_section,
+        ws.duckdb_path,
+        ws.raw_dir,
+        ws.work,
+        api_settings(args),
+        available=False,
+    )
     return out
 
 
@@ -174,6 +188,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=120.0,
         help="a dbt build longer than this is not repeated",
     )
+    parser.add_argument(
+        "--api-batch-requests",
+        type=int,
+        default=200,
+        help="REST API: timed warm requests of 1,000 churn records",
+    )
+    parser.add_argument(
+        "--api-single-requests",
+        type=int,
+        default=10_000,
+        help="REST API: single-record requests from --api-clients concurrent clients",
+    )
+    parser.add_argument("--api-clients", type=int, default=8)
     parser.add_argument("--build-timeout", type=float, default=3600.0)
     parser.add_argument("--score-timeout", type=float, default=900.0)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
@@ -202,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "short_build_seconds": args.short_build_seconds,
         "score_sizes": args.score_sizes,
-        "notes": [builds.NOTE, scoring.note(throughput_settings(args))],
+        "notes": [
+            builds.NOTE,
+            scoring.note(throughput_settings(args)),
+            scoring.rest_api_note(api_settings(args)),
+        ],
         "scales": [],
         "budgets": [],
     }

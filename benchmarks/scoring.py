@@ -6,16 +6,20 @@
 - warm in-process: the offer model through ``lifecycle.score`` at fixed batch sizes (the
   reference's REST call is 1,000 rows);
 - cold command: the churn scoring CLI as a fresh process;
-- REST API: a hook for a future section (:func:`rest_api_section`).
+- REST API: the scoring service over HTTP (:func:`rest_api_section`): warm 1,000-record
+  batches and concurrent single-record requests.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -440,16 +444,147 @@ def warm_and_cold_scoring(
     return {"warm_in_process": warm, "cold_command": cold}
 
 
-# --- HOOK: REST API (not implemented: the project has no API yet) -------------------------------
+# --- REST API -----------------------------------------------------------------------------------
 
 
-def rest_api_section(duckdb_path: Path) -> dict | None:
-    """HOOK for the future REST API section; None while there is no API to measure.
+@dataclass(frozen=True)
+class ApiSettings:
+    """Sizes of the REST API measures."""
 
-    To fill in once the API exists: serve the registry of ``duckdb_path``, then measure the p50
-    and p99 latency of 1,000-record batches over HTTP, and of 10,000 single-record requests
-    from 8 concurrent clients (with their requests per second), and return them as a dict of
-    named measures (e.g. ``{"batch_1000": {...}, "single_record_8_clients": {...}}``). The
-    report prints each entry; add its budgets to :mod:`benchmarks.budgets`.
-    """
-    return None
+    #: Timed warm requests of a 1,000-record churn batch (after a few warm-up requests).
+    batch_requests: int
+    #: Single-record requests, sent by ``clients`` concurrent clients.
+    single_requests: int
+    clients: int
+    batch_rows: int = 1_000
+    warmup: int = 10
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 5) if values else None
+
+
+class _Client:
+    """One keep-alive HTTP connection to the service."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=120)
+
+    def post(self, path: str, body: bytes) -> tuple[int, float]:
+        start = time.perf_counter()
+        self.connection.request("POST", path, body, {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - start
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _batch_latency(url: str, body: bytes, settings: ApiSettings) -> dict:
+    """p50/p99 of warm ``batch_rows``-record requests, one client, sequential."""
+    client = _Client(url)
+    times, errors = [], 0
+    try:
+        for i in range(settings.warmup + settings.batch_requests):
+            status, seconds = client.post("/score/churn", body)
+            errors += status != 200
+            if i >= settings.warmup:
+                times.append(seconds)
+    finally:
+        client.close()
+    return {
+        "records_per_request": settings.batch_rows,
+        "request_bytes": len(body),
+        "requests": len(times),
+        "errors": errors,
+        "seconds_p50": _percentile(times, 50),
+        "seconds_p99": _percentile(times, 99),
+        "seconds_mean": round(float(np.mean(times)), 5) if times else None,
+    }
+
+
+def _concurrent_singles(url: str, bodies: list[bytes], settings: ApiSettings) -> dict:
+    """``single_requests`` requests of one record from ``clients`` concurrent clients (each
+    its own keep-alive connection): errors, requests per second, latency."""
+    per_client = [settings.single_requests // settings.clients] * settings.clients
+    per_client[0] += settings.single_requests - sum(per_client)
+
+    def run(args: tuple[int, int]) -> tuple[list[float], int]:
+        offset, count = args
+        client, times, errors = _Client(url), [], 0
+        try:
+            for i in range(count):
+                try:
+                    status, seconds = client.post(
+                        "/score/churn", bodies[(offset + i) % len(bodies)]
+                    )
+                except (OSError, http.client.HTTPException):
+                    client.close()
+                    client = _Client(url)
+                    errors += 1
+                    continue
+                errors += status != 200
+                times.append(seconds)
+        finally:
+            client.close()
+        return times, errors
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=settings.clients) as pool:
+        results = list(pool.map(run, [(i * 997, n) for i, n in enumerate(per_client)]))
+    elapsed = time.perf_counter() - start
+    times = [t for ts, _ in results for t in ts]
+    errors = sum(e for _, e in results)
+    return {
+        "requests": settings.single_requests,
+        "clients": settings.clients,
+        "errors": errors,
+        "seconds": round(elapsed, 3),
+        "requests_per_second": round(settings.single_requests / elapsed, 1),
+        "seconds_p50": _percentile(times, 50),
+        "seconds_p99": _percentile(times, 99),
+    }
+
+
+def rest_api_section(duckdb_path: Path, raw_dir: Path, work: Path, settings: ApiSettings) -> dict:
+    """The REST scoring service (:mod:`revenue_ml.serve`) as a real uvicorn process on a free
+    port, reading the built warehouse (opened read-only, read, closed): the p50/p99 latency of
+    a warm 1,000-record churn batch end to end over HTTP (one keep-alive client, sequential),
+    and ``single_requests`` single-record requests from ``clients`` concurrent clients (errors,
+    requests per second, latency)."""
+    from revenue_ml.serve.process import running_service
+
+    raw_file = raw_dir / "telco_churn" / "churn-bigml-80.csv"
+    if not raw_file.is_file():
+        return {"available": False, "reason": f"{raw_file} missing"}
+    raw = pd.read_csv(raw_file, dtype=str, keep_default_na=False).drop(columns=["Churn"])
+    batch = resize(raw, settings.batch_rows).to_dict("records")
+    singles = [json.dumps([r]).encode() for r in raw.head(1_000).to_dict("records")]
+    log_path = work / "rest_api_service.log"
+    try:
+        with running_service(["--warehouse", str(duckdb_path)], log_path) as service:
+            return {
+                "available": True,
+                "command": "python -m revenue_ml.serve --warehouse <warehouse> (uvicorn, 1 worker)",
+                "batch_1000": _batch_latency(service.url, json.dumps(batch).encode(), settings),
+                "single_record_concurrent": _concurrent_singles(service.url, singles, settings),
+            }
+    except RuntimeError as exc:  # the service did not start: say why
+        return {"available": False, "reason": str(exc)[-1500:]}
+
+
+def rest_api_note(settings: ApiSettings) -> str:
+    """How the REST API is measured, for the report."""
+    return (
+        "REST API: the scoring service (python -m revenue_ml.serve, uvicorn, one worker) runs "
+        "as its own process on 127.0.0.1, loading the champions from the built warehouse. "
+        f"Batch: {settings.batch_requests} warm POST /score/churn requests of "
+        f"{settings.batch_rows:,} raw records (after {settings.warmup} warm-up requests), one "
+        "keep-alive client, sequential; p50/p99 of the end-to-end time (JSON body sent, features "
+        "computed with the SQL twin, scored, JSON answer read). Concurrency: "
+        f"{settings.single_requests:,} requests of one record from {settings.clients} "
+        "concurrent clients (threads, one keep-alive connection each, in the benchmark's "
+        "process on the same machine): errors and requests per second."
+    )

@@ -24,6 +24,7 @@ from dashboard.views import (  # noqa: E402
     home,
     model_health,
     sales,
+    score,
 )
 
 PAGES = [
@@ -35,6 +36,7 @@ PAGES = [
     (ecommerce, "Insiders", "ecommerce"),
     (enrollment, "Enrollment", "enrollment"),
     (model_health, "Model health", "model-health"),
+    (score, "Score a file", "score"),
 ]
 
 st.set_page_config(page_title="Revenue ML", page_icon=":material/monitoring:", layout="wide")

@@ -279,13 +279,24 @@ def filtered(snap: Snapshot, table: str, filters: dict, order: str = "all") -> p
 REGISTRY = "ml.model_registry"
 
 
+PROMOTIONS = "ml.model_promotions"
+
+
 def registry(snap: Snapshot) -> pd.DataFrame:
+    """Every registered version with its alias (champion / challenger / none)."""
     return snap.df(
         "select model_name, model_version, domain, variant, model_family, trained_at, "
         "training_rows, primary_metric, primary_metric_value, quality_floor, passed_gate, "
-        f"retrain_reason, is_latest_version from {REGISTRY} order by domain, model_name, "
-        "model_version"
+        "retrain_reason, is_latest_version, alias, is_champion, alias_reason, promoted_at "
+        f"from {REGISTRY} order by domain, model_name, model_version"
     )
+
+
+def promotions(snap: Snapshot) -> pd.DataFrame:
+    """The manual promotions, newest first (empty when none, or not published)."""
+    if not snap.has(PROMOTIONS):
+        return pd.DataFrame()
+    return snap.df(f"select * from {PROMOTIONS} order by promoted_at desc")
 
 
 MODEL_METRICS = "ml.model_metrics"
@@ -293,10 +304,10 @@ MODEL_DRIFT = "ml.model_feature_drift"
 
 
 def latest_metrics(snap: Snapshot) -> pd.DataFrame:
-    """Headline metrics of every model's latest version (``model_metrics``, wide)."""
+    """Headline metrics of every model's champion, the version that scores (``model_metrics``,
+    wide)."""
     return snap.df(
-        f"select * from {MODEL_METRICS} where is_latest_version "
-        "order by domain, model_name, evaluation"
+        f"select * from {MODEL_METRICS} where is_champion order by domain, model_name, evaluation"
     )
 
 

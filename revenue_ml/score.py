@@ -1,18 +1,34 @@
-"""Score a CSV of customers with the registered model, without running dbt.
+"""Score raw records with the registered champion models, without running dbt.
 
-Usage::
+One code path for the command line, the REST service (:mod:`revenue_ml.serve`) and the
+dashboard's upload: :func:`score_records` takes records in a raw file's own column names (the
+BigML churn file, the sales offers file, the iFood campaign file), computes their features with
+the domain's twin of the SQL (:mod:`revenue_ml.raw_features`, tested equal to the marts) and
+scores the good ones with the domain's champion (:func:`revenue_ml.ml.lifecycle.champion`):
 
-    python -m revenue_ml.score churn --input customers.csv --output scores.csv \
-        [--warehouse warehouse.duckdb] [--no-explain]
+    from revenue_ml import score
+    tables = score.read_tables("churn", snapshot=score.snapshot_root())
+    scored, errors = score.score_records("churn", raw_frame, tables, explain=True)
 
-The input is in the raw BigML churn schema (the same columns as the raw file; ``Churn`` may be
-absent or empty). The features are computed by :func:`revenue_ml.domains.churn.features_from_raw`
-(the Python twin of ``churn_features.sql``), and the latest registered ``churn_lightgbm``
-version that passed its gate is read from the warehouse over a read-only connection. The output
-holds one row per input row: the customer key (derived as in the warehouse), the
-probability, the label at the model's threshold, the top driver and the model version — the
-same probabilities as ``churn.churn_scores`` for the same rows. ``--no-explain`` leaves the top
-driver empty: LightGBM's per-row contributions cost far more than the prediction itself.
+``scored`` keeps the input columns of every good record (same index) and adds the key, the
+probability, the predicted label at the model's threshold, the threshold, the model name and
+version, and, with ``explain=True``, the explanation columns (the top driver and its
+contribution, and the business-word reasons where the lifecycle provides them). ``errors``
+names each bad record: its 0-based position ``record``, the ``column``, the raw ``value`` and a
+``message`` that says what to fix; the other records are still scored.
+
+Command line::
+
+    python -m revenue_ml.score {churn,offers,campaign} --input FILE --output FILE \\
+        [--warehouse FILE | --snapshot DIR] [--no-explain]
+
+The input is a CSV in the raw file's format (comma-separated; tab-separated for campaign, as
+the campaign file; the delimiter is read from the header line); the output is the input's
+columns plus the scores, one row per good input row. Bad rows are listed on stderr (the exit
+status is then 2). The models and the build's lookups come from the warehouse, read over a
+read-only connection that is closed at once (default: $REVENUE_ML_DUCKDB or warehouse.duckdb),
+or from the snapshot a build published (``--snapshot``), which works while a build holds the
+warehouse.
 """
 
 from __future__ import annotations
@@ -20,19 +36,251 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from revenue_ml.domains import churn
+from revenue_ml.domains import campaign, churn, sales
+from revenue_ml.ml import binary, lifecycle
+from revenue_ml.raw_features import RawFeatures
+from revenue_ml.raw_features import campaign as campaign_raw
+from revenue_ml.raw_features import churn as churn_raw
+from revenue_ml.raw_features import offers as offers_raw
 from revenue_ml.safe_csv import write_csv
+from revenue_ml.settings import settings_of
 from revenue_ml.snapshot import latest_snapshot, snapshot_root
 
-#: Domain -> (registry table, scoring function of raw rows and the registry).
-DOMAINS = {
-    "churn": ("ml.churn_model_versions", churn.score_raw),
+BUILD_SETTINGS = "ml.build_settings"
+#: The staging limits of the raw sources the scorer applies, as ``ml.build_settings`` holds
+#: them (domain = the raw source, setting = the var without the source's prefix).
+STAGING_LIMITS = {
+    "telco_churn": ("max_minutes",),
+    "sales_pipeline": ("max_price",),
+    "marketing_campaign": ("max_income", "max_spend"),
 }
+#: What every scored row carries besides the explanation columns.
+SCORE_COLUMNS = ["probability", "predicted_label", "threshold", "model_name", "model_version"]
+#: What ``explain=True`` adds: the strongest feature, its contribution and the reasons in
+#: business words (:func:`revenue_ml.ml.lifecycle.score`).
+EXPLANATION_COLUMNS = ["top_feature", "top_feature_contribution", "reasons"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A registered model, the rows it scores (a boolean mask of the features) and the words
+    its reasons use (the domain's feature labels, :mod:`revenue_ml.ml.reasons`)."""
+
+    model_name: str
+    spec: binary.BinarySpec
+    rows: Callable[[pd.DataFrame], np.ndarray]
+    labels: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain the scorer serves: its tables, its twin and which model scores which row."""
+
+    name: str
+    title: str
+    key: str
+    registry: str
+    #: Every table the scorer reads (the registry, the build settings and the lookups).
+    tables: tuple[str, ...]
+    #: The raw file's columns (what a record may hold) and those a record must have.
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    featurise: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], RawFeatures]
+    routes: tuple[Route, ...]
+    #: One record, for the API documentation and the README.
+    example: dict = field(default_factory=dict)
+
+
+def _setting(tables: Mapping[str, pd.DataFrame], domain: str, name: str) -> float:
+    assert name in STAGING_LIMITS[domain], (domain, name)
+    values = settings_of(tables[BUILD_SETTINGS], domain)
+    if values.get(name) is None:
+        raise LookupError(
+            f"{BUILD_SETTINGS} has no {domain} setting {name!r} (a build older than the "
+            f"scorer?); run dbt build to republish the settings"
+        )
+    return float(values[name])
+
+
+def _churn_features(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    return churn_raw.features(raw, _setting(tables, "telco_churn", "max_minutes"))
+
+
+def _offer_features(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    return offers_raw.features(
+        raw,
+        tables["seeds.offer_statuses"],
+        tables["sales.lead_attributes"],
+        _setting(tables, "sales_pipeline", "max_price"),
+    )
+
+
+def _campaign_features(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    return campaign_raw.features(
+        raw,
+        tables["campaign.campaign_feature_parameters"],
+        tables["seeds.marital_status_map"],
+        _setting(tables, "marketing_campaign", "max_income"),
+        _setting(tables, "marketing_campaign", "max_spend"),
+    )
+
+
+def _every_row(features: pd.DataFrame) -> np.ndarray:
+    return np.ones(len(features), dtype=bool)
+
+
+_OFFER_SPECS = sales.specs(frozenset())
+_CAMPAIGN_SPEC = binary.BinarySpec(
+    name=campaign.MODEL,
+    domain=campaign.DOMAIN,
+    variant="all_customers",
+    key=campaign.KEY,
+    target=campaign.TARGET,
+    numeric=campaign.NUMERIC,
+    categorical=campaign.CATEGORICAL,
+)
+
+DOMAINS: dict[str, Domain] = {
+    "churn": Domain(
+        name="churn",
+        title="Telecom churn: probability that a customer leaves (BigML churn file columns)",
+        key=churn_raw.KEY,
+        registry="ml.churn_model_versions",
+        tables=("ml.churn_model_versions", BUILD_SETTINGS),
+        columns=tuple(churn_raw.COLUMNS),
+        required=tuple(c for c in churn_raw.COLUMNS if c not in ("Area code", "Churn")),
+        featurise=_churn_features,
+        routes=(Route(churn.SCORING_MODEL, churn.base_spec(), _every_row, churn.LABELS),),
+        example={
+            "State": "KS",
+            "Account length": 128,
+            "Area code": 415,
+            "International plan": "No",
+            "Voice mail plan": "Yes",
+            "Number vmail messages": 25,
+            "Total day minutes": 265.1,
+            "Total day calls": 110,
+            "Total day charge": 45.07,
+            "Total eve minutes": 197.4,
+            "Total eve calls": 99,
+            "Total eve charge": 16.78,
+            "Total night minutes": 244.7,
+            "Total night calls": 91,
+            "Total night charge": 11.01,
+            "Total intl minutes": 10.0,
+            "Total intl calls": 3,
+            "Total intl charge": 2.7,
+            "Customer service calls": 4,
+        },
+    ),
+    "offers": Domain(
+        name="offers",
+        title="Sales pipeline: probability that an offer closes won (offers file columns)",
+        key=offers_raw.KEY,
+        registry="ml.offer_model_versions",
+        tables=(
+            "ml.offer_model_versions",
+            BUILD_SETTINGS,
+            "sales.lead_attributes",
+            "seeds.offer_statuses",
+        ),
+        columns=tuple(offers_raw.COLUMNS),
+        required=("Created Date",),
+        featurise=_offer_features,
+        routes=(
+            Route(
+                sales.CLOSED_MODEL,
+                _OFFER_SPECS["at_close"],
+                lambda f: f["is_closed"].to_numpy(dtype=bool),
+                sales.LABELS,
+            ),
+            Route(
+                sales.OPEN_MODEL,
+                _OFFER_SPECS["at_open"],
+                lambda f: ~f["is_closed"].to_numpy(dtype=bool),
+                sales.LABELS,
+            ),
+        ),
+        example={
+            "Id": "a1b2c3",
+            "Use Case": "Corporate Events",
+            "Status": "Demo 1",
+            "Created Date": "2024-03-05",
+            "Price": 2500,
+            "Discount code": "",
+            "Pain": "operations",
+            "Lead Source": "Inbound",
+            "Lead City": "Madrid",
+            "Lead Created Date": "2024-02-20",
+        },
+    ),
+    "campaign": Domain(
+        name="campaign",
+        title="Campaign response: probability that a customer answers the next campaign "
+        "(iFood marketing_campaign file columns)",
+        key=campaign_raw.KEY,
+        registry="ml.campaign_model_versions",
+        tables=(
+            "ml.campaign_model_versions",
+            BUILD_SETTINGS,
+            "campaign.campaign_feature_parameters",
+            "seeds.marital_status_map",
+        ),
+        columns=tuple(campaign_raw.COLUMNS),
+        required=(
+            "ID",
+            "Dt_Customer",
+            *campaign_raw.INTEGERS,
+        ),
+        featurise=_campaign_features,
+        routes=(Route(campaign.MODEL, _CAMPAIGN_SPEC, _every_row, campaign.LABELS),),
+        example={
+            "ID": 5524,
+            "Year_Birth": 1957,
+            "Education": "Graduation",
+            "Marital_Status": "Single",
+            "Income": 58138,
+            "Kidhome": 0,
+            "Teenhome": 0,
+            "Dt_Customer": "04-09-2012",
+            "Recency": 58,
+            "MntWines": 635,
+            "MntFruits": 88,
+            "MntMeatProducts": 546,
+            "MntFishProducts": 172,
+            "MntSweetProducts": 88,
+            "MntGoldProds": 88,
+            "NumDealsPurchases": 3,
+            "NumWebPurchases": 8,
+            "NumCatalogPurchases": 10,
+            "NumStorePurchases": 4,
+            "NumWebVisitsMonth": 7,
+            "AcceptedCmp3": 0,
+            "AcceptedCmp4": 0,
+            "AcceptedCmp5": 0,
+            "AcceptedCmp1": 0,
+            "AcceptedCmp2": 0,
+            "Complain": 0,
+        },
+    ),
+}
+
+
+def domain_of(name: str) -> Domain:
+    if name not in DOMAINS:
+        raise ValueError(f"unknown domain {name!r}; expected one of {', '.join(DOMAINS)}")
+    return DOMAINS[name]
+
+
+# --- Reading what the build published --------------------------------------------------------
 
 
 def default_warehouse() -> Path:
@@ -44,37 +292,157 @@ class WarehouseBusyError(RuntimeError):
     """The warehouse file is held by a writer (a dbt build)."""
 
 
-def read_registry(warehouse: Path, table: str) -> pd.DataFrame:
-    """The registry table of a domain, read over a read-only connection (opened, read, closed).
+def read_warehouse_tables(
+    warehouse: Path, tables: tuple[str, ...], missing: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """``tables`` read over one read-only connection (opened, read, closed at once). A table
+    the warehouse lacks raises FileNotFoundError, or is recorded in ``missing`` (table ->
+    why) when that dict is given.
 
     DuckDB allows one writer or many readers per file: while ``dbt build`` writes the
     warehouse, opening it fails; that is reported as :class:`WarehouseBusyError` with the way
-    out (the published snapshot holds the same registry)."""
+    out (the published snapshot holds the same tables)."""
     if not warehouse.exists():
         raise FileNotFoundError(f"warehouse {warehouse} not found; run dbt build first")
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return con.execute(f"select * from {table}").df()
+            out = {}
+            for table in tables:
+                try:
+                    out[table] = con.execute(f"select * from {table}").df()
+                except duckdb.CatalogException:
+                    why = (
+                        f"warehouse {warehouse} has no table {table}; run dbt build (a build "
+                        f"older than the scorer does not have it)"
+                    )
+                    if missing is None:
+                        raise FileNotFoundError(why) from None
+                    missing[table] = why
+            return out
     except duckdb.IOException as err:
         if "lock" not in str(err).lower():
             raise
         raise WarehouseBusyError(
             f"the warehouse {warehouse} is being written by another process (a dbt build?), "
             f"so its registry cannot be read now. Fix: wait for the build to finish, or score "
-            f"with the registry the last build published: --snapshot "
-            f"{snapshot_root(warehouse)}"
+            f"with what the last build published: --snapshot {snapshot_root(warehouse)}"
         ) from None
 
 
-def read_registry_snapshot(root: Path, table: str) -> pd.DataFrame:
-    """The registry table from the newest complete snapshot under ``root`` (Parquet files the
-    build published; reading them never touches the warehouse)."""
+def read_snapshot_tables(root: Path, tables: tuple[str, ...]) -> tuple[str, dict]:
+    """(snapshot id, ``tables``) from the newest complete snapshot under ``root`` (Parquet
+    files a build published; reading them never touches the warehouse)."""
     info = latest_snapshot(root)
-    if info is None or table not in info.tables:
+    if info is None:
+        raise FileNotFoundError(f"no published snapshot under {root}; run dbt build first")
+    missing = [t for t in tables if t not in info.tables]
+    if missing:
         raise FileNotFoundError(
-            f"no published snapshot holding {table} under {root}; run dbt build first"
+            f"snapshot {info.path} lacks {', '.join(missing)} (a build older than the "
+            f"scorer?); run dbt build to publish a new one"
         )
-    return pd.read_parquet(info.path / f"{table}.parquet")
+    return info.snapshot_id, {t: pd.read_parquet(info.path / f"{t}.parquet") for t in tables}
+
+
+def read_tables(
+    domain: str, snapshot: Path | None = None, warehouse: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """What scoring ``domain`` needs (:attr:`Domain.tables`), from the snapshot a build
+    published under ``snapshot`` when given, else from ``warehouse`` (default:
+    $REVENUE_ML_DUCKDB or warehouse.duckdb)."""
+    tables = domain_of(domain).tables
+    if snapshot is not None:
+        return read_snapshot_tables(snapshot, tables)[1]
+    return read_warehouse_tables(warehouse or default_warehouse(), tables)
+
+
+# --- Scoring ----------------------------------------------------------------------------------
+
+
+class Scorer:
+    """One domain's scoring state, built once from the published tables: the champion of each
+    model the domain routes rows to, and the build's lookups. :meth:`score` is what
+    :func:`score_records` runs; the REST service keeps one Scorer per domain between reloads."""
+
+    def __init__(self, domain: str, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.domain = domain_of(domain)
+        missing = [t for t in self.domain.tables if t not in tables]
+        if missing:
+            raise LookupError(
+                f"scoring {domain} needs the table(s) {', '.join(missing)}; read them with "
+                f"revenue_ml.score.read_tables({domain!r}, ...)"
+            )
+        self.tables = {t: tables[t] for t in self.domain.tables}
+        registry = self.tables[self.domain.registry]
+        #: Model name -> its champion registry record.
+        self.champions = {
+            r.model_name: lifecycle.champion(registry, r.model_name) for r in self.domain.routes
+        }
+
+    def featurise(self, raw: pd.DataFrame) -> RawFeatures:
+        return self.domain.featurise(raw, self.tables)
+
+    def scores(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(scores, errors): the key, :data:`SCORE_COLUMNS` and, with ``explain``, the
+        explanation columns of every good record (index = its position in ``raw``)."""
+        result = self.featurise(raw)
+        features = result.features
+        parts = []
+        for route in self.domain.routes:
+            mask = route.rows(features)
+            if not mask.any():
+                continue
+            part = features if mask.all() else features.loc[mask]
+            # the model's own probability: a record is new data, even when its key matches a
+            # training row (an id may come back with changed values)
+            scored = lifecycle.score(
+                part, self.champions[route.model_name], route.spec, explain, labels=route.labels
+            )
+            scored.index = part.index
+            parts.append(scored)
+        columns = SCORE_COLUMNS + (EXPLANATION_COLUMNS if explain else [])
+        if not parts:
+            scored = pd.DataFrame(columns=columns, index=features.index[:0])
+        elif len(parts) == 1:
+            scored = parts[0]
+        else:
+            scored = pd.concat(parts).sort_index()
+        out = scored.reindex(columns=[self.domain.key, *columns])
+        out[self.domain.key] = features[self.domain.key]
+        return out, result.errors
+
+    def score(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(scored, errors) for the records of ``raw``: the input columns of the good records
+        (same index) followed by :meth:`scores`' columns; see the module docstring."""
+        scores, errors = self.scores(raw, explain)
+        positions = scores.index.to_numpy()
+        inputs = raw.iloc[positions]
+        added = scores.reset_index(drop=True)
+        # an input column named like a score column is replaced by the score
+        kept = inputs.drop(columns=[c for c in added.columns if c in inputs.columns])
+        scored = pd.concat([kept.reset_index(drop=True), added], axis=1)
+        scored.index = inputs.index
+        return scored, errors
+
+
+def score_records(
+    domain: str, raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame], explain: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score raw records of ``domain`` (``churn``, ``offers`` or ``campaign``) with the
+    champions in ``tables`` (:func:`read_tables`): (scored, errors), see the module docstring."""
+    return Scorer(domain, tables).score(raw, explain=explain)
+
+
+# --- Command line -----------------------------------------------------------------------------
+
+
+def read_input(path: Path) -> pd.DataFrame:
+    """A CSV in a raw file's format, every value as text; tab-separated when the header line
+    holds a tab (the campaign file), else comma-separated."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = handle.readline()
+    sep = "\t" if "\t" in header else ","
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 def score_file(
@@ -84,24 +452,27 @@ def score_file(
     warehouse: Path | None = None,
     explain: bool = True,
     snapshot: Path | None = None,
-) -> pd.DataFrame:
-    """Score ``input_path`` and write the scores to ``output_path`` (CSV); return them.
-
-    The registry comes from ``snapshot`` (a published snapshot directory) when given, else
-    from ``warehouse`` (default: $REVENUE_ML_DUCKDB or warehouse.duckdb)."""
-    if domain not in DOMAINS:
-        raise ValueError(f"unknown domain {domain!r}; expected one of {', '.join(DOMAINS)}")
-    table, scorer = DOMAINS[domain]
-    registry = (
-        read_registry_snapshot(snapshot, table)
-        if snapshot is not None
-        else read_registry(warehouse or default_warehouse(), table)
-    )
-    raw = pd.read_csv(input_path, dtype=str, keep_default_na=False)
-    scores = scorer(raw, registry, explain=explain)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score ``input_path`` and write the good rows with their scores to ``output_path``
+    (CSV); return (scored, errors)."""
+    tables = read_tables(domain, snapshot=snapshot, warehouse=warehouse)
+    raw = read_input(input_path)
+    scored, errors = score_records(domain, raw, tables, explain=explain)
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(scores, output_path, float_format="%.17g")
-    return scores
+    write_csv(scored, output_path, float_format="%.17g")
+    return scored, errors
+
+
+def describe_errors(errors: pd.DataFrame, limit: int = 20, first_line: int = 2) -> list[str]:
+    """One line per error (at most ``limit``): the record, its line in a CSV whose first
+    record is on line ``first_line``, the column and the message."""
+    lines = [
+        f"record {int(e.record)} (line {int(e.record) + first_line}), {e.column}: {e.message}"
+        for e in errors.head(limit).itertuples(index=False)
+    ]
+    if len(errors) > limit:
+        lines.append(f"... and {len(errors) - limit} more")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("domain", choices=sorted(DOMAINS))
-    parser.add_argument("--input", required=True, type=Path, help="CSV in the raw schema")
+    parser.add_argument("--input", required=True, type=Path, help="CSV in the raw file's format")
     parser.add_argument("--output", required=True, type=Path, help="CSV of scores to write")
     parser.add_argument(
         "--warehouse",
@@ -131,11 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-explain",
         action="store_true",
-        help="skip the top driver per row (faster for large batches)",
+        help="skip the explanation columns (faster for large batches)",
     )
     args = parser.parse_args(argv)
     try:
-        scores = score_file(
+        scored, errors = score_file(
             args.domain,
             args.input,
             args.output,
@@ -146,7 +517,13 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, LookupError, ValueError, WarehouseBusyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"scored {len(scores)} rows -> {args.output}")
+    print(f"scored {len(scored)} rows -> {args.output}")
+    if len(errors):
+        bad = errors["record"].nunique()
+        print(f"{bad} row(s) not scored:", file=sys.stderr)
+        for line in describe_errors(errors):
+            print(f"  {line}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,19 +1,21 @@
 """Typed settings of the Python models, built in one place from the build's settings table.
 
-Every setting is a dbt var, defined and documented once in ``dbt_project.yml``. An on-run-start
-hook writes the table ``ml.build_settings`` (macros/ml/build_settings.sql lists the vars the Python
-models use) on every dbt command, one row per setting: domain ``ml`` holds the lifecycle settings
-every domain shares (:class:`MlSettings`), each domain its own, named as the var without the domain
-prefix (var ``churn_cv_folds`` is setting ``cv_folds`` of domain ``churn`` and
-:attr:`revenue_ml.domains.churn.Settings.cv_folds`). A Python model reads that table with
-``dbt.source("ml", "build_settings")`` and builds its domain's settings object with
-:meth:`DomainSettings.from_table`, which converts each value to the field's type and names the var
-in any error. Defaults live only in ``dbt_project.yml``: the dataclasses have none.
+Every setting is a dbt var, defined and documented once in ``dbt_project.yml``. An
+on-run-start hook writes the table ``ml.build_settings`` (macros/ml/build_settings.sql lists
+the vars the Python models use) on every dbt command, one row per setting: domain ``ml`` holds
+the lifecycle settings every domain shares (:class:`MlSettings`, :class:`RegistrySettings`),
+each domain its own, named as the var without the domain prefix (var ``churn_cv_folds`` is
+setting ``cv_folds`` of domain ``churn`` and :attr:`revenue_ml.domains.churn.Settings.cv_folds`).
+A Python model reads that table with ``dbt.source("ml", "build_settings")`` and builds its
+domain's settings object with :meth:`DomainSettings.from_table`, which converts each value to
+the field's type and names the var in any error. Defaults live only in ``dbt_project.yml``: the
+dataclasses have none.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from typing import Any, ClassVar, Self
@@ -113,6 +115,28 @@ class MlSettings(_FromConfig):
     def runtime(self) -> Runtime:
         """Worker threads for independent fits (see :mod:`revenue_ml.ml.runtime`)."""
         return Runtime(threads=resolve_threads(self.ml_threads, self.dbt_threads))
+
+
+@dataclasses.dataclass(frozen=True)
+class RegistrySettings(_FromConfig):
+    """How a build registers new versions: the champion margin (revenue_ml.ml.champion) and
+    the MLflow mirror (revenue_ml.ml.tracking); shared settings (domain ``ml``)."""
+
+    champion_margin: float
+    #: '' = no MLflow logging, unless the environment variable MLFLOW_TRACKING_URI is set.
+    mlflow_tracking_uri: str | None
+    mlflow_experiment_name: str
+    #: Written by the on-run-start hook (dbt's invocation_id), not a var.
+    dbt_invocation_id: str | None
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame) -> Self:
+        return cls.from_mapping(settings_of(table, "ml"))
+
+    @property
+    def tracking_uri(self) -> str | None:
+        """The MLflow tracking URI in force: the var, else $MLFLOW_TRACKING_URI, else None."""
+        return self.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,8 +35,11 @@ RUN_COLUMNS = frozenset(
         "written_at",
         "file_path",
         "raw_dir",
+        "champion_since",
     }
 )
+#: Rows that record which build ran: ``{table: (column, values)}``.
+RUN_ROWS = {"build_settings": ("setting", frozenset({"dbt_invocation_id"}))}
 #: Tables that append one row per build by design (run logs).
 APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions"})
 
@@ -53,11 +56,12 @@ def output_tables(path: Path) -> dict[str, pd.DataFrame]:
         ).fetchall()
         for schema, table in names:
             frame = con.execute(f'select * from "{schema}"."{table}"').df()
+            if table in RUN_ROWS:
+                column, values = RUN_ROWS[table]
+                frame = frame[~frame[column].isin(values)]
             frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
             key = [
-                c
-                for c in frame.columns
-                if not frame[c].map(lambda v: isinstance(v, list | dict)).any()
+                c for c in frame.columns if not any(isinstance(v, list | dict) for v in frame[c])
             ]
             out[table] = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
     return out
@@ -89,9 +93,7 @@ def differences(
                 f"only after {sorted(set(other.columns) - set(frame.columns))}"
             )
             continue
-        key = [
-            c for c in frame.columns if not frame[c].map(lambda v: isinstance(v, list | dict)).any()
-        ]
+        key = [c for c in frame.columns if not any(isinstance(v, list | dict) for v in frame[c])]
         frame = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
         other = other.sort_values(key, kind="mergesort").reset_index(drop=True)
         try:

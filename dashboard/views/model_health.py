@@ -14,6 +14,7 @@ REGISTRY = [
     Col("model_name", "Model"),
     Col("domain", "Domain"),
     Col("model_version", "Version", "int"),
+    Col("alias", "Alias"),
     Col("trained_at", "Trained", "date"),
     Col("training_rows", "Training rows", "int"),
     Col("primary_metric", "Quality measure"),
@@ -21,6 +22,15 @@ REGISTRY = [
     Col("quality_floor", "Floor", "number", 2),
     Col("passed_gate", "Passed its gate", "bool"),
     Col("retrain_reason", "Why (re)trained"),
+    Col("alias_reason", "Why this alias"),
+]
+PROMOTIONS = [
+    Col("promoted_at", "When", "date"),
+    Col("model_name", "Model"),
+    Col("model_version", "Version promoted", "int"),
+    Col("previous_champion_version", "Previous champion", "int"),
+    Col("promoted_by", "By"),
+    Col("reason", "Why"),
 ]
 DRIFT = [
     Col("model_name", "Model"),
@@ -58,6 +68,7 @@ def render() -> None:
         return
     registry = data.registry(snap)
     latest = registry[registry["is_latest_version"]]
+    aliased = registry[registry["alias"].notna()]
     drift = data.drift(snap)
     accounting = data.row_accounting(snap) if snap.has("quality.raw_row_accounting") else None
 
@@ -67,12 +78,23 @@ def render() -> None:
         "Latest versions passing their gate",
         f"{int(latest['passed_gate'].sum())} / {len(latest)}",
     )
+    k2.caption(f"{int((registry['alias'] == 'challenger').sum())} challenger(s) waiting")
     k3.metric("Drifted features", integer(int(drift["is_drifted"].sum()) if len(drift) else 0))
     if accounting is not None:
         k4.metric("Rejected rows", integer(accounting["rejected_rows"].sum()))
 
-    st.subheader("Latest model versions")
-    ui.table(latest, REGISTRY)
+    st.subheader("Champions and challengers")
+    ui.table(aliased, REGISTRY)
+    st.caption(
+        "Scoring uses each model's champion. A new version becomes champion only when it is "
+        "at least as good as the current one on the same evaluation (var champion_margin); "
+        "otherwise it waits as the challenger. Promote one by hand with "
+        "`python -m revenue_ml.registry promote <model> <version> --reason ...`."
+    )
+    promotions = data.promotions(snap)
+    if len(promotions):
+        st.subheader("Promotions")
+        ui.table(promotions, PROMOTIONS)
 
     st.subheader("How good each model is")
     wide = data.latest_metrics(snap)

@@ -36,8 +36,14 @@
 {%- endmacro %}
 
 {% macro dashboard_snapshot_extra_relations() -%}
-    {#- The enrollment page's history: active students per period, site, course and schedule. -#}
-    {{ return([('intermediate', 'int_enrollment__class_periods')]) }}
+    {#- The enrollment page's history: active students per period, site, course and schedule;
+        the reference seeds the raw-record scorer needs (revenue_ml/score.py: offer statuses,
+        marital statuses). -#}
+    {{ return([
+        ('intermediate', 'int_enrollment__class_periods'),
+        ('seeds', 'offer_statuses'),
+        ('seeds', 'marital_status_map'),
+    ]) }}
 {%- endmacro %}
 
 {% macro dashboard_snapshot_dir() -%}

@@ -10,15 +10,18 @@ having count(*) != 1
 {% endtest %}
 
 
-{#- The forecast method must not be worse than the best naive baseline: returns the latest
-    registered version when its backtest WAPE exceeds the best naive WAPE. Its severity is
-    `warn` unless var enrollment_fail_if_worse_than_naive is true (then the build fails and the
-    forecast downstream is not refreshed). -#}
+{#- The forecaster must beat the best naive baseline by var enrollment_baseline_margin (0 =
+    never worse): returns the latest registered version of the forecast model when the
+    backtest WAPE of its forecaster (the ensemble; the LightGBM model for versions before it)
+    exceeds the best naive WAPE minus the margin. Its severity is `warn` unless var
+    enrollment_fail_if_worse_than_naive is true (then the build fails and the forecast
+    downstream is not refreshed). -#}
 {% test enrollment_beats_naive(model) %}
 
 with latest as (
     select *
     from {{ model }}
+    where {{ json_has('metrics', '$.best_naive') }} and model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
 ),
 
@@ -26,7 +29,10 @@ figures as (
     select
         model_name,
         model_version,
-        {{ json_value('metrics', '$.backtest.wape', 'double') }} as model_wape,
+        coalesce(
+            {{ json_value('metrics', '$.backtest_ensemble.wape', 'double') }},
+            {{ json_value('metrics', '$.backtest.wape', 'double') }}
+        ) as model_wape,
         {{ json_value('metrics', '$.best_naive.wape', 'double') }} as best_naive_wape,
         {{ json_text('metrics', '$.best_naive.method') }} as best_naive_method
     from latest
@@ -34,7 +40,7 @@ figures as (
 
 select *
 from figures
-where model_wape > best_naive_wape
+where model_wape > best_naive_wape - {{ var('enrollment_baseline_margin', 0) }}
 
 {% endtest %}
 
@@ -85,6 +91,7 @@ where version_warning is not null
 with latest as (
     select metrics, params
     from {{ registry }}
+    where model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
 ),
 

@@ -2,8 +2,10 @@
     The settings of this build's Python models, written by an on-run-start hook on every dbt
     command (so a partial build, e.g. `--select churn_model_versions --vars ...`, never reads
     stale settings) as the table ml.build_settings, which the Python models read as the source
-    `ml.build_settings` (the dashboard reads it from the snapshot too: the currencies). One row
-    per setting: each is a var of dbt_project.yml (defined and
+    `ml.build_settings` (the dashboard reads it from the snapshot too: the currencies; and so
+    does the raw-record scorer, revenue_ml.score: the staging limits of the raw sources, domains
+    telco_churn, sales_pipeline and marketing_campaign). One row per setting: each is a var of
+    dbt_project.yml (defined and
     documented there, nowhere else) or dbt's thread count; revenue_ml/settings.py turns the rows
     of `ml` (shared) and of a domain into that domain's typed settings object (a wrong type
     fails there, naming the var). The setting's name is the var's without the domain prefix:
@@ -16,8 +18,12 @@
         ('ml', 'ml_threads'),
         ('ml', 'drift_ks_threshold'),
         ('ml', 'drift_psi_threshold'),
+        ('ml', 'champion_margin'),
+        ('ml', 'mlflow_tracking_uri'),
+        ('ml', 'mlflow_experiment_name'),
         ('sales', 'sales_auc_floor_at_close'),
         ('sales', 'sales_auc_floor_at_open'),
+        ('sales', 'sales_baseline_margin'),
         ('churn', 'churn_auc_floor'),
         ('churn', 'churn_cv_folds'),
         ('churn', 'churn_gate_min_positives'),
@@ -26,7 +32,12 @@
         ('campaign', 'campaign_cv_folds'),
         ('campaign', 'campaign_gate_min_positives'),
         ('campaign', 'campaign_segment_seed'),
+        ('campaign', 'campaign_baseline_margin'),
+        ('campaign', 'campaign_repeated_splits'),
+        ('campaign', 'campaign_profit_bootstrap'),
         ('enrollment', 'enrollment_backtest_periods'),
+        ('enrollment', 'enrollment_baseline_margin'),
+        ('enrollment', 'enrollment_interval_level'),
         ('enrollment', 'enrollment_raw_version'),
         ('enrollment', 'enrollment_platinum_version'),
         ('enrollment', 'enrollment_features_version'),
@@ -45,6 +56,10 @@
         ('churn', 'churn_currency'),
         ('campaign', 'campaign_currency'),
         ('ecommerce', 'ecommerce_currency'),
+        ('telco_churn', 'telco_churn_max_minutes'),
+        ('sales_pipeline', 'sales_pipeline_max_price'),
+        ('marketing_campaign', 'marketing_campaign_max_income'),
+        ('marketing_campaign', 'marketing_campaign_max_spend'),
     ]) }}
 {%- endmacro %}
 
@@ -61,6 +76,10 @@
                 ~ ("cast(null as string)" if value is none else sql_literal(value)) ~ ")"
             ) -%}
         {%- endfor -%}
+        {%- do rows.append(
+            "('ml', 'dbt_invocation_id', 'invocation_id (dbt)', "
+            ~ sql_literal(invocation_id) ~ ")"
+        ) -%}
         {%- do rows.append(
             "('ml', 'dbt_threads', 'threads (profiles.yml or --threads)', "
             ~ sql_literal(target.threads) ~ ")"

@@ -46,3 +46,17 @@
 {% macro spark__timestamp_from_epoch(seconds) -%}
     timestamp_micros(cast(round(({{ seconds }}) * 1e6) as bigint))
 {%- endmacro %}
+
+{#- The day of the week of a date, Sunday = 0 to Saturday = 6 (DuckDB's dayofweek; Spark's
+    counts from 1). -#}
+{% macro day_of_week(expr) -%}
+    {{ return(adapter.dispatch('day_of_week', 'revenue_ml')(expr)) }}
+{%- endmacro %}
+
+{% macro default__day_of_week(expr) -%}
+    dayofweek({{ expr }})
+{%- endmacro %}
+
+{% macro spark__day_of_week(expr) -%}
+    (dayofweek({{ expr }}) - 1)
+{%- endmacro %}

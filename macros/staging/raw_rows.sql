@@ -39,7 +39,7 @@
     A key for rows that have no id of their own: the first 16 hex digits of the MD5 of the
     trimmed raw values of `columns` joined by the ASCII unit separator (chr 31), prefixed. The
     same row gives the same key in any file order; the Python twin is
-    revenue_ml.domains.churn.customer_keys. Exact twins are told apart by the caller (a rank
+    revenue_ml.raw_features (churn, offers). Exact twins are told apart by the caller (a rank
     over this digest).
 -#}
 {% macro identity_digest(prefix, columns) -%}

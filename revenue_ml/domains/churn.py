@@ -16,28 +16,26 @@ Rows whose Churn is empty (``churned`` null) are scored, never trained on.
 identifying fields (every column but ``Churn``), plus ``-2``, ``-3``... for exact twins; it
 survives re-ordering the file and a label arriving (see :func:`customer_keys`).
 
-:func:`features_from_raw` is the Python twin of ``churn_features.sql`` for the command-line
-scorer (``python -m revenue_ml.score churn``); the end-to-end test checks both agree.
+:func:`features_from_raw` computes ``churn_features`` from raw rows with the twin of the SQL
+(:mod:`revenue_ml.raw_features.churn`), which the raw-record scorer uses
+(``python -m revenue_ml.score churn``, the REST service); the tests check both agree.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 
-from revenue_ml.contracts import TELCO_CHURN
 from revenue_ml.ml import binary, drift
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
     BinaryTrainer,
+    champion,
     cv_folds_for,
     gate_floor,
-    latest_passing,
     score,
     train_or_reuse,
 )
@@ -189,7 +187,7 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
     The reasons are computed for the customers someone acts on: active (not churned) and
     predicted to churn."""
-    record = latest_passing(registry, SCORING_MODEL)
+    record = champion(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
     scores = score(
         features,
@@ -212,130 +210,44 @@ def feature_drift(
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
-    records = [latest_passing(registry, SCORING_MODEL)] if len(batch) else []
+    records = [champion(registry, SCORING_MODEL)] if len(batch) else []
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )
 
 
-# --- The raw BigML file -> features, for scoring outside dbt (mirrors the SQL) ---------------
-
-_INTEGERS = {
-    "Account length": "account_length_days",
-    "Number vmail messages": "vmail_messages",
-    "Total day calls": "day_calls",
-    "Total eve calls": "eve_calls",
-    "Total night calls": "night_calls",
-    "Total intl calls": "intl_calls",
-    "Customer service calls": "customer_service_calls",
-}
-_DECIMALS = {
-    "Total day minutes": "day_minutes",
-    "Total day charge": "day_charge",
-    "Total eve minutes": "eve_minutes",
-    "Total eve charge": "eve_charge",
-    "Total night minutes": "night_minutes",
-    "Total night charge": "night_charge",
-    "Total intl minutes": "intl_minutes",
-    "Total intl charge": "intl_charge",
-}
-_PLANS = {"International plan": "has_international_plan", "Voice mail plan": "has_voice_mail_plan"}
-
-
-def _clean(values: pd.Series) -> pd.Series:
-    """Trimmed text, empty -> missing (the staging ``clean_text``)."""
-    text = values.astype("string").str.strip()
-    return text.mask(text == "")
-
-
-#: Columns that identify a customer row: every raw column except the label.
-IDENTITY_COLUMNS = [c for c in TELCO_CHURN.columns if c != "Churn"]
-#: Separator between the identity values inside the hash (the ASCII unit separator).
-IDENTITY_SEPARATOR = "\x1f"
+# --- The raw BigML file -> features, for scoring outside dbt ------------------------------------
+# The twin of the staging and feature SQL is revenue_ml.raw_features.churn (one code path for
+# the command-line scorer, the REST service and the dashboard: revenue_ml.score).
 
 
 def customer_keys(raw: pd.DataFrame) -> list[str]:
-    """``cust_`` + the first 16 hex digits of the MD5 of the trimmed identity values joined by
-    :data:`IDENTITY_SEPARATOR`; exact twins get ``-2``, ``-3``... (in the order of their
-    ``Churn`` value, then file order). The SQL twin is the ``row_identity_key`` macro."""
-    text = pd.DataFrame(
-        {c: raw[c].astype("string").str.strip(" ").fillna("") for c in IDENTITY_COLUMNS}
-    )
-    joined = text.agg(IDENTITY_SEPARATOR.join, axis=1)
-    digests = ["cust_" + hashlib.md5(v.encode("utf-8")).hexdigest()[:16] for v in joined]
-    label = (
-        raw["Churn"].astype("string").str.strip(" ").fillna("")
-        if "Churn" in raw.columns
-        else pd.Series("", index=raw.index)
-    )
-    order = pd.DataFrame(
-        {"digest": digests, "label": label.to_numpy(), "position": np.arange(len(raw))}
-    )
-    rank = (
-        order.sort_values(["digest", "label", "position"], kind="mergesort")
-        .groupby("digest")
-        .cumcount()
-        + 1
-    ).sort_index()
-    return [d if r == 1 else f"{d}-{r}" for d, r in zip(digests, rank, strict=True)]
+    """The staging key of each raw BigML row: ``cust_`` + the first 16 hex digits of the MD5 of
+    the trimmed identity values (every column but ``Churn``) joined by the ASCII unit
+    separator; exact twins get ``-2``, ``-3``... (in the order of their ``Churn`` value, then
+    file order). The SQL twin is the ``identity_digest`` macro."""
+    from revenue_ml.raw_features import churn as raw_churn
+    from revenue_ml.raw_features import text_records, typed
+
+    parsed = typed(text_records(raw, raw_churn.COLUMNS), raw_churn.EXPRESSIONS)
+    return raw_churn.derive(parsed)[KEY].tolist()
 
 
-def features_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
-    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text).
+def features_from_raw(raw: pd.DataFrame, max_minutes: float = float("inf")) -> pd.DataFrame:
+    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text), in
+    row order; ``Churn`` may be absent. Rows staging would reject raise
+    :class:`ModelInputError` naming their row numbers (1-based) and the first problem.
+    ``max_minutes``: the var ``telco_churn_max_minutes`` (default: no limit)."""
+    from revenue_ml.raw_features import churn as raw_churn
 
-    ``customer_key`` is derived as in staging (:func:`customer_keys`). ``Churn`` may be
-    absent. Rows staging would reject (missing state or number, plan not Yes/No) raise
-    :class:`ModelInputError` naming their row numbers.
-    """
-    missing = [c for c in ["State", *_INTEGERS, *_DECIMALS, *_PLANS] if c not in raw.columns]
+    missing = [c for c in raw_churn.COLUMNS if c not in raw.columns and c not in ("Churn",)]
     if missing:
         raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
-    absent = [c for c in IDENTITY_COLUMNS if c not in raw.columns]
-    if absent:
-        raise ModelInputError(f"churn scoring input lacks column(s) {absent}")
-    out = pd.DataFrame({KEY: customer_keys(raw)})
-    bad = _clean(raw["State"]).isna().to_numpy()
-    for col, name in _INTEGERS.items():
-        values = pd.to_numeric(_clean(raw[col]), errors="coerce")
-        whole = values.notna() & (values == values.round())
-        bad |= ~whole.to_numpy()
-        out[name] = values.where(whole).astype(float).to_numpy()
-    for col, name in _DECIMALS.items():
-        values = pd.to_numeric(_clean(raw[col]), errors="coerce").round(2)
-        bad |= values.isna().to_numpy()
-        out[name] = values.astype(float).to_numpy()
-    for col, name in _PLANS.items():
-        text = _clean(raw[col])
-        bad |= ~text.isin(["Yes", "No"]).fillna(False).to_numpy(dtype=bool)
-        out[name] = (text == "Yes").astype(float).to_numpy()
-    if bad.any():
-        rows = (np.flatnonzero(bad) + 1).tolist()
+    result = raw_churn.features(raw, max_minutes)
+    if len(result.errors):
+        rows = sorted({int(r) + 1 for r in result.errors["record"]})
         raise ModelInputError(
-            f"churn scoring input: row(s) {rows[:20]} have a missing state, a missing or "
-            f"unparseable number or a plan flag other than Yes/No; fix or remove them."
+            f"churn scoring input: row(s) {rows[:20]} cannot be scored (first problem: "
+            f"{result.errors['message'].iloc[0]}); fix or remove them."
         )
-    if "Churn" in raw.columns:
-        churn = _clean(raw["Churn"])
-    else:
-        churn = pd.Series(pd.NA, index=raw.index, dtype="string")
-    labels = {"True": 1.0, "False": 0.0, "1": 1.0, "0": 0.0}
-    out[TARGET] = churn.map(labels).astype(float).to_numpy()
-    out["is_labeled"] = out[TARGET].notna()
-    out["total_minutes"] = (
-        out["day_minutes"] + out["eve_minutes"] + out["night_minutes"] + out["intl_minutes"]
-    ).round(2)
-    out["total_calls"] = (
-        out["day_calls"] + out["eve_calls"] + out["night_calls"] + out["intl_calls"]
-    )
-    out["total_charge"] = (
-        out["day_charge"] + out["eve_charge"] + out["night_charge"] + out["intl_charge"]
-    ).round(2)
-    return out[[KEY, TARGET, "is_labeled", *FEATURES]]
-
-
-def score_raw(raw: pd.DataFrame, registry: pd.DataFrame, explain: bool = True) -> pd.DataFrame:
-    """Score raw BigML rows with the latest passing registered scoring model (``explain=False``
-    leaves the top driver out, for speed)."""
-    features = features_from_raw(raw)
-    record = latest_passing(registry, SCORING_MODEL)
-    return score(features, record, base_spec(), explain=explain, labels=LABELS)
+    return result.features.reset_index(drop=True)[[KEY, TARGET, "is_labeled", *FEATURES]]

@@ -15,6 +15,21 @@ Evaluation protocol (one for every model):
 3. A model fitted on the fit part is scored on the holdout at that threshold.
 4. The final model is refit on all labelled rows with the same parameters and seed.
 
+Two further protocols, when a spec asks for them (each reported as its own evaluation):
+
+- ``rolling_origin`` (``rolling_windows`` > 0 and a ``time_column``): the newest
+  ``rolling_share`` of the labelled rows, in time order, is cut into ``rolling_windows``
+  windows of equal row count; for each window a model is fitted on the rows whose label was
+  known before the window starts (``known_at_column``, else the time column) and scores the
+  window. The pooled out-of-time scores give the time-ordered metrics, reliability curve and
+  expected calibration error; each window's AUC is a fold row (fold = the window's origin).
+- ``repeated_splits`` (> 0): that many stratified ``test_share`` (default 20%) splits of all
+  labelled rows with seeds ``seed``, ``seed + 1``, ...; fold ``split_NN`` rows hold each split's
+  AUC and Brier score, fold ``all`` their mean (``auc``) and spread (``auc_sd``, min, max).
+
+With a ``known_at_column`` the time holdout's model, too, is fitted only on the rows whose
+label was known before the holdout starts (a label that arrived later was not available then).
+
 Every fit is single-threaded and seeded; independent fits (folds) may run in parallel
 (:class:`revenue_ml.ml.runtime.Runtime`), which never changes a result.
 """
@@ -29,15 +44,17 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
 from revenue_ml.ml import evaluation as ev
+from revenue_ml.ml.blend import BlendMember, LogitBlend
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.forest import FOREST_JSON, ForestModel
 from revenue_ml.ml.portable import (
     LIGHTGBM_TEXT,
     LINEAR_JSON,
+    LOGIT_BLEND_JSON,
     LinearModel,
     booster_to_text,
     prepare_features,
@@ -47,6 +64,13 @@ from revenue_ml.ml.runtime import SERIAL, Runtime
 LIGHTGBM = "lightgbm"
 LOGISTIC = "logistic_regression"
 RANDOM_FOREST = "random_forest"
+#: LightGBM and a logistic regression on the same features, averaged in log-odds space with
+#: weights ``blend_weight`` (LightGBM) and ``1 - blend_weight`` (stored as a LogitBlend).
+LOGIT_BLEND = "lightgbm_logistic_blend"
+#: Solver of every logistic regression (recorded in the registered parameters).
+LOGISTIC_SOLVER = "newton-cholesky"
+#: Keys of a spec's ``params`` that configure the blend or the logistic model, not LightGBM.
+NON_LIGHTGBM_PARAMS = ("blend_weight", "logistic_c")
 
 #: Hyper-parameters of sklearn's RandomForestClassifier a spec's ``params`` may set for the
 #: random-forest family (others, e.g. LightGBM's, are ignored by it).
@@ -98,6 +122,18 @@ class BinarySpec:
     min_rows: int = 50
     params: dict = field(default_factory=lambda: dict(DEFAULT_LGB_PARAMS))
     class_weight: str | None = None
+    #: Column holding when each row's label became known (e.g. an offer's close date): rows
+    #: whose label was known only after a window's origin never train that window's model.
+    known_at_column: str | None = None
+    #: Rolling-origin evaluation: number of windows (0 = none) and share of the newest rows
+    #: they cover.
+    rolling_windows: int = 0
+    rolling_share: float = 0.5
+    #: A window's model learns from at most this many of the most recent labels known before
+    #: its origin (None = all): bounds the rolling origin's cost on large data.
+    rolling_max_train_rows: int | None = None
+    #: Repeated stratified splits evaluation: number of splits (0 = none).
+    repeated_splits: int = 0
 
     @property
     def features(self) -> list[str]:
@@ -222,7 +258,8 @@ def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
 
 def lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
     """LightGBM parameters (seeded, deterministic, one thread) and boosting rounds."""
-    params = {k: v for k, v in spec.params.items() if k != "num_boost_round"}
+    skip = ("num_boost_round", *NON_LIGHTGBM_PARAMS)
+    params = {k: v for k, v in spec.params.items() if k not in skip}
     params.update(
         {
             "seed": spec.seed,
@@ -249,7 +286,29 @@ def fit(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
         return _fit_logistic(frame, y, spec)
     if family == RANDOM_FOREST:
         return _fit_forest(frame, y, spec)
+    if family == LOGIT_BLEND:
+        return _fit_blend(frame, y, spec)
     raise ValueError(f"unknown model family {family!r}")
+
+
+def blend_weight(spec: BinarySpec) -> float:
+    """Weight of the LightGBM member of a blend (the logistic member gets the rest)."""
+    weight = float(spec.params.get("blend_weight", 0.5))
+    if not 0.0 <= weight <= 1.0:
+        raise ModelInputError(f"model {spec.name}: blend_weight must be in [0, 1], got {weight}.")
+    return weight
+
+
+def _fit_blend(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> LogitBlend:
+    booster = fit(frame, y, spec, LIGHTGBM)
+    linear = _fit_logistic(frame, y, spec)
+    weight = blend_weight(spec)
+    return LogitBlend(
+        [
+            BlendMember(LIGHTGBM_TEXT, booster_to_text(booster), weight),
+            BlendMember(LINEAR_JSON, linear.to_text(), 1.0 - weight),
+        ]
+    )
 
 
 def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> LinearModel:
@@ -265,11 +324,24 @@ def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> Linea
     )
     design = model.design_matrix(_as_object(frame, spec))
     weight = "balanced" if spec.class_weight == "balanced" else None
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight=weight, random_state=spec.seed)
+    # Newton-Cholesky: the same L2 optimum as lbfgs in ~5 iterations instead of ~50 (rows far
+    # outnumber coefficients here), which matters for the repeated fits of the protocols
+    clf = LogisticRegression(
+        C=logistic_c(spec),
+        max_iter=2000,
+        solver=LOGISTIC_SOLVER,
+        class_weight=weight,
+        random_state=spec.seed,
+    )
     clf.fit(design, y)
     model.coef = clf.coef_[0].astype(float).tolist()
     model.intercept = float(clf.intercept_[0])
     return model
+
+
+def logistic_c(spec: BinarySpec) -> float:
+    """Inverse L2 strength of the logistic regression (``params["logistic_c"]``, default 1)."""
+    return float(spec.params.get("logistic_c", 1.0))
 
 
 def rf_params(spec: BinarySpec, rows: int | None = None) -> dict:
@@ -309,9 +381,15 @@ def _as_object(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
 def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
     """Probability of class 1 for prepared rows, shape (n,)."""
     if isinstance(model, lgb.Booster):
-        return np.asarray(model.predict(frame, num_threads=1), dtype=float)
+        # all-numeric rows go in as the float64 matrix LightGBM would build from the frame
+        # itself (same predictions; its pandas checks cost ~5 ms per 1,000 rows); categorical
+        # ones keep the frame, whose category mapping LightGBM applies
+        data = frame.to_numpy(dtype=np.float64) if not spec.categorical else frame
+        return np.asarray(model.predict(data, num_threads=1), dtype=float)
     if isinstance(model, ForestModel):
         return model.predict_proba(frame)
+    if isinstance(model, LogitBlend):
+        return model.predict_proba(frame, _as_object(frame, spec))
     return model.predict_proba(_as_object(frame, spec))
 
 
@@ -346,11 +424,185 @@ def cross_validate(
     return oof, rows
 
 
+def _times(labelled: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_datetime(labelled[column]).to_numpy(dtype="datetime64[ns]")
+
+
+def known_at(labelled: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
+    """When each row's label became known: ``known_at_column`` (missing values fall back to
+    the time column), else the time column."""
+    times = _times(labelled, spec.time_column)
+    if not spec.known_at_column:
+        return times
+    known = _times(labelled, spec.known_at_column)
+    return np.where(np.isnat(known), times, known)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One rolling-origin window: its origin, the rows it scores and the rows its model may
+    learn from (labels known before the origin), as positions in key order."""
+
+    origin: np.datetime64
+    test_idx: np.ndarray
+    train_idx: np.ndarray
+
+
+def rolling_windows(labelled: pd.DataFrame, spec: BinarySpec) -> list[Window]:
+    """The spec's rolling-origin windows on key-ordered labelled rows (see the module
+    docstring); windows whose training rows lack a class or ``min_rows`` are left out."""
+    if not spec.rolling_windows or not spec.time_column:
+        return []
+    y = labelled[spec.target].astype(int).to_numpy()
+    times, known = _times(labelled, spec.time_column), known_at(labelled, spec)
+    order = np.argsort(times, kind="stable")  # ties keep key order
+    n = len(order)
+    first = int(round(n * (1 - spec.rolling_share)))
+    edges = [
+        first + int(round((n - first) * k / spec.rolling_windows))
+        for k in range(1 + spec.rolling_windows)
+    ]
+    windows = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        if hi <= lo:
+            continue
+        test_idx = np.sort(order[lo:hi])
+        origin = times[order[lo]]
+        train_idx = np.flatnonzero(known < origin)
+        cap = spec.rolling_max_train_rows
+        if cap and len(train_idx) > cap:
+            # the most recent labels (ties: key order), back in key order
+            recent = np.argsort(known[train_idx], kind="stable")[-cap:]
+            train_idx = np.sort(train_idx[recent])
+        if len(train_idx) < spec.min_rows or len(np.unique(y[train_idx])) < 2:
+            continue
+        windows.append(Window(origin, test_idx, train_idx))
+    return windows
+
+
+def rolling_origin(
+    labelled: pd.DataFrame,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    spec: BinarySpec,
+    family: str,
+    threshold: float,
+    runtime: Runtime = SERIAL,
+) -> tuple[list[dict], dict[str, float], dict, np.ndarray, np.ndarray]:
+    """Rolling-origin evaluation: (evaluation rows, pooled metrics, curves, labels, scores).
+
+    Pooled metrics are :func:`evaluation.binary_metrics` at ``threshold`` plus the windows'
+    AUC mean / sd / min, the number of windows and the expected calibration error (``ece``)."""
+    windows = rolling_windows(labelled, spec)
+    name = ROLLING_EVALUATION
+
+    def run(window: Window):
+        model = fit(x.iloc[window.train_idx], y[window.train_idx], spec, family)
+        return predict_proba(model, x.iloc[window.test_idx], spec)
+
+    scores = runtime.map(run, windows)
+    rows: list[dict] = []
+    aucs = []
+    for window, prob in zip(windows, scores, strict=True):
+        y_w = y[window.test_idx]
+        fold = str(np.datetime_as_string(window.origin, unit="D"))
+        values = {
+            "rows": float(len(y_w)),
+            "training_rows": float(len(window.train_idx)),
+            "positive_rate": float(y_w.mean()),
+            "auc": ev.binary_metrics(y_w, prob, threshold)["auc"],
+            "brier": float(np.mean((prob - y_w) ** 2)),
+        }
+        if not np.isnan(values["auc"]):
+            aucs.append(values["auc"])
+        rows += [
+            {"evaluation": name, "fold": fold, "metric": k, "value": v} for k, v in values.items()
+        ]
+    if not windows:
+        return rows, {}, {}, np.zeros(0, dtype=int), np.zeros(0)
+    y_all = np.concatenate([y[w.test_idx] for w in windows])
+    p_all = np.concatenate(scores)
+    metrics = ev.binary_metrics(y_all, p_all, threshold)
+    metrics.update(
+        {
+            "windows": float(len(windows)),
+            "auc_window_mean": float(np.mean(aucs)) if aucs else float("nan"),
+            "auc_window_sd": float(np.std(aucs)) if aucs else float("nan"),
+            "auc_window_min": float(np.min(aucs)) if aucs else float("nan"),
+            "ece": ev.expected_calibration_error(y_all, p_all),
+        }
+    )
+    runtime.log(
+        f"{family} rolling origin ({len(windows)} windows): pooled auc {metrics['auc']:.4f}, "
+        f"window mean {metrics['auc_window_mean']:.4f}, brier {metrics['brier']:.4f}"
+    )
+    rows += ev.metric_rows(name, "all", metrics)
+    rows += [
+        {"evaluation": name, "fold": "all", "metric": k, "value": metrics[k]}
+        for k in ("windows", "auc_window_mean", "auc_window_sd", "auc_window_min", "ece")
+    ]
+    curves = {"roc": ev.roc_points(y_all, p_all), "calibration": ev.calibration_bins(y_all, p_all)}
+    return rows, metrics, curves, y_all, p_all
+
+
+def repeated_splits(
+    x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str, runtime: Runtime = SERIAL
+) -> tuple[list[dict], dict[str, float]]:
+    """Repeated stratified splits of all labelled rows (see the module docstring): evaluation
+    rows and the summary (mean AUC and Brier, AUC spread)."""
+    share = spec.test_share or 0.2
+    splits = []
+    for r in range(spec.repeated_splits):
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=share, random_state=spec.seed + r)
+        splits.append(next(splitter.split(np.zeros(len(y)), y)))
+
+    def run(split: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        train_idx, test_idx = split
+        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
+        return predict_proba(model, x.iloc[test_idx], spec)
+
+    name = REPEATED_EVALUATION
+    rows, aucs, briers = [], [], []
+    for r, ((_, test_idx), prob) in enumerate(zip(splits, runtime.map(run, splits), strict=True)):
+        auc = ev.binary_metrics(y[test_idx], prob, 0.5)["auc"]
+        brier = float(np.mean((prob - y[test_idx]) ** 2))
+        aucs.append(auc)
+        briers.append(brier)
+        fold = f"split_{r + 1:02d}"
+        rows += [
+            {"evaluation": name, "fold": fold, "metric": "auc", "value": auc},
+            {"evaluation": name, "fold": fold, "metric": "brier", "value": brier},
+        ]
+    summary = {
+        "splits": float(len(aucs)),
+        "test_share": float(share),
+        "auc": float(np.mean(aucs)),
+        "auc_sd": float(np.std(aucs, ddof=1)) if len(aucs) > 1 else 0.0,
+        "auc_min": float(np.min(aucs)),
+        "auc_max": float(np.max(aucs)),
+        "brier": float(np.mean(briers)),
+    }
+    rows += [
+        {"evaluation": name, "fold": "all", "metric": k, "value": v} for k, v in summary.items()
+    ]
+    runtime.log(
+        f"{family} {len(aucs)} repeated splits: auc {summary['auc']:.4f} "
+        f"(sd {summary['auc_sd']:.4f}, {summary['auc_min']:.4f}-{summary['auc_max']:.4f})"
+    )
+    return rows, summary
+
+
+#: Evaluation names of the optional protocols.
+ROLLING_EVALUATION = "rolling_origin"
+REPEATED_EVALUATION = "repeated_splits"
+
+
 def train(
     frame: pd.DataFrame, spec: BinarySpec, family: str, runtime: Runtime = SERIAL
 ) -> TrainedBinary:
-    """Validate, evaluate (holdout set aside, CV on the rest) and fit the final model on all
-    labelled rows; see the module docstring for the protocol."""
+    """Validate, evaluate (holdout set aside, CV on the rest, and the optional rolling-origin
+    and repeated-splits protocols) and fit the final model on all labelled rows; see the
+    module docstring for the protocol."""
     labelled = validate(frame, spec)
     x = prepare(labelled, spec)
     y = labelled[spec.target].astype(int).to_numpy()
@@ -373,7 +625,12 @@ def train(
     keys = labelled[spec.key].to_numpy()
     sample = {"key": keys[fit_idx], "probability": oof, "evaluation": cv_name}
     if split is not None:
-        model = fit(x_fit, y_fit, spec, family)
+        train_idx = split.fit_idx
+        if spec.time_column and spec.known_at_column:
+            # only labels known when the holdout starts
+            start = _times(labelled, spec.time_column)[split.test_idx].min()
+            train_idx = train_idx[known_at(labelled, spec)[train_idx] < start]
+        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
         prob = predict_proba(model, x.iloc[split.test_idx], spec)
         sample = out_of_sample(
             [sample, {"key": keys[split.test_idx], "probability": prob, "evaluation": split.name}]
@@ -390,6 +647,20 @@ def train(
             f"f1 {metrics[split.name]['f1']:.4f} at threshold {threshold:.4f}"
         )
 
+    if spec.rolling_windows and spec.time_column:
+        rows, rolled, rolled_curves, _, _ = rolling_origin(
+            labelled, x, y, spec, family, threshold, runtime
+        )
+        evaluation += rows
+        if rolled:
+            metrics[ROLLING_EVALUATION] = rolled
+            curves[ROLLING_EVALUATION] = rolled_curves
+
+    if spec.repeated_splits:
+        rows, summary = repeated_splits(x, y, spec, family, runtime)
+        evaluation += rows
+        metrics[REPEATED_EVALUATION] = summary
+
     final = fit(x, y, spec, family)
     importance = feature_importance(final, x, spec)
     if family == LIGHTGBM:
@@ -399,8 +670,24 @@ def train(
     elif family == RANDOM_FOREST:
         params = {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
         model_format, text = FOREST_JSON, final.to_text()
+    elif family == LOGIT_BLEND:
+        params, rounds = lgb_params(spec, y)
+        params.update(
+            {
+                "num_boost_round": rounds,
+                "blend_weight": blend_weight(spec),
+                "logistic_c": logistic_c(spec),
+                "logistic_solver": LOGISTIC_SOLVER,
+            }
+        )
+        model_format, text = LOGIT_BLEND_JSON, final.to_text()
     else:
-        params = {"C": 1.0, "max_iter": 2000, "class_weight": spec.class_weight}
+        params = {
+            "C": logistic_c(spec),
+            "max_iter": 2000,
+            "solver": LOGISTIC_SOLVER,
+            "class_weight": spec.class_weight,
+        }
         model_format, text = LINEAR_JSON, final.to_text()
     return TrainedBinary(
         family=family,
@@ -456,6 +743,10 @@ def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
         contrib = np.abs(model.contributions(x)).mean(axis=0)
         for name, c in zip(model.features, contrib, strict=True):
             rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
+    elif isinstance(model, LogitBlend):
+        names, values = contributions(model, x, spec)
+        for name, c in zip(names, np.abs(values).mean(axis=0), strict=True):
+            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
     else:
         contrib = np.abs(linear_contributions(model, x, spec)).mean(axis=0)
         for name, c in zip(model.numeric + model.categorical, contrib, strict=True):
@@ -477,14 +768,23 @@ def linear_contributions(model: LinearModel, x: pd.DataFrame, spec: BinarySpec) 
 
 def contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
     """Feature names and per-row contributions, shape (n_rows, n_features): log-odds units
-    (LightGBM's ``pred_contrib``, coefficient x standardised value) or probability units for a
-    random forest (path decomposition)."""
+    (LightGBM's ``pred_contrib``, coefficient x standardised value, a blend's weighted sum of
+    its members') or probability units for a random forest (path decomposition)."""
     if isinstance(model, lgb.Booster):
         return model.feature_name(), np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[
             :, :-1
         ]
     if isinstance(model, ForestModel):
         return list(model.features), model.contributions(x)
+    if isinstance(model, LogitBlend):
+        # weighted sum of the members' log-odds contributions, in the spec's feature order
+        names = list(spec.features)
+        total = np.zeros((len(x), len(names)))
+        for member, fitted in zip(model.members, model.models, strict=True):
+            member_names, values = contributions(fitted, x, spec)
+            position = {n: i for i, n in enumerate(member_names)}
+            total += member.weight * values[:, [position[n] for n in names]]
+        return names, total
     return list(model.numeric + model.categorical), linear_contributions(model, x, spec)
 
 

@@ -121,6 +121,18 @@ def calibration_bins(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> 
     return rows
 
 
+def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> float:
+    """Mean |observed rate - mean predicted| over the equal-width bins of
+    :func:`calibration_bins`, weighted by the bins' rows (0 = perfectly calibrated)."""
+    bins = calibration_bins(y_true, prob, n_bins)
+    rows = sum(b["rows"] for b in bins)
+    if not rows:
+        return float("nan")
+    return float(
+        sum(b["rows"] * abs(b["observed_rate"] - b["mean_predicted"]) for b in bins) / rows
+    )
+
+
 def metric_rows(evaluation: str, fold: str, metrics: dict[str, float]) -> list[dict]:
     """Long rows for the shared evaluation table."""
     return [

@@ -6,7 +6,9 @@ the retrain policy (:func:`revenue_ml.ml.registry.decide`) to each trainer and b
 registry record of every model it trains, the same way for binary classifiers
 (:class:`BinaryTrainer`), count regressors (:mod:`revenue_ml.ml.regression`) and segmentations
 (:mod:`revenue_ml.ml.segmentation`). Domain modules hold only domain rules: which trainers,
-which rows, which settings.
+which rows, which settings. :func:`register` then gives each new version its alias (champion
+or challenger, :mod:`revenue_ml.ml.champion`) and logs it to MLflow when a tracking URI is set
+(:mod:`revenue_ml.ml.tracking`); scoring uses each model's :func:`champion`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.ml import binary, reasons
+from revenue_ml.ml import champion as aliases
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.portable import load
 from revenue_ml.ml.registry import (
@@ -29,12 +32,79 @@ from revenue_ml.ml.registry import (
     fingerprint,
     latest_versions,
     records_frame,
+    typed_registry,
 )
 from revenue_ml.ml.runtime import SERIAL, Runtime
 from revenue_ml.ml.search import SearchSpace, search
+from revenue_ml.settings import RegistrySettings
 
 #: Key of the registry params holding a search's outcome (not compared by the retrain policy).
 SELECTED_PARAMS = "selected_params"
+#: ``evaluation`` name of the rows comparing a model version with its registered baseline.
+BASELINE_EVALUATION = "baseline_comparison"
+
+
+@dataclass(frozen=True)
+class BaselineRule:
+    """The registered baseline a model must beat: which model, on which metric, by how much.
+
+    ``metric`` is ``<evaluation>.<metric>`` as both versions' ``metrics`` hold it (e.g.
+    ``rolling_origin.auc``, ``repeated_splits.auc``, ``backtest_ensemble.wape``); ``margin`` is
+    in the metric's units; ``higher_is_better`` says the direction (False for errors such as
+    WAPE).
+    """
+
+    baseline: str
+    metric: str
+    margin: float = 0.0
+    higher_is_better: bool = True
+    #: The baseline's own metric when it is named differently (e.g. the model's
+    #: ``backtest_ensemble.wape`` against a naive baseline's ``best_naive.wape``).
+    baseline_metric: str | None = None
+
+    def describe(self) -> dict:
+        out = {
+            "baseline": self.baseline,
+            "metric": self.metric,
+            "margin": self.margin,
+            "higher_is_better": self.higher_is_better,
+        }
+        if self.baseline_metric:
+            out["baseline_metric"] = self.baseline_metric
+        return out
+
+
+def _metric_value(metrics: dict, dotted: str) -> float:
+    evaluation, _, metric = dotted.rpartition(".")
+    value = metrics.get(evaluation, {}).get(metric)
+    return float("nan") if value is None else float(value)
+
+
+def baseline_comparison(
+    model_metrics: dict, baseline_metrics: dict, rule: BaselineRule, baseline_version: int
+) -> tuple[list[dict], dict[str, float]]:
+    """Evaluation rows (evaluation ``baseline_comparison``, fold = the compared metric) and
+    their summary: ``model_value``, ``baseline_value``, ``lift`` (positive = the model is
+    better, in the metric's units), ``margin``, ``beats_baseline`` (1 when lift >= margin, 0
+    when not, NaN when either value is missing) and ``baseline_version``."""
+    model_value = _metric_value(model_metrics, rule.metric)
+    baseline_value = _metric_value(baseline_metrics, rule.baseline_metric or rule.metric)
+    sign = 1.0 if rule.higher_is_better else -1.0
+    lift = sign * (model_value - baseline_value)
+    beats = float("nan") if np.isnan(lift) else float(lift >= rule.margin - 1e-12)
+    summary = {
+        "model_value": model_value,
+        "baseline_value": baseline_value,
+        "lift": lift,
+        "margin": float(rule.margin),
+        "beats_baseline": beats,
+        "baseline_version": float(baseline_version),
+    }
+    rows = [
+        {"evaluation": BASELINE_EVALUATION, "fold": rule.metric, "metric": k, "value": v}
+        for k, v in summary.items()
+    ]
+    return rows, {**summary, "metric": rule.metric, "baseline": rule.baseline}
 
 
 @dataclass
@@ -169,7 +239,73 @@ def train_or_reuse(
             f"{record.primary_metric_value:.4f}, {gate}, {seconds:.1f} s"
         )
         records.append(record)
+    _compare_with_baselines(frame, trainers, records, latest, runtime)
     return records_frame(records)
+
+
+def _compare_with_baselines(
+    frame: pd.DataFrame,
+    trainers: list[Trainer],
+    records: list[RegistryRecord],
+    latest: dict,
+    runtime: Runtime,
+) -> None:
+    """Add the baseline comparison to every version trained in this build whose trainer names
+    a :class:`BaselineRule`. The baseline version is the one trained in this build, else the
+    latest registered one if it was trained on this very data (its fingerprint, computed by
+    its own trainer on ``frame``, is unchanged): the same rows, hence the same evaluation rows.
+    Otherwise no comparison is recorded, and the log says why."""
+    built = {r.model_name: r for r in records}
+    by_name = {t.name: t for t in trainers}
+    for trainer in trainers:
+        rule = getattr(trainer, "baseline_rule", None)
+        record = built.get(trainer.name)
+        if rule is None or record is None:
+            continue
+        log = runtime.named(trainer.name)
+        if rule.baseline in built:
+            base = built[rule.baseline]
+            fp, metrics, version = base.training_fingerprint, base.metrics, base.model_version
+        elif rule.baseline in latest:
+            base = latest[rule.baseline]
+            fp, metrics = base["training_fingerprint"], json.loads(base["metrics"])
+            version = int(base["model_version"])
+        else:
+            log.log(f"no registered version of baseline {rule.baseline}: no comparison")
+            continue
+        current = (
+            by_name[rule.baseline].fingerprint(frame)
+            if rule.baseline in by_name
+            else record.training_fingerprint
+        )
+        if fp != current:
+            log.log(f"baseline {rule.baseline} v{version} was trained on other data: no comparison")
+            continue
+        rows, summary = baseline_comparison(record.metrics, metrics, rule, version)
+        record.evaluation = list(record.evaluation) + rows
+        record.metrics = {**record.metrics, BASELINE_EVALUATION: summary}
+        verdict = "beats" if summary["beats_baseline"] == 1 else "does NOT beat"
+        log.log(
+            f"{rule.metric} {summary['model_value']:.4f} vs baseline {rule.baseline} "
+            f"{summary['baseline_value']:.4f}: lift {summary['lift']:+.4f}, {verdict} it by the "
+            f"margin {rule.margin:g}"
+        )
+
+
+def register(
+    trained: pd.DataFrame, existing: pd.DataFrame | None, settings: RegistrySettings
+) -> pd.DataFrame:
+    """This build's new registry rows (:func:`train_or_reuse`) with their alias decided against
+    each model's current champion (:func:`revenue_ml.ml.champion.decide_new_versions`, margin
+    var ``champion_margin``) and, when a tracking URI is configured, logged to MLflow with the
+    aliases mirrored (a logging failure warns; the rows are returned all the same). Reused
+    versions are not in ``trained``, so they log nothing."""
+    rows = aliases.decide_new_versions(typed_registry(trained), existing, settings.champion_margin)
+    if len(rows) and settings.tracking_uri:
+        from revenue_ml.ml import tracking  # imported only when MLflow is in use (~1 s)
+
+        rows = tracking.log_new_versions(rows, existing, settings)
+    return typed_registry(rows)
 
 
 # --- Binary classifiers ------------------------------------------------------------------------
@@ -181,8 +317,9 @@ class BinaryTrainer:
 
     ``search``: an optional bounded hyper-parameter search run before training (see
     :mod:`revenue_ml.ml.search`). ``extra_params``: settings that belong to the model (changing
-    them retrains it). ``extra_evaluation``: extra evaluation rows computed from (labels,
-    out-of-fold probabilities) of the fit part.
+    them retrains it). ``extra_evaluation`` / ``extra_curves``: extra evaluation rows / curves
+    computed from (labels, out-of-fold probabilities) of the fit part. ``baseline_rule``: the
+    registered baseline to beat (part of the parameters: changing it retrains).
     """
 
     spec: binary.BinarySpec
@@ -193,6 +330,12 @@ class BinaryTrainer:
     search: SearchSpace | None = None
     extra_params: dict = field(default_factory=dict)
     extra_evaluation: Callable[[np.ndarray, np.ndarray], list[dict]] | None = None
+    #: Extra curves from the same (labels, out-of-fold probabilities), stored under the
+    #: cross-validation's curves (e.g. campaign's expected profit per threshold).
+    extra_curves: Callable[[np.ndarray, np.ndarray], dict] | None = None
+    #: The registered baseline this model must beat (compared after training, see
+    #: :func:`baseline_comparison`).
+    baseline_rule: BaselineRule | None = None
 
     @property
     def name(self) -> str:
@@ -227,6 +370,19 @@ class BinaryTrainer:
         }
         if self.search is not None:
             params["search"] = self.search.describe()
+        # the optional protocols, only when used (the parameters of other models stay as they
+        # were, so their registered versions keep being reused)
+        spec = self.spec
+        if spec.known_at_column:
+            params["known_at_column"] = spec.known_at_column
+        if spec.rolling_windows:
+            params["rolling_windows"] = spec.rolling_windows
+            params["rolling_share"] = spec.rolling_share
+            params["rolling_max_train_rows"] = spec.rolling_max_train_rows
+        if spec.repeated_splits:
+            params["repeated_splits"] = spec.repeated_splits
+        if self.baseline_rule is not None:
+            params["baseline_rule"] = self.baseline_rule.describe()
         return {**params, **self.extra_params}
 
     def fingerprint(self, frame: pd.DataFrame) -> str:
@@ -247,6 +403,11 @@ class BinaryTrainer:
             metrics["search"] = found.summary()
         if self.extra_evaluation is not None:
             evaluation += self.extra_evaluation(trained.oof_target, trained.oof)
+        curves = dict(trained.curves)
+        if self.extra_curves is not None:
+            cv_curves = dict(curves.get(trained.cv_name, {}))
+            cv_curves.update(self.extra_curves(trained.oof_target, trained.oof))
+            curves[trained.cv_name] = cv_curves
         primary = self.primary_evaluation or trained.cv_name
         return Trained(
             model_family=self.family,
@@ -257,7 +418,7 @@ class BinaryTrainer:
             primary_metric_value=trained.metrics[primary][self.primary_metric],
             metrics=metrics,
             evaluation=evaluation,
-            curves=trained.curves,
+            curves=curves,
             feature_importance=trained.feature_importance,
             reference_profile=trained.reference_profile,
             threshold=trained.threshold,
@@ -292,15 +453,21 @@ def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
 # --- Scoring -----------------------------------------------------------------------------------
 
 
-def latest_passing(registry: pd.DataFrame, model_name: str) -> dict:
-    """The newest version of ``model_name`` that passed its quality gate."""
-    rows = registry[(registry["model_name"] == model_name) & registry["passed_gate"].astype(bool)]
-    if rows.empty:
+def champion(registry: pd.DataFrame, model_name: str) -> dict:
+    """The version of ``model_name`` that scores: its current champion (a passing version; see
+    :mod:`revenue_ml.ml.champion`)."""
+    record = aliases.current_champion(registry, model_name)
+    if record is None:
         raise LookupError(
             f"no registered version of {model_name} passed its quality gate; run dbt build to "
             f"train one (or lower the model's floor)"
         )
-    return rows.sort_values("model_version").iloc[-1].to_dict()
+    return record
+
+
+#: The scoring version used to be "the newest passing version"; it is now the champion (the
+#: same version unless a newer one was registered as challenger or an older one promoted).
+latest_passing = champion
 
 
 def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec:

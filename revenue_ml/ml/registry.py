@@ -52,6 +52,13 @@ REGISTRY_COLUMNS = (
     "retrain_reason",
     "training_threads",
     "training_seconds",
+    # champion / challenger (revenue_ml.ml.champion) and the MLflow mirror (ml.tracking)
+    "registered_alias",
+    "alias_reason",
+    "compared_with_version",
+    "compared_with_value",
+    "promoted_at",
+    "mlflow_run_id",
 )
 
 
@@ -140,6 +147,16 @@ class RegistryRecord:
     training_threads: int = 1
     training_seconds: float = 0.0
     trained_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    #: Alias given at registration (champion | challenger) and why; the champion it was
+    #: compared with. Filled by :func:`revenue_ml.ml.lifecycle.register` (None before).
+    registered_alias: str | None = None
+    alias_reason: str | None = None
+    compared_with_version: int | None = None
+    compared_with_value: float | None = None
+    #: Set only by a manual promotion (``python -m revenue_ml.registry promote``).
+    promoted_at: datetime | None = None
+    #: The MLflow run that logged this version (when a tracking URI is configured).
+    mlflow_run_id: str | None = None
 
     @property
     def passed_gate(self) -> bool:
@@ -182,17 +199,47 @@ def _json_default(value):
     return str(value)
 
 
+#: Registry columns holding numbers, a time or a flag; every other column is text (JSON).
+_TYPED_COLUMNS = {
+    "model_version": "int64",
+    "training_rows": "int64",
+    "threshold": "float64",
+    "primary_metric_value": "float64",
+    "quality_floor": "float64",
+    "training_threads": "int64",
+    "training_seconds": "float64",
+    "trained_at": "datetime64[ns]",
+    "passed_gate": "bool",
+}
+
+
 def records_frame(records: list[RegistryRecord]) -> pd.DataFrame:
-    """Registry rows in the shared column order (an empty frame keeps the columns)."""
+    """Registry rows in the shared column order, every column typed even when there is no row
+    (a reused model returns an empty frame: untyped text columns would reach DuckDB as type
+    NULL, and an incremental registry that gains a column from such a frame could never hold
+    a value in it)."""
     frame = pd.DataFrame([r.to_row() for r in records], columns=list(REGISTRY_COLUMNS))
-    return frame.astype(
-        {
-            "model_version": "int64",
-            "training_rows": "int64",
-            "threshold": "float64",
-            "primary_metric_value": "float64",
-            "quality_floor": "float64",
-            "training_threads": "int64",
-            "training_seconds": "float64",
-        }
-    )
+    types = {c: _TYPED_COLUMNS.get(c, "string") for c in REGISTRY_COLUMNS}
+    return frame.astype({**types, **REGISTRY_ALIAS_DTYPES})
+
+
+#: Types of the alias and MLflow columns, so that a build where they are all empty still
+#: creates them with their real types (an all-null object column has no type in DuckDB).
+REGISTRY_ALIAS_DTYPES = {
+    "registered_alias": "string",
+    "alias_reason": "string",
+    "compared_with_version": "Int64",
+    "compared_with_value": "float64",
+    "promoted_at": "datetime64[ns]",
+    "mlflow_run_id": "string",
+}
+
+
+def typed_registry(frame: pd.DataFrame) -> pd.DataFrame:
+    """Registry rows with the alias and MLflow columns in their types (added when absent)."""
+    out = frame.copy()
+    for column, dtype in REGISTRY_ALIAS_DTYPES.items():
+        if column not in out.columns:
+            out[column] = None
+        out[column] = out[column].astype(dtype)
+    return out

@@ -48,7 +48,8 @@ def run_dbt(
 
     Target and log paths live in ``work_dir`` too, so tests never touch the developer's
     warehouse or ``target/``, and two runs never share state. ``env`` adds environment
-    variables (e.g. the Spark target's state directory).
+    variables (e.g. the Spark target's state directory). No MLflow logging unless ``env`` sets
+    ``MLFLOW_TRACKING_URI`` (a developer's own store is never written by a test).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = duckdb_path or work_dir / "warehouse.duckdb"
@@ -58,6 +59,7 @@ def run_dbt(
         "REVENUE_ML_DUCKDB": str(duckdb_path),
         "REVENUE_ML_RAW_DIR": str(raw_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MLFLOW_TRACKING_URI": "",
         **(env or {}),
     }
     cmd = [DBT, *args, "--target-path", str(target_path), "--log-path", str(work_dir / "logs")]
@@ -108,3 +110,24 @@ def ml_settings(policy: str = "always"):
         drift_ks_threshold=0.2,
         drift_psi_threshold=0.25,
     )
+
+
+@pytest.fixture(scope="session")
+def mlflow_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty MLflow sqlite store, created once (MLflow's schema migrations take seconds);
+    tests copy it with :func:`mlflow_store`."""
+    from revenue_ml.ml.tracking import Mirror
+
+    path = tmp_path_factory.mktemp("mlflow_template") / "mlruns.db"
+    Mirror(f"sqlite:///{path}")
+    return path
+
+
+def mlflow_store(template: Path, directory: Path) -> str:
+    """A fresh copy of the template store in ``directory``: its tracking URI (artifacts go to
+    ``directory / "mlruns"``)."""
+    import shutil
+
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, directory / "mlruns.db")
+    return f"sqlite:///{directory / 'mlruns.db'}"

@@ -44,6 +44,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "--score-sizes",
         "1000",
         "20000",
+        "--api-batch-requests",
+        "20",
+        "--api-single-requests",
+        "200",
         "--scratch-dir",
         str(work / "scratch"),
         "--results-dir",
@@ -82,7 +86,11 @@ def test_report_has_every_section(report: dict) -> None:
         assert measured["throughput"]["rows"] >= 100_000, mart  # replicated past fixed overhead
     assert scoring["warm_in_process"]["available"], scoring["warm_in_process"].get("reason")
     assert scoring["cold_command"]["available"], scoring["cold_command"].get("reason")
-    assert "rest_api" in scoring  # the hook: None until the project has an API
+    api = scoring["rest_api"]
+    assert api["available"], api.get("reason") or api.get("error")
+    assert api["batch_1000"]["requests"] == 20 and api["batch_1000"]["errors"] == 0
+    assert api["single_record_concurrent"]["requests"] == 200
+    assert api["single_record_concurrent"]["errors"] == 0
 
 
 def test_every_budget_row_has_a_value(report: dict) -> None:

@@ -1,7 +1,8 @@
 """End to end: train once, score many. A new batch of unlabelled churn and campaign customers
 is appended to the raw files; the rebuild scores them with the registered models (no new
 version under the default retrain policy), and the command-line churn scorer agrees with the
-mart to 1e-9."""
+mart to 1e-9 on the batch (and with the registered model on the marts' features for every row:
+the mart shows training rows' out-of-sample probabilities)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import pytest
 from conftest import DbtResult, run_dbt
 
 from revenue_ml import score as score_cli
+from revenue_ml.domains import churn
 from revenue_ml.generate import generate
+from revenue_ml.ml import lifecycle
 
 pytestmark = pytest.mark.e2e
 
@@ -140,14 +143,26 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     cli = pd.read_csv(output)
     with duckdb.connect(str(second.duckdb_path), read_only=True) as con:
         mart = con.execute(
-            "select customer_key, probability, predicted_label, model_version "
+            "select customer_key, probability, predicted_label, model_version, score_source "
             "from churn.churn_scores"
         ).df()
+        features = con.execute("select * from churn.churn_features").df()
+        registry = con.execute("select * from ml.churn_model_versions").df()
     joined = cli.merge(mart, on="customer_key", suffixes=("_cli", "_mart"), validate="one_to_one")
     assert len(joined) == len(mart) == len(cli)
-    assert np.abs(joined["probability_cli"] - joined["probability_mart"]).max() <= 1e-9
-    assert (joined["predicted_label_cli"] == joined["predicted_label_mart"]).all()
     assert (joined["model_version_cli"] == joined["model_version_mart"]).all()
+    # the batch (rows the model never saw) scores the same in the CLI and the mart
+    batch = joined[joined["score_source"] == "model"]
+    assert len(batch) == BATCH
+    assert np.abs(batch["probability_cli"] - batch["probability_mart"]).max() <= 1e-9
+    assert (batch["predicted_label_cli"] == batch["predicted_label_mart"]).all()
+    # every row gets the model's own probability (the mart shows training rows' out-of-sample
+    # ones), computed from the same features as the mart's
+    record = lifecycle.champion(registry, churn.SCORING_MODEL)
+    model = lifecycle.score(features, record, churn.base_spec(), explain=False)
+    check = cli.merge(model, on="customer_key", suffixes=("_cli", "_model"))
+    assert len(check) == len(cli)
+    assert np.abs(check["probability_cli"] - check["probability_model"]).max() <= 1e-9
 
 
 def test_cli_without_explanations_gives_the_same_probabilities(
@@ -174,6 +189,7 @@ def test_cli_without_explanations_gives_the_same_probabilities(
         )
         outputs[bool(flag)] = pd.read_csv(out)
     full, fast = outputs[False], outputs[True]
-    assert full["top_feature"].notna().all() and fast["top_feature"].isna().all()
+    assert full["top_feature"].notna().all() and full["reasons"].notna().all()
+    assert "top_feature" not in fast.columns and "reasons" not in fast.columns
     assert (full["probability"] == fast["probability"]).all()
     assert (full["predicted_label"] == fast["predicted_label"]).all()

@@ -356,6 +356,12 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
         con.execute("create schema ml")
         con.register("registry", registry)
         con.execute("create table ml.churn_model_versions as select * from registry")
+        # the staging limit the scorer applies, as a build's settings publish it
+        con.execute(
+            "create table ml.build_settings as select 'telco_churn' as domain, "
+            "'max_minutes' as setting, 'telco_churn_max_minutes' as var_name, "
+            "'44640' as setting_value"
+        )
     batch = raw.head(20).assign(Churn="")
     (tmp_path / "in.csv").write_text(batch.to_csv(index=False))
     code = score_cli.main(

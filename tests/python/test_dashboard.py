@@ -275,6 +275,38 @@ def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: 
     assert testing.metric_int(page, "Rejected rows") == rejected
 
 
+def test_score_a_file_page_scores_an_upload_and_names_a_bad_row(
+    small_raw_dir: Path, app_url: str, page, tmp_path: Path
+) -> None:
+    """Upload a CSV in the churn file's own format with one bad row: the good rows come back
+    scored, the bad one is named (its line and column), and the scored file downloads."""
+    raw = (small_raw_dir / "telco_churn" / "churn-bigml-80.csv").read_text().splitlines()
+    header, rows = raw[0], raw[1:11]
+    columns = header.split(",")
+    bad = rows[3].split(",")
+    bad[columns.index("Total day minutes")] = "lots"
+    rows[3] = ",".join(bad)
+    upload = tmp_path / "my_customers.csv"
+    upload.write_text("\n".join([header, *rows]) + "\n")
+
+    goto(page, app_url, "score", "Score a file")
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.get_by_text("Rows that could not be scored").wait_for(timeout=60_000)
+    testing.wait_for_page(page, "Score a file")
+    assert testing.metric_int(page, "Rows in the file") == 10
+    assert testing.metric_int(page, "Rows scored") == 9
+    assert testing.metric_int(page, "Rows with errors") == 1
+    errors = testing.decision_table(page, 0)
+    assert errors[1][0][:2] == ["5", "Total day minutes"], errors  # line 5: header is line 1
+    probabilities = testing.column(page, "Probability", index=1)
+    assert len(probabilities) == 9 and all(p.endswith("%") for p in probabilities)
+    with page.expect_download() as download:
+        page.get_by_text("Download scored file").click()
+    lines = Path(download.value.path()).read_text().strip().splitlines()
+    assert len(lines) == 10 and lines[0].startswith(header.split(",")[0])
+    assert "probability" in lines[0]
+
+
 def test_dbt_build_succeeds_while_the_dashboard_is_open(
     small_warehouse: DbtResult,
     small_raw_dir: Path,

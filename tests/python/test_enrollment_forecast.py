@@ -79,17 +79,48 @@ def test_model_beats_the_best_naive_baseline(enrollment_warehouse: DbtResult) ->
             "where scope = 'overall'",
         )
     )
-    naive = {m: w for m, w in overall.items() if m != "model"}
+    naive = {m: w for m, w in overall.items() if m not in ("model", "ensemble")}
     best = min(naive, key=naive.get)
     print(
         f"\nbacktest WAPE: model {overall['model']:.3f}; best naive {best} {naive[best]:.3f}; "
         f"all naive {naive}"
     )
     assert overall["model"] < naive[best]
+    # the shipped forecaster (the ensemble) is never worse than the best naive baseline; here
+    # it keeps the model, which has the better record, for (nearly) every class
+    assert overall["ensemble"] <= naive[best]
     methods = query(
-        enrollment_warehouse, "select distinct forecast_method from enrollment.enrollment_forecast"
+        enrollment_warehouse,
+        "select forecast_method, base_method, count(*) from enrollment.enrollment_forecast "
+        "group by all order by 3 desc",
     )
-    assert methods == [("model",)]
+    assert {m[0] for m in methods} == {"ensemble"} and methods[0][1] == "model"
+
+
+def test_forecast_intervals_and_their_measured_coverage(enrollment_warehouse: DbtResult) -> None:
+    (bad,) = query(
+        enrollment_warehouse,
+        """
+        select count(*) filter (where predicted_students_low > predict_alumnos
+            or predicted_students_high < predict_alumnos or predicted_students_low < 0
+            or interval_level is distinct from 0.8)
+        from enrollment.enrollment_forecast""",
+    )
+    assert bad == (0,)
+    coverage, rows = query(
+        enrollment_warehouse,
+        "select interval_coverage, interval_rows from enrollment.enrollment_backtest_metrics "
+        "where method = 'ensemble' and scope = 'overall'",
+    )[0]
+    print(f"\ninterval coverage {coverage:.3f} on {rows} classes (nominal 0.8)")
+    assert rows > 0 and 0.7 <= coverage <= 1.0
+    # the verdict against the registered naive baseline is stored with the version
+    (verdict,) = query(
+        enrollment_warehouse,
+        "select cast(json_extract(metrics, '$.baseline_comparison.beats_baseline') as double) "
+        "from ml.enrollment_model_versions where model_name = 'enrollment_class_size'",
+    )
+    assert verdict == (1.0,)
 
 
 def test_backtest_has_every_period_and_site(enrollment_warehouse: DbtResult) -> None:
@@ -166,7 +197,7 @@ def test_reuse_and_version_drift_warning(
     # raw_version is a training parameter, so v2 trained a new version; v1 is kept
     reasons = query(
         enrollment_warehouse,
-        "select model_version, retrain_reason "
-        "from ml.enrollment_model_versions order by model_version",
+        "select model_version, retrain_reason from ml.enrollment_model_versions "
+        "where model_name = 'enrollment_class_size' order by model_version",
     )
     assert reasons == [(1, "no registered version"), (2, "parameters changed")]

@@ -26,7 +26,11 @@ VERSIONS = {
 
 def settings(policy: str = "always", **versions: str) -> enrollment.Settings:
     return enrollment.Settings(
-        ml=ml_settings(policy), backtest_periods=3, **{**VERSIONS, **versions}
+        ml=ml_settings(policy),
+        backtest_periods=3,
+        baseline_margin=0.0,
+        interval_level=0.8,
+        **{**VERSIONS, **versions},
     )
 
 
@@ -66,6 +70,7 @@ def class_panel(seed: int = 0, n_sites: int = 3, n_levels: int = 6) -> pd.DataFr
                         "students_last_year": (
                             rows[-12 * n_sites * n_levels]["active_students"] if i >= 12 else None
                         ),
+                        "course_ran_last_year": True if i >= 12 else None,
                         "students_two_periods_ago": None,
                         "students_trend": None,
                         "site_students_last_period": 60,
@@ -147,10 +152,11 @@ def test_fit_refuses_too_little_history(panel: pd.DataFrame) -> None:
 
 
 def test_registry_record_layout(registry: pd.DataFrame) -> None:
-    assert len(registry) == 1
+    # the forecast model and, next to it, its registered naive baseline
+    assert registry["model_name"].tolist() == [enrollment.MODEL_NAME, enrollment.BASELINE_NAME]
     row = registry.iloc[0]
     assert row["model_family"] == "lightgbm" and row["model_format"] == "lightgbm_text"
-    assert row["primary_metric"] == "backtest.wape" and np.isnan(row["threshold"])
+    assert row["primary_metric"] == "backtest_ensemble.wape" and np.isnan(row["threshold"])
     assert json.loads(row["curves"]) == {}
     params = json.loads(row["params"])
     assert params["objective"] == "poisson" and params["raw_version"] == "v1"
@@ -161,7 +167,11 @@ def test_registry_record_layout(registry: pd.DataFrame) -> None:
         assert ("backtest", f"{period}|S0") in folds
     assert ("backtest_naive_last", "overall") in folds
     assert ("backtest_seasonal_naive", "overall") in folds
+    assert ("backtest_ensemble", "overall") in folds
     assert ("backtest", "all|S1") in folds
+    baseline = registry.iloc[1]
+    assert baseline["model_family"] == "naive" and baseline["model_format"] == "naive_json"
+    assert json.loads(baseline["model_text"])["method"] in enrollment.BASELINES
 
 
 def test_evaluation_json_reads_with_the_shared_model_evaluation_schema(
@@ -173,24 +183,29 @@ def test_evaluation_json_reads_with_the_shared_model_evaluation_schema(
     rows = duckdb.sql(
         f"select unnest(from_json(?, '{schema}')) as r", params=[registry.iloc[0]["evaluation"]]
     ).fetchall()
-    assert rows and all(
-        r[0]["metric"] in {"mae", "wape", "bias", "actual_total", "forecast_total", "rows"}
-        for r in rows
-    )
+    allowed = {"mae", "wape", "bias", "actual_total", "forecast_total", "rows"}
+    allowed |= {"interval_level", "interval_coverage", "interval_rows", "interval_mean_width"}
+    allowed |= {"model_value", "baseline_value", "lift", "margin", "beats_baseline"}
+    assert rows and all(r[0]["metric"] in allowed | {"baseline_version"} for r in rows)
 
 
 def test_model_learns_progression_and_beats_naive(registry: pd.DataFrame) -> None:
     metrics = json.loads(registry.iloc[0]["metrics"])
     assert metrics["backtest"]["wape"] < metrics["best_naive"]["wape"]
-    assert metrics["forecast_method"] == "model"
+    # the ensemble keeps the model where it has the better record, so it beats naive too
+    assert metrics["backtest_ensemble"]["wape"] < metrics["best_naive"]["wape"]
+    assert metrics["forecast_method"] == "ensemble"
+    comparison = metrics["baseline_comparison"]
+    assert comparison["baseline"] == enrollment.BASELINE_NAME
+    assert comparison["beats_baseline"] == 1.0 and comparison["lift"] > 0
 
 
 def test_retrain_policy(panel: pd.DataFrame, registry: pd.DataFrame) -> None:
     again = enrollment.train(panel, registry, settings("if_data_changed"))
     assert again.empty  # same data, features and params: reuse
     bumped = enrollment.train(panel, registry, settings("if_data_changed", features_version="v2"))
-    assert bumped["model_version"].tolist() == [2]
-    assert bumped.iloc[0]["retrain_reason"] == "parameters changed"
+    assert bumped["model_version"].tolist() == [2, 2]  # the model and its baseline
+    assert set(bumped["retrain_reason"]) == {"parameters changed"}
     assert enrollment.train(panel, registry, settings("never", raw_version="v9")).empty
 
 
@@ -205,7 +220,11 @@ def test_forecast_rows_and_fallback(panel: pd.DataFrame, registry: pd.DataFrame)
     expected = panel[panel["is_forecast_row"]]
     assert len(out) == len(expected) and (out["periodo"] == PERIODS[-1]).all()
     assert out["predict_alumnos"].dtype.kind == "i" and (out["predict_alumnos"] >= 0).all()
-    assert (out["forecast_method"] == "model").all()
+    assert (out["forecast_method"] == "ensemble").all()
+    assert set(out["base_method"]) <= {"model", "seasonal_naive", "naive_last"}
+    low, high = out["predicted_students_low"], out["predicted_students_high"]
+    assert (low <= out["predict_alumnos"]).all() and (high >= out["predict_alumnos"]).all()
+    assert (low >= 0).all() and (out["interval_level"] == 0.8).all()
     assert (out["features_version"] == "v1").all() and (out["model_version"] == 1).all()
 
     worse = registry.copy()

@@ -13,7 +13,8 @@ from conftest import REPO_ROOT
 
 from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.settings import MlSettings
+from revenue_ml.score import STAGING_LIMITS
+from revenue_ml.settings import MlSettings, RegistrySettings
 
 DOMAINS = {
     "sales": sales,
@@ -37,7 +38,11 @@ def test_every_setting_is_a_defined_var_and_a_typed_field_and_vice_versa() -> No
     for _, var in listed:
         assert var in project_vars, f"{var} is listed in build_settings.sql, not defined"
     ml_fields = {f.name for f in dataclasses.fields(MlSettings)} - {"dbt_threads"}
+    ml_fields |= {f.name for f in dataclasses.fields(RegistrySettings)} - {"dbt_invocation_id"}
     assert {var for domain, var in listed if domain == "ml"} == ml_fields
+    # the staging limits of the raw sources, which the raw-record scorer applies
+    for source, names in STAGING_LIMITS.items():
+        assert {var.removeprefix(f"{source}_") for d, var in listed if d == source} == set(names)
     for name, module in DOMAINS.items():
         fields = {f.name for f in dataclasses.fields(module.Settings)} - {"ml"}
         assert module.Settings.prefix == f"{name}_"

@@ -42,7 +42,13 @@ objective_metrics as (
             as revenue_per_responder,
         max(case when row.metric = 'cost' then row.value end) as expected_cost,
         max(case when row.metric = 'revenue' then row.value end) as expected_revenue,
-        max(case when row.metric = 'profit' then row.value end) as expected_profit
+        max(case when row.metric = 'profit' then row.value end) as expected_profit,
+        max(case when row.metric = 'profit_low' then row.value end) as expected_profit_low,
+        max(case when row.metric = 'profit_high' then row.value end) as expected_profit_high,
+        max(case when row.metric = 'responders_low' then row.value end)
+            as expected_responders_low,
+        max(case when row.metric = 'responders_high' then row.value end)
+            as expected_responders_high
     from evaluation_rows
     where row.evaluation = 'objective'
     group by all
@@ -84,6 +90,12 @@ final as (
         objective_metrics.expected_cost,
         objective_metrics.expected_revenue,
         objective_metrics.expected_profit,
+        -- 90% bootstrap band over the customers at this threshold (the band of model_curves'
+        -- expected_profit curve at the objective's threshold)
+        objective_metrics.expected_profit_low,
+        objective_metrics.expected_profit_high,
+        objective_metrics.expected_responders_low,
+        objective_metrics.expected_responders_high,
 
         -- model
         objective_metrics.model_name,

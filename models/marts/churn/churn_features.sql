@@ -3,7 +3,7 @@
     (the batch to score). Each charge column is an exact multiple of its minutes, so only the
     minutes are kept; the billed total is added because the per-minute rates differ by period.
     State and area code are left out (see churn_features.yml). The Python twin of this model,
-    revenue_ml.domains.churn.features_from_raw, serves the command-line scorer; keep both in step.
+    revenue_ml.raw_features.churn, serves the raw-record scorer (revenue_ml.score); keep both in step.
 #}
 
 with customers as (

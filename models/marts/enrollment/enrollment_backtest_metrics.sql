@@ -1,7 +1,9 @@
 {#
     Backtest metrics of the registered forecast model in use (the latest version of
-    enrollment_class_size) and of the naive baselines, from the registry's evaluation JSON:
-    one row per method and scope (overall, period, site, period and site).
+    enrollment_class_size): the LightGBM model, the naive baselines and the ensemble that
+    ships (method choice learnt on earlier origins, reconciled, with an interval), from the
+    registry's evaluation JSON: one row per method and scope (overall, period, site, period
+    and site).
 #}
 
 with registry as (
@@ -14,6 +16,9 @@ latest as (
 
     select *
     from registry
+    -- the forecast model (its naive baseline, enrollment_class_size_baseline, is compared with
+    -- it in model_evaluation)
+    where model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
 
 ),
@@ -48,7 +53,11 @@ pivoted as (
         max(row.value) filter (where row.metric = 'forecast_total') as forecast_students,
         max(row.value) filter (where row.metric = 'mae') as mae,
         max(row.value) filter (where row.metric = 'wape') as wape,
-        max(row.value) filter (where row.metric = 'bias') as bias
+        max(row.value) filter (where row.metric = 'bias') as bias,
+        max(row.value) filter (where row.metric = 'interval_level') as interval_level,
+        max(row.value) filter (where row.metric = 'interval_coverage') as interval_coverage,
+        max(row.value) filter (where row.metric = 'interval_rows') as interval_rows,
+        max(row.value) filter (where row.metric = 'interval_mean_width') as interval_mean_width
     from unnested
     where row.evaluation like 'backtest%'
     group by all
@@ -79,6 +88,14 @@ final as (
         mae,
         wape,
         bias,
+
+        -- the interval of the shipped forecaster (method ensemble): its nominal level, the
+        -- share of actual class sizes that fell inside on periods its quantile never saw, the
+        -- classes that share is measured on and the mean width in students
+        interval_level,
+        interval_coverage,
+        cast(interval_rows as integer) as interval_rows,
+        interval_mean_width,
 
         -- model
         (case when evaluation = 'backtest' then 'model' else substr(evaluation, 10) end)

@@ -158,6 +158,16 @@ course_periods as (
 
 ),
 
+-- courses that ran (at any site and schedule) in each period
+courses_run as (
+
+    select distinct
+        periodo,
+        curso_actual
+    from class_periods
+
+),
+
 final as (
 
     select
@@ -192,6 +202,14 @@ final as (
                 and class_rows.periodo - 100 <= target_periods.origin_periodo
                 then coalesce(last_year.active_students, 0)
         end as students_last_year,
+        -- whether the seasonal figure says anything: the course ran somewhere a year earlier
+        -- (a course that did not run then has no seasonal history, rather than a 0); null
+        -- when that period is not known at the origin
+        case
+            when class_rows.periodo - 100 >= first_period.first_periodo
+                and class_rows.periodo - 100 <= target_periods.origin_periodo
+                then course_last_year.curso_actual is not null
+        end as course_ran_last_year,
         -- recent trend: the class one period before the origin; null before the data starts
         case
             when previous_period.is_observed then coalesce(previous_class.active_students, 0)
@@ -243,6 +261,9 @@ final as (
             and class_rows.sede = level_below.sede
             and level_below.level_order = course_levels.level_order - {{ horizon }}
             and class_rows.horario_actual = level_below.horario_actual
+    left join courses_run as course_last_year
+        on course_last_year.periodo = class_rows.periodo - 100
+            and class_rows.curso_actual = course_last_year.curso_actual
     left join class_periods as last_year
         on last_year.periodo = class_rows.periodo - 100
             and class_rows.sede = last_year.sede

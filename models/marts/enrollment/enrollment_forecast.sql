@@ -1,8 +1,8 @@
 {#
     Public forecast mart over the Python scoring step: the reference's output granularity
-    (periodo, sede, curso_actual, horario_actual -> predict_alumnos) with the method, the model
-    version and the data versions behind each figure, and the class's minimum size (the most
-    specific row of the minimum_class_sizes seed) with an at-risk flag.
+    (periodo, sede, curso_actual, horario_actual -> predict_alumnos) with its interval, the
+    method, the model version and the data versions behind each figure, and the class's
+    minimum size (the most specific row of the minimum_class_sizes seed) with an at-risk flag.
 #}
 
 with predictions as (
@@ -59,6 +59,11 @@ final as (
         cast(predictions.model_prediction as double) as model_prediction,
         cast(predictions.naive_last_prediction as double) as naive_last_prediction,
         cast(predictions.seasonal_naive_prediction as double) as seasonal_naive_prediction,
+        -- the method the forecaster chose for this class, and the interval around the forecast
+        cast(predictions.base_method as varchar) as base_method,
+        cast(predictions.predicted_students_low as integer) as predicted_students_low,
+        cast(predictions.predicted_students_high as integer) as predicted_students_high,
+        cast(predictions.interval_level as double) as interval_level,
 
         -- context
         cast(predictions.origin_periodo as integer) as origin_periodo,

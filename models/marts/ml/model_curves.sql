@@ -1,4 +1,7 @@
-{# ROC points and calibration bins of every model version and evaluation, for charts. #}
+{#
+    ROC points, calibration bins and (campaign) expected profit per threshold with its
+    bootstrap band, of every model version and evaluation, for charts.
+#}
 
 with registry as (
 
@@ -65,6 +68,22 @@ calibration as (
 
 ),
 
+expected_profit as (
+
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        'expected_profit' as curve,
+        {{ unnest_json_records("json_extract(curve_json, '$.expected_profit')", {
+            'threshold': 'DOUBLE', 'contacts': 'DOUBLE', 'profit': 'DOUBLE',
+            'profit_low': 'DOUBLE', 'profit_high': 'DOUBLE'}) }} as point
+    from evaluations
+    where json_exists(curve_json, '$.expected_profit')
+
+),
+
 final as (
 
     select
@@ -76,7 +95,9 @@ final as (
         point.fpr as x_value,
         point.tpr as y_value,
         point.threshold as threshold,
-        cast(null as integer) as bin_rows
+        cast(null as integer) as bin_rows,
+        cast(null as double) as y_lower,
+        cast(null as double) as y_upper
     from roc
     union all
     select
@@ -88,8 +109,24 @@ final as (
         point.mean_predicted as x_value,
         point.observed_rate as y_value,
         cast(null as double) as threshold,
-        point.rows as bin_rows
+        point.rows as bin_rows,
+        cast(null as double) as y_lower,
+        cast(null as double) as y_upper
     from calibration
+    union all
+    select
+        model_version_id,
+        model_name,
+        model_version,
+        evaluation,
+        curve,
+        point.threshold as x_value,
+        point.profit as y_value,
+        point.threshold as threshold,
+        cast(point.contacts as integer) as bin_rows,
+        point.profit_low as y_lower,
+        point.profit_high as y_upper
+    from expected_profit
 
 )
 

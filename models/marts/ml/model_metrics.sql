@@ -37,7 +37,10 @@ pivoted as (
         max(metric_value) filter (where metric = 'mae') as mae,
         max(metric_value) filter (where metric = 'wape') as wape,
         max(metric_value) filter (where metric = 'bias') as bias,
-        max(metric_value) filter (where metric = 'silhouette') as silhouette
+        max(metric_value) filter (where metric = 'silhouette') as silhouette,
+        max(metric_value) filter (where metric = 'auc_sd') as auc_sd,
+        max(metric_value) filter (where metric = 'ece') as expected_calibration_error,
+        max(metric_value) filter (where metric = 'interval_coverage') as interval_coverage
     from evaluation
     group by model_version_id, evaluation
 
@@ -57,6 +60,7 @@ final as (
         registry.model_family,
         pivoted.evaluation,
         registry.is_latest_version,
+        registry.is_champion,
 
         -- classification
         cast(pivoted.rows_evaluated as bigint) as rows_evaluated,
@@ -76,7 +80,13 @@ final as (
         pivoted.bias,
 
         -- segmentation
-        pivoted.silhouette
+        pivoted.silhouette,
+
+        -- uncertainty: the AUC's spread over repeated splits, the calibration error of the
+        -- out-of-time scores, the measured coverage of a forecast interval
+        pivoted.auc_sd,
+        pivoted.expected_calibration_error,
+        pivoted.interval_coverage
     from pivoted
     inner join registry
         on pivoted.model_version_id = registry.model_version_id

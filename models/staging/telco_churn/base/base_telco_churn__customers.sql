@@ -41,7 +41,7 @@ with numbered as (
 
 -- The file has no customer id: the key is a digest of every column but Churn, so it survives
 -- re-ordering the file and a label arriving; exact twins get -2, -3, ... in the order of
--- their Churn value, then file order (revenue_ml.domains.churn.customer_keys is the twin).
+-- their Churn value, then file order (revenue_ml.raw_features.churn is the twin).
 identified as (
 
     select

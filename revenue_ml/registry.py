@@ -1,0 +1,265 @@
+"""The model registry from the command line: current aliases, and manual promotion.
+
+Usage::
+
+    python -m revenue_ml.registry aliases [--warehouse FILE] [--model NAME]
+    python -m revenue_ml.registry promote <model> <version> --reason "why" [--by NAME] \\
+        [--warehouse FILE]
+
+``promote`` makes a registered version that passed its quality gate the champion of its model
+(the version that scores; :mod:`revenue_ml.ml.champion`): it stamps ``promoted_at`` on the
+version's registry row and appends an audit row to ``ml.model_promotions`` (when, who: ``--by``
+or the operating-system user, why: ``--reason``, and the champion it replaced), in one
+transaction. Both survive later builds: the registry tables are incremental and the audit table
+is never rebuilt by dbt. The scoring marts use the new champion from the next ``dbt build``;
+the REST service after a reload (``POST /reload`` or SIGHUP). When an MLflow tracking URI is
+configured (environment ``MLFLOW_TRACKING_URI``, else the last build's var
+``mlflow_tracking_uri``), the MLflow aliases follow; a failure there only warns.
+
+The warehouse is opened for writing, so this fails with a clear message while a ``dbt build``
+holds it (default: $REVENUE_ML_DUCKDB or warehouse.duckdb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from revenue_ml.ml import champion as aliases
+from revenue_ml.settings import settings_of
+
+PROMOTIONS = "ml.model_promotions"
+
+
+class RegistryError(RuntimeError):
+    """A registry command cannot proceed; the message says why and what to do."""
+
+
+def default_warehouse() -> Path:
+    return Path(os.environ.get("REVENUE_ML_DUCKDB", "warehouse.duckdb"))
+
+
+def connect(warehouse: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not warehouse.exists():
+        raise RegistryError(f"warehouse {warehouse} not found; run dbt build first")
+    try:
+        return duckdb.connect(str(warehouse), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" not in str(err).lower():
+            raise
+        raise RegistryError(
+            f"the warehouse {warehouse} is being written by another process (a dbt build?); "
+            f"wait for it to finish and run the command again"
+        ) from None
+
+
+def registry_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The per-domain registry tables (``ml.<entity>_model_versions``)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'ml' and table_name like '%\\_model\\_versions' escape '\\' "
+        "order by table_name"
+    ).fetchall()
+    return [f"ml.{name}" for (name,) in rows]
+
+
+def read_registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every registry row (without the model text), with its table."""
+    parts = []
+    for table in registry_tables(con):
+        frame = con.execute(f"select * exclude (model_text) from {table}").df()
+        parts.append(frame.assign(registry_table=table))
+    if not parts:
+        raise RegistryError("the warehouse holds no registry table; run dbt build first")
+    return pd.concat(parts, ignore_index=True)
+
+
+def current_aliases(registry: pd.DataFrame) -> pd.DataFrame:
+    """The registry rows with their current alias (champion, challenger or None)."""
+    current = aliases.current_aliases(registry)
+    return registry.merge(current, on=["model_name", "model_version"], how="left")
+
+
+@dataclass(frozen=True)
+class Promotion:
+    model_name: str
+    model_version: int
+    previous_champion_version: int | None
+    promoted_at: datetime
+    promoted_by: str
+    reason: str
+    registry_table: str
+    changed: bool
+    mlflow: str = ""
+
+
+def tracking_uri(con: duckdb.DuckDBPyConnection) -> str | None:
+    """$MLFLOW_TRACKING_URI, else the last build's var mlflow_tracking_uri (None: no MLflow)."""
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    try:
+        table = con.execute("select * from ml.build_settings").df()
+    except duckdb.CatalogException:
+        return None
+    return settings_of(table, "ml").get("mlflow_tracking_uri") or None
+
+
+def promote(
+    warehouse: Path,
+    model_name: str,
+    version: int,
+    reason: str,
+    by: str | None = None,
+    now: datetime | None = None,
+) -> Promotion:
+    """Make ``model_name`` v``version`` the champion, with an audit row (see the module)."""
+    if not reason or not reason.strip():
+        raise RegistryError("give the reason for the promotion with --reason (it is audited)")
+    by = by or getpass.getuser()
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    con = connect(warehouse, read_only=False)
+    try:
+        registry = read_registry(con)
+        rows = registry[registry["model_name"] == model_name]
+        if rows.empty:
+            known = ", ".join(sorted(registry["model_name"].unique()))
+            raise RegistryError(f"no registered model {model_name!r}; known models: {known}")
+        chosen = rows[rows["model_version"] == version]
+        if chosen.empty:
+            versions = ", ".join(str(v) for v in sorted(rows["model_version"]))
+            raise RegistryError(f"{model_name} has no version {version}; its versions: {versions}")
+        row = chosen.iloc[0]
+        if not bool(row["passed_gate"]):
+            raise RegistryError(
+                f"{model_name} v{version} did not pass its quality gate ({row['primary_metric']} "
+                f"{row['primary_metric_value']:.4f} < floor {row['quality_floor']}); only a "
+                f"passing version can score"
+            )
+        if "promoted_at" not in rows.columns:
+            raise RegistryError(
+                f"{row['registry_table']} has no promoted_at column (built before aliases "
+                f"existed); run dbt build first"
+            )
+        current = aliases.current_champion(rows, model_name)
+        previous = None if current is None else int(current["model_version"])
+        table = str(row["registry_table"])
+        if previous == version:
+            return Promotion(model_name, version, previous, now, by, reason, table, False)
+        con.execute("begin transaction")
+        con.execute(
+            f"update {table} set promoted_at = ? where model_name = ? and model_version = ?",
+            [now, model_name, version],
+        )
+        con.execute(
+            f"insert into {PROMOTIONS} (promoted_at, model_name, model_version, "
+            "previous_champion_version, promoted_by, reason, registry_table) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [now, model_name, version, previous, by, reason.strip(), table],
+        )
+        con.execute("commit")
+        uri = tracking_uri(con)
+        updated = read_registry(con)
+    except duckdb.CatalogException as err:
+        raise RegistryError(f"{err}; run dbt build first (it creates {PROMOTIONS})") from None
+    finally:
+        con.close()
+    mlflow = ""
+    if uri:
+        mlflow = _mirror(uri, model_name, updated)
+    return Promotion(model_name, version, previous, now, by, reason, table, True, mlflow)
+
+
+def _mirror(uri: str, model_name: str, registry: pd.DataFrame) -> str:
+    """Point the MLflow aliases at the new champion; a sentence saying what happened."""
+    try:
+        from revenue_ml.ml import tracking
+
+        done = tracking.mirror_promotion(uri, model_name, registry)
+    except Exception as err:  # noqa: BLE001 - MLflow is a mirror: never undo the promotion
+        return f"warning: MLflow aliases not updated ({type(err).__name__}: {err})"
+    if not done:
+        return f"MLflow: {model_name} has no version logged in {uri}; aliases unchanged"
+    return "MLflow aliases: " + "; ".join(
+        f"{a} -> MLflow version {v}" if v else f"{a} removed (its version was never logged)"
+        for a, v in done.items()
+    )
+
+
+def _print_aliases(frame: pd.DataFrame, model: str | None) -> None:
+    shown = frame if model is None else frame[frame["model_name"] == model]
+    if shown.empty:
+        print("no registered version" + (f" of {model}" if model else ""))
+        return
+    columns = [
+        "model_name",
+        "model_version",
+        "alias",
+        "registered_alias",
+        "passed_gate",
+        "primary_metric",
+        "primary_metric_value",
+        "trained_at",
+        "promoted_at",
+    ]
+    shown = shown.reindex(columns=columns).sort_values(["model_name", "model_version"])
+    with pd.option_context("display.max_rows", None, "display.width", 160):
+        print(shown.to_string(index=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m revenue_ml.registry",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("aliases", help="every registered version and its alias")
+    show.add_argument("--model", default=None, help="only this model")
+    show.add_argument("--warehouse", type=Path, default=None)
+    up = commands.add_parser("promote", help="make a version the champion (audited)")
+    up.add_argument("model")
+    up.add_argument("version", type=int)
+    up.add_argument("--reason", required=True, help="why (stored in the audit row)")
+    up.add_argument("--by", default=None, help="who (default: the operating-system user)")
+    up.add_argument("--warehouse", type=Path, default=None)
+    args = parser.parse_args(argv)
+    warehouse = args.warehouse or default_warehouse()
+    try:
+        if args.command == "aliases":
+            con = connect(warehouse, read_only=True)
+            try:
+                _print_aliases(current_aliases(read_registry(con)), args.model)
+            finally:
+                con.close()
+            return 0
+        done = promote(warehouse, args.model, args.version, args.reason, args.by)
+    except RegistryError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not done.changed:
+        print(f"{done.model_name} v{done.model_version} is already the champion; nothing changed")
+        return 0
+    was = "none" if done.previous_champion_version is None else f"v{done.previous_champion_version}"
+    print(
+        f"{done.model_name} v{done.model_version} is now the champion (was {was}); audit row "
+        f"in {PROMOTIONS} ({done.promoted_by}, {done.promoted_at:%Y-%m-%d %H:%M:%S} UTC)."
+    )
+    print(
+        "Next: dbt build rescores the marts with it; a running scoring service picks it up "
+        "on POST /reload (or SIGHUP)."
+    )
+    if done.mlflow:
+        print(done.mlflow)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""``python -m revenue_ml.serve``: run the scoring service with uvicorn (one worker)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from revenue_ml.serve.models import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    HOST_ENV,
+    PORT_ENV,
+    ServiceSettings,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m revenue_ml.serve",
+        description="The REST scoring service (see revenue_ml/serve/__init__.py).",
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get(HOST_ENV, DEFAULT_HOST),
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only; 0.0.0.0 "
+        "opens it to the network: put an authenticating proxy in front)",
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get(PORT_ENV, DEFAULT_PORT)))
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="the snapshot directory a build publishes into (default: "
+        "$REVENUE_ML_DASHBOARD_SNAPSHOT, else target/dashboard_snapshot/<stem of "
+        "$REVENUE_ML_DUCKDB or warehouse.duckdb>)",
+    )
+    source.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="read the models from this warehouse instead (opened read-only, read, closed)",
+    )
+    parser.add_argument("--max-body-bytes", type=int, default=None)
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+
+    settings = ServiceSettings.from_environment()
+    if args.warehouse is not None:
+        settings = ServiceSettings(None, args.warehouse, settings.max_body_bytes)
+    elif args.snapshot is not None:
+        settings = ServiceSettings(args.snapshot, None, settings.max_body_bytes)
+    if args.max_body_bytes is not None:
+        settings = ServiceSettings(settings.snapshot, settings.warehouse, args.max_body_bytes)
+
+    import uvicorn
+
+    from revenue_ml.serve.app import create_app
+
+    print(f"revenue_ml scoring service: models from the {settings.source}", flush=True)
+    print(f"  http://{args.host}:{args.port}/docs  (POST /reload or SIGHUP to reload)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        workers=1,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""What the service serves: the scorers of every domain, loaded from a snapshot or a warehouse,
+and the version list of ``GET /models``."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from revenue_ml import score
+from revenue_ml.ml import champion as aliases
+from revenue_ml.snapshot import latest_snapshot, snapshot_root
+
+HOST_ENV = "REVENUE_ML_SERVE_HOST"
+PORT_ENV = "REVENUE_ML_SERVE_PORT"
+WAREHOUSE_ENV = "REVENUE_ML_SERVE_WAREHOUSE"
+MAX_BODY_ENV = "REVENUE_ML_SERVE_MAX_BODY_BYTES"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+#: ~18,000 churn records; raise it with REVENUE_ML_SERVE_MAX_BODY_BYTES.
+DEFAULT_MAX_BODY_BYTES = 10_000_000
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Where the models come from and the request size limit."""
+
+    snapshot: Path | None = None
+    warehouse: Path | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_environment(cls) -> ServiceSettings:
+        warehouse = os.environ.get(WAREHOUSE_ENV)
+        return cls(
+            snapshot=None if warehouse else snapshot_root(),
+            warehouse=Path(warehouse) if warehouse else None,
+            max_body_bytes=int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES)),
+        )
+
+    @property
+    def source(self) -> str:
+        if self.warehouse is not None:
+            return f"warehouse {self.warehouse}"
+        return f"snapshot directory {self.snapshot}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One load of the models: a scorer per domain that loaded, the reason for those that did
+    not, and the version list."""
+
+    scorers: dict[str, score.Scorer]
+    errors: dict[str, str]
+    source: str
+    snapshot_id: str | None
+    loaded_at: datetime
+    versions: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _all_tables() -> tuple[str, ...]:
+    names: list[str] = []
+    for domain in score.DOMAINS.values():
+        names += [t for t in domain.tables if t not in names]
+    return tuple(names)
+
+
+def _read_all(settings: ServiceSettings) -> tuple[str | None, dict[str, pd.DataFrame], dict]:
+    """(snapshot id, the tables that could be read, {table: why not}) in one pass: a snapshot
+    (Parquet files) or one read-only warehouse connection, closed at once."""
+    wanted = _all_tables()
+    if settings.warehouse is not None:
+        missing: dict[str, str] = {}
+        return None, score.read_warehouse_tables(settings.warehouse, wanted, missing), missing
+    info = latest_snapshot(settings.snapshot)
+    if info is None:
+        reason = f"no published snapshot under {settings.snapshot}; run dbt build first"
+        return None, {}, {name: reason for name in wanted}
+    tables, missing = {}, {}
+    for name in wanted:
+        if name in info.tables:
+            tables[name] = pd.read_parquet(info.path / f"{name}.parquet")
+        else:
+            missing[name] = f"snapshot {info.path} lacks {name}; run dbt build to publish it"
+    return info.snapshot_id, tables, missing
+
+
+def load(settings: ServiceSettings) -> Loaded:
+    """Read the tables and build every domain's scorer (a domain that cannot load is
+    reported, the others serve)."""
+    snapshot_id, tables, missing = _read_all(settings)
+    scorers, errors = {}, {}
+    for name, domain in score.DOMAINS.items():
+        absent = [missing[t] for t in domain.tables if t in missing]
+        if absent:
+            errors[name] = absent[0]
+            continue
+        try:
+            scorers[name] = score.Scorer(name, tables)
+        except (LookupError, ValueError) as err:
+            errors[name] = str(err)
+    return Loaded(
+        scorers=scorers,
+        errors=errors,
+        source=settings.source,
+        snapshot_id=snapshot_id,
+        loaded_at=datetime.now(UTC).replace(tzinfo=None),
+        versions=versions(tables, scorers),
+    )
+
+
+def _metrics(text) -> dict:
+    try:
+        return json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+
+
+def versions(tables: dict[str, pd.DataFrame], scorers: dict[str, score.Scorer]) -> list[dict]:
+    """The versions with an alias in the served domains' registries, for ``GET /models``."""
+    serving = {
+        (name, int(record["model_version"]))
+        for scorer in scorers.values()
+        for name, record in scorer.champions.items()
+    }
+    out = []
+    for domain in score.DOMAINS.values():
+        registry = tables.get(domain.registry)
+        if registry is None or registry.empty:
+            continue
+        current = aliases.current_aliases(registry)
+        rows = registry.merge(current, on=["model_name", "model_version"])
+        for row in (
+            rows[rows["alias"].notna()].sort_values(["model_name", "model_version"]).itertuples()
+        ):
+            out.append(
+                {
+                    "domain": domain.name,
+                    "model_name": row.model_name,
+                    "model_version": int(row.model_version),
+                    "alias": row.alias,
+                    "serving": (row.model_name, int(row.model_version)) in serving,
+                    "model_family": row.model_family,
+                    "trained_at": pd.Timestamp(row.trained_at).isoformat(),
+                    "training_fingerprint": row.training_fingerprint,
+                    "training_rows": int(row.training_rows),
+                    "threshold": None if pd.isna(row.threshold) else float(row.threshold),
+                    "primary_metric": row.primary_metric,
+                    "primary_metric_value": float(row.primary_metric_value),
+                    "passed_gate": bool(row.passed_gate),
+                    "metrics": _metrics(row.metrics),
+                }
+            )
+    return out
+
+
+class ModelStore:
+    """The loaded models, swapped whole on reload (a failed reload keeps the previous ones)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self.current: Loaded | None = None
+        self.last_error: str | None = None
+
+    def reload(self) -> Loaded:
+        """Load again; the new models replace the old only when at least one domain loaded."""
+        with self._lock:
+            try:
+                loaded = load(self.settings)
+            except Exception as err:  # noqa: BLE001 - keep serving what was loaded
+                self.last_error = f"{type(err).__name__}: {err}"
+                raise
+            if loaded.scorers or self.current is None:
+                self.current = loaded
+                self.last_error = None if loaded.ok else "; ".join(loaded.errors.values())
+            else:
+                self.last_error = "; ".join(loaded.errors.values())
+            return loaded
