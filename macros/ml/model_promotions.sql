@@ -11,12 +11,12 @@
         {%- do run_query(
             "create table if not exists ml.model_promotions ("
             ~ "promoted_at timestamp not null, "
-            ~ "model_name varchar not null, "
+            ~ "model_name string not null, "
             ~ "model_version bigint not null, "
             ~ "previous_champion_version bigint, "
-            ~ "promoted_by varchar not null, "
-            ~ "reason varchar not null, "
-            ~ "registry_table varchar not null)"
+            ~ "promoted_by string not null, "
+            ~ "reason string not null, "
+            ~ "registry_table string not null)"
         ) -%}
     {%- endif -%}
 {%- endmacro %}

@@ -52,15 +52,16 @@
 
 {#- The sum of integer values at DuckDB's width: a 128-bit HUGEINT there, DECIMAL(38, 0) on
     Spark (whose sum is a BIGINT), so the column has the same range and a Python model reads the
-    same pandas dtype (float64) on both engines. -#}
-{% macro sum_integers(expr) -%}
-    {{ return(adapter.dispatch('sum_integers', 'revenue_ml')(expr)) }}
+    same pandas dtype (float64) on both engines. `over` (a window's text, e.g. "partition by a
+    order by b") makes it a window function. -#}
+{% macro sum_integers(expr, over=none) -%}
+    {{ return(adapter.dispatch('sum_integers', 'revenue_ml')(expr, over)) }}
 {%- endmacro %}
 
-{% macro default__sum_integers(expr) -%}
-    sum({{ expr }})
+{% macro default__sum_integers(expr, over=none) -%}
+    sum({{ expr }}){% if over is not none %} over ({{ over }}){% endif %}
 {%- endmacro %}
 
-{% macro spark__sum_integers(expr) -%}
-    cast(sum({{ expr }}) as decimal(38, 0))
+{% macro spark__sum_integers(expr, over=none) -%}
+    cast(sum({{ expr }}){% if over is not none %} over ({{ over }}){% endif %} as decimal(38, 0))
 {%- endmacro %}

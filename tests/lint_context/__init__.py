@@ -56,10 +56,11 @@ _DISPATCHED = {
     "try_cast_text": lambda expr, data_type: f"try_cast({expr} as {data_type})",
     "parse_timestamp_or_null": lambda expr, fmt: f"try_strptime({expr}, '{fmt}')",
     "epoch_seconds": lambda expr: f"epoch({expr})",
+    "day_of_week": lambda expr: f"dayofweek({expr})",
     "timestamp_from_epoch": lambda seconds: f"to_timestamp({seconds})",
     "quantile_cont": lambda expr, q: f"quantile_cont({expr}, {q})",
     "median": lambda expr, decimal_scale=None: f"median({expr})",
-    "sum_integers": lambda expr: f"sum({expr})",
+    "sum_integers": lambda expr, over=None: f"sum({expr})" + (f" over ({over})" if over else ""),
     "ordered_string_agg": lambda expr, sep, order_by: (
         f"string_agg({expr}, {_literal(sep)} order by {order_by})"
     ),

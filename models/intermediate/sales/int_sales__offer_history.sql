@@ -4,8 +4,9 @@
     of the offer's created and close dates (a close date before the created date is a
     data-entry error: the outcome cannot have been known before the record existed). Outcomes
     known on the creation day itself are left out, since the order within a day is unknown.
-    Each cumulative series is joined with an ASOF join on the last day before the creation
-    date, so nothing after the creation date reaches a row.
+    Running totals over one timeline of creation and outcome events (creations sorted before
+    the outcomes of their day) give each offer the outcomes known before its creation day, so
+    nothing after the creation date reaches a row.
 #}
 
 with offers as (
@@ -27,43 +28,73 @@ outcomes as (
 
 ),
 
--- running totals of known outcomes per group and day
-lead_daily as (
+-- One timeline of events per offer: its creation day, the day 90 days before it (the start of
+-- the use-case window) and, for a closed offer, the day its outcome became known. Within a day
+-- the creation and window-start events sort before the outcomes, so the running totals at an
+-- offer's events count only the outcomes known before that day.
+timeline as (
 
     select
+        offer_id,
+        'created' as event,
         lead_id,
-        known_date,
-        sum(count(*)) over (partition by lead_id order by known_date) as outcomes_to_date,
-        sum(sum(won)) over (partition by lead_id order by known_date) as wins_to_date
-    from outcomes
-    where lead_id is not null
-    group by lead_id, known_date
-
-),
-
-city_daily as (
-
-    select
         city,
-        known_date,
-        sum(count(*)) over (partition by city order by known_date) as outcomes_to_date,
-        sum(sum(won)) over (partition by city order by known_date) as wins_to_date
+        use_case,
+        created_date as event_date,
+        0 as event_order,
+        0 as outcomes,
+        cast(null as integer) as won
+    from offers
+
+    union all
+
+    select
+        offer_id,
+        'window_start' as event,
+        null as lead_id,
+        null as city,
+        use_case,
+        cast({{ dbt.dateadd('day', -90, 'created_date') }} as date) as event_date,
+        0 as event_order,
+        0 as outcomes,
+        cast(null as integer) as won
+    from offers
+
+    union all
+
+    select
+        null as offer_id,
+        'outcome' as event,
+        lead_id,
+        city,
+        use_case,
+        known_date as event_date,
+        1 as event_order,
+        1 as outcomes,
+        won
     from outcomes
-    where city is not null
-    group by city, known_date
 
 ),
 
-use_case_daily as (
+-- running totals of known outcomes per lead, city and use case
+running as (
 
     select
-        use_case,
-        known_date,
-        sum(count(*)) over (partition by use_case order by known_date) as outcomes_to_date,
-        sum(sum(won)) over (partition by use_case order by known_date) as wins_to_date
-    from outcomes
-    where use_case is not null
-    group by use_case, known_date
+        offer_id,
+        event,
+        case when lead_id is not null then {{ sum_integers('outcomes', over=
+            'partition by lead_id order by event_date, event_order') }} end as lead_outcomes,
+        case when lead_id is not null then {{ sum_integers('won', over=
+            'partition by lead_id order by event_date, event_order') }} end as lead_wins,
+        case when city is not null then {{ sum_integers('outcomes', over=
+            'partition by city order by event_date, event_order') }} end as city_outcomes,
+        case when city is not null then {{ sum_integers('won', over=
+            'partition by city order by event_date, event_order') }} end as city_wins,
+        case when use_case is not null then {{ sum_integers('outcomes', over=
+            'partition by use_case order by event_date, event_order') }} end as use_case_outcomes,
+        case when use_case is not null then {{ sum_integers('won', over=
+            'partition by use_case order by event_date, event_order') }} end as use_case_wins
+    from timeline
 
 ),
 
@@ -74,11 +105,7 @@ lead_offers as (
         offer_id,
         case
             when lead_id is not null
-                then count(*) over (
-                        partition by lead_id
-                        order by created_date
-                        range between unbounded preceding and interval 1 day preceding
-                    )
+                then cast(rank() over (partition by lead_id order by created_date) - 1 as bigint)
             else 0
         end as lead_prior_offers
     from offers
@@ -91,38 +118,29 @@ as_of as (
         offers.offer_id,
         offers.created_date,
         lead_offers.lead_prior_offers,
-        lead_daily.outcomes_to_date as lead_outcomes,
-        lead_daily.wins_to_date as lead_wins,
-        city_daily.outcomes_to_date as city_outcomes,
-        city_daily.wins_to_date as city_wins,
-        use_case_now.outcomes_to_date as use_case_outcomes,
-        use_case_now.wins_to_date as use_case_wins
+        running.lead_outcomes,
+        running.lead_wins,
+        running.city_outcomes,
+        running.city_wins,
+        running.use_case_outcomes,
+        running.use_case_wins
     from offers
     inner join lead_offers
         on offers.offer_id = lead_offers.offer_id
-    asof left join lead_daily
-        on offers.lead_id = lead_daily.lead_id
-            and offers.created_date > lead_daily.known_date
-    asof left join city_daily
-        on offers.city = city_daily.city
-            and offers.created_date > city_daily.known_date
-    asof left join use_case_daily as use_case_now
-        on offers.use_case = use_case_now.use_case
-            and offers.created_date > use_case_now.known_date
+    inner join running
+        on offers.offer_id = running.offer_id and running.event = 'created'
 
 ),
 
--- the same use-case series 90 days earlier, for a trailing 90-day window
+-- the same use-case totals 90 days earlier, for a trailing 90-day window
 use_case_window as (
 
     select
-        offers.offer_id,
-        use_case_before.outcomes_to_date as outcomes_before_window,
-        use_case_before.wins_to_date as wins_before_window
-    from offers
-    asof left join use_case_daily as use_case_before
-        on offers.use_case = use_case_before.use_case
-            and offers.created_date - interval 90 day > use_case_before.known_date
+        offer_id,
+        use_case_outcomes as outcomes_before_window,
+        use_case_wins as wins_before_window
+    from running
+    where event = 'window_start'
 
 ),
 

@@ -60,7 +60,7 @@ final as (
         cast(predictions.naive_last_prediction as double) as naive_last_prediction,
         cast(predictions.seasonal_naive_prediction as double) as seasonal_naive_prediction,
         -- the method the forecaster chose for this class, and the interval around the forecast
-        cast(predictions.base_method as varchar) as base_method,
+        cast(predictions.base_method as string) as base_method,
         cast(predictions.predicted_students_low as integer) as predicted_students_low,
         cast(predictions.predicted_students_high as integer) as predicted_students_high,
         cast(predictions.interval_level as double) as interval_level,

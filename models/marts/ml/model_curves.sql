@@ -76,11 +76,11 @@ expected_profit as (
         model_version,
         evaluation,
         'expected_profit' as curve,
-        {{ unnest_json_records("json_extract(curve_json, '$.expected_profit')", {
+        {{ unnest_json_records(json_at('curve_json', "'$.expected_profit'"), {
             'threshold': 'DOUBLE', 'contacts': 'DOUBLE', 'profit': 'DOUBLE',
             'profit_low': 'DOUBLE', 'profit_high': 'DOUBLE'}) }} as point
     from evaluations
-    where json_exists(curve_json, '$.expected_profit')
+    where {{ json_has('curve_json', '$.expected_profit') }}
 
 ),
 
