@@ -40,6 +40,12 @@ RULES: list[tuple[str, str]] = [
     ),
     (r"\b(epoch|to_timestamp)\s*\(", "{{ epoch_seconds(expr) }} / {{ timestamp_from_epoch(s) }}"),
     (r"\bdate_?diff\s*\(\s*'", "{{ dbt.datediff(start, end, 'day') }}"),
+    (r"\b(dayofweek|dow)\s*\(", "{{ day_of_week(date) }} (Sunday = 0; Spark counts from 1)"),
+    (
+        r"\bregexp_extract\s*\((?:[^,()]|\([^()]*\))*,(?:[^,()]|\([^()]*\))*\)",
+        "regexp_extract(s, pattern, 0) (Spark's default group is 1, DuckDB's 0)",
+    ),
+    (r"\basof\b", "running totals over one timeline of events (int_sales__offer_history)"),
     (r"\bunion\s+(all\s+)?by\s+name\b", "{{ union_all_by_name(relations) }}"),
     (r"\bvarchar\b", "string (a type both engines know)"),
     (r"::\s*json\b|\bas\s+json\b|::\s*\w+\s*\[\]", "the JSON macros of macros/portable/json.sql"),
@@ -164,6 +170,9 @@ def test_yaml_sql_and_types_are_portable(path: Path) -> None:
         "select string_agg(x, ',' order by y) from t",
         "select list[1] from t",
         "select lower(action[1:1]) || action[2:] from t",
+        "select dayofweek(created_date) from t",
+        "select regexp_extract(lower(code), '[0-9]+') from t",
+        "select * from a asof left join b on a.k = b.k and a.d > b.d",
     ],
 )
 def test_the_check_catches_duckdb_only_sql(sql: str) -> None:
@@ -177,6 +186,7 @@ def test_the_check_catches_duckdb_only_sql(sql: str) -> None:
         "select {{ int_div('periodo', 100) }}, {{ median('income', decimal_scale=2) }} from t",
         "select x from t where evaluation like '%\"search\"%'  -- a // comment",
         "select cast(x as string), max_by(a, b), instr(s, '|') from t",
+        "select regexp_extract(lower(code), '[0-9]+', 0), {{ day_of_week('d') }} from t",
     ],
 )
 def test_the_check_accepts_portable_sql(sql: str) -> None:
