@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.runtime import set_reporter
+from revenue_ml.ml.runtime import set_reporter, single_threaded_pools
 
 
 def frame(relation) -> pd.DataFrame:
@@ -87,11 +87,13 @@ def use_dbt_logger() -> None:
 
 @contextmanager
 def clear_errors() -> Iterator[None]:
-    """The body of a Python model: progress lines go to dbt's log, and a bad-input error
-    (:class:`ModelInputError`, which names the model or var, the cause and the fix) reaches dbt
-    as that one message, without the package's stack (dbt prints the whole traceback of
-    whatever a Python model raises)."""
+    """The body of a Python model: progress lines go to dbt's log, BLAS and OpenMP run on one
+    thread (:func:`revenue_ml.ml.runtime.single_threaded_pools`: the same bits whatever else
+    trains meanwhile), and a bad-input error (:class:`ModelInputError`, which names the model or
+    var, the cause and the fix) reaches dbt as that one message, without the package's stack
+    (dbt prints the whole traceback of whatever a Python model raises)."""
     use_dbt_logger()
+    single_threaded_pools()
     try:
         yield
     except ModelInputError as err:

@@ -103,6 +103,19 @@ class Runtime:
         progress(f"{self.label}: {message}" if self.label else message)
 
 
+def single_threaded_pools() -> None:
+    """Limit the BLAS and OpenMP pools to one thread for the rest of the process.
+
+    Called as a Python model starts (:func:`revenue_ml.dbt.clear_errors`). ``threadpool_limits``
+    is process-wide: with a ``with`` block per fit, dbt threads training at the same time left
+    each other's fits running on one or two BLAS threads depending on timing, and the thread
+    count changes the last bits of a BLAS result (a logistic regression's coefficients, hence
+    its scores), so two builds of the same data differed. One thread everywhere keeps every
+    fit single-threaded, as the module docstring says they are, whatever runs beside it.
+    """
+    threadpool_limits(limits=1)
+
+
 def progress(message: str) -> None:
     """One progress line: through dbt's logger inside ``dbt build``, else ``logging``."""
     if _reporter is not None:

@@ -240,6 +240,28 @@ def test_thread_setting_comes_from_the_var_env_or_cores_per_dbt_thread(monkeypat
         resolve_threads("", 2)
 
 
+def test_python_models_keep_blas_and_openmp_on_one_thread() -> None:
+    """The pools' limit is process-wide: a fit's `with` block leaving must not hand a model that
+    trains beside it two BLAS threads (other last bits of its coefficients)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from revenue_ml.dbt import clear_errors
+    from revenue_ml.ml import runtime as rt
+
+    def threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info()}
+
+    with threadpool_limits(limits=2):  # the process as dbt starts it; restored afterwards
+        assert threads() == {2}
+        try:
+            with clear_errors():
+                assert threads() == {1}
+                Runtime(threads=2).map(abs, [-1, -2])  # a fit's with-block entered and left
+                assert threads() == {1}
+        finally:
+            rt.set_reporter(None)
+
+
 def test_training_logs_progress_lines(caplog) -> None:
     from revenue_ml.ml import runtime as rt
 
