@@ -38,6 +38,13 @@ METHODS = {
     "naive_last": "Same as last period",
     "seasonal_naive": "Same as a year ago",
 }
+#: Running classes first (the ones to merge, promote or cancel), then classes that would open
+#: below the minimum, then classes that end; within each, the closest to the minimum first.
+AT_RISK_ORDER = (
+    "case risk_reason when 'running class below minimum' then 0 "
+    "when 'potential new class below minimum' then 1 else 2 end, "
+    "predict_alumnos desc, sede, curso_actual, horario_actual"
+)
 KEY_LABELS = {"sede": "Site", "curso_actual": "Course", "horario_actual": "Schedule"}
 
 
@@ -54,9 +61,7 @@ def render() -> None:
                 KEY_LABELS[key], data.options(snap, data.ENROLLMENT_FORECAST, key), key
             )
     forecast = data.filtered(snap, data.ENROLLMENT_FORECAST, filters)
-    at_risk = data.filtered(
-        snap, data.ENROLLMENT_AT_RISK, filters, order="predict_alumnos desc, sede, curso_actual"
-    )
+    at_risk = data.filtered(snap, data.ENROLLMENT_AT_RISK, filters, order=AT_RISK_ORDER)
     period = int(forecast["periodo"].min()) if len(forecast) else None
     running = forecast[forecast["predict_alumnos"] > 0]
     method = ", ".join(sorted(METHODS.get(m, m) for m in forecast["forecast_method"].unique()))
@@ -76,6 +81,15 @@ def render() -> None:
 
     st.subheader("Classes below their minimum size")
     at_risk = at_risk.assign(forecast_range=forecast_range(at_risk))
+    if len(at_risk):
+        counts = at_risk["risk_reason"].value_counts()
+        st.caption(
+            f"{integer(counts.get('running class below minimum', 0))} running classes below "
+            f"their minimum, {integer(counts.get('potential new class below minimum', 0))} "
+            "classes that would open below it, "
+            f"{integer(counts.get('no students forecast: class ends', 0))} classes that end "
+            "(no students forecast). Running classes first, closest to the minimum first."
+        )
     ui.decision_list(
         at_risk, AT_RISK, "list", "classes below minimum", file_name="classes_below_minimum.csv"
     )
