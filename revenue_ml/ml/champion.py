@@ -11,9 +11,10 @@ the registry row as ``registered_alias`` with its ``alias_reason``):
   margin tolerates that much noise, a negative one demands a strict improvement. Retraining on
   the same data gives the same metric, so the new version takes over;
 - ``challenger`` otherwise (worse, below its gate, or not beating its registered baseline by
-  the baseline margin, evaluation ``baseline_comparison``): it is kept, evaluated and shown, but
-  scoring keeps using the champion. A first version that passes its gate but loses to its
-  baseline still becomes champion (nothing else could score) and its reason says so.
+  the baseline margin, evaluation ``baseline_comparison``, while the champion does): it is
+  kept, evaluated and shown, but scoring keeps using the champion. A first version that passes
+  its gate but loses to its baseline still becomes champion (nothing else could score), and a
+  champion that loses to its baseline too is replaced by the usual rule; the reason says so.
 
 A manual promotion (``python -m revenue_ml.registry promote``) stamps ``promoted_at`` on the
 promoted version and writes an audit row (``ml.model_promotions``).
@@ -92,7 +93,7 @@ def decide_alias(new: dict, champion: dict | None, margin: float) -> AliasDecisi
         # nothing else could score: it serves, and the reason says it lost to its baseline
         return AliasDecision(CHAMPION, f"{reason}; {lost}" if lost else reason)
     version = int(champion["model_version"])
-    if lost:
+    if lost and not _baseline_verdict(champion):
         return AliasDecision(CHALLENGER, lost, version, _number(champion["primary_metric_value"]))
     if new["primary_metric"] != champion["primary_metric"]:
         return AliasDecision(
@@ -116,7 +117,8 @@ def decide_alias(new: dict, champion: dict | None, margin: float) -> AliasDecisi
         wins, bound, sign = mine <= theirs + margin, theirs + margin, "<="
     verdict = f"{metric} {_fmt(mine)} {sign if wins else 'not ' + sign} {_fmt(bound)}"
     detail = f"champion v{version} {_fmt(theirs)}, margin {margin:g}"
-    return AliasDecision(CHAMPION if wins else CHALLENGER, f"{verdict} ({detail})", version, theirs)
+    reason = f"{verdict} ({detail})" + (f"; like the champion, it {lost}" if lost else "")
+    return AliasDecision(CHAMPION if wins else CHALLENGER, reason, version, theirs)
 
 
 def _baseline_verdict(new: dict) -> str | None:

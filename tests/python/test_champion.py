@@ -85,6 +85,11 @@ def test_a_version_that_does_not_beat_its_baseline_does_not_take_over() -> None:
     )
     # not compared (no baseline registered yet): the usual rule
     assert champion.decide_alias(row(2, 0.85, metrics="{}"), current, 0.0).alias == "champion"
+    # a champion that loses to its baseline too: the usual rule (a newer, as good version)
+    losing = row(1, 0.85, metrics=compared(0.0))
+    assert champion.decide_alias(row(2, 0.85, metrics=compared(0.0)), losing, 0.0).alias == (
+        "champion"
+    )
     # a first version serves even when it loses, and says so
     first = champion.decide_alias(row(1, 0.85, metrics=compared(0.0)), None, 0.0)
     assert first.alias == "champion" and "does not beat its baseline" in first.reason

@@ -270,7 +270,7 @@ def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: 
     assert testing.metric_int(page, "Classes below minimum") == below
     # the forecast's interval: drawn on the chart as a band, and each listed class's range
     page.locator(".legendtext", has_text="Likely range").first.wait_for(timeout=30_000)
-    legend = page.locator(".legendtext").all_inner_texts()
+    legend = page.locator(".legendtext").all_text_contents()
     assert any(text.startswith("Likely range (") for text in legend), legend
     headers, rows = testing.decision_table(page)
     assert {"Likely range", "How sure"} <= set(headers), headers
