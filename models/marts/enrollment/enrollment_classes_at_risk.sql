@@ -28,8 +28,8 @@ final as (
         minimum_students - predict_alumnos as shortfall_students,
         case
             when predicted_students_high is null then 'no interval'
-            when predicted_students_high < minimum_students then 'below even at the high end'
-            else 'could still reach the minimum'
+            when predicted_students_high < minimum_students then 'likely below'
+            else 'may reach it'
         end as risk_certainty,
         case
             when predict_alumnos = 0 and not is_new_class then 'no students forecast: class ends'
