@@ -9,8 +9,8 @@ keeping site and schedule, so last month's class one level below at the same sit
 predicts this month's class size. Like an institute, the generator merges a class that would
 run with fewer than ``MERGE_BELOW`` students into the largest class of the same site and level
 (its students change schedule), so most classes have 8-20 students and the ones below a
-minimum size are the exceptions a coordinator acts on. Quirks: ~0.1% exact duplicate rows and a few values with
-stray leading/trailing spaces. Comma-separated, ASCII, LF.
+minimum size are the exceptions a coordinator acts on. Quirks: ~0.1% exact duplicate rows and
+a few values with stray leading/trailing spaces. Comma-separated, ASCII, LF.
 """
 
 from __future__ import annotations

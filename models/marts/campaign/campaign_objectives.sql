@@ -83,8 +83,10 @@ final as (
         -- expected economics on the labelled base
         -- the out-of-fold rows the economics were measured on (versions before the
         -- 'customers' metric: every labelled row)
-        cast(coalesce(objective_metrics.evaluated_customers, objective_metrics.training_rows)
-            as bigint) as labelled_customers,
+        cast(
+            coalesce(objective_metrics.evaluated_customers, objective_metrics.training_rows)
+            as bigint
+        ) as labelled_customers,
         cast(objective_metrics.expected_contacts as bigint) as expected_contacts,
         cast(objective_metrics.expected_responders as bigint) as expected_responders,
         objective_metrics.expected_recall,
