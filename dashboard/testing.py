@@ -223,11 +223,12 @@ def screenshot_pages(snapshot_dir: Path, out_dir: Path) -> None:
     """Screenshot every page, full length (the README's images come from here)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with running_app(snapshot_dir) as url, browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        page = chromium.new_page(viewport={"width": 1700, "height": 1000})
         for path, title in [HOME, *PAGES]:
             page.goto(f"{url}/{path}")
             wait_for_page(page, title)
-            full_page_screenshot(page, out_dir / f"{path or 'home'}.png")
+            name = (path or "home").replace("-", "_")
+            full_page_screenshot(page, out_dir / f"dashboard_{name}.png")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -84,7 +85,15 @@ def render() -> None:
         f"**How sure is this?** When the model was evaluated on customers it had not seen "
         f"(out-of-fold), {percent(row['measured_precision'])} of the customers this objective "
         f"contacts responded, and it reached {percent(row['measured_recall'])} of all "
-        "responders.",
+        "responders."
+        + (
+            f" On those {integer(row['measured_customers'])} customers this cut-off's profit was "
+            f"{money(row['measured_profit'], cur)} (90% band "
+            f"{money(row['measured_profit_low'], cur)} to "
+            f"{money(row['measured_profit_high'], cur)} over resamples of the customers)."
+            if pd.notna(row["measured_profit_low"])
+            else ""
+        ),
         icon=":material/insights:",
     )
 
@@ -111,6 +120,8 @@ def render() -> None:
             Col("expected_profit", "Expected profit", "money"),
             Col("measured_precision", "Responded (tested)", "percent"),
             Col("measured_recall", "Responders reached (tested)", "percent"),
+            Col("measured_profit_low", "Tested profit, low (90%)", "money"),
+            Col("measured_profit_high", "Tested profit, high (90%)", "money"),
         ],
         cur,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -15,8 +16,10 @@ AT_RISK = [
     Col("curso_actual", "Course"),
     Col("horario_actual", "Schedule"),
     Col("predict_alumnos", "Forecast students", "int"),
+    Col("forecast_range", "Likely range"),
     Col("minimum_students", "Minimum", "int"),
     Col("shortfall_students", "Short by", "int"),
+    Col("risk_certainty", "How sure"),
     Col("students_last_period", "Students now", "int"),
     Col("risk_reason", "Situation"),
 ]
@@ -30,10 +33,18 @@ BACKTEST = [
     Col("bias", "Bias per class (students)", "number", 2),
 ]
 METHODS = {
+    "ensemble": "Forecaster (best method per class)",
     "model": "Model",
     "naive_last": "Same as last period",
     "seasonal_naive": "Same as a year ago",
 }
+#: Running classes first (the ones to merge, promote or cancel), then classes that would open
+#: below the minimum, then classes that end; within each, the closest to the minimum first.
+AT_RISK_ORDER = (
+    "case risk_reason when 'running class below minimum' then 0 "
+    "when 'potential new class below minimum' then 1 else 2 end, "
+    "predict_alumnos desc, sede, curso_actual, horario_actual"
+)
 KEY_LABELS = {"sede": "Site", "curso_actual": "Course", "horario_actual": "Schedule"}
 
 
@@ -50,9 +61,7 @@ def render() -> None:
                 KEY_LABELS[key], data.options(snap, data.ENROLLMENT_FORECAST, key), key
             )
     forecast = data.filtered(snap, data.ENROLLMENT_FORECAST, filters)
-    at_risk = data.filtered(
-        snap, data.ENROLLMENT_AT_RISK, filters, order="predict_alumnos desc, sede, curso_actual"
-    )
+    at_risk = data.filtered(snap, data.ENROLLMENT_AT_RISK, filters, order=AT_RISK_ORDER)
     period = int(forecast["periodo"].min()) if len(forecast) else None
     running = forecast[forecast["predict_alumnos"] > 0]
     method = ", ".join(sorted(METHODS.get(m, m) for m in forecast["forecast_method"].unique()))
@@ -68,34 +77,26 @@ def render() -> None:
             f"select * from {data.ENROLLMENT_BACKTEST} where scope = 'overall' order by wape"
         )
         if len(overall):
-            best = overall.iloc[0]
-            model = overall[overall["method"] == "model"]
-            used = overall[overall["is_forecast_method"]]
-            note = (
-                f"Forecast by **{METHODS.get(used['method'].iloc[0], used['method'].iloc[0])}**"
-                if len(used)
-                else "Forecast method unknown"
-            )
-            if len(model) and model["method"].iloc[0] != best["method"]:
-                note += (
-                    f": in the backtest the model erred by {percent(model['wape'].iloc[0], 1)} "
-                    f"of students, the rule \u201c{METHODS.get(best['method'], best['method'])}"
-                    f"\u201d by {percent(best['wape'], 1)}, so the rule is used."
-                )
-            else:
-                note += (
-                    f": it erred by {percent(best['wape'], 1)} of students in the backtest, "
-                    "less than either rule of thumb."
-                )
-            st.info(f"**How sure is this?** {note}", icon=":material/insights:")
+            st.info(f"**How sure is this?** {how_sure(overall)}", icon=":material/insights:")
 
     st.subheader("Classes below their minimum size")
+    at_risk = at_risk.assign(forecast_range=forecast_range(at_risk))
+    if len(at_risk):
+        counts = at_risk["risk_reason"].value_counts()
+        st.caption(
+            f"{integer(counts.get('running class below minimum', 0))} running classes below "
+            f"their minimum, {integer(counts.get('potential new class below minimum', 0))} "
+            "classes that would open below it, "
+            f"{integer(counts.get('no students forecast: class ends', 0))} classes that end "
+            "(no students forecast). Running classes first, closest to the minimum first."
+        )
     ui.decision_list(
         at_risk, AT_RISK, "list", "classes below minimum", file_name="classes_below_minimum.csv"
     )
 
     st.subheader("Students per period")
     fig = go.Figure()
+    history = None
     if snap.has(data.ENROLLMENT_HISTORY):
         history = data.enrollment_history(snap, filters)
         fig.add_scatter(
@@ -104,7 +105,32 @@ def render() -> None:
             mode="lines+markers",
             name="Students (actual)",
         )
-    by_period = forecast.groupby("periodo", as_index=False)["predict_alumnos"].sum()
+    by_period = forecast.groupby("periodo", as_index=False)[
+        ["predict_alumnos", "predicted_students_low", "predicted_students_high"]
+    ].sum(min_count=1)
+    level = forecast["interval_level"].dropna()
+    if len(level) and by_period["predicted_students_low"].notna().all():
+        # a fan from the last actual period to the forecast's range (class ranges summed)
+        start_x, start_y = [], []
+        if history is not None and len(history):
+            start_x, start_y = (
+                [str(history["periodo"].iloc[-1])],
+                [history["active_students"].iloc[-1]],
+            )
+        xs = start_x + by_period["periodo"].astype(str).tolist()
+        fig.add_scatter(
+            x=xs + xs[::-1],
+            y=start_y
+            + by_period["predicted_students_high"].tolist()
+            + by_period["predicted_students_low"].tolist()[::-1]
+            + start_y,
+            fill="toself",
+            mode="lines",
+            line={"width": 0},
+            fillcolor="rgba(99, 110, 250, 0.2)",
+            name=f"Likely range ({percent(level.iloc[0])} per class, summed)",
+            hoverinfo="skip",
+        )
     fig.add_scatter(
         x=by_period["periodo"].astype(str),
         y=by_period["predict_alumnos"],
@@ -140,7 +166,8 @@ def render() -> None:
             backtest["wape"] = backtest["abs_error"] / backtest["actual_students"]
             backtest = backtest.sort_values("wape")
         backtest["method_label"] = backtest["method"].map(lambda m: METHODS.get(m, m))
-        ui.table(backtest, BACKTEST)
+        coverage = [Col("interval_coverage", "Range held the actual", "percent")]
+        ui.table(backtest, BACKTEST + (coverage if "interval_coverage" in backtest else []))
         st.caption(
             "Each past period forecast from the periods before it only (rolling origin). "
             + (f"Sites: {', '.join(sites)}." if sites else "All sites.")
@@ -148,3 +175,47 @@ def render() -> None:
             if len(backtest)
             else ""
         )
+
+
+def forecast_range(frame: pd.DataFrame) -> pd.Series:
+    """'low–high' students per class, '—' without an interval."""
+    return pd.Series(
+        [
+            "—" if pd.isna(lo) or pd.isna(hi) else f"{int(lo):,}–{int(hi):,}"
+            for lo, hi in zip(
+                frame["predicted_students_low"], frame["predicted_students_high"], strict=True
+            )
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def how_sure(overall: pd.DataFrame) -> str:
+    """The backtest in one sentence: the method in use, its error against the best rule of
+    thumb, and how often its range held the actual class size."""
+    used = overall[overall["is_forecast_method"].fillna(False).astype(bool)]
+    naive = overall[overall["method"].isin(["naive_last", "seasonal_naive"])]
+    if not len(used):
+        return "The forecast method is unknown."
+    row = used.iloc[0]
+    label = METHODS.get(row["method"], row["method"])
+    note = f"Forecast by **{label}**: in the backtest it erred by {percent(row['wape'], 1)}"
+    note += " of students"
+    if len(naive) and row["method"] not in ("naive_last", "seasonal_naive"):
+        best = naive.sort_values("wape").iloc[0]
+        note += (
+            f", the best rule of thumb (\u201c{METHODS[best['method']]}\u201d) by "
+            f"{percent(best['wape'], 1)}."
+        )
+    elif row["method"] in ("naive_last", "seasonal_naive"):
+        note += ": the forecaster did worse than this rule of thumb, so the rule is used."
+    else:
+        note += "."
+    if "interval_coverage" in overall and pd.notna(row.get("interval_coverage")):
+        note += (
+            f" Its {percent(row['interval_level'])} range held the actual size of "
+            f"{percent(row['interval_coverage'])} of {integer(row['interval_rows'])} classes "
+            "tested."
+        )
+    return note

@@ -1,5 +1,8 @@
 {#- The per-domain registry tables that `model_registry` unions. Add a domain's
-    `<entity>_model_versions` model here when it starts registering models. -#}
+    `<entity>_model_versions` model here when it starts registering models (and tag it
+    `model_registry`: tests/ml/assert_registry_models_are_the_tagged_ones.sql). dbt finds a
+    model's parents when it parses it, before the graph exists, so this list cannot be read
+    from the tag itself. -#}
 {% macro registry_models() -%}
     {{ return(['offer_model_versions', 'churn_model_versions', 'campaign_model_versions', 'enrollment_model_versions', 'ecommerce_model_versions']) }}
 {%- endmacro %}
@@ -49,7 +52,8 @@ where (listed.model_name is null or tagged.model_name is null)
 {%- endmacro %}
 
 {#- The scoring marts whose runs `model_run_history` records: each has model_name,
-    model_version, scored_at and the named prediction column. Add a domain's mart here. -#}
+    model_version, scored_at and the named prediction column. Add a domain's mart here and tag
+    it `scoring_mart` (tests/ml/assert_scoring_marts_are_the_tagged_ones.sql checks both agree). -#}
 {% macro scoring_marts() -%}
     {{ return([
         {'mart': 'offer_scores', 'prediction': 'probability'},

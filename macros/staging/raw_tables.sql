@@ -5,7 +5,10 @@
     model `stg_<source>__rejects`; the file's path and encoding are the vars
     `<source>_<table>_path` and `<source>_<table>_encoding`. The enrollment files depend on var
     `enrollments_source` (the institute's extract or the OULAD files). The file layouts
-    themselves are revenue_ml/contracts.py (tested equal to the sources' columns).
+    themselves are revenue_ml/contracts.py (tested equal to the sources' columns). dbt infers a
+    model's refs when it parses it, before the graph of sources exists, so this list is written
+    here rather than read from the sources; tests/staging/assert_raw_tables_cover_every_source.sql
+    fails when a declared source is missing from it.
 -#}
 {% macro raw_tables() -%}
     {%- set tables = [

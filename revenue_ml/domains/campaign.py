@@ -225,7 +225,8 @@ def economics(
 
     contacts = rows contacted; responders = contacted rows that responded;
     cost = contacts x cost_per_contact; revenue = responders x revenue_per_responder;
-    profit = revenue - cost. Computed on the rows given (the labelled base, not scaled).
+    profit = revenue - cost; customers = the rows given. Computed on the rows given (the
+    out-of-fold labelled rows, not scaled).
     """
     y = np.asarray(y, dtype=int)
     contacted = np.asarray(prob, dtype=float) >= threshold
@@ -243,6 +244,7 @@ def economics(
         "cost": cost,
         "revenue": revenue,
         "profit": revenue - cost,
+        "customers": float(len(y)),
     }
 
 

@@ -6,8 +6,11 @@ course level (``CURSO_ACTUAL``: BASICO 01..12 then INTERMEDIO 01..12), schedule 
 ~5% who withdrew that month). New students start at BASICO 01 with strong seasonality (Jan-Mar
 peak, mid-year dip, yearly growth); most continuing students move one level up next month
 keeping site and schedule, so last month's class one level below at the same site and schedule
-predicts this month's class size. Quirks: ~0.1% exact duplicate rows and a few values with
-stray leading/trailing spaces. Comma-separated, ASCII, LF.
+predicts this month's class size. Like an institute, the generator merges a class that would
+run with fewer than ``MERGE_BELOW`` students into the largest class of the same site and level
+(its students change schedule), so most classes have 8-20 students and the ones below a
+minimum size are the exceptions a coordinator acts on. Quirks: ~0.1% exact duplicate rows and
+a few values with stray leading/trailing spaces. Comma-separated, ASCII, LF.
 """
 
 from __future__ import annotations
@@ -39,6 +42,22 @@ LEVELS = tuple(f"BASICO {i:02d}" for i in range(1, 13)) + tuple(
 SEASON = np.array([1.9, 1.7, 1.45, 0.95, 0.85, 0.7, 0.6, 0.95, 0.85, 0.75, 0.6, 0.5])
 GROWTH = (1.0, 1.09, 1.16)
 PERIODS = tuple(100 * y + m for y in (2022, 2023, 2024) for m in range(1, 13))
+
+
+MERGE_BELOW = 8
+
+
+def merge_small_classes(
+    site: np.ndarray, lvl: np.ndarray, sched: np.ndarray, n_sched: int, n_lvl: int
+) -> np.ndarray:
+    """Schedules with fewer than MERGE_BELOW students at a site and level move to the
+    largest schedule there."""
+    group = site * n_lvl + lvl
+    counts = np.zeros((group.max(initial=0) + 1, n_sched), dtype=np.int64)
+    np.add.at(counts, (group, sched), 1)
+    largest = counts.argmax(axis=1)
+    small = counts[group, sched] < MERGE_BELOW
+    return np.where(small, largest[group], sched)
 
 
 def generate_enrollments(
@@ -74,7 +93,7 @@ def generate_enrollments(
         out.append((np.full(n, period), site, lvl, sched, ids, withdrew))
 
         # transition to next month
-        p_cont = np.where(month == 12, 0.66, np.where(month == 6, 0.74, 0.81)) + 0.004 * lvl
+        p_cont = np.where(month == 12, 0.72, np.where(month == 6, 0.8, 0.87)) + 0.004 * lvl
         cont = ~withdrew & (rng.random(n) < p_cont)
         repeat = rng.random(n) < 0.05
         new_lvl = np.where(repeat, lvl, lvl + 1)
@@ -86,6 +105,9 @@ def generate_enrollments(
             move_sched, rng.choice(n_sched, size=n, p=SCHEDULE_W / SCHEDULE_W.sum()), sched
         )[cont]
         ids, lvl = ids[cont], new_lvl[cont]
+        # the institute merges a class too small to run into the largest class of the same
+        # site and level (a continuing student keeps site and level, changes schedule)
+        sched = merge_small_classes(site, lvl, sched, n_sched, n_lvl)
 
     period_a, site_a, lvl_a, sched_a, id_a, wd_a = (
         np.concatenate(c) for c in zip(*out, strict=True)

@@ -10,8 +10,11 @@ the registry row as ``registered_alias`` with its ``alias_reason``):
   lower is better, :data:`LOWER_IS_BETTER`). A margin of 0 means "at least as good"; a positive
   margin tolerates that much noise, a negative one demands a strict improvement. Retraining on
   the same data gives the same metric, so the new version takes over;
-- ``challenger`` otherwise (worse, or below its gate): it is kept, evaluated and shown, but
-  scoring keeps using the champion.
+- ``challenger`` otherwise (worse, below its gate, or not beating its registered baseline by
+  the baseline margin, evaluation ``baseline_comparison``, while the champion does): it is
+  kept, evaluated and shown, but scoring keeps using the champion. A first version that passes
+  its gate but loses to its baseline still becomes champion (nothing else could score), and a
+  champion that loses to its baseline too is replaced by the usual rule; the reason says so.
 
 A manual promotion (``python -m revenue_ml.registry promote``) stamps ``promoted_at`` on the
 promoted version and writes an audit row (``ml.model_promotions``).
@@ -26,6 +29,7 @@ in SQL (tested equal to :func:`current_aliases`).
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -83,9 +87,14 @@ def decide_alias(new: dict, champion: dict | None, margin: float) -> AliasDecisi
             f"below its quality gate ({new['primary_metric']} "
             f"{_fmt(new['primary_metric_value'])} < floor {_fmt(new['quality_floor'])})",
         )
+    lost = _baseline_verdict(new)
     if champion is None:
-        return AliasDecision(CHAMPION, "first version to pass its gate")
+        reason = "first version to pass its gate"
+        # nothing else could score: it serves, and the reason says it lost to its baseline
+        return AliasDecision(CHAMPION, f"{reason}; {lost}" if lost else reason)
     version = int(champion["model_version"])
+    if lost and not _baseline_verdict(champion):
+        return AliasDecision(CHALLENGER, lost, version, _number(champion["primary_metric_value"]))
     if new["primary_metric"] != champion["primary_metric"]:
         return AliasDecision(
             CHAMPION,
@@ -108,7 +117,30 @@ def decide_alias(new: dict, champion: dict | None, margin: float) -> AliasDecisi
         wins, bound, sign = mine <= theirs + margin, theirs + margin, "<="
     verdict = f"{metric} {_fmt(mine)} {sign if wins else 'not ' + sign} {_fmt(bound)}"
     detail = f"champion v{version} {_fmt(theirs)}, margin {margin:g}"
-    return AliasDecision(CHAMPION if wins else CHALLENGER, f"{verdict} ({detail})", version, theirs)
+    reason = f"{verdict} ({detail})" + (f"; like the champion, it {lost}" if lost else "")
+    return AliasDecision(CHAMPION if wins else CHALLENGER, reason, version, theirs)
+
+
+def _baseline_verdict(new: dict) -> str | None:
+    """Why ``new`` may not take over from a champion because it does not beat its registered
+    baseline by the margin (evaluation ``baseline_comparison`` of its metrics, written by
+    :func:`revenue_ml.ml.lifecycle.baseline_comparison`); None when it beats it or was not
+    compared."""
+    metrics = new.get("metrics")
+    if isinstance(metrics, str):
+        try:
+            metrics = json.loads(metrics)
+        except ValueError:
+            return None
+    summary = (metrics or {}).get("baseline_comparison") or {}
+    beats = _number(summary.get("beats_baseline"))
+    if beats is None or beats == 1:
+        return None
+    return (
+        f"does not beat its baseline {summary.get('baseline', '')} by the margin: "
+        f"{summary.get('metric', '')} lift {_fmt(summary.get('lift'))} < "
+        f"{_fmt(summary.get('margin'))}"
+    )
 
 
 def _fmt(value) -> str:

@@ -198,14 +198,15 @@ def reconcile(
         blocks.append(s[keep])
         targets.append(base[keep])
         weights.append(counts[keep])
-    blocks.append(sparse.identity(len(bottom), format="csr"))
-    targets.append(class_forecast[bottom])
-    weights.append(np.ones(len(bottom)))
-    s_all = sparse.vstack(blocks, format="csr")
-    w_inv = sparse.diags(1.0 / np.concatenate(weights))
-    lhs = (s_all.T @ w_inv @ s_all).tocsc()
-    rhs = s_all.T @ (w_inv @ np.concatenate(targets))
-    solution = np.atleast_1d(spsolve(lhs, rhs))
+    # The WLS solution x = (S' W^-1 S)^-1 S' W^-1 y (S = [A; I], W = diag(node sizes; 1 per
+    # class)) in its projection form, which solves a system of one row per aggregate node
+    # instead of one per class (the total node would make S' W^-1 S dense over the classes):
+    # x = y_b + A' lambda, (W_a + A A') lambda = y_a - A y_b.
+    bottom_forecast = class_forecast[bottom]
+    aggregate = sparse.vstack(blocks, format="csr")
+    lhs = (sparse.diags(np.concatenate(weights)) + aggregate @ aggregate.T).tocsc()
+    rhs = np.concatenate(targets) - aggregate @ bottom_forecast
+    solution = bottom_forecast + aggregate.T @ np.atleast_1d(spsolve(lhs, rhs))
     out = np.zeros(len(frame))
     out[bottom] = np.clip(solution, 0.0, None)
     return out

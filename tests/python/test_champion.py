@@ -60,6 +60,41 @@ def test_a_new_version_takes_over_only_when_at_least_as_good_within_the_margin()
     assert changed.alias == "champion" and "not comparable" in changed.reason
 
 
+def test_a_version_that_does_not_beat_its_baseline_does_not_take_over() -> None:
+    def compared(beats: float) -> str:
+        return json.dumps(
+            {
+                "baseline_comparison": {
+                    "beats_baseline": beats,
+                    "lift": 0.004 if not beats else 0.02,
+                    "margin": 0.01,
+                    "metric": "repeated.auc",
+                    "baseline": "m_baseline",
+                }
+            }
+        )
+
+    current = row(1, 0.80)
+    lost = champion.decide_alias(row(2, 0.85, metrics=compared(0.0)), current, 0.0)
+    assert lost.alias == "challenger" and lost.compared_with_version == 1
+    assert (
+        "does not beat its baseline m_baseline" in lost.reason and "0.0040 < 0.0100" in lost.reason
+    )
+    assert champion.decide_alias(row(2, 0.85, metrics=compared(1.0)), current, 0.0).alias == (
+        "champion"
+    )
+    # not compared (no baseline registered yet): the usual rule
+    assert champion.decide_alias(row(2, 0.85, metrics="{}"), current, 0.0).alias == "champion"
+    # a champion that loses to its baseline too: the usual rule (a newer, as good version)
+    losing = row(1, 0.85, metrics=compared(0.0))
+    assert champion.decide_alias(row(2, 0.85, metrics=compared(0.0)), losing, 0.0).alias == (
+        "champion"
+    )
+    # a first version serves even when it loses, and says so
+    first = champion.decide_alias(row(1, 0.85, metrics=compared(0.0)), None, 0.0)
+    assert first.alias == "champion" and "does not beat its baseline" in first.reason
+
+
 def test_current_aliases_follow_registrations_and_promotions() -> None:
     history = pd.DataFrame([row(1, 0.80, registered_alias="champion")])
     new = champion.decide_new_versions(pd.DataFrame([row(2, 0.78)]), history, 0.0)

@@ -178,6 +178,7 @@ def test_economics_arithmetic() -> None:
     assert out["contacts"] == 5 and out["responders"] == 3
     assert out["cost"] == 15.0 and out["revenue"] == 33.0 and out["profit"] == 18.0
     assert out["recall"] == 0.75 and out["precision"] == 0.6
+    assert out["customers"] == 10  # the rows the economics were measured on
 
 
 def test_min_recall_threshold_is_the_highest_reaching_the_target() -> None:

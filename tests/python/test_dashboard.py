@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -267,6 +268,14 @@ def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: 
     ((below,),) = warehouse(db, "select count(*) from enrollment.enrollment_classes_at_risk")
     assert testing.metric_int(page, "Forecast students (next period)") == students
     assert testing.metric_int(page, "Classes below minimum") == below
+    # the forecast's interval: drawn on the chart as a band, and each listed class's range
+    page.locator(".legendtext", has_text="Likely range").first.wait_for(timeout=30_000)
+    legend = page.locator(".legendtext").all_text_contents()
+    assert any(text.startswith("Likely range (") for text in legend), legend
+    headers, rows = testing.decision_table(page)
+    assert {"Likely range", "How sure"} <= set(headers), headers
+    ranges = [row[headers.index("Likely range")] for row in rows]
+    assert ranges and all(re.fullmatch(r"\d+\u2013\d+", r) for r in ranges), ranges
 
     goto(page, app_url, "model-health", "Model health")
     ((versions,),) = warehouse(db, "select count(*) from ml.model_registry")

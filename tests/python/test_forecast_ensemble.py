@@ -140,6 +140,45 @@ def test_reconciled_classes_add_up_and_move_towards_a_better_total() -> None:
     np.testing.assert_allclose(same, raw, atol=1e-9)
 
 
+def test_reconcile_is_the_wls_solution_and_scales_with_the_aggregates_not_the_classes() -> None:
+    frame = panel(periods=1)
+    rng = np.random.default_rng(3)
+    raw = rng.uniform(0, 20, len(frame))
+    site_ids = fc._node_ids(frame, ("sede",))
+    course_ids = fc._node_ids(frame, ("curso_actual",))
+    sites = np.bincount(site_ids, weights=raw) * rng.uniform(0.8, 1.2, site_ids.max() + 1)
+    courses = np.bincount(course_ids, weights=raw) * rng.uniform(0.8, 1.2, course_ids.max() + 1)
+    total = np.array([raw.sum() * 1.1])
+    nodes = {
+        "total": ((), total),
+        "site": (("sede",), sites),
+        "course": (("curso_actual",), courses),
+    }
+    out = fc.reconcile(frame, raw, nodes)
+    # the textbook form: x = (S' W^-1 S)^-1 S' W^-1 y, W = node sizes (1 per class)
+    n = len(frame)
+    rows, targets, weights = [np.ones((1, n))], [total], [np.array([n])]
+    for ids, base in ((site_ids, sites), (course_ids, courses)):
+        member = (ids[None, :] == np.arange(ids.max() + 1)[:, None]).astype(float)
+        rows.append(member)
+        targets.append(base)
+        weights.append(member.sum(axis=1))
+    s_all = np.vstack([*rows, np.eye(n)])
+    w_inv = np.diag(1.0 / np.concatenate([*weights, np.ones(n)]))
+    y = np.concatenate([*targets, raw])
+    expected = np.linalg.solve(s_all.T @ w_inv @ s_all, s_all.T @ w_inv @ y)
+    np.testing.assert_allclose(out, np.clip(expected, 0, None), atol=1e-9)
+    # 200,000 classes under one total and a few sites: solved without a class-by-class matrix
+    big = pd.DataFrame({"sede": np.arange(200_000) % 5, "is_candidate": True, "curso_actual": 0})
+    flat = np.full(len(big), 2.0)
+    spread = fc.reconcile(
+        big, flat, {"total": ((), np.array([440_000.0])), "site": (("sede",), np.full(5, 88_000.0))}
+    )
+    # between the classes' sum (400,000) and the aggregates' (440,000), spread evenly
+    assert 400_000 < spread.sum() < 440_000
+    np.testing.assert_allclose(spread, spread[0])
+
+
 def test_a_level_of_single_classes_only_has_the_bottom_up_sum() -> None:
     frame = panel(periods=1)
     level = fc.Level("class", ("sede", "curso_actual", "horario_actual"))

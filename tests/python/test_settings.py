@@ -4,6 +4,8 @@ domain, every var defined in dbt_project.yml, bad values named by their var."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 import re
 
 import pandas as pd
@@ -11,18 +13,25 @@ import pytest
 import yaml
 from conftest import REPO_ROOT
 
-from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
+import revenue_ml.domains
+from revenue_ml.domains import churn
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.score import STAGING_LIMITS
 from revenue_ml.settings import MlSettings, RegistrySettings
 
-DOMAINS = {
-    "sales": sales,
-    "churn": churn,
-    "campaign": campaign,
-    "enrollment": enrollment,
-    "ecommerce": ecommerce,
-}
+
+def domain_modules() -> dict:
+    """Every module of revenue_ml.domains with a ``Settings`` class, by module name: a new
+    domain is checked here without editing this test."""
+    found = {}
+    for info in pkgutil.iter_modules(revenue_ml.domains.__path__):
+        module = importlib.import_module(f"revenue_ml.domains.{info.name}")
+        if hasattr(module, "Settings"):
+            found[info.name] = module
+    return found
+
+
+DOMAINS = domain_modules()
 SETTINGS_SQL = REPO_ROOT / "macros" / "ml" / "build_settings.sql"
 
 
@@ -47,6 +56,16 @@ def test_every_setting_is_a_defined_var_and_a_typed_field_and_vice_versa() -> No
         fields = {f.name for f in dataclasses.fields(module.Settings)} - {"ml"}
         assert module.Settings.prefix == f"{name}_"
         assert {var.removeprefix(f"{name}_") for d, var in listed if d == name} == fields, name
+    # every domain the macro lists has its module (a typo or a missing module fails here)
+    listed_domains = {d for d, _ in listed} - {"ml"} - set(STAGING_LIMITS)
+    assert listed_domains == set(DOMAINS)
+
+
+def test_the_domain_modules_are_found() -> None:
+    # the discovery itself: the five domains, each module named as its DOMAIN
+    assert {"sales", "churn", "campaign", "enrollment", "ecommerce"} <= set(DOMAINS)
+    for name, module in DOMAINS.items():
+        assert module.DOMAIN == name
 
 
 def _table(**domain: dict[str, str]) -> pd.DataFrame:

@@ -33,6 +33,7 @@ objective_metrics as (
         training_rows,
         row.fold as objective,
         max(case when row.metric = 'threshold' then row.value end) as threshold,
+        max(case when row.metric = 'customers' then row.value end) as evaluated_customers,
         max(case when row.metric = 'contacts' then row.value end) as expected_contacts,
         max(case when row.metric = 'responders' then row.value end) as expected_responders,
         max(case when row.metric = 'recall' then row.value end) as expected_recall,
@@ -80,7 +81,12 @@ final as (
         ) as previous_threshold_same_rule,
 
         -- expected economics on the labelled base
-        cast(objective_metrics.training_rows as bigint) as labelled_customers,
+        -- the out-of-fold rows the economics were measured on (versions before the
+        -- 'customers' metric: every labelled row)
+        cast(
+            coalesce(objective_metrics.evaluated_customers, objective_metrics.training_rows)
+            as bigint
+        ) as labelled_customers,
         cast(objective_metrics.expected_contacts as bigint) as expected_contacts,
         cast(objective_metrics.expected_responders as bigint) as expected_responders,
         objective_metrics.expected_recall,

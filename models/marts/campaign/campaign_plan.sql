@@ -75,6 +75,10 @@ final as (
         -- measured when the model was evaluated (out-of-fold, labelled base)
         objectives.expected_precision as measured_precision,
         objectives.expected_recall as measured_recall,
+        objectives.labelled_customers as measured_customers,
+        objectives.expected_profit as measured_profit,
+        objectives.expected_profit_low as measured_profit_low,
+        objectives.expected_profit_high as measured_profit_high,
 
         -- model
         objectives.model_name,
