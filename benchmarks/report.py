@@ -210,6 +210,8 @@ def _training_rows(scale: str, training: dict) -> list[tuple[str, str, str]]:
     """Summary rows of what the full build trained."""
     if "error" in training:
         return [(scale, "training", f"not available: {training['error']}"[:95])]
+    if not training:  # the scale stopped before training was read (its error is reported)
+        return [(scale, "training", "not measured")]
     return [
         (
             scale,
