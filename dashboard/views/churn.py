@@ -56,13 +56,22 @@ def render() -> None:
     st.subheader("Who to call")
     f1, f2, f3, f4 = st.columns([2, 2, 2, 2])
     with f1:
-        show = ui.url_select("Show", list(SHOW), "show")
+        # with nobody above the threshold, the list opens on every active customer, ranked
+        options = list(SHOW) if len(at_risk) else list(reversed(SHOW))
+        show = ui.url_select("Show", options, "show")
     with f2:
         states = ui.url_multiselect("State", data.options(snap, data.CHURN_RISK, "state"), "state")
     with f3:
         plans = ui.url_multiselect("Plan", data.options(snap, data.CHURN_RISK, "plan"), "plan")
     with f4:
         search = ui.url_text("Customer", "q", placeholder="search a customer key")
+    if len(active) and not len(at_risk):
+        st.info(
+            "No active customer is above the model's threshold "
+            f"({active['threshold'].iloc[0]:.2f}): the customers it would flag have churned "
+            "already. Showing every active customer, the most revenue at risk first.",
+            icon=":material/info:",
+        )
     rows = data.churn_list(snap, {"state": states, "plan": plans}, SHOW[show], search)
     ui.decision_list(rows, LIST, "list", "customers", cur, "churn_customers_to_call.csv")
 
@@ -70,7 +79,8 @@ def render() -> None:
     with left:
         st.subheader("Where the risk is")
         by_plan = (
-            at_risk.groupby("plan", as_index=False)["revenue_at_risk"]
+            (at_risk if len(at_risk) else active)
+            .groupby("plan", as_index=False)["revenue_at_risk"]
             .sum()
             .sort_values("revenue_at_risk")
         )
