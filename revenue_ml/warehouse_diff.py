@@ -44,6 +44,18 @@ RUN_ROWS = {"build_settings": ("setting", frozenset({"dbt_invocation_id"}))}
 APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions"})
 
 
+def canonical(frame: pd.DataFrame, key: list[str] | None = None) -> pd.DataFrame:
+    """``frame``'s rows in a canonical order: sorted by ``key``, by default by
+    :func:`plain_columns`."""
+    key = plain_columns(frame) if key is None else key
+    return frame.sort_values(key, kind="mergesort").reset_index(drop=True)
+
+
+def plain_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns that hold plain values (lists and dicts cannot be sorted on)."""
+    return [c for c in frame.columns if not any(isinstance(v, list | dict) for v in frame[c])]
+
+
 def output_tables(path: Path) -> dict[str, pd.DataFrame]:
     """``{table name: rows}`` of every output table (schema left out of the name), without run
     columns, rows sorted by every column that holds plain values."""
@@ -60,10 +72,7 @@ def output_tables(path: Path) -> dict[str, pd.DataFrame]:
                 column, values = RUN_ROWS[table]
                 frame = frame[~frame[column].isin(values)]
             frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
-            key = [
-                c for c in frame.columns if not any(isinstance(v, list | dict) for v in frame[c])
-            ]
-            out[table] = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
+            out[table] = canonical(frame)
     return out
 
 
@@ -93,9 +102,9 @@ def differences(
                 f"only after {sorted(set(other.columns) - set(frame.columns))}"
             )
             continue
-        key = [c for c in frame.columns if not any(isinstance(v, list | dict) for v in frame[c])]
-        frame = frame.sort_values(key, kind="mergesort").reset_index(drop=True)
-        other = other.sort_values(key, kind="mergesort").reset_index(drop=True)
+        # the renamed values change the order: both sides sorted again on before's columns
+        key = plain_columns(frame)
+        frame, other = canonical(frame, key), canonical(other, key)
         try:
             pd.testing.assert_frame_equal(frame, other, check_exact=True, check_dtype=False)
         except AssertionError as err:

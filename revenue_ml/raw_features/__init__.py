@@ -225,6 +225,22 @@ def numbers(parsed: pd.DataFrame, column: str) -> np.ndarray:
     return parsed[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
+def whole_number_checks(
+    columns: Mapping[str, str], values: Mapping[str, np.ndarray]
+) -> list[Check]:
+    """One check per required whole-number column (raw name -> staged name): the value must
+    be present and parse (``values``: the parsed columns by staged name, NaN where not)."""
+    return [
+        Check(
+            column,
+            np.isnan(values[name]),
+            "{column} is '{value}', not a whole number; give one such as 3.",
+            "{column} is missing or empty; give a whole number such as 3.",
+        )
+        for column, name in columns.items()
+    ]
+
+
 def cents_to_double(cents: pd.Series) -> pd.Series:
     """A DuckDB decimal with 2 digits (fetched as whole cents) as DuckDB casts it to double:
     the exact value divided by 100, correctly rounded."""

@@ -32,6 +32,7 @@ from revenue_ml.raw_features import (
     split,
     text_records,
     typed,
+    whole_number_checks,
 )
 
 KEY = "customer_id"
@@ -188,15 +189,7 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
             "Response must be 0, 1, or empty for a customer to score; got '{value}'.",
         ),
     ]
-    for column, name in INTEGERS.items():
-        out.append(
-            Check(
-                column,
-                np.isnan(values[name]),
-                "{column} is '{value}', not a whole number; give one such as 3.",
-                "{column} is missing or empty; give a whole number such as 3.",
-            )
-        )
+    out += whole_number_checks(INTEGERS, values)
     for column, name in ECONOMICS.items():
         out.append(
             Check(

@@ -28,6 +28,7 @@ from revenue_ml.raw_features import (
     text_records,
     twin_numbers,
     typed,
+    whole_number_checks,
 )
 
 KEY = "customer_key"
@@ -112,15 +113,7 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
             "State is missing or empty; give the customer's state (e.g. KS).",
         )
     ]
-    for column, name in INTEGERS.items():
-        out.append(
-            Check(
-                column,
-                np.isnan(values[name]),
-                "{column} is '{value}', not a whole number; give one such as 3.",
-                "{column} is missing or empty; give a whole number such as 3.",
-            )
-        )
+    out += whole_number_checks(INTEGERS, values)
     for column, name in DECIMALS.items():
         out.append(
             Check(
