@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dashboard.data import REPO_ROOT, SNAPSHOT_ENV
+from dashboard.format import SNAKE_CASE
 
 CHROMIUM = os.environ.get("REVENUE_ML_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -158,6 +159,32 @@ def wait_for_page(page, title: str, timeout_ms: int = 60_000) -> None:
     # Charts draw after the script ends.
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
     page.wait_for_timeout(1500)
+
+
+#: Texts a business page never shows: a missing value as the library prints it.
+NOT_SHOWN = frozenset({"nan", "NaN", "None", "NaT", "null", "<NA>"})
+
+
+def goto(page, url: str, path: str, title: str) -> None:
+    """Open the page at ``path`` and wait for it; fail when it shows an exception or a part of
+    it could not be drawn."""
+    page.goto(f"{url}/{path}")
+    wait_for_page(page, title)
+    assert page.locator('[data-testid="stException"]').count() == 0, f"{title}: exception shown"
+    assert page.get_by_text("could not be drawn").count() == 0, f"{title}: page failed"
+
+
+def assert_business_terms(page, title: str) -> None:
+    """Every business table and metric of the open page in business terms: no snake_case
+    header, no missing value printed as the library prints it (:data:`NOT_SHOWN`)."""
+    for i in range(page.locator("table.decision-list").count()):
+        headers, rows = decision_table(page, i)
+        snake = [h for h in headers if SNAKE_CASE.match(h)]
+        assert not snake, f"{title}: snake_case headers {snake}"
+        cells = {c for row in rows for c in row}
+        assert not cells & NOT_SHOWN, f"{title}: {cells & NOT_SHOWN}"
+    values = set(page.locator('[data-testid="stMetricValue"]').all_inner_texts())
+    assert not values & NOT_SHOWN, f"{title}: metric shows {values & NOT_SHOWN}"
 
 
 def metric(page, label: str) -> str:

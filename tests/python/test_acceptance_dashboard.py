@@ -12,12 +12,10 @@ import duckdb
 import pytest
 from conftest import REPO_ROOT, DbtResult
 
-from dashboard import format, testing
+from dashboard import testing
 
 pytestmark = pytest.mark.acceptance
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard_shared"
-#: Texts a business page never shows: a missing value as the library prints it.
-NOT_SHOWN = {"nan", "NaN", "None", "NaT", "null", "<NA>"}
 #: Pages whose first screen is a list people act on (the first business table).
 LIST_PAGES = {"sales", "churn", "campaign", "ecommerce", "enrollment"}
 
@@ -53,23 +51,12 @@ def test_every_page_renders_the_real_data_in_business_terms(
 ) -> None:
     page = shared_page
     for path, title in [testing.HOME, *testing.PAGES]:
-        page.goto(f"{shared_app}/{path}")
-        testing.wait_for_page(page, title)
-        assert page.locator('[data-testid="stException"]').count() == 0, f"{title}: exception"
-        assert page.get_by_text("could not be drawn").count() == 0, f"{title}: page failed"
+        testing.goto(page, shared_app, path, title)
         assert page.get_by_text("Data: real public datasets").count() == 1, title
-        tables = page.locator("table.decision-list").count()
         if path in LIST_PAGES:
             headers, rows = testing.decision_table(page, 0)
             assert rows, f"{title}: the list it leads with is empty on the real data"
-        for i in range(tables):
-            headers, rows = testing.decision_table(page, i)
-            snake = [h for h in headers if format.SNAKE_CASE.match(h)]
-            assert not snake, f"{title}: snake_case headers {snake}"
-            cells = {c for row in rows for c in row}
-            assert not cells & NOT_SHOWN, f"{title}: {cells & NOT_SHOWN}"
-        values = set(page.locator('[data-testid="stMetricValue"]').all_inner_texts())
-        assert not values & NOT_SHOWN, f"{title}: metric shows {values & NOT_SHOWN}"
+        testing.assert_business_terms(page, title)
         testing.full_page_screenshot(page, ARTIFACTS / f"{path or 'home'}.png")
 
 
@@ -88,8 +75,7 @@ def test_real_churn_list_holds_active_customers_only(
         "using (customer_key) where f.churned",
     )
     assert active > 0 and churned == 0 and at_risk <= active
-    shared_page.goto(f"{shared_app}/churn")
-    testing.wait_for_page(shared_page, "Churn")
+    testing.goto(shared_page, shared_app, "churn", "Churn")
     caption = shared_page.get_by_text(re.compile(r"Showing 1\u2013\d+ of [\d,]+")).first
     shown = int(re.search(r"of ([\d,]+)", caption.inner_text()).group(1).replace(",", ""))
     assert shown == (at_risk or active)
