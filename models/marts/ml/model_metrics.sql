@@ -34,6 +34,10 @@ pivoted as (
         max(metric_value) filter (where metric = 'recall') as recall,
         max(metric_value) filter (where metric = 'f1') as f1,
         max(metric_value) filter (where metric = 'accuracy') as accuracy,
+        max(metric_value) filter (where metric = 'true_positives') as true_positives,
+        max(metric_value) filter (where metric = 'false_positives') as false_positives,
+        max(metric_value) filter (where metric = 'true_negatives') as true_negatives,
+        max(metric_value) filter (where metric = 'false_negatives') as false_negatives,
         max(metric_value) filter (where metric = 'mae') as mae,
         max(metric_value) filter (where metric = 'wape') as wape,
         max(metric_value) filter (where metric = 'bias') as bias,
@@ -73,6 +77,10 @@ final as (
         pivoted.recall,
         pivoted.f1,
         pivoted.accuracy,
+        cast(pivoted.true_positives as bigint) as true_positives,
+        cast(pivoted.false_positives as bigint) as false_positives,
+        cast(pivoted.true_negatives as bigint) as true_negatives,
+        cast(pivoted.false_negatives as bigint) as false_negatives,
 
         -- forecasting
         pivoted.mae,
