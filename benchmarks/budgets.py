@@ -73,10 +73,12 @@ BUDGETS = [
         "GB",
         "max",
     ),
+    # issue 12: ">= 100,000 rows/s for probabilities (every scoring model, at scale 10)"; the
+    # scale-1 figures stay in the summary (its tuned churn model, deeper, is slower per row)
     Budget(
         "scoring_rows_per_second",
         "in-warehouse scoring rows/s, explanations off",
-        SCALE_1 | SCALE_10,
+        SCALE_10,
         100_000.0,
         "rows/s",
         "min",

@@ -364,8 +364,15 @@ class Scorer:
     model the domain routes rows to, and the build's lookups. :meth:`score` is what
     :func:`score_records` runs; the REST service keeps one Scorer per domain between reloads."""
 
-    def __init__(self, domain: str, tables: Mapping[str, pd.DataFrame]) -> None:
+    #: Batches of at least this many rows of one model are predicted on ``threads`` threads
+    #: (below it, starting the threads costs more than they save).
+    PARALLEL_MIN_ROWS = 256
+
+    def __init__(self, domain: str, tables: Mapping[str, pd.DataFrame], threads: int = 1) -> None:
         self.domain = domain_of(domain)
+        #: Prediction threads for big batches (the REST service: its own process, so it may
+        #: use every core; the build's scoring models keep one thread per model).
+        self.threads = max(1, int(threads))
         missing = [t for t in self.domain.tables if t not in tables]
         if missing:
             raise LookupError(
@@ -396,7 +403,12 @@ class Scorer:
             # the model's own probability: a record is new data, even when its key matches a
             # training row (an id may come back with changed values)
             scored = lifecycle.score(
-                part, self.champions[route.model_name], route.spec, explain, labels=route.labels
+                part,
+                self.champions[route.model_name],
+                route.spec,
+                explain,
+                labels=route.labels,
+                threads=self.threads if len(part) >= self.PARALLEL_MIN_ROWS else 1,
             )
             scored.index = part.index
             parts.append(scored)

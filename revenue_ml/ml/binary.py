@@ -378,14 +378,16 @@ def _as_object(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
     return out
 
 
-def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
-    """Probability of class 1 for prepared rows, shape (n,)."""
+def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec, threads: int = 1) -> np.ndarray:
+    """Probability of class 1 for prepared rows, shape (n,). ``threads``: LightGBM's OpenMP
+    threads for this call (each row is scored on its own, so the probabilities are the same
+    bits whatever the count; the build keeps 1, the REST service uses more for big batches)."""
     if isinstance(model, lgb.Booster):
         # all-numeric rows go in as the float64 matrix LightGBM would build from the frame
         # itself (same predictions; its pandas checks cost ~5 ms per 1,000 rows); categorical
         # ones keep the frame, whose category mapping LightGBM applies
         data = frame.to_numpy(dtype=np.float64) if not spec.categorical else frame
-        return np.asarray(model.predict(data, num_threads=1), dtype=float)
+        return np.asarray(model.predict(data, num_threads=max(1, int(threads))), dtype=float)
     if isinstance(model, ForestModel):
         return model.predict_proba(frame)
     if isinstance(model, LogitBlend):

@@ -485,6 +485,7 @@ def score(
     explain: bool | np.ndarray | Callable[[pd.DataFrame], np.ndarray] = True,
     labels: Mapping[str, reasons.FeatureLabel] | None = None,
     out_of_sample: bool = False,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Score rows with a registered version: probability, label, threshold, top driver and
     the reasons in business words (:mod:`revenue_ml.ml.reasons`, worded by ``labels``).
@@ -498,12 +499,13 @@ def score(
     The top driver comes from per-row contributions (LightGBM's ``pred_contrib``, TreeSHAP),
     which cost far more than the probability (~800 vs ~60,000 rows/s on one core for the tuned
     churn model), so the scoring marts explain only the rows someone acts on; the other rows
-    get a null driver.
+    get a null driver. ``threads``: the prediction's threads (:func:`binary.predict_proba`;
+    the probabilities do not depend on it).
     """
     spec = spec_from_record(record, base)
     model = load(record["model_format"], record["model_text"])
     x = binary.prepare(frame, spec)
-    prob = binary.predict_proba(model, x, spec) if len(frame) else np.zeros(0)
+    prob = binary.predict_proba(model, x, spec, threads) if len(frame) else np.zeros(0)
     source = np.full(len(frame), MODEL_SCORE, dtype=object)
     if out_of_sample:
         prob, source = _out_of_sample(frame[spec.key], prob, record)

@@ -20,10 +20,25 @@ HOST_ENV = "REVENUE_ML_SERVE_HOST"
 PORT_ENV = "REVENUE_ML_SERVE_PORT"
 WAREHOUSE_ENV = "REVENUE_ML_SERVE_WAREHOUSE"
 MAX_BODY_ENV = "REVENUE_ML_SERVE_MAX_BODY_BYTES"
+THREADS_ENV = "REVENUE_ML_SERVE_THREADS"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 #: ~18,000 churn records; raise it with REVENUE_ML_SERVE_MAX_BODY_BYTES.
 DEFAULT_MAX_BODY_BYTES = 10_000_000
+
+
+def threads_from_environment() -> int:
+    """REVENUE_ML_SERVE_THREADS as a thread count (unset: the machine's cores)."""
+    cores = os.cpu_count() or 1
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return cores
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{THREADS_ENV}={value!r} is not a thread count: set it to a whole number (1 or "
+            f"more), or unset it to use the machine's {cores} cores"
+        )
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,10 @@ class ServiceSettings:
     snapshot: Path | None = None
     warehouse: Path | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Prediction threads for a batch of 256 records or more (REVENUE_ML_SERVE_THREADS,
+    #: default: the machine's cores); smaller batches use one. The probabilities are the same
+    #: whatever the count.
+    threads: int = 1
 
     @classmethod
     def from_environment(cls) -> ServiceSettings:
@@ -41,6 +60,7 @@ class ServiceSettings:
             snapshot=None if warehouse else snapshot_root(),
             warehouse=Path(warehouse) if warehouse else None,
             max_body_bytes=int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES)),
+            threads=threads_from_environment(),
         )
 
     @property
@@ -105,7 +125,7 @@ def load(settings: ServiceSettings) -> Loaded:
             errors[name] = absent[0]
             continue
         try:
-            scorers[name] = score.Scorer(name, tables)
+            scorers[name] = score.Scorer(name, tables, threads=settings.threads)
         except (LookupError, ValueError) as err:
             errors[name] = str(err)
     return Loaded(

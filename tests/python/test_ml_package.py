@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,29 @@ def test_lightgbm_text_round_trip_predicts_identically() -> None:
     assert np.array_equal(
         binary.predict_proba(trained.model, x, spec), binary.predict_proba(loaded, x, spec)
     )
+
+
+def test_prediction_threads_do_not_change_a_probability() -> None:
+    """The REST service predicts big batches on several threads, the build on one: the same
+    bits either way (LightGBM scores each row on its own)."""
+    frame, spec = toy_frame(n=2_000), toy_spec(categorical=[])
+    trained = binary.train(frame, spec, binary.LIGHTGBM)
+    x = binary.prepare(frame, spec)
+    one = binary.predict_proba(trained.model, x, spec, threads=1)
+    assert np.array_equal(one, binary.predict_proba(trained.model, x, spec, threads=2))
+    assert np.array_equal(one, binary.predict_proba(trained.model, x, spec, threads=4))
+
+
+def test_service_threads_come_from_the_environment_or_the_cores(monkeypatch) -> None:
+    from revenue_ml.serve import models
+
+    monkeypatch.delenv(models.THREADS_ENV, raising=False)
+    assert models.threads_from_environment() == (os.cpu_count() or 1)
+    monkeypatch.setenv(models.THREADS_ENV, "1")
+    assert models.ServiceSettings.from_environment().threads == 1
+    monkeypatch.setenv(models.THREADS_ENV, "two")
+    with pytest.raises(ValueError, match="REVENUE_ML_SERVE_THREADS='two' is not a thread count"):
+        models.threads_from_environment()
 
 
 def test_linear_json_round_trip_and_no_pickle() -> None:

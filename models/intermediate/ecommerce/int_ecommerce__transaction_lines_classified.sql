@@ -4,7 +4,14 @@
     rules come from seeds (non-product stock codes, countries, customers) and vars (minimum unit
     price, what to do with lines without a customer); a line breaking several rules gets the
     first in the order below, and one flag per rule shows the overlaps.
+
+    A view: the audit trail stays complete (every line, its customer and its reason, queryable)
+    without writing the lines a second time; int_ecommerce__purchase_invoices and
+    customer_features read through it in one pass each (issue 12: a table here cost 2.2 s of
+    the 3.7 s the customer features took at scale 10).
 #}
+
+{{ config(materialized='view') }}
 
 {%- set missing_customer_rule = var('ecommerce_missing_customer_rule', 'surrogate') %}
 {%- set surrogate = missing_customer_rule == 'surrogate' %}

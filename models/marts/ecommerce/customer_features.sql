@@ -22,12 +22,13 @@ purchase_invoices as (
 
 ),
 
--- the date recency is measured from: a var, else the latest invoice date of the extract
+-- the date recency is measured from: a var, else the latest invoice date of the extract (every
+-- staged line, as the classified lines hold every staged line; read from staging, one column)
 reference_date as (
 
     select
         {{ reference_date_expression }} as reference_date
-    from lines
+    from {{ ref('stg_online_retail__transactions') }}
 
 ),
 
@@ -50,27 +51,16 @@ customer_invoices as (
 
 ),
 
--- distinct products need the lines: a code bought on two invoices is one product
-customer_products as (
+-- distinct products need the lines (a code bought on two invoices is one product); returns
+-- come from the same pass over the included lines
+customer_lines as (
 
     select
         customer_id,
-        count(distinct stock_code) as distinct_stock_codes
+        count(distinct stock_code) filter (where line_kind = 'purchase') as distinct_stock_codes,
+        -sum(quantity) filter (where line_kind = 'return') as returned_units
     from lines
     where is_included
-        and line_kind = 'purchase'
-    group by customer_id
-
-),
-
-customer_returns as (
-
-    select
-        customer_id,
-        -sum(quantity) as returned_units
-    from lines
-    where is_included
-        and line_kind = 'return'
     group by customer_id
 
 ),
@@ -79,16 +69,14 @@ joined as (
 
     select
         customer_invoices.*,
-        customer_products.distinct_stock_codes,
-        coalesce(customer_returns.returned_units, 0) as returned_units,
+        customer_lines.distinct_stock_codes,
+        coalesce(customer_lines.returned_units, 0) as returned_units,
         reference_date.reference_date,
         {{ dbt.datediff('customer_invoices.first_purchase_date',
                         'customer_invoices.last_purchase_date', 'day') }} as active_span_days
     from customer_invoices
-    inner join customer_products
-        on customer_invoices.customer_id = customer_products.customer_id
-    left join customer_returns
-        on customer_invoices.customer_id = customer_returns.customer_id
+    inner join customer_lines
+        on customer_invoices.customer_id = customer_lines.customer_id
     cross join reference_date
 
 ),
