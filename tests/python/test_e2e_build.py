@@ -114,3 +114,37 @@ def test_missing_file_stops_dbt_naming_file_and_fix(small_raw_dir: Path, tmp_pat
     assert result.returncode != 0
     assert "churn-bigml-80.csv: raw file for telco_churn.customers not found" in result.output
     assert "telco_churn_customers_path" in result.output
+
+
+def test_not_null_columns_passes_on_the_lines_and_names_each_column_with_nulls(
+    small_warehouse: DbtResult, tmp_path: Path
+) -> None:
+    """The one-scan not-null test of the classified lines (a view): no row on the build's
+    lines; on a copy with nulls, one row per column that has them, with the count."""
+    compiled = next(
+        (small_warehouse.target_path / "compiled").rglob("not_null_columns_int_ecommerce_*.sql")
+    ).read_text()
+    view = '"intermediate"."int_ecommerce__transaction_lines_classified"'
+    assert view in compiled
+    copy = tmp_path / small_warehouse.duckdb_path.name  # same catalog name as compiled
+    shutil.copy(small_warehouse.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert con.execute(compiled).fetchall() == []
+        con.execute(
+            "create table main.lines as select * from "
+            "intermediate.int_ecommerce__transaction_lines_classified"
+        )
+        first = [
+            r[0]
+            for r in con.execute(
+                "select transaction_line_id from main.lines order by 1 limit 5"
+            ).fetchall()
+        ]
+        con.execute(
+            f"update main.lines set stock_code = null where transaction_line_id <= {first[2]}"
+        )
+        con.execute(
+            f"update main.lines set is_included = null where transaction_line_id = {first[4]}"
+        )
+        failures = con.execute(compiled.replace(view, '"main"."lines"')).fetchall()
+    assert sorted(failures) == [("is_included", 1), ("stock_code", 3)]
