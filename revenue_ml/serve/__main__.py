@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from revenue_ml.serve.models import (
@@ -14,6 +15,19 @@ from revenue_ml.serve.models import (
     PORT_ENV,
     ServiceSettings,
 )
+
+
+def settings_from_args(args: argparse.Namespace) -> ServiceSettings:
+    """The environment's settings with the command line's source and body limit on top (the
+    rest, e.g. the prediction threads, kept)."""
+    settings = ServiceSettings.from_environment()
+    if args.warehouse is not None:
+        settings = replace(settings, snapshot=None, warehouse=args.warehouse)
+    elif args.snapshot is not None:
+        settings = replace(settings, snapshot=args.snapshot, warehouse=None)
+    if args.max_body_bytes is not None:
+        settings = replace(settings, max_body_bytes=args.max_body_bytes)
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,13 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--access-log", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
-    settings = ServiceSettings.from_environment()
-    if args.warehouse is not None:
-        settings = ServiceSettings(None, args.warehouse, settings.max_body_bytes)
-    elif args.snapshot is not None:
-        settings = ServiceSettings(args.snapshot, None, settings.max_body_bytes)
-    if args.max_body_bytes is not None:
-        settings = ServiceSettings(settings.snapshot, settings.warehouse, args.max_body_bytes)
+    settings = settings_from_args(args)
 
     import uvicorn
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,11 +79,21 @@ def test_prediction_threads_do_not_change_a_probability() -> None:
 
 def test_service_threads_come_from_the_environment_or_the_cores(monkeypatch) -> None:
     from revenue_ml.serve import models
+    from revenue_ml.serve.__main__ import settings_from_args
 
     monkeypatch.delenv(models.THREADS_ENV, raising=False)
     assert models.threads_from_environment() == (os.cpu_count() or 1)
     monkeypatch.setenv(models.THREADS_ENV, "1")
     assert models.ServiceSettings.from_environment().threads == 1
+    # the command line's source and body limit keep the environment's threads
+    monkeypatch.setenv(models.THREADS_ENV, "3")
+    args = argparse.Namespace(warehouse=Path("w.duckdb"), snapshot=None, max_body_bytes=10)
+    settings = settings_from_args(args)
+    assert (settings.threads, settings.warehouse, settings.max_body_bytes) == (
+        3,
+        Path("w.duckdb"),
+        10,
+    )
     monkeypatch.setenv(models.THREADS_ENV, "two")
     with pytest.raises(ValueError, match="REVENUE_ML_SERVE_THREADS='two' is not a thread count"):
         models.threads_from_environment()
