@@ -2,3 +2,22 @@
 {% macro sql_literal(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- `rows` (a Jinja list: of tuples, or of plain values when there is one column) as a union
+    of literal selects named `columns`, ending with one all-null row so that an empty list is
+    still valid SQL (a reader filters it out with `<column> is not null`). For singular tests
+    that compare a hand-written list with the graph. -#}
+{% macro literal_rows(rows, columns) -%}
+    {%- for row in rows %}
+    select
+        {%- set values = [row] if columns | length == 1 else row %}
+        {%- for value in values %}
+        {{ sql_literal(value) }} as {{ columns[loop.index0] }}{{ "," if not loop.last }}
+        {%- endfor %}
+    union all
+    {%- endfor %}
+    select
+        {%- for column in columns %}
+        null as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}

@@ -25,19 +25,11 @@
     {%- endfor %}
 {%- endif %}
 with listed as (
-    {%- for name in listed %}
-    select '{{ name }}' as model_name
-    union all
-    {%- endfor %}
-    select null as model_name
+    {{ literal_rows(listed, ['model_name']) }}
 ),
 
 tagged as (
-    {%- for name in tagged %}
-    select '{{ name }}' as model_name
-    union all
-    {%- endfor %}
-    select null as model_name
+    {{ literal_rows(tagged, ['model_name']) }}
 )
 
 select

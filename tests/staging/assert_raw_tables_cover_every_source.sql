@@ -4,10 +4,6 @@
     so a new source cannot be staged without being audited and counted in raw_row_accounting.
     A source's alternative tables (the OULAD files while enrollments_source is `institute`)
     may be absent from the list. Rows = mismatches. -#}
-{%- set listed = [] %}
-{%- for source_name, table_name in raw_tables() %}
-{%- do listed.append((source_name, table_name)) %}
-{%- endfor %}
 {%- set declared = [] %}
 {%- if execute %}
 {%- for node in graph.sources.values() if node.source_name != 'ml' %}
@@ -16,27 +12,11 @@
 {%- endif %}
 
 with listed as (
-    {%- for source_name, table_name in listed %}
-    select
-        '{{ source_name }}' as source_name,
-        '{{ table_name }}' as table_name
-    union all
-    {%- endfor %}
-    select
-        null as source_name,
-        null as table_name
+    {{ literal_rows(raw_tables(), ['source_name', 'table_name']) }}
 ),
 
 declared as (
-    {%- for source_name, table_name in declared %}
-    select
-        '{{ source_name }}' as source_name,
-        '{{ table_name }}' as table_name
-    union all
-    {%- endfor %}
-    select
-        null as source_name,
-        null as table_name
+    {{ literal_rows(declared, ['source_name', 'table_name']) }}
 ),
 
 listed_not_declared as (
