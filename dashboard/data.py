@@ -169,13 +169,21 @@ def feature_words(domain: str, feature: str) -> str:
 OPEN_OFFERS = "sales.open_offers"
 
 
-def open_offers(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame:
-    """Open offers matching the filters, most expected value first."""
+def open_offers(
+    snap: Snapshot, filters: dict, search: str = "", likely_dead: bool | None = None
+) -> pd.DataFrame:
+    """Open offers matching the filters: the worklist (``likely_dead=False``, most expected
+    value first), the likely dead (``True``, largest price first) or both (worklist first)."""
     clause, params = where(filters)
     if search:
         clause += " and offer_id ilike ?"
         params.append(f"%{search}%")
-    return snap.df(f"select * from {OPEN_OFFERS} where {clause} order by value_rank", params)
+    if likely_dead is not None:
+        clause += " and is_likely_dead = ?"
+        params.append(likely_dead)
+    return snap.df(
+        f"select * from {OPEN_OFFERS} where {clause} order by is_likely_dead, list_rank", params
+    )
 
 
 def metrics(snap: Snapshot, model_name: str, model_version: int, evaluation: str) -> dict | None:

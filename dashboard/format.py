@@ -18,7 +18,7 @@ import pandas as pd
 #: What a missing value looks like.
 MISSING = "\u2014"
 #: Kinds of column and how they are formatted.
-KINDS = ("text", "int", "money", "percent", "probability", "number", "days", "date", "bool")
+KINDS = ("text", "id", "int", "money", "percent", "probability", "number", "days", "date", "bool")
 SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 
 

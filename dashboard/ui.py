@@ -162,18 +162,23 @@ def url_text(label: str, key: str, placeholder: str = "") -> str:
 PAGE_SIZE = 25
 
 
+def _css_class(col: Col) -> str:
+    if col.kind in NUMERIC_KINDS:
+        return "num"
+    return "txt id" if col.kind == "id" else "txt"
+
+
 def _table_html(frame: pd.DataFrame, cols: list[Col], currency: str) -> str:
     shown = present(frame, cols, currency)
-    numeric = [c.kind in NUMERIC_KINDS for c in cols]
+    classes = [_css_class(c) for c in cols]
     head = "".join(
-        f'<th class="{"num" if n else "txt"}">{html.escape(c.label)}</th>'
-        for c, n in zip(cols, numeric, strict=True)
+        f'<th class="{k}">{html.escape(c.label)}</th>' for c, k in zip(cols, classes, strict=True)
     )
     rows = []
     for values in shown.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"num" if n else "txt"}">{html.escape(str(v))}</td>'
-            for v, n in zip(values, numeric, strict=True)
+            f'<td class="{k}">{html.escape(str(v))}</td>'
+            for v, k in zip(values, classes, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     return (
@@ -182,15 +187,20 @@ def _table_html(frame: pd.DataFrame, cols: list[Col], currency: str) -> str:
     )
 
 
+#: Tables fit the page: headers and text cells wrap (long ids break anywhere), figures stay on
+#: one line, and the last text column (the reasons a person acts on) gets the room left, so
+#: nothing is cut off at 1,400 px (tests/python/test_dashboard.py checks every list).
 STYLE = """
 <style>
 .decision-list-wrap { overflow-x: auto; }
-table.decision-list { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-table.decision-list th { text-align: left; border-bottom: 2px solid #ccc; padding: 6px 8px;
-  white-space: nowrap; }
-table.decision-list td { border-bottom: 1px solid #eee; padding: 5px 8px; vertical-align: top; }
+table.decision-list { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
+table.decision-list th { text-align: left; border-bottom: 2px solid #ccc; padding: 6px 6px;
+  white-space: normal; vertical-align: bottom; }
+table.decision-list td { border-bottom: 1px solid #eee; padding: 5px 6px; vertical-align: top; }
 table.decision-list .num { text-align: right; white-space: nowrap; }
-table.decision-list td.txt:last-child { min-width: 18rem; }
+table.decision-list td.txt { white-space: normal; overflow-wrap: break-word; }
+table.decision-list td.id { overflow-wrap: anywhere; min-width: 5rem; }
+table.decision-list td.txt:last-child { min-width: 14rem; }
 </style>
 """
 

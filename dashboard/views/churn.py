@@ -12,7 +12,7 @@ QUESTION = "Which active customers should the retention team call first?"
 
 LIST = [
     Col("risk_rank", "Rank", "int"),
-    Col("customer_key", "Customer"),
+    Col("customer_key", "Customer", "id"),
     Col("state", "State"),
     Col("plan", "Plan"),
     Col("customer_service_calls", "Service calls", "int"),

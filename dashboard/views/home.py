@@ -21,9 +21,16 @@ QUESTIONS = {
 def headline(snap: data.Snapshot, page: str) -> str:
     """One figure per page, from the same marts the page reads."""
     if page == "sales" and snap.has(data.OPEN_OFFERS):
-        row = snap.df(f"select count(*) n, sum(expected_value) v from {data.OPEN_OFFERS}")
+        row = snap.df(
+            "select count(*) filter (where not is_likely_dead) n, "
+            "sum(expected_value) filter (where not is_likely_dead) v, "
+            f"count(*) filter (where is_likely_dead) d from {data.OPEN_OFFERS}"
+        )
         cur = data.currency(snap, "sales")
-        return f"{integer(row['n'][0])} open offers, {money(row['v'][0], cur)} expected value"
+        return (
+            f"{integer(row['n'][0])} offers to work on, {money(row['v'][0], cur)} expected "
+            f"value; {integer(row['d'][0])} likely dead to close or requalify"
+        )
     if page == "churn" and snap.has(data.CHURN_RISK):
         row = snap.df(
             f"select count(*) n, sum(revenue_at_risk) v from {data.CHURN_RISK} where is_at_risk"

@@ -1,15 +1,24 @@
 """Sales pipeline: probability that an offer closes won (reference 000).
 
-Two variants are registered, each next to a logistic-regression baseline it must beat:
+Three variants are registered, each next to a baseline it must beat:
+
+- ``by_age``: the question a sales manager has about an offer still open today: "open for
+  ``t`` days, will it still close won within the next ``sales_win_horizon_days``?". A
+  landmark model (:mod:`revenue_ml.ml.landmark`) on the creation facts plus the age,
+  validated by replaying past dates (``as_of_backtest``); its baseline is the at-creation
+  logistic model with the age as bands (the at-creation odds shifted by the age's odds). Open
+  offers are scored with it (or with its baseline when the model does not beat it by the
+  margin, :func:`revenue_ml.ml.lifecycle.serving`).
 
 - ``at_close``: the write-up's feature set, including the deal duration (close - created),
   which is only known once the offer has closed; closed offers are scored with it (in-sample).
   Evaluated as in the write-up: 10-fold CV, plus a time holdout (newest 20% by created date).
-- ``at_open``: only what is known when the offer is created; open offers are scored with it.
-  Its headline protocol is a rolling origin (:data:`ROLLING_WINDOWS` windows over the newest
-  half of the closed offers; each window's model learns only from offers whose outcome was
-  known before the window starts, ``outcome_known_date``), so the figure is what a sales
-  manager gets for an offer that is still open.
+- ``at_open``: only what is known when the offer is created: the chance an offer had on its
+  first day, shown next to the by_age chance of each open offer, and the model the REST
+  service scores a new offer with. Its headline protocol is a rolling origin
+  (:data:`ROLLING_WINDOWS` windows over the newest half of the closed offers; each window's
+  model learns only from offers whose outcome was known before the window starts,
+  ``outcome_known_date``), so the figure is what a new offer gets.
 
 The at_open feature set is the outcome of leakage checks against the creation date, written
 down in the docs of ``offer_features`` (models/marts/sales/_sales__models.yml):
@@ -32,21 +41,24 @@ down in the docs of ``offer_features`` (models/marts/sales/_sales__models.yml):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
 import pandas as pd
 
-from revenue_ml.ml import binary, drift
+from revenue_ml.ml import binary, drift, landmark
+from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
     BaselineRule,
     BinaryTrainer,
-    latest_passing,
+    champion,
     score,
+    serving,
     train_or_reuse,
 )
-from revenue_ml.ml.reasons import FeatureLabel
+from revenue_ml.ml.reasons import FeatureLabel, Wording
 from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "sales"
@@ -84,8 +96,10 @@ ROLLING_MAX_TRAIN_ROWS = 20_000
 #: The features in business words, for the reasons an offer is likely to close won.
 LABELS = {
     "is_corporate_event": FeatureLabel("corporate event", "flag", no="not a corporate event"),
-    "price": FeatureLabel("price", "money"),
-    "has_discount_code": FeatureLabel("discount code", "flag"),
+    "price": FeatureLabel("price", "money", source="price"),
+    "has_discount_code": FeatureLabel(
+        "discount code", "flag", no="no discount code", source="discount_code"
+    ),
     "has_pain": FeatureLabel("pain stated", "flag", no="no pain stated"),
     "has_lead": FeatureLabel("known lead", "flag", no="no matching lead"),
     "has_city": FeatureLabel("lead city known", "flag", no="lead city unknown"),
@@ -97,18 +111,31 @@ LABELS = {
     "use_case": FeatureLabel("use case", "category"),
     "pain_category": FeatureLabel("pain", "category"),
     "lead_source": FeatureLabel("lead source", "category"),
-    "discount_number": FeatureLabel("discount code number", "number"),
+    # at_open and by_age: the code itself names both code features, the price both price ones
+    "discount_number": FeatureLabel(
+        "discount code", "flag", no="no discount code", source="discount_code"
+    ),
     "has_lead_id": FeatureLabel("offer linked to a lead", "flag", no="no lead linked"),
     "use_case_or_not_recorded": FeatureLabel("use case", "category"),
     "pain_or_not_recorded": FeatureLabel("pain", "category"),
-    "price_band": FeatureLabel("price band", "category"),
+    "price_band": FeatureLabel("price", "money", source="price"),
+    landmark.AGE: FeatureLabel("open for", "days"),
+    landmark.AGE_BAND: FeatureLabel("open for", "category"),
 }
+#: Features the reasons leave out: the age is stated first, in the mart (open_offers), with
+#: what it means ("open 45 days: 80% of won offers had closed by then").
+UNSTATED = frozenset({landmark.AGE, landmark.AGE_BAND})
 
-#: LightGBM model used to score open offers / closed offers.
+#: The models: open offers at their age, at creation, and closed offers (LightGBM each).
+BY_AGE_MODEL = "offer_close_by_age"
 OPEN_MODEL = "offer_close_at_open"
 CLOSED_MODEL = "offer_close_at_close"
 #: Primary metric (and the one compared with the baseline) of each variant.
-PRIMARY = {"at_close": "cv_10fold", "at_open": binary.ROLLING_EVALUATION}
+PRIMARY = {
+    "at_close": "cv_10fold",
+    "at_open": binary.ROLLING_EVALUATION,
+    "by_age": landmark.BACKTEST_EVALUATION,
+}
 
 
 def baseline_name(model_name: str) -> str:
@@ -125,7 +152,10 @@ class Settings(DomainSettings):
     currency: str
     auc_floor_at_close: float | None
     auc_floor_at_open: float | None
+    auc_floor_by_age: float | None
     baseline_margin: float
+    #: by_age: the chance an open offer closes won within this many days.
+    win_horizon_days: int
 
 
 def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinarySpec]:
@@ -163,14 +193,53 @@ def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinaryS
     }
 
 
+def by_age_specs(horizon_days: int, seed: int = 42) -> dict[str, landmark.LandmarkSpec]:
+    """The by_age model (LightGBM on the at_open facts and the age in days) and its baseline
+    (the at_open baseline's logistic regression with the age as bands)."""
+    common = dict(
+        domain=DOMAIN,
+        variant="by_age",
+        key=KEY,
+        event_column=TARGET,
+        horizon_days=horizon_days,
+        seed=seed,
+    )
+    return {
+        "model": landmark.LandmarkSpec(
+            name=BY_AGE_MODEL,
+            numeric=AT_OPEN_NUMERIC,
+            categorical=AT_OPEN_CATEGORICAL,
+            **common,
+        ),
+        "baseline": landmark.LandmarkSpec(
+            name=baseline_name(BY_AGE_MODEL),
+            numeric=AT_OPEN_BASELINE_NUMERIC,
+            categorical=AT_OPEN_BASELINE_CATEGORICAL,
+            age_as_band=True,
+            **common,
+        ),
+    }
+
+
+def by_age_trainers(
+    floor: float | None, margin: float, horizon_days: int, seed: int = 42
+) -> list[landmark.LandmarkTrainer]:
+    specs_ = by_age_specs(horizon_days, seed)
+    rule = BaselineRule(specs_["baseline"].name, f"{landmark.BACKTEST_EVALUATION}.auc", margin)
+    return [
+        landmark.LandmarkTrainer(specs_["model"], binary.LIGHTGBM, floor, baseline_rule=rule),
+        landmark.LandmarkTrainer(specs_["baseline"], binary.LOGISTIC, None),
+    ]
+
+
 def trainers(
     forbidden: frozenset[str],
     floors: dict[str, float | None],
     margin: float = 0.01,
     seed: int = 42,
 ) -> list[BinaryTrainer]:
-    """Per variant: LightGBM (gated by its variant's AUC floor, compared with its baseline on
-    the variant's primary AUC) and the logistic-regression baseline."""
+    """Per at_open / at_close variant: LightGBM (gated by its variant's AUC floor, compared
+    with its baseline on the variant's primary AUC) and the logistic-regression baseline."""
     out = []
     for variant, spec in specs(forbidden, seed).items():
         base_spec = replace(spec, name=baseline_name(spec.name))
@@ -209,43 +278,95 @@ def train(
 ) -> pd.DataFrame:
     """New registry rows for the offer models (none when every model is reused)."""
     floors = {"at_close": settings.auc_floor_at_close, "at_open": settings.auc_floor_at_open}
+    every = [
+        *trainers(forbidden, floors, settings.baseline_margin),
+        *by_age_trainers(
+            settings.auc_floor_by_age, settings.baseline_margin, settings.win_horizon_days
+        ),
+    ]
+    leaked = sorted({f for t in every for f in t.feature_names} & set(forbidden))
+    if leaked:
+        raise ModelInputError(
+            f"offer models: forbidden feature(s) {leaked} would leak the target. "
+            "Fix: remove them from the feature lists in revenue_ml/domains/sales.py."
+        )
     return train_or_reuse(
-        features,
-        trainers(forbidden, floors, settings.baseline_margin),
-        existing,
-        settings.ml.retrain_policy,
-        settings.ml.runtime(),
+        features, every, existing, settings.ml.retrain_policy, settings.ml.runtime()
     )
 
 
+#: How the reasons of an open offer read: what speaks for a win, what against it.
+WORDING = Wording(up="For a win", down="Against")
+
+
 def score_offers(
-    features: pd.DataFrame, registry: pd.DataFrame, forbidden: frozenset[str]
+    features: pd.DataFrame,
+    registry: pd.DataFrame,
+    forbidden: frozenset[str],
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
-    """One score per offer: open offers with ``at_open`` (with their reasons), closed offers
-    with ``at_close`` (out-of-sample for the offers it was trained on, see
-    :func:`revenue_ml.ml.lifecycle.score`)."""
+    """One score per offer.
+
+    - Open offers: the chance to close won within the horizon given their age today
+      (``by_age``, or its baseline when the model does not beat it: ``serving``), with their
+      reasons; ``probability_at_creation`` is the at_open model's chance on the first day.
+    - Closed offers: ``at_close`` (out-of-sample for the offers it was trained on, see
+      :func:`revenue_ml.ml.lifecycle.score`).
+    """
+    is_closed = features["is_closed"].astype(bool).to_numpy()
+    closed = features[is_closed]
+    open_ = features[~is_closed]
     spec = specs(forbidden)
-    is_closed = features["is_closed"].astype(bool)
     parts = []
-    for variant, mask in (("at_close", is_closed), ("at_open", ~is_closed)):
-        record = latest_passing(registry, spec[variant].name)
-        # the top driver matters for the open offers a sales manager can still work on
-        scored = score(
-            features[mask],
-            record,
-            spec[variant],
-            explain=variant == "at_open",
-            labels=LABELS,
-            out_of_sample=True,
-        )
-        scored["variant"] = variant
-        parts.append(scored)
+
+    record = champion(registry, CLOSED_MODEL)
+    scored = score(closed, record, spec["at_close"], explain=False, out_of_sample=True)
+    scored["variant"] = "at_close"
+    parts.append(scored)
+
+    horizon = settings.win_horizon_days if settings is not None else _horizon(registry)
+    by_age = by_age_specs(horizon)
+    record, serves_because = serving(registry, BY_AGE_MODEL)
+    which = "baseline" if record["model_name"] != BY_AGE_MODEL else "model"
+    lspec = by_age[which]
+    aged = landmark.with_age(open_, open_["open_age_days"], lspec)
+    labels = _labelled(settings)
+    scored = score(
+        aged,
+        record,
+        landmark.spec_for_scoring(lspec),
+        explain=True,
+        labels=labels,
+        skip=UNSTATED,
+        wording=WORDING,
+    )
+    scored["variant"] = "by_age"
+    scored["serving_reason"] = serves_because
+    at_creation = score(open_, champion(registry, OPEN_MODEL), spec["at_open"], explain=False)
+    scored["probability_at_creation"] = at_creation["probability"].to_numpy()
+    parts.append(scored)
+
     scores = pd.concat(parts, ignore_index=True)
     meta = features[[KEY, "status", "is_closed", "won", "use_case", "lead_source"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
     scores["is_training_row"] = scores["won"].notna()
     scores["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
     return scores.sort_values(KEY, kind="mergesort").reset_index(drop=True)
+
+
+def _horizon(registry: pd.DataFrame) -> int:
+    """The horizon the serving by_age version was trained with (when no settings are given)."""
+    record, _ = serving(registry, BY_AGE_MODEL)
+    return int(json.loads(record["params"])["horizon_days"])
+
+
+def _labelled(settings: Settings | None) -> dict[str, FeatureLabel]:
+    """:data:`LABELS` with money in the sales currency."""
+    currency = settings.currency if settings is not None else ""
+    return {
+        name: replace(label, currency=currency) if label.kind == "money" else label
+        for name, label in LABELS.items()
+    }
 
 
 def feature_drift(
@@ -256,7 +377,7 @@ def feature_drift(
     ``duration_days`` is unknown for open offers by design, so comparing it would flag a
     "drift" on every build)."""
     batch = features[~features["is_closed"].astype(bool)]
-    records = [latest_passing(registry, OPEN_MODEL)] if len(batch) else []
+    records = [champion(registry, OPEN_MODEL)] if len(batch) else []
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )

@@ -334,9 +334,12 @@ def _prices(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def generate_sales_pipeline(
-    out_dir: Path, scale: float = 1.0, seed: int = 42
+    out_dir: Path, scale: float = 1.0, seed: int = 42, as_of: str | None = None
 ) -> dict[str, tuple[Path, int]]:
-    """Write offers and leads under ``out_dir``; return ``{"offers"|"leads": (path, rows)}``."""
+    """Write offers and leads under ``out_dir``; return ``{"offers"|"leads": (path, rows)}``.
+
+    ``as_of`` (``YYYY-MM-DD``, default the world's last day 2020-02-29): the offers as known
+    that day (see the outcome block below)."""
     rng = source_rng(seed, SOURCE)
     n_off = scaled(6130, scale)
     n_leads = scaled(61639, scale)
@@ -376,8 +379,12 @@ def generate_sales_pipeline(
     pain_idx = rng.choice(len(PAINS), size=n_off, p=np.array(PAIN_W) / sum(PAIN_W))
     pain_empty = rng.random(n_off) < 0.142
 
-    # ---- status.
-    is_open = rng.random(n_off) < 0.085
+    # ---- outcome: every offer's true outcome and close date; the as-of date decides what the
+    # file shows. A share of offers are "zombies" that never close (left open in the CRM, as in
+    # the real file: most of its open offers are over a year old); the others close won or lost
+    # on created + duration. An offer whose close lies after the as-of date is still open then:
+    # an open stage, empty close fields (offers in progress, mostly young).
+    zombie = rng.random(n_off) < 0.06
     dur_logit = np.array([-1.0, 1.4, 0.4, -1.1, -2.2])[bucket]
     logit = (
         3.2 * has_disc
@@ -388,35 +395,49 @@ def generate_sales_pipeline(
         + 0.2 * inbound
         + rng.normal(0, 0.3, size=n_off)
     )
-    b = calibrate_intercept(logit[~is_open], 3247 / 5605)
+    b = calibrate_intercept(logit[~zombie], 3247 / 5605)
     won = rng.random(n_off) < sigmoid(logit + b)
-    status = np.where(won, "Closed Won", "Closed Lost").astype(object)
-    status[is_open] = pick(rng, OPEN_STATUSES, OPEN_W, int(is_open.sum()))
+    stage = pick(rng, OPEN_STATUSES, OPEN_W, n_off)
 
     close = created + dur
-    close[is_open] = created[is_open] + rng.integers(20, 200, size=int(is_open.sum()))
+    # a zombie's Close Date is the expected close someone typed in (filled in the real file)
+    close[zombie] = created[zombie] + rng.integers(20, 200, size=int(zombie.sum()))
     n_early = min(n_off, max(1, scaled(2, scale, 0)))
     early = rng.choice(n_off, size=n_early, replace=False)
     close[early] = EARLY_DAY + rng.integers(0, 300, size=n_early)
+    loss_drawn = pick(rng, LOSS_REASONS, LOSS_W, n_off)
+    stray = rng.random(n_off) < 0.002
+
+    as_of_day = END_DAY if as_of is None else int(np.datetime64(as_of, "D").astype(np.int64))
+    # closed by the as-of date: a close on or before it (clipped to the creation day: some close
+    # dates precede it, and a few are typos years before)
+    closed = ~zombie & (np.maximum(close, created) <= as_of_day)
+    status = np.where(won, "Closed Won", "Closed Lost").astype(object)
+    status[~closed] = stage[~closed]
+    close_text = iso_dates(close)
+    close_text[~closed & ~zombie] = ""
+    close_text[zombie & (close > as_of_day)] = ""
 
     lost = status == "Closed Lost"
     loss = np.full(n_off, "", dtype=object)
-    loss[lost] = pick(rng, LOSS_REASONS, LOSS_W, int(lost.sum()))
-    stray = (status == "Closed Won") & (rng.random(n_off) < 0.002)
-    loss[stray] = pick(rng, LOSS_REASONS, LOSS_W, int(stray.sum()))
+    loss[lost] = loss_drawn[lost]
+    stray &= status == "Closed Won"
+    loss[stray] = loss_drawn[stray]
+    # the file as known on the as-of date: offers created later do not exist yet
+    exists = created <= as_of_day
 
     offers_cols = [
         off_id,
         blank_where(np.array(USE_CASES, dtype=object)[uc_idx], uc_empty),
         status,
         iso_dates(created),
-        iso_dates(close),
+        close_text,
         blank_where(price.astype(str).astype(object), price_empty),
         blank_where(pick(rng, DISCOUNT_CODES, DISCOUNT_W, n_off), ~has_disc),
         blank_where(np.array(PAINS, dtype=object)[pain_idx], pain_empty),
         loss,
     ]
-    offers = write_table(out_dir, OFFERS, offers_cols)
+    offers = write_table(out_dir, OFFERS, [c[exists] for c in offers_cols])
 
     # ---- leads: linked leads first (one per covered offer id), then unlinked with and without Id.
     first_created = {}

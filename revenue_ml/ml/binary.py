@@ -665,32 +665,7 @@ def train(
 
     final = fit(x, y, spec, family)
     importance = feature_importance(final, x, spec)
-    if family == LIGHTGBM:
-        params, rounds = lgb_params(spec, y)
-        params["num_boost_round"] = rounds
-        model_format, text = LIGHTGBM_TEXT, booster_to_text(final)
-    elif family == RANDOM_FOREST:
-        params = {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
-        model_format, text = FOREST_JSON, final.to_text()
-    elif family == LOGIT_BLEND:
-        params, rounds = lgb_params(spec, y)
-        params.update(
-            {
-                "num_boost_round": rounds,
-                "blend_weight": blend_weight(spec),
-                "logistic_c": logistic_c(spec),
-                "logistic_solver": LOGISTIC_SOLVER,
-            }
-        )
-        model_format, text = LOGIT_BLEND_JSON, final.to_text()
-    else:
-        params = {
-            "C": logistic_c(spec),
-            "max_iter": 2000,
-            "solver": LOGISTIC_SOLVER,
-            "class_weight": spec.class_weight,
-        }
-        model_format, text = LINEAR_JSON, final.to_text()
+    params, model_format, text = describe_fitted(final, spec, y, family)
     return TrainedBinary(
         family=family,
         model=final,
@@ -710,6 +685,36 @@ def train(
         cv_name=cv_name,
         out_of_sample=sample if split is not None else out_of_sample([sample]),
     )
+
+
+def describe_fitted(model, spec: BinarySpec, y: np.ndarray, family: str) -> tuple[dict, str, str]:
+    """A fitted model's parameters as trained (seeded, threaded as fitted), its storage format
+    and its text (LightGBM text or JSON; never a pickle)."""
+    if family == LIGHTGBM:
+        params, rounds = lgb_params(spec, y)
+        params["num_boost_round"] = rounds
+        return params, LIGHTGBM_TEXT, booster_to_text(model)
+    if family == RANDOM_FOREST:
+        params = {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
+        return params, FOREST_JSON, model.to_text()
+    if family == LOGIT_BLEND:
+        params, rounds = lgb_params(spec, y)
+        params.update(
+            {
+                "num_boost_round": rounds,
+                "blend_weight": blend_weight(spec),
+                "logistic_c": logistic_c(spec),
+                "logistic_solver": LOGISTIC_SOLVER,
+            }
+        )
+        return params, LOGIT_BLEND_JSON, model.to_text()
+    params = {
+        "C": logistic_c(spec),
+        "max_iter": 2000,
+        "solver": LOGISTIC_SOLVER,
+        "class_weight": spec.class_weight,
+    }
+    return params, LINEAR_JSON, model.to_text()
 
 
 def out_of_sample(parts: list[dict]) -> dict:

@@ -470,6 +470,38 @@ def champion(registry: pd.DataFrame, model_name: str) -> dict:
 latest_passing = champion
 
 
+def serving(registry: pd.DataFrame, model_name: str) -> tuple[dict, str]:
+    """The version that scores for ``model_name`` and why: its champion, unless that champion
+    was compared with its registered baseline (evaluation ``baseline_comparison``) and does not
+    beat it by the margin; then the baseline's champion scores, the simpler model that did at
+    least as well on the same evaluation. A model never compared scores as its champion."""
+    record = champion(registry, model_name)
+    version = int(record["model_version"])
+    summary = _parsed(record.get("metrics")).get(BASELINE_EVALUATION) or {}
+    beats = summary.get("beats_baseline")
+    if beats is None or (isinstance(beats, float) and np.isnan(beats)):
+        return record, f"{model_name} v{version} is the champion (no baseline comparison)"
+    detail = (
+        f"{summary.get('metric')} {float(summary['model_value']):.3f} vs "
+        f"{float(summary['baseline_value']):.3f}, lift {float(summary['lift']):+.3f}, "
+        f"margin {float(summary['margin']):g}"
+    )
+    if float(beats) == 1.0:
+        return record, (
+            f"{model_name} v{version} beats its baseline {summary.get('baseline')} ({detail})"
+        )
+    base = aliases.current_champion(registry, str(summary.get("baseline")))
+    if base is None:
+        return record, (
+            f"{model_name} v{version} does not beat its baseline ({detail}), but no baseline "
+            f"version passed its gate: the model scores"
+        )
+    return base, (
+        f"{model_name} v{version} does not beat its baseline by the margin ({detail}): the "
+        f"baseline {base['model_name']} v{int(base['model_version'])} scores"
+    )
+
+
 def spec_from_record(record: dict, base: binary.BinarySpec) -> binary.BinarySpec:
     """The spec a registered model was trained with (its own feature list wins over code)."""
     features = json.loads(record["feature_names"])
@@ -486,9 +518,13 @@ def score(
     labels: Mapping[str, reasons.FeatureLabel] | None = None,
     out_of_sample: bool = False,
     threads: int = 1,
+    skip: frozenset[str] = frozenset(),
+    wording: reasons.Wording | None = None,
 ) -> pd.DataFrame:
     """Score rows with a registered version: probability, label, threshold, top driver and
-    the reasons in business words (:mod:`revenue_ml.ml.reasons`, worded by ``labels``).
+    the reasons in business words (:mod:`revenue_ml.ml.reasons`, worded by ``labels``; the
+    features in ``skip`` are left out of the reasons; ``wording``: the factors pushing each
+    way, see :func:`revenue_ml.ml.reasons.row_reasons`).
 
     ``explain``: True (every row), False (none), a boolean mask of the rows to explain, or a
     function of the scores (probability, predicted_label, in ``frame``'s row order) returning
@@ -529,10 +565,12 @@ def score(
         reason_text[mask] = reasons.row_reasons(
             names,
             contrib,
-            frame.iloc[np.flatnonzero(mask)][names],
+            frame.iloc[np.flatnonzero(mask)],
             labels or {},
             reasons.averages(_profile(record)),
             categorical=frozenset(spec.categorical),
+            skip=skip,
+            wording=wording,
         )
     return pd.DataFrame(
         {

@@ -39,13 +39,17 @@ class FeatureLabel:
 
     ``label``: the words ("customer-service calls"); ``kind``: one of :data:`KINDS`; ``no``:
     for a flag, the words when it is 0 ("no voice-mail plan", default "no " + label);
-    ``currency``: the money symbol of a ``money`` feature.
+    ``currency``: the money symbol of a ``money`` feature; ``source``: a column of the scored
+    rows whose value is shown instead of the feature's (a flag that is set reads "label
+    value": the discount-code flag and the number in the code both read "discount code
+    SAVE20", and two features that read the same are one reason).
     """
 
     label: str
     kind: str = "number"
     no: str | None = None
     currency: str = ""
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,8 +85,27 @@ def _ratio(value: float, average: float | None) -> str:
     return f" ({ratio:.1f}x the average)"
 
 
-def describe(feature: str, value: object, average: float | None, label: FeatureLabel) -> str:
-    """One feature of one row as a fact, e.g. "4 customer-service calls (2.6x the average)"."""
+def describe(
+    feature: str,
+    value: object,
+    average: float | None,
+    label: FeatureLabel,
+    shown: object = None,
+) -> str:
+    """One feature of one row as a fact, e.g. "4 customer-service calls (2.6x the average)";
+    ``shown``: the value of the label's ``source`` column for this row."""
+    if label.source is not None:
+        missing = (
+            shown is None or shown is pd.NA or (isinstance(shown, float) and math.isnan(shown))
+        )
+        if missing or (label.kind == "flag" and _is_off(value)):
+            return label.no or f"no {label.label}"
+        if label.kind == "money":
+            try:
+                return f"{label.label} {label.currency}{_number(float(shown))}"
+            except (TypeError, ValueError):
+                pass
+        return f"{label.label} {shown}"
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return f"{label.label} unknown"
     try:
@@ -109,6 +132,13 @@ def describe(feature: str, value: object, average: float | None, label: FeatureL
     return f"{label.label} {_number(number, 2)}{compared}"
 
 
+def _is_off(value: object) -> bool:
+    try:
+        return float(value) < 0.5
+    except (TypeError, ValueError):
+        return False
+
+
 def averages(profile: Mapping | None) -> dict[str, float]:
     """Training averages of the numeric features from a ``reference_profile`` (its ``mean``,
     else the mean of its stored sample)."""
@@ -121,6 +151,17 @@ def averages(profile: Mapping | None) -> dict[str, float]:
     return out
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How the reasons name the two directions, e.g. up="Raises the risk", down="Lowers it"."""
+
+    up: str
+    down: str
+    #: Factors given per direction at most.
+    top_up: int = TOP_REASONS
+    top_down: int = 2
+
+
 def row_reasons(
     names: list[str],
     contributions: np.ndarray,
@@ -129,30 +170,69 @@ def row_reasons(
     means: Mapping[str, float],
     top: int = TOP_REASONS,
     categorical: frozenset[str] = frozenset(),
+    skip: frozenset[str] = frozenset(),
+    wording: Wording | None = None,
 ) -> list[str]:
-    """For each row: its ``top`` features that pushed the probability up the most, described
-    (largest first, ties by feature name), joined by :data:`SEPARATOR`; "no single factor
-    stands out" when none pushed it up."""
+    """Each row's reasons in business words.
+
+    Without ``wording``: its ``top`` features that pushed the probability up the most,
+    described (largest first, ties by feature name), joined by :data:`SEPARATOR`; "no single
+    factor stands out" when none pushed it up. With ``wording``: the factors on each side,
+    "Raises the risk: a; b. Lowers it: c" (each side only when it has a factor). Features in
+    ``skip`` are never stated; features that read the same (see :class:`FeatureLabel`
+    ``source``) are one reason with their contributions summed.
+    """
+    label_of = {
+        name: labels.get(name) or default_label(name, name in categorical)
+        for name in names
+        if name not in skip
+    }
+    # reasons: one per feature, or one per source column its features read (summed)
+    groups: dict[tuple, list[int]] = {}
+    for j, name in enumerate(names):
+        if name in label_of:
+            lab = label_of[name]
+            group = ("source", lab.label, lab.source) if lab.source else ("feature", name)
+            groups.setdefault(group, []).append(j)
+    members = [sorted(js, key=lambda j: names[j]) for js in groups.values()]
+    # ties are broken by the group's first feature name
+    members.sort(key=lambda js: names[js[0]])
+    contributions = np.asarray(contributions, dtype=float)
+    summed = (
+        np.stack([contributions[:, js].sum(axis=1) for js in members], axis=1)
+        if members
+        else np.zeros((len(rows), 0))
+    )
+    first = [names[js[0]] for js in members]
+    columns = {name: rows[name].to_numpy(dtype=object) for name in first}
+    source_values = {
+        lab.source: rows[lab.source].to_numpy(dtype=object)
+        for lab in label_of.values()
+        if lab.source is not None and lab.source in rows.columns
+    }
+    # order of the groups per row: contribution descending (stable: ties keep name order)
+    order_up = np.argsort(-summed, axis=1, kind="stable")
+    order_down = np.argsort(summed, axis=1, kind="stable")
+
+    def text(i: int, g: int) -> str:
+        name = first[g]
+        lab = label_of[name]
+        shown = source_values[lab.source][i] if lab.source in source_values else None
+        return describe(name, columns[name][i], means.get(name), lab, shown)
+
+    up_count = wording.top_up if wording is not None else top
+    down_count = wording.top_down if wording is not None else 0
     out = []
-    columns = {name: rows[name].to_numpy(dtype=object) for name in names}
-    order_names = np.argsort(np.asarray(names, dtype=object), kind="mergesort")
     for i in range(len(rows)):
-        contrib = contributions[i]
-        # stable: by contribution descending, ties by name
-        ranked = sorted(order_names, key=lambda j: -contrib[j])
-        picked = [j for j in ranked if contrib[j] > 0][:top]
-        if not picked:
-            out.append("no single factor stands out")
+        ups = [text(i, g) for g in order_up[i][:up_count] if summed[i, g] > 0]
+        downs = [text(i, g) for g in order_down[i][:down_count] if summed[i, g] < 0]
+        if wording is None:
+            out.append(SEPARATOR.join(ups) if ups else "no single factor stands out")
             continue
-        out.append(
-            SEPARATOR.join(
-                describe(
-                    names[j],
-                    columns[names[j]][i],
-                    means.get(names[j]),
-                    labels.get(names[j]) or default_label(names[j], names[j] in categorical),
-                )
-                for j in picked
-            )
-        )
+        sides = []
+        if ups:
+            sides.append(f"{wording.up}: {SEPARATOR.join(ups)}")
+        if downs:
+            sides.append(f"{wording.down}: {SEPARATOR.join(downs)}")
+        out.append(". ".join(sides) if sides else "no single factor stands out")
     return out

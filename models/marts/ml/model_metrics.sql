@@ -43,6 +43,7 @@ pivoted as (
         max(metric_value) filter (where metric = 'bias') as bias,
         max(metric_value) filter (where metric = 'silhouette') as silhouette,
         max(metric_value) filter (where metric = 'auc_sd') as auc_sd,
+        max(metric_value) filter (where metric = 'windows') as windows,
         max(metric_value) filter (where metric = 'ece') as expected_calibration_error,
         max(metric_value) filter (where metric = 'interval_coverage') as interval_coverage
     from evaluation
@@ -93,6 +94,7 @@ final as (
         -- uncertainty: the AUC's spread over repeated splits, the calibration error of the
         -- out-of-time scores, the measured coverage of a forecast interval
         pivoted.auc_sd,
+        cast(pivoted.windows as bigint) as windows,
         pivoted.expected_calibration_error,
         pivoted.interval_coverage
     from pivoted

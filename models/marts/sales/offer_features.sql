@@ -18,6 +18,21 @@ history as (
 
 ),
 
+as_of as (
+
+    -- the data's as-of date: the latest creation, or close of a closed offer (an open offer's
+    -- close date, when the file fills one, is an expected close, not an event)
+    select
+        max(
+            case
+                when is_closed then greatest(created_date, coalesce(close_date, created_date))
+                else created_date
+            end
+        ) as as_of_date
+    from offers
+
+),
+
 final as (
 
     select
@@ -44,6 +59,7 @@ final as (
             when offers.price < 2000 then '800-1999'
             else '2000+'
         end as price_band,
+        offers.discount_code,
         cast((offers.discount_code is not null) as integer) as has_discount_code,
         -- the number in the code (SAVEMORE50 -> 50), null without a code or a number
         {{ try_cast_text(
@@ -76,6 +92,13 @@ final as (
         cast({{ dbt.datediff('offers.created_date', 'offers.close_date', 'day') }} as bigint)
             as duration_days,
 
+        -- the age an open offer has reached at the as-of date (by_age's input)
+        case
+            when not offers.is_closed
+                then cast({{ dbt.datediff('offers.created_date', 'as_of.as_of_date', 'day') }}
+                    as bigint)
+        end as open_age_days,
+
         -- lead features (null when the offer has no lead in the leads extract)
         cast(offers.has_lead as integer) as has_lead,
         offers.lead_source,
@@ -93,10 +116,12 @@ final as (
         case
             when offers.is_closed
                 then greatest(offers.created_date, coalesce(offers.close_date, offers.created_date))
-        end as outcome_known_date
+        end as outcome_known_date,
+        as_of.as_of_date
     from offers
     inner join history
         on offers.offer_id = history.offer_id
+    cross join as_of
 
 )
 

@@ -27,12 +27,14 @@ final as (
         cast(top_feature_contribution as double) as top_feature_contribution,
         cast(reasons as string) as reasons,
         cast(score_source as string) as score_source,
+        cast(probability_at_creation as double) as probability_at_creation,
 
         -- model
         cast(model_name as string) as model_name,
         cast(model_version as bigint) as model_version,
         cast(variant as string) as variant,
         cast(is_training_row as boolean) as is_training_row,
+        cast(serving_reason as string) as serving_reason,
 
         -- metadata
         cast(scored_at as timestamp) as scored_at
