@@ -196,6 +196,57 @@ def metrics(snap: Snapshot, model_name: str, model_version: int, evaluation: str
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
+def threshold_tradeoff(
+    snap: Snapshot,
+    model_name: str,
+    model_version: int,
+    evaluation: str,
+    threshold: float,
+    levels: tuple[float, ...],
+    scored_list: str,
+) -> pd.DataFrame:
+    """What calling everyone above each line would do: the model's threshold, then each of
+    ``levels`` below it. Per line: the share of positives caught (recall) and the share of
+    those flagged that are positive (precision) on the evaluation's held-out rows (its ROC
+    curve and positive rate, ``model_curves`` / ``model_metrics``), and the rows of
+    ``scored_list`` (probability column ``churn_probability``) above it today, with their
+    revenue at risk."""
+    tested = metrics(snap, model_name, model_version, evaluation)
+    if not tested or not snap.has("ml.model_curves"):
+        return pd.DataFrame()
+    curve = snap.df(
+        "select x_value as fpr, y_value as tpr, threshold from ml.model_curves "
+        "where model_name = ? and model_version = ? and evaluation = ? and curve = 'roc' "
+        "order by threshold desc",
+        [model_name, int(model_version), evaluation],
+    )
+    if curve.empty:
+        return pd.DataFrame()
+    positives = float(tested["positive_rate"])
+    rows = []
+    for level in (threshold, *[v for v in levels if v < threshold]):
+        # the last curve point still flagging only probabilities >= the line
+        above = curve[curve["threshold"] >= level]
+        point = above.iloc[-1] if len(above) else curve.iloc[0]
+        flagged = point["tpr"] * positives + point["fpr"] * (1 - positives)
+        listed = snap.df(
+            f"select count(*) n, coalesce(sum(revenue_at_risk), 0) v from {scored_list} "
+            "where churn_probability >= ?",
+            [float(level)],
+        )
+        rows.append(
+            {
+                "level": float(level),
+                "line": f"{100 * level:.0f}%" + (" (the threshold)" if level == threshold else ""),
+                "recall": float(point["tpr"]),
+                "precision": float(point["tpr"] * positives / flagged) if flagged else None,
+                "active_customers": int(listed["n"][0]),
+                "revenue_at_risk": float(listed["v"][0]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 # --- Churn ----------------------------------------------------------------------------------
 
 CHURN_RISK = "churn.churn_risk_list"
@@ -262,6 +313,7 @@ def insiders(snap: Snapshot, filters: dict, search: str = "") -> pd.DataFrame:
 ENROLLMENT_FORECAST = "enrollment.enrollment_forecast"
 ENROLLMENT_AT_RISK = "enrollment.enrollment_classes_at_risk"
 ENROLLMENT_BACKTEST = "enrollment.enrollment_backtest_metrics"
+ENROLLMENT_TOTAL = "enrollment.enrollment_forecast_total"
 # Active students per period and class: the forecast's target, as history.
 ENROLLMENT_HISTORY = "intermediate.int_enrollment__class_periods"
 CLASS_KEYS = ("sede", "curso_actual", "horario_actual")
@@ -308,6 +360,14 @@ def promotions(snap: Snapshot) -> pd.DataFrame:
 
 
 MODEL_METRICS = "ml.model_metrics"
+SCORECARD = "ml.model_scorecard"
+
+
+def scorecard(snap: Snapshot) -> pd.DataFrame:
+    """Every model's champion: headline figure with its protocol, baseline and who scores."""
+    return snap.df(f"select * from {SCORECARD} order by domain, model_name")
+
+
 MODEL_DRIFT = "ml.model_feature_drift"
 
 

@@ -50,6 +50,19 @@ def money(value: object, currency: str = "", decimals: int = 0) -> str:
     return f"{sign}{currency}{abs(amount):,.{decimals}f}"
 
 
+def money_compact(value: object, currency: str = "") -> str:
+    """€8.4m / €12,345 / €15.50: millions shortened, whole amounts for hundreds and up."""
+    if is_missing(value):
+        return MISSING
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    if abs(amount) >= 1_000_000:
+        return f"{sign}{currency}{abs(amount) / 1_000_000:,.1f}m"
+    if abs(amount) >= 100:
+        return f"{sign}{currency}{abs(amount):,.0f}"
+    return f"{sign}{currency}{abs(amount):,.2f}"
+
+
 def percent(value: object, decimals: int = 0) -> str:
     """0.1234 -> 12% (a share or a probability)."""
     return MISSING if is_missing(value) else f"{100 * float(value):.{decimals}f}%"

@@ -197,7 +197,8 @@ table.decision-list { border-collapse: collapse; width: 100%; font-size: 0.88rem
 table.decision-list th { text-align: left; border-bottom: 2px solid #ccc; padding: 6px 6px;
   white-space: normal; vertical-align: bottom; }
 table.decision-list td { border-bottom: 1px solid #eee; padding: 5px 6px; vertical-align: top; }
-table.decision-list .num { text-align: right; white-space: nowrap; }
+table.decision-list .num { text-align: right; }
+table.decision-list td.num { white-space: nowrap; }
 table.decision-list td.txt { white-space: normal; overflow-wrap: break-word; }
 table.decision-list td.id { overflow-wrap: anywhere; min-width: 5rem; }
 table.decision-list td.txt:last-child { min-width: 14rem; }

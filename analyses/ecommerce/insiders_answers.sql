@@ -1,7 +1,8 @@
 -- How to reproduce each answer of ecommerce.insiders_report from ecommerce.customer_segments
 -- (compile with `dbt compile -s insiders_answers`, run the compiled SQL in DuckDB).
 
--- 1. Who is eligible: the Insiders customers.
+-- 1. Who is eligible: the Insiders customers (members of an Insiders cluster who qualify; the
+--    others of those clusters, with insider_exclusion_reason, are left out).
 select
     customer_id,
     cluster,
@@ -45,17 +46,23 @@ select
     count(*) / sum(count(*)) over () as customer_share,
     sum(count(*)) over (order by avg(revenue) desc) / sum(count(*)) over ()
         as cumulative_customer_share,
-    bool_or(is_insider) as is_insider,
-    min(revenue) as min_revenue
+    bool_or(in_insiders_cluster) as is_insiders_cluster,
+    count(*) filter (where is_insider) as insiders,
+    min(revenue) filter (where is_insider) as min_insider_revenue
 from {{ ref('customer_segments') }}
 group by cluster, cluster_name
 order by mean_revenue desc;
 
--- 6. One action per cluster: read the per-cluster profile (recency, products, basket, returns).
+-- 6. One action per cluster (cluster_action, from the seed segment_actions), with the medians
+--    the cluster's name is read from.
 select
     cluster,
     cluster_name,
+    any_value(cluster_action) as action,
     count(*) as customers,
+    {{ median('recency_days') }} as median_recency_days,
+    {{ median('distinct_stock_codes') }} as median_distinct_products,
+    {{ median('basket_size') }} as median_basket_size,
     avg(recency_days) as recency_days,
     avg(distinct_stock_codes) as distinct_products,
     avg(basket_size) as basket_size,

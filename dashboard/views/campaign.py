@@ -13,7 +13,7 @@ QUESTION = "Whom should the next campaign contact, and what will it cost and bri
 
 LIST = [
     Col("contact_rank", "Rank", "int"),
-    Col("customer_id", "Customer"),
+    Col("customer_id", "Customer", "id"),
     Col("probability", "Response probability", "probability"),
     Col("expected_profit", "Expected profit", "money", 2),
     Col("income", "Income", "money"),
@@ -48,7 +48,14 @@ def render() -> None:
     labels = {
         r.objective: f"{r.objective.replace('_', ' ').capitalize()}" for r in plan.itertuples()
     }
-    chosen_label = ui.url_select("Business objective", list(labels.values()), "objective")
+    # the page opens on the most profitable plan (the max_profit objective)
+    best = plan.sort_values(["expected_profit", "display_order"], ascending=[False, True])
+    chosen_label = ui.url_select(
+        "Business objective",
+        list(labels.values()),
+        "objective",
+        default=labels[best["objective"].iloc[0]],
+    )
     objective = next(k for k, v in labels.items() if v == chosen_label)
     row = plan[plan["objective"] == objective].iloc[0]
     st.caption(row["description"])
@@ -87,11 +94,13 @@ def render() -> None:
         f"contacts responded, and it reached {percent(row['measured_recall'])} of all "
         "responders."
         + (
-            f" On those {integer(row['measured_customers'])} customers this cut-off's profit was "
-            f"{money(row['measured_profit'], cur)} (90% band "
-            f"{money(row['measured_profit_low'], cur)} to "
-            f"{money(row['measured_profit_high'], cur)} over resamples of the customers)."
-            if pd.notna(row["measured_profit_low"])
+            f" On {integer(row['customers'])} customers like those, this cut-off earned "
+            f"{money(row['tested_profit'], cur)} (90% band "
+            f"{money(row['tested_profit_low'], cur)} to "
+            f"{money(row['tested_profit_high'], cur)} over resamples of the customers; measured "
+            f"on {integer(row['measured_customers'])} and scaled to this plan's customers); "
+            f"the plan expects {money(row['expected_profit'], cur)}."
+            if pd.notna(row["tested_profit_low"])
             else ""
         ),
         icon=":material/insights:",
@@ -120,8 +129,8 @@ def render() -> None:
             Col("expected_profit", "Expected profit", "money"),
             Col("measured_precision", "Responded (tested)", "percent"),
             Col("measured_recall", "Responders reached (tested)", "percent"),
-            Col("measured_profit_low", "Tested profit, low (90%)", "money"),
-            Col("measured_profit_high", "Tested profit, high (90%)", "money"),
+            Col("tested_profit_low", "Tested profit, low (90%)", "money"),
+            Col("tested_profit_high", "Tested profit, high (90%)", "money"),
         ],
         cur,
     )

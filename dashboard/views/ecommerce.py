@@ -6,13 +6,14 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard.format import Col, integer, money, percent
+from dashboard.format import Col, integer, money_compact, percent
 
 QUESTION = "Who qualifies for the Insiders loyalty programme, and what does each segment need?"
 
 LIST = [
-    Col("customer_id", "Customer"),
+    Col("customer_id", "Customer", "id"),
     Col("revenue", "Revenue", "money"),
+    Col("net_revenue", "Net of returns", "money"),
     Col("total_purchases", "Orders", "int"),
     Col("avg_ticket", "Average order", "money", 2),
     Col("recency_days", "Last purchase", "days"),
@@ -22,15 +23,26 @@ LIST = [
 ]
 PROFILES = [
     Col("cluster_name", "Segment"),
-    Col("is_insider", "Insiders", "bool"),
+    Col("is_insiders_cluster", "Insiders segment", "bool"),
     Col("customers", "Customers", "int"),
-    Col("customer_share", "Share of customers", "percent", 1),
+    Col("insiders", "Insiders", "int"),
     Col("revenue_share", "Share of revenue", "percent", 1),
-    Col("mean_revenue", "Average revenue", "money"),
+    Col("median_revenue", "Median revenue", "money"),
     Col("median_recency_days", "Median days since last purchase", "number", 0),
-    Col("mean_distinct_stock_codes", "Products bought (avg)", "number", 1),
+    Col("median_distinct_stock_codes", "Median products bought", "number", 0),
+    Col("median_basket_size", "Median units per order", "number", 0),
+    Col("share_with_returns", "Customers with returns", "percent"),
     Col("action", "Action"),
 ]
+
+
+def why_words(reason: str) -> str:
+    """An exclusion reason as the caption reads it."""
+    return {
+        "no customer id": "without a customer id",
+        "returns cancel the purchases": "whose returns cancel their purchases",
+        "net revenue too low": "whose revenue net of returns is too low",
+    }.get(reason, reason)
 
 
 def render() -> None:
@@ -44,18 +56,28 @@ def render() -> None:
     report = snap.df("select * from ecommerce.insiders_report order by question_number")
     share = report.loc[report["question_number"] == 4, "figure"]
 
+    left_out = segments[segments["in_insiders_cluster"] & ~segments["is_insider"]]
     k1, k2, k3, k4 = st.columns(4)
     k1.metric("Eligible customers", integer(len(eligible)))
-    k2.metric("Customers segmented", integer(len(segments)))
-    k3.metric(
-        "Insiders share of customers",
-        percent(len(eligible) / len(segments), 2) if len(segments) else "-",
+    k2.metric(
+        f"Their revenue (of {money_compact(segments['revenue'].sum(), cur)})",
+        money_compact(eligible["revenue"].sum(), cur),
     )
-    k4.metric("Insiders share of revenue", percent(share.iloc[0], 2) if len(share) else "-")
-    st.caption(
-        f"Insiders revenue {money(eligible['revenue'].sum(), cur)} of "
-        f"{money(segments['revenue'].sum(), cur)}."
+    k3.metric("Share of revenue", percent(share.iloc[0]) if len(share) else "-")
+    k4.metric(
+        "Share of customers",
+        percent(len(eligible) / len(segments)) if len(segments) else "-",
+        help=f"Of the {integer(len(segments))} customers with purchases.",
     )
+    if len(left_out):
+        reasons = left_out["insider_exclusion_reason"].value_counts()
+        parts = [f"{integer(n)} {why_words(reason)}" for reason, n in reasons.items()]
+        st.caption(
+            f"Left out of the Insiders segments: {'; '.join(parts)}. Customers without a "
+            "customer id stand for one invoice each (nobody to invite) and stay out unless "
+            "`ecommerce_insiders_include_unidentified` is set; customers qualify on revenue "
+            "net of returns (`ecommerce_insiders_min_net_revenue`)."
+        )
 
     st.subheader("Eligible customers")
     f1, f2 = st.columns(2)

@@ -21,7 +21,7 @@ AT_RISK = [
     Col("shortfall_students", "Short by", "int"),
     Col("risk_certainty", "How sure"),
     Col("students_last_period", "Students now", "int"),
-    Col("risk_reason", "Situation"),
+    Col("situation", "Situation"),
 ]
 BACKTEST = [
     Col("method_label", "Method"),
@@ -64,13 +64,21 @@ def render() -> None:
     at_risk = data.filtered(snap, data.ENROLLMENT_AT_RISK, filters, order=AT_RISK_ORDER)
     period = int(forecast["periodo"].min()) if len(forecast) else None
     running = forecast[forecast["predict_alumnos"] > 0]
-    method = ", ".join(sorted(METHODS.get(m, m) for m in forecast["forecast_method"].unique()))
+    forecast_methods = sorted(forecast["forecast_method"].dropna().unique().tolist())
+    method = ", ".join(METHODS.get(m, m) for m in forecast_methods)
 
+    total = total_range(snap, filters, forecast)
     k1, k2, k3, k4 = st.columns(4)
-    k1.metric("Forecast students (next period)", integer(forecast["predict_alumnos"].sum()))
+    k1.metric(
+        "Forecast students (next period)",
+        integer(forecast["predict_alumnos"].sum()),
+        help=total["note"] if total else None,
+    )
     k2.metric("Classes expected to run", integer(len(running)))
     k3.metric("Classes below minimum", integer(len(at_risk)))
     k4.metric("Forecast period", str(period) if period else "-")
+    if total:
+        st.caption(total["text"])
 
     if snap.has(data.ENROLLMENT_BACKTEST):
         overall = snap.df(
@@ -108,9 +116,8 @@ def render() -> None:
     by_period = forecast.groupby("periodo", as_index=False)[
         ["predict_alumnos", "predicted_students_low", "predicted_students_high"]
     ].sum(min_count=1)
-    level = forecast["interval_level"].dropna()
-    if len(level) and by_period["predicted_students_low"].notna().all():
-        # a fan from the last actual period to the forecast's range (class ranges summed)
+    if total and total["low"] is not None:
+        # a fan from the last actual period to the total's range
         start_x, start_y = [], []
         if history is not None and len(history):
             start_x, start_y = (
@@ -120,15 +127,12 @@ def render() -> None:
         xs = start_x + by_period["periodo"].astype(str).tolist()
         fig.add_scatter(
             x=xs + xs[::-1],
-            y=start_y
-            + by_period["predicted_students_high"].tolist()
-            + by_period["predicted_students_low"].tolist()[::-1]
-            + start_y,
+            y=start_y + [total["high"]] + [total["low"]] + start_y,
             fill="toself",
             mode="lines",
             line={"width": 0},
             fillcolor="rgba(99, 110, 250, 0.2)",
-            name=f"Likely range ({percent(level.iloc[0])} per class, summed)",
+            name="Likely range of the total",
             hoverinfo="skip",
         )
     fig.add_scatter(
@@ -168,13 +172,55 @@ def render() -> None:
         backtest["method_label"] = backtest["method"].map(lambda m: METHODS.get(m, m))
         coverage = [Col("interval_coverage", "Range held the actual", "percent")]
         ui.table(backtest, BACKTEST + (coverage if "interval_coverage" in backtest else []))
+        used = backtest[backtest["method"] == (forecast_methods[0] if forecast_methods else "")]
         st.caption(
             "Each past period forecast from the periods before it only (rolling origin). "
             + (f"Sites: {', '.join(sites)}." if sites else "All sites.")
-            + f" Average error per class: {number(backtest['mae'].mean(), 2)} students."
+            + (
+                f" The method in use erred by {number(used['mae'].iloc[0], 2)} students per "
+                "class on average."
+                if len(used)
+                else ""
+            )
             if len(backtest)
             else ""
         )
+
+
+def total_range(snap: data.Snapshot, filters: dict, forecast: pd.DataFrame) -> dict | None:
+    """The next period's total with its range, when the page shows every class (the mart's
+    range is for the whole total; a filtered subset has none of its own)."""
+    if any(filters.values()) or not snap.has(data.ENROLLMENT_TOTAL) or not len(forecast):
+        return None
+    row = snap.df(f"select * from {data.ENROLLMENT_TOTAL} order by periodo limit 1")
+    if row.empty:
+        return None
+    row = row.iloc[0]
+    if pd.isna(row["predicted_students_low"]):
+        return {"low": None, "note": None, "text": ""}
+    level = float(row["interval_level"])
+    calibrated = str(row["interval_method"]).startswith("conformal")
+    how = (
+        f"a {percent(level)} range calibrated on the {integer(row['backtest_periods'])} past "
+        "periods' totals"
+        if calibrated
+        else f"the largest error of the {integer(row['backtest_periods'])} past periods' "
+        f"totals applied to this one: too few periods for a calibrated {percent(level)} "
+        f"range; the total erred by {integer(row['backtest_mean_abs_error'])} students on "
+        "average there"
+    )
+    text = (
+        f"All classes together: {integer(row['predict_alumnos'])} students, likely between "
+        f"{integer(row['predicted_students_low'])} and {integer(row['predicted_students_high'])} "
+        f"({how})."
+    )
+    return {
+        "low": float(row["predicted_students_low"]),
+        "high": float(row["predicted_students_high"]),
+        "level": level,
+        "note": text,
+        "text": text,
+    }
 
 
 def forecast_range(frame: pd.DataFrame) -> pd.Series:
@@ -213,9 +259,16 @@ def how_sure(overall: pd.DataFrame) -> str:
     else:
         note += "."
     if "interval_coverage" in overall and pd.notna(row.get("interval_coverage")):
+        unforeseen = int(row["classes"]) - int(row["interval_rows"])
         note += (
             f" Its {percent(row['interval_level'])} range held the actual size of "
-            f"{percent(row['interval_coverage'])} of {integer(row['interval_rows'])} classes "
-            "tested."
+            f"{percent(row['interval_coverage'])} of the {integer(row['interval_rows'])} "
+            f"classes it gave a range for"
+            + (
+                f" (of {integer(row['classes'])} tested: {integer(unforeseen)} classes had no "
+                "earlier students to forecast from or no earlier errors to size a range)."
+                if unforeseen > 0
+                else "."
+            )
         )
     return note

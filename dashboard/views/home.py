@@ -33,10 +33,20 @@ def headline(snap: data.Snapshot, page: str) -> str:
         )
     if page == "churn" and snap.has(data.CHURN_RISK):
         row = snap.df(
-            f"select count(*) n, sum(revenue_at_risk) v from {data.CHURN_RISK} where is_at_risk"
+            "select count(*) filter (where is_at_risk) n, "
+            "sum(revenue_at_risk) filter (where is_at_risk) v, count(*) a, "
+            f"sum(revenue_at_risk) t from {data.CHURN_RISK}"
         )
         cur = data.currency(snap, "churn")
-        return f"{integer(row['n'][0])} customers at risk, {money(row['v'][0], cur)} at risk"
+        if row["n"][0]:
+            return (
+                f"{integer(row['n'][0])} customers at risk, "
+                f"{money(row['v'][0], cur)} revenue at risk"
+            )
+        return (
+            f"no active customer above the risk threshold; {integer(row['a'][0])} active "
+            f"customers ranked, {money(row['t'][0], cur)} revenue at risk in all"
+        )
     if page == "campaign" and snap.has(data.CAMPAIGN_PLAN):
         row = snap.df(f"select * from {data.CAMPAIGN_PLAN} order by expected_profit desc limit 1")
         cur = data.currency(snap, "campaign")

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard.format import Col, humanize, integer
+from dashboard.format import Col, humanize, integer, number
 
 QUESTION = "Are the models good enough, up to date, and fed clean data?"
 
 REGISTRY = [
     Col("model_name", "Model"),
-    Col("domain", "Domain"),
     Col("model_version", "Version", "int"),
     Col("alias", "Alias"),
     Col("trained_at", "Trained", "date"),
     Col("training_rows", "Training rows", "int"),
-    Col("primary_metric", "Quality measure"),
-    Col("primary_metric_value", "Value", "number", 3),
+    Col("quality", "Quality"),
     Col("quality_floor", "Floor", "number", 2),
     Col("passed_gate", "Passed its gate", "bool"),
-    Col("retrain_reason", "Why (re)trained"),
     Col("alias_reason", "Why this alias"),
 ]
 PROMOTIONS = [
@@ -39,7 +37,28 @@ DRIFT = [
     Col("ks_statistic", "KS statistic", "number", 3),
     Col("batch_rows", "Rows scored", "int"),
     Col("is_drifted", "Drifted", "bool"),
+    Col("flagged_by", "Flagged by"),
 ]
+SCORECARD = [
+    Col("model_name", "Model"),
+    Col("domain", "Domain"),
+    Col("headline", "Headline figure"),
+    Col("baseline_name", "Baseline"),
+    Col("baseline_figure", "Baseline's figure"),
+    Col("lift_text", "Lift (margin)"),
+    Col("serves", "Who scores, and why"),
+]
+#: The evaluation protocols in words (what a headline figure was measured by).
+PROTOCOLS = {
+    "as_of_backtest": "replaying past dates",
+    "rolling_origin": "out of time, rolling origin",
+    "time_holdout": "newest 20% held out",
+    "test_split": "held-out 20%",
+    "repeated_splits": "repeated 80/20 splits",
+    "backtest_ensemble": "rolling backtest of past periods",
+    "best_naive": "rolling backtest of past periods",
+    "selection": "model selection",
+}
 QUALITY = [
     Col("source_name", "Source"),
     Col("table_name", "File"),
@@ -59,6 +78,72 @@ METRICS = {
     "wape": "WAPE (lower is better)",
     "silhouette": "Silhouette (higher is better)",
 }
+
+
+def protocol_words(protocol: str) -> str:
+    """An evaluation name in words: cv_10fold -> "10-fold cross-validation"."""
+    if protocol.startswith("grouped_cv_"):
+        return f"{protocol.removeprefix('grouped_cv_').removesuffix('fold')}-fold cross-validation"
+    if protocol.startswith("cv_"):
+        return f"{protocol.removeprefix('cv_').removesuffix('fold')}-fold cross-validation"
+    return PROTOCOLS.get(protocol, protocol.replace("_", " "))
+
+
+def figure(metric: str, value) -> str:
+    """A metric value as people read it: AUC 0.82, WAPE 38.1%."""
+    if value is None or value != value:
+        return "\u2014"
+    if metric in ("wape",):
+        return f"{metric.upper()} {100 * float(value):.1f}%"
+    return f"{metric.upper() if len(metric) <= 4 else metric.capitalize()} {number(value, 3)}"
+
+
+def scorecard(card):
+    """The scorecard rows with their figures in words."""
+    card = card.copy()
+    card["headline"] = [
+        f"{figure(m, v)} ({protocol_words(p)})"
+        for m, v, p in zip(card["metric"], card["metric_value"], card["protocol"], strict=True)
+    ]
+    pairs = zip(card["metric"], card["baseline_value"], card["baseline_name"], strict=True)
+    card["baseline_figure"] = [
+        figure(m, v) if b is not None and b == b else "\u2014" for m, v, b in pairs
+    ]
+    card["lift_text"] = [
+        "\u2014" if lift != lift or lift is None else f"{lift:+.3f} ({margin:g})"
+        for lift, margin in zip(card["lift"], card["margin"], strict=True)
+    ]
+    card["serves"] = [
+        f"{who}: {why}" if who is not None and who == who else why
+        for who, why in zip(card["serving_model"], card["serving_reason"], strict=True)
+    ]
+    return card
+
+
+def quality_chart(part, metric: str):
+    """Each model's headline figure next to its baseline's, one chart per metric, values
+    written on the bars (AUC from 0.5, chance, to 1)."""
+    rows = []
+    for r in part.itertuples(index=False):
+        rows.append({"model": r.model_name, "who": "Model", "value": r.metric_value})
+        if r.baseline_value == r.baseline_value and r.baseline_value is not None:
+            rows.append({"model": r.model_name, "who": "Baseline", "value": r.baseline_value})
+    frame = pd.DataFrame(rows)
+    fig = px.bar(
+        frame,
+        x="value",
+        y="model",
+        color="who",
+        barmode="group",
+        orientation="h",
+        text=frame["value"].map(lambda v: f"{v:.3f}" if metric != "wape" else f"{v:.1%}"),
+        labels={"value": METRICS.get(metric, metric), "model": "", "who": ""},
+        height=120 + 60 * frame["model"].nunique(),
+    )
+    if metric == "auc":
+        fig.update_xaxes(range=[0.5, 1.0])
+    fig.update_traces(textposition="outside")
+    return fig
 
 
 def render() -> None:
@@ -83,7 +168,28 @@ def render() -> None:
     if accounting is not None:
         k4.metric("Rejected rows", integer(accounting["rejected_rows"].sum()))
 
+    st.subheader("How good each model is")
+    if snap.has(data.SCORECARD):
+        card = scorecard(data.scorecard(snap))
+        ui.table(card, SCORECARD)
+        st.caption(
+            "Each model's headline figure is its primary metric, measured by the protocol in "
+            "brackets; the domain pages quote the same figures. A model scores only when it "
+            "beats its simple baseline by the margin on the same evaluation; otherwise the "
+            "baseline scores."
+        )
+        chart = card[card["metric"].isin(list(METRICS)) & card["metric_value"].notna()]
+        for metric, part in chart.groupby("metric", sort=True):
+            fig = quality_chart(part, metric)
+            st.plotly_chart(fig, use_container_width=True)
+
     st.subheader("Champions and challengers")
+    aliased = aliased.assign(
+        quality=[
+            f"{figure(m.rsplit('.', 1)[-1], v)} ({protocol_words(m.split('.', 1)[0])})"
+            for m, v in zip(aliased["primary_metric"], aliased["primary_metric_value"], strict=True)
+        ]
+    )
     ui.table(aliased, REGISTRY)
     st.caption(
         "Scoring uses each model's champion. A new version becomes champion only when it is "
@@ -95,36 +201,6 @@ def render() -> None:
     if len(promotions):
         st.subheader("Promotions")
         ui.table(promotions, PROMOTIONS)
-
-    st.subheader("How good each model is")
-    wide = data.latest_metrics(snap)
-    metrics = wide.melt(
-        id_vars=["model_name", "evaluation"],
-        value_vars=list(METRICS),
-        var_name="metric",
-        value_name="metric_value",
-    ).dropna(subset=["metric_value"])
-    if len(metrics):
-        metrics["measure"] = metrics["metric"].map(METRICS)
-        fig = px.bar(
-            metrics,
-            x="metric_value",
-            y="model_name",
-            color="evaluation",
-            barmode="group",
-            orientation="h",
-            facet_col="measure",
-            facet_col_wrap=3,
-            labels={"metric_value": "", "model_name": "", "evaluation": "Evaluation"},
-            height=260 * ((metrics["measure"].nunique() + 2) // 3),
-        )
-        fig.update_xaxes(matches=None, showticklabels=True)
-        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-        st.plotly_chart(fig, use_container_width=True)
-        st.caption(
-            "Each measure on its own axis: an AUC and a WAPE do not share a scale, and for "
-            "WAPE and the Brier score lower is better."
-        )
 
     st.subheader("Drift of the data being scored")
     if drift.empty:

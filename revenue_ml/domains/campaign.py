@@ -40,6 +40,7 @@ from revenue_ml.ml.lifecycle import (
     cv_folds_for,
     gate_floor,
     latest_passing,
+    serving,
     score,
     train_or_reuse,
 )
@@ -260,16 +261,16 @@ def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> floa
     return best
 
 
-def max_profit_threshold(
-    y: np.ndarray, prob: np.ndarray, cost_per_contact: float, revenue_per_responder: float
-) -> float:
-    """Threshold maximising expected profit (ties: the highest, i.e. fewest contacts)."""
-    best, best_profit = 1.0, -np.inf
-    for t in ev.threshold_candidates(prob):
-        profit = economics(y, prob, t, cost_per_contact, revenue_per_responder)["profit"]
-        if profit >= best_profit:
-            best, best_profit = float(t), profit
-    return best
+def max_profit_threshold(cost_per_contact: float, revenue_per_responder: float) -> float:
+    """The break-even response probability, ``cost / revenue``: contacting a customer earns
+    ``p x revenue - cost`` in expectation, so contacting exactly the customers above it
+    maximises the expected profit of any list drawn from the same (calibrated) probabilities.
+    The plan (campaign_plan, a sum of those expectations) of this objective is therefore the
+    most profitable of all objectives on the customers it plans for; its measured economics are
+    the out-of-fold outcomes at this threshold."""
+    if revenue_per_responder <= 0:
+        raise ValueError(f"revenue per responder must be positive, got {revenue_per_responder}")
+    return float(cost_per_contact) / float(revenue_per_responder)
 
 
 def objective_threshold(
@@ -288,7 +289,7 @@ def objective_threshold(
     if rule == "max_f1":
         return ev.best_f1_threshold(y, prob)
     if rule == "max_profit":
-        return max_profit_threshold(y, prob, cost_per_contact, revenue_per_responder)
+        return max_profit_threshold(cost_per_contact, revenue_per_responder)
     raise ValueError(f"unknown objective rule {rule!r}; expected one of {OBJECTIVE_RULES}")
 
 
@@ -471,6 +472,9 @@ def trainers(
     )
     extra = {
         "objectives": objectives,
+        # max_profit contacts above the break-even probability (max_profit_threshold); the
+        # earlier rule maximised the out-of-fold profit: changing it retrains the model
+        "max_profit_rule": "breakeven_probability",
         "cost_per_contact": cost_per_contact,
         "revenue_per_responder": revenue_per_responder,
         "profit_bootstrap": profit_resamples,
@@ -503,7 +507,15 @@ def trainers(
             extra_curves=curves,
             baseline_rule=rule,
         ),
-        BinaryTrainer(baseline, binary.LIGHTGBM, None),
+        # the baseline carries the objectives too: it scores when the blend does not beat it
+        BinaryTrainer(
+            baseline,
+            binary.LIGHTGBM,
+            None,
+            extra_params=extra,
+            extra_evaluation=hook,
+            extra_curves=curves,
+        ),
         *segments,
     ]
 
@@ -563,11 +575,12 @@ def objective_thresholds(record: dict) -> dict[str, float]:
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One response probability per customer from the latest passing ``campaign_response``
-    (out-of-sample for the customers it was trained on, see
-    :func:`revenue_ml.ml.lifecycle.score`); the reasons for the customers on any objective's
-    target list."""
-    record = latest_passing(registry, MODEL)
+    """One response probability per customer from ``campaign_response``'s champion, or its
+    baseline's when the blend does not beat it (:func:`revenue_ml.ml.lifecycle.serving`;
+    both carry the objectives' thresholds), out-of-sample for the customers it was trained on
+    (see :func:`revenue_ml.ml.lifecycle.score`); the reasons for the customers on any
+    objective's target list."""
+    record, _ = serving(registry, MODEL)
     base = binary.BinarySpec(
         name=MODEL,
         domain=DOMAIN,

@@ -23,7 +23,7 @@ survives re-ordering the file and a label arriving (see :func:`customer_keys`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -32,14 +32,16 @@ import pandas as pd
 from revenue_ml.ml import binary, drift
 from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
+    BaselineRule,
     BinaryTrainer,
     champion,
+    serving,
     cv_folds_for,
     gate_floor,
     score,
     train_or_reuse,
 )
-from revenue_ml.ml.reasons import FeatureLabel
+from revenue_ml.ml.reasons import FeatureLabel, Wording
 from revenue_ml.ml.search import SearchSpace
 from revenue_ml.settings import DomainSettings, MlSettings
 
@@ -117,6 +119,9 @@ class Settings(DomainSettings):
     #: The gate applies once the rarer class has this many labelled rows.
     gate_min_positives: int
     search_max_candidates: int
+    #: The LightGBM model must beat the random-forest baseline's CV AUC by this much, else
+    #: the baseline scores.
+    baseline_margin: float
 
 
 def trainers(
@@ -125,8 +130,10 @@ def trainers(
     cv_folds: int,
     max_candidates: int,
     seed: int = 42,
+    baseline_margin: float = 0.0,
 ) -> list[BinaryTrainer]:
-    """LightGBM (searched, gated by ``auc_floor`` on CV AUC) and the random-forest baseline."""
+    """LightGBM (searched, gated by ``auc_floor`` on CV AUC, compared with the baseline on
+    the same CV AUC) and the random-forest baseline."""
     common = dict(
         domain=DOMAIN,
         variant="all_customers",
@@ -143,8 +150,9 @@ def trainers(
     lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
     rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
     space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds, seed=seed)
+    rule = BaselineRule(BASELINE_MODEL, f"{lgb_spec.cv_name}.auc", baseline_margin)
     return [
-        BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space),
+        BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space, baseline_rule=rule),
         BinaryTrainer(rf_spec, binary.RANDOM_FOREST, None),
     ]
 
@@ -160,7 +168,13 @@ def train(
     floor = gate_floor(features, TARGET, settings.auc_floor, settings.gate_min_positives)
     return train_or_reuse(
         features,
-        trainers(forbidden, floor, folds, settings.search_max_candidates),
+        trainers(
+            forbidden,
+            floor,
+            folds,
+            settings.search_max_candidates,
+            baseline_margin=settings.baseline_margin,
+        ),
         existing,
         settings.ml.retrain_policy,
         settings.ml.runtime(),
@@ -180,22 +194,38 @@ def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
     )
 
 
-def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+#: How a customer's reasons read: what raises the churn risk, what lowers it.
+WORDING = Wording(up="Raises the risk", down="Lowers it")
+
+
+def labels(currency: str = "") -> dict[str, FeatureLabel]:
+    """:data:`LABELS` with money in ``currency``."""
+    return {
+        name: replace(label, currency=currency) if label.kind == "money" else label
+        for name, label in LABELS.items()
+    }
+
+
+def score_customers(
+    features: pd.DataFrame, registry: pd.DataFrame, currency: str = ""
+) -> pd.DataFrame:
     """One score per customer. A customer the model was trained on gets its out-of-sample
     probability (out-of-fold, or held-out), never the in-sample one; a new customer (no
     label, or not in the training data) the model's. ``score_source`` says which.
 
-    The reasons are computed for the customers someone acts on: active (not churned) and
-    predicted to churn."""
-    record = champion(registry, SCORING_MODEL)
+    The reasons are computed for the customers someone may call: every active (not churned)
+    customer, whichever side of the threshold (the risk list ranks them all), with what raises
+    the risk and what lowers it."""
+    record, _ = serving(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
     scores = score(
         features,
         record,
         base_spec(),
-        explain=lambda s: active & (s["predicted_label"].to_numpy() == 1),
-        labels=LABELS,
+        explain=active,
+        labels=labels(currency),
         out_of_sample=True,
+        wording=WORDING,
     )
     meta = features[[KEY, TARGET, "is_labeled"]]
     scores = meta.merge(scores, on=KEY, how="inner", validate="one_to_one")
@@ -210,7 +240,7 @@ def feature_drift(
     """Drift of the unlabelled batch against the scoring model's training data (typed and
     empty when there is no unlabelled row)."""
     batch = features[~features["is_labeled"].astype(bool)]
-    records = [champion(registry, SCORING_MODEL)] if len(batch) else []
+    records = [serving(registry, SCORING_MODEL)[0]] if len(batch) else []
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )

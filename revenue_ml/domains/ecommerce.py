@@ -14,7 +14,18 @@ version or reuses the latest one; customers are always assigned by the registere
 
 Insiders: clusters taken by mean revenue, highest first, until their cumulative share of revenue
 reaches ``insiders_revenue_share_target``, never more than ``insiders_max_customer_share`` of the
-customers (with few clusters the target alone could make everyone an Insider).
+customers (with few clusters the target alone could make everyone an Insider). A member of an
+Insiders cluster qualifies when the programme can use it: its revenue net of returns is above
+``insiders_min_net_revenue`` (a customer who returned everything bought is no Insider) and it has
+a customer id (a surrogate id stands for one invoice without a customer: nobody to invite),
+unless ``insiders_include_unidentified``. ``insider_exclusion_reason`` says why a member does
+not qualify.
+
+Segment names and actions are read from the assigned customers: each segment's two most
+distinctive traits against all customers' medians
+(:func:`revenue_ml.ml.segmentation.cluster_traits`), and one action per segment from the seed
+``segment_actions`` (:func:`segment_actions`: the most urgent, most distinctive trait first,
+each action to one segment), so different segments get different actions.
 """
 
 from __future__ import annotations
@@ -53,6 +64,11 @@ class Settings(DomainSettings):
     forest_max_leaf_nodes: int
     insiders_revenue_share_target: float
     insiders_max_customer_share: float
+    #: A member of an Insiders cluster qualifies when its revenue net of returns exceeds this
+    #: (None: no rule, the reference's).
+    insiders_min_net_revenue: float | None
+    #: Whether customers without a customer id (surrogate ids) may be Insiders.
+    insiders_include_unidentified: bool
 
     @property
     def segment_params(self) -> segmentation.SegmentParams:
@@ -123,8 +139,58 @@ def insider_clusters(
     return chosen
 
 
-def assign(features: pd.DataFrame, versions: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per customer: cluster by the latest registered model, map x/y, Insiders flag."""
+#: Audiences of the actions seed: an Insiders cluster's, the other clusters'.
+INSIDERS, OTHERS = "insiders", "others"
+#: The action of a segment whose traits have no action left (seed row ``any,any``).
+FALLBACK = ("any", "any")
+
+
+def segment_actions(
+    traits: dict[int, list[segmentation.Trait]],
+    insiders: set[int],
+    revenue_order: list[int],
+    actions: pd.DataFrame,
+) -> dict[int, str]:
+    """One action per cluster, each action for one cluster at most: every (cluster, trait)
+    pair with an action for the cluster's audience (``insiders`` / ``others``) is a
+    candidate; candidates are taken the most urgent first (the seed's ``priority``, e.g. a
+    lapsed segment's reactivation), then the most distinctive trait (a clearly lapsed segment
+    gets the reactivation before a slightly lapsed one), then the cluster with more revenue
+    (``revenue_order``); a cluster left without one gets the seed's ``any,any`` action.
+    ``actions``: the seed (audience, trait, priority, action)."""
+    table = {
+        (str(r.audience), str(r.trait)): (int(r.priority), str(r.action))
+        for r in actions.itertuples(index=False)
+    }
+    rank = {c: i for i, c in enumerate(revenue_order)}
+    candidates = []
+    for cluster in revenue_order:
+        audience = INSIDERS if cluster in insiders else OTHERS
+        for trait in traits.get(cluster, []):
+            if (audience, trait.word) in table:
+                priority, action = table[(audience, trait.word)]
+                candidates.append((priority, -trait.strength, rank[cluster], cluster, action))
+    taken: set[str] = set()
+    out: dict[int, str] = {}
+    for _, _, _, cluster, action in sorted(candidates):
+        if cluster not in out and action not in taken:
+            out[cluster] = action
+            taken.add(action)
+    fallback = table.get(FALLBACK, (0, "Regular newsletter"))[1]
+    for cluster in revenue_order:
+        out.setdefault(cluster, fallback)
+    return out
+
+
+def assign(
+    features: pd.DataFrame,
+    versions: pd.DataFrame,
+    settings: Settings,
+    actions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per customer: cluster by the latest registered model, its name and action
+    (read from the assigned customers, see the module docstring), map x/y, whether its
+    cluster is an Insiders cluster and whether the customer qualifies."""
     insiders_target = settings.insiders_revenue_share_target
     max_customer_share = settings.insiders_max_customer_share
     record, model = latest_model(versions)
@@ -133,11 +199,12 @@ def assign(features: pd.DataFrame, versions: pd.DataFrame, settings: Settings) -
     cluster = model.assign_embedded(e)
     centers = np.asarray(model.centers)
     dist = np.sqrt(((e - centers[cluster - 1]) ** 2).sum(axis=1))
+    names = segmentation.cluster_names(frame, cluster, list(FEATURES))
     out = pd.DataFrame(
         {
             KEY: frame[KEY].to_numpy(),
             "cluster": cluster.astype("int64"),
-            "cluster_name": [model.cluster_names[c - 1] for c in cluster],
+            "cluster_name": [names[c - 1] for c in cluster],
             "embedding_x": e[:, 0],
             "embedding_y": e[:, 1],
             "distance_to_center": dist,
@@ -154,7 +221,32 @@ def assign(features: pd.DataFrame, versions: pd.DataFrame, settings: Settings) -
     prof["revenue_share"] = prof["sum"] / revenue.sum() if revenue.sum() > 0 else 0.0
     prof["customer_share"] = prof["count"] / len(frame)
     insiders = insider_clusters(prof, float(insiders_target), float(max_customer_share))
-    out["is_insider"] = out["cluster"].isin(insiders)
+    order = prof.sort_values(
+        ["mean_revenue", "cluster"], ascending=[False, True], kind="mergesort"
+    )["cluster"]
+    traits = segmentation.cluster_traits(frame, cluster, list(FEATURES))
+    chosen = segment_actions(
+        traits,
+        insiders,
+        [int(c) for c in order],
+        actions
+        if actions is not None
+        else pd.DataFrame(columns=["audience", "trait", "priority", "action"]),
+    )
+    out["cluster_action"] = [chosen[int(c)] for c in cluster]
+    in_cluster = out["cluster"].isin(insiders).to_numpy()
+    reason = np.full(len(out), None, dtype=object)
+    if not settings.insiders_include_unidentified and "is_surrogate_customer" in frame:
+        unidentified = frame["is_surrogate_customer"].fillna(False).astype(bool).to_numpy()
+        reason[in_cluster & unidentified] = "no customer id"
+    floor = settings.insiders_min_net_revenue
+    if floor is not None and "net_revenue" in frame:
+        net = frame["net_revenue"].astype(float).to_numpy()
+        low = in_cluster & (net <= floor) & (reason == None)  # noqa: E711 (object array)
+        reason[low] = "returns cancel the purchases" if floor == 0 else "net revenue too low"
+    out["in_insiders_cluster"] = in_cluster
+    out["insider_exclusion_reason"] = reason
+    out["is_insider"] = in_cluster & pd.isna(reason)
     out["insiders_revenue_share_target"] = float(insiders_target)
     out["insiders_max_customer_share"] = float(max_customer_share)
     out["embedding_space"] = model.space

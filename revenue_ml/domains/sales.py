@@ -54,6 +54,7 @@ from revenue_ml.ml.lifecycle import (
     BaselineRule,
     BinaryTrainer,
     champion,
+    gate_floor,
     score,
     serving,
     train_or_reuse,
@@ -156,6 +157,8 @@ class Settings(DomainSettings):
     baseline_margin: float
     #: by_age: the chance an open offer closes won within this many days.
     win_horizon_days: int
+    #: The gates apply once the rarer class has this many labelled offers.
+    gate_min_positives: int
 
 
 def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinarySpec]:
@@ -277,11 +280,19 @@ def train(
     forbidden: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """New registry rows for the offer models (none when every model is reused)."""
-    floors = {"at_close": settings.auc_floor_at_close, "at_open": settings.auc_floor_at_open}
+    def floor(value: float | None) -> float | None:
+        return gate_floor(features, TARGET, value, settings.gate_min_positives)
+
+    floors = {
+        "at_close": floor(settings.auc_floor_at_close),
+        "at_open": floor(settings.auc_floor_at_open),
+    }
     every = [
         *trainers(forbidden, floors, settings.baseline_margin),
         *by_age_trainers(
-            settings.auc_floor_by_age, settings.baseline_margin, settings.win_horizon_days
+            floor(settings.auc_floor_by_age),
+            settings.baseline_margin,
+            settings.win_horizon_days,
         ),
     ]
     leaked = sorted({f for t in every for f in t.feature_names} & set(forbidden))
@@ -310,8 +321,8 @@ def score_offers(
     - Open offers: the chance to close won within the horizon given their age today
       (``by_age``, or its baseline when the model does not beat it: ``serving``), with their
       reasons; ``probability_at_creation`` is the at_open model's chance on the first day.
-    - Closed offers: ``at_close`` (out-of-sample for the offers it was trained on, see
-      :func:`revenue_ml.ml.lifecycle.score`).
+    - Closed offers: ``at_close``, or its baseline when it does not beat it (out-of-sample
+      for the offers it was trained on, see :func:`revenue_ml.ml.lifecycle.score`).
     """
     is_closed = features["is_closed"].astype(bool).to_numpy()
     closed = features[is_closed]
@@ -319,7 +330,7 @@ def score_offers(
     spec = specs(forbidden)
     parts = []
 
-    record = champion(registry, CLOSED_MODEL)
+    record, _ = serving(registry, CLOSED_MODEL)
     scored = score(closed, record, spec["at_close"], explain=False, out_of_sample=True)
     scored["variant"] = "at_close"
     parts.append(scored)

@@ -73,6 +73,11 @@ def _number(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}" if decimals else f"{value:,.1f}"
 
 
+def _money(value: float) -> str:
+    """Whole amounts without cents (1,344), others with them (84.30)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def _ratio(value: float, average: float | None) -> str:
     """ " (2.6x the average)", " (about average)" or "" when there is no usable average."""
     if average is None or not math.isfinite(average) or average <= 0 or value < 0:
@@ -102,7 +107,7 @@ def describe(
             return label.no or f"no {label.label}"
         if label.kind == "money":
             try:
-                return f"{label.label} {label.currency}{_number(float(shown))}"
+                return f"{label.label} {label.currency}{_money(float(shown))}"
             except (TypeError, ValueError):
                 pass
         return f"{label.label} {shown}"
@@ -126,7 +131,7 @@ def describe(
     if label.kind == "years":
         return f"{label.label} {_number(number)} years{compared}"
     if label.kind == "money":
-        return f"{label.label} {label.currency}{_number(number)}{compared}"
+        return f"{label.label} {label.currency}{_money(number)}{compared}"
     if label.kind == "percent":
         return f"{label.label} {number:.0%}{compared}"
     return f"{label.label} {_number(number, 2)}{compared}"

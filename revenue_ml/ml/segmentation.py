@@ -379,8 +379,9 @@ def _fit_segments(frame: pd.DataFrame, p: SegmentParams) -> Selection:
 
 # --- names and value separation -----------------------------------------------------------------
 
-_TRAITS = {
-    "recency_days": ("recent", "lapsed"),
+#: Each feature's words for a segment above / below the customers' median.
+TRAITS = {
+    "recency_days": ("lapsed", "recent"),
     "distinct_stock_codes": ("broad-range", "narrow-range"),
     "basket_size": ("big-basket", "small-basket"),
     "returned_units": ("frequent-returns", "few-returns"),
@@ -388,34 +389,81 @@ _TRAITS = {
 }
 
 
-def cluster_names(
-    frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str
-) -> list[str]:
-    """A readable, unique name per cluster: its two most distinctive traits (the features whose
-    cluster mean departs most from the overall mean, in overall standard deviations), e.g.
-    "high-spend, broad-range"; a third trait (then the cluster number) is added only when two
-    clusters would otherwise share a name."""
-    x = frame[features].astype(float)
-    mu, sd = x.mean(), x.std(ddof=0).replace(0, 1.0)
-    traits: list[list[str]] = []
+@dataclass(frozen=True)
+class Trait:
+    """How one segment differs from all customers on one feature: its median against the
+    customers' median, in robust units (``strength``: the difference over the customers'
+    interquartile range; for a feature most customers have at 0, e.g. returned units, the
+    share of the segment above 0 against the customers' share, over its standard deviation)."""
+
+    feature: str
+    word: str
+    strength: float
+    segment_value: float
+    overall_value: float
+
+
+def _spread(values: np.ndarray) -> float:
+    q1, q3 = np.percentile(values, [25, 75])
+    iqr = float(q3 - q1)
+    if iqr > 0:
+        return iqr
+    std = float(np.std(values))
+    return std if std > 0 else 1.0
+
+
+def cluster_traits(
+    frame: pd.DataFrame, labels: np.ndarray, features: list[str]
+) -> dict[int, list[Trait]]:
+    """Per cluster (1..k), its traits on every feature, most distinctive first (ties: the
+    feature order). A segment "is" recent when its median recency is below the customers'
+    median, and so on: the words always agree with the medians (tested)."""
+    out: dict[int, list[Trait]] = {}
+    x = {f: frame[f].astype(float).to_numpy() for f in features}
     for c in range(1, int(labels.max()) + 1 if len(labels) else 1):
-        part = x[labels == c]
-        if part.empty:
-            traits.append([f"empty cluster {c}"])
-            continue
-        z = ((part.mean() - mu) / sd).drop(labels=[target], errors="ignore")
-        ranked = z.abs().sort_values(ascending=False, kind="mergesort").index.tolist()
-        words = []
-        for feat in ranked:
-            hi, lo = _TRAITS.get(feat, (f"high {feat}", f"low {feat}"))
-            words.append(hi if z[feat] > 0 else lo)
-        traits.append(words)
-    names = [", ".join(words[:2]) for words in traits]
-    for i in range(len(traits)):
+        mask = labels == c
+        traits = []
+        for f in features:
+            values = x[f]
+            hi, lo = TRAITS.get(f, (f"high {f.replace('_', ' ')}", f"low {f.replace('_', ' ')}"))
+            if not mask.any():
+                continue
+            if np.median(values) == 0 and np.percentile(values, 75) == 0:
+                # most customers have none: compare the share with any
+                overall = float((values > 0).mean())
+                mine = float((values[mask] > 0).mean())
+                scale = float(np.sqrt(overall * (1 - overall))) or 1.0
+            else:
+                overall = float(np.median(values))
+                mine = float(np.median(values[mask]))
+                scale = _spread(values)
+            diff = mine - overall
+            if diff == 0:
+                continue
+            traits.append(Trait(f, hi if diff > 0 else lo, abs(diff) / scale, mine, overall))
+        order = {f: i for i, f in enumerate(features)}
+        out[c] = sorted(traits, key=lambda t: (-t.strength, order[t.feature]))
+    return out
+
+
+def cluster_names(
+    frame: pd.DataFrame, labels: np.ndarray, features: list[str], target: str | None = None
+) -> list[str]:
+    """A readable, unique name per cluster from its two most distinctive traits
+    (:func:`cluster_traits`), e.g. "High-spend, recent"; a third trait (then the cluster
+    number) is added only when two clusters would otherwise share a name. ``target`` is
+    accepted for compatibility and no longer excluded: revenue is a trait like the others."""
+    traits = cluster_traits(frame, labels, features)
+    words = [
+        [t.word for t in traits.get(c, [])] or [f"cluster {c}"]
+        for c in range(1, int(labels.max()) + 1 if len(labels) else 1)
+    ]
+    names = [", ".join(w[:2]) for w in words]
+    for i in range(len(words)):
         if names.count(names[i]) > 1:
             clashing = [j for j, n in enumerate(names) if n == names[i]]
             for j in clashing:
-                names[j] = ", ".join(traits[j][:3])
+                names[j] = ", ".join(words[j][:3])
     for i, name in enumerate(names):
         if names.count(name) > 1:
             names[i] = f"{name} ({i + 1})"

@@ -8,17 +8,18 @@ with profiles as (
 
 checks as (
     select
-        min(mean_revenue) filter (where is_insider) as lowest_insider_mean,
-        max(mean_revenue) filter (where not is_insider) as highest_other_mean,
-        coalesce(sum(customer_share) filter (where is_insider), 0) as insiders_customer_share,
-        count(*) filter (where is_insider) as insider_clusters,
-        max_by(is_insider, mean_revenue) as top_cluster_is_insider
+        min(mean_revenue) filter (where is_insiders_cluster) as lowest_insider_mean,
+        max(mean_revenue) filter (where not is_insiders_cluster) as highest_other_mean,
+        coalesce(sum(customer_share) filter (where is_insiders_cluster), 0)
+            as insiders_customer_share,
+        count(*) filter (where is_insiders_cluster) as insider_clusters,
+        max_by(is_insiders_cluster, mean_revenue) as top_cluster_is_insiders
     from profiles
 )
 
 select *
 from checks
-where not top_cluster_is_insider
+where not top_cluster_is_insiders
     or lowest_insider_mean < highest_other_mean
     or (
         insider_clusters > 1

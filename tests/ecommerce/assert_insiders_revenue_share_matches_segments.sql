@@ -8,7 +8,7 @@ with segments as (
 ),
 
 profiles as (
-    select coalesce(sum(revenue_share) filter (where is_insider), 0) as share
+    select coalesce(sum(insiders_revenue_share), 0) as share
     from {{ ref('segment_profiles') }}
 ),
 
@@ -22,5 +22,5 @@ select
     profiles.share as profiles_share,
     report.share as report_share
 from segments cross join profiles cross join report
-where abs(segments.share - profiles.share) > 1e-9
-    or abs(segments.share - report.share) > 1e-9
+where abs(coalesce(segments.share, 0) - profiles.share) > 1e-9
+    or abs(coalesce(segments.share, 0) - report.share) > 1e-9

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import decision_checks as checks
 import duckdb
 import pytest
 from conftest import REPO_ROOT, DbtResult
@@ -81,3 +82,19 @@ def test_real_churn_list_holds_active_customers_only(
     assert shown == (at_risk or active)
     if not at_risk:
         assert shared_page.get_by_text("No active customer is above the model's threshold").count()
+
+
+def test_real_data_decisions_answer_their_users_questions(
+    shared_warehouse: DbtResult, shared_app: str, shared_page
+) -> None:
+    """Issue 21 on the real data: the sales worklist within the age rule and the likely dead
+    apart, the churn headline equal to the rows shown, segment names against their medians and
+    12346 no Insider, the max-profit objective the most profitable with every plan inside its
+    band, the total's own range, and Model health's scorecard."""
+    db = shared_warehouse.duckdb_path
+    checks.check_sales(shared_page, shared_app, db)
+    checks.check_churn(shared_page, shared_app, db)
+    checks.check_insiders(shared_page, shared_app, db, real=True)
+    checks.check_campaign(shared_page, shared_app, db)
+    checks.check_enrollment(shared_page, shared_app, db)
+    checks.check_model_health(shared_page, shared_app, db)

@@ -189,12 +189,26 @@ def test_min_recall_threshold_is_the_highest_reaching_the_target() -> None:
     assert aggressive <= moderate
 
 
-def test_max_profit_threshold() -> None:
-    # Contacting down to 0.2 (7 contacts, all 4 responders) earns 4*11 - 7*3 = 23, more than
-    # stopping at 0.6 (3*11 - 4*3 = 21) or going on to 0.15 (44 - 24 = 20).
-    assert campaign.max_profit_threshold(Y, P, 3.0, 11.0) == 0.2
-    # Expensive contacts: the two surest customers earn 2*11 - 2*8 = 6, more than any other cut.
-    assert campaign.max_profit_threshold(Y, P, 8.0, 11.0) == 0.8
+def test_max_profit_threshold_is_the_break_even_probability() -> None:
+    # a contact earns p * 11 - 3 in expectation: worth it above 3 / 11
+    assert campaign.max_profit_threshold(3.0, 11.0) == 3.0 / 11.0
+    assert campaign.max_profit_threshold(8.0, 11.0) == 8.0 / 11.0
+    with pytest.raises(ValueError):
+        campaign.max_profit_threshold(3.0, 0.0)
+
+
+def test_max_profit_plans_the_most_expected_profit_of_any_threshold() -> None:
+    # the plan's expected profit, sum over contacted of p * revenue - cost, at the break-even
+    # threshold beats every other threshold on the same probabilities
+    rng = np.random.default_rng(0)
+    prob = rng.beta(1.2, 5.0, size=2_000)
+
+    def planned(t: float) -> float:
+        contacted = prob >= t
+        return float((prob[contacted] * 11.0 - 3.0).sum())
+
+    best = planned(campaign.max_profit_threshold(3.0, 11.0))
+    assert all(best >= planned(t) - 1e-9 for t in np.linspace(0, 1, 201))
 
 
 def test_objective_rows_follow_the_seed() -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import decision_checks as checks
 import duckdb
 import pytest
 from conftest import DBT, REPO_ROOT, DbtResult
@@ -91,6 +92,19 @@ def test_business_pages_show_business_terms_only(
             assert page.locator("table.decision-list").count() >= 1, f"{title}: no business table"
         testing.assert_business_terms(page, title)
         testing.full_page_screenshot(page, ARTIFACTS / f"{path or 'home'}.png")
+
+
+def test_demo_decisions_answer_their_users_questions(
+    small_warehouse: DbtResult, app_url: str, page
+) -> None:
+    """Issue 21's checks (decision_checks) on the demo data, as on the real data."""
+    db = small_warehouse.duckdb_path
+    checks.check_sales(page, app_url, db)
+    checks.check_churn(page, app_url, db)
+    checks.check_insiders(page, app_url, db, real=False)
+    checks.check_campaign(page, app_url, db)
+    checks.check_enrollment(page, app_url, db)
+    checks.check_model_health(page, app_url, db)
 
 
 def test_churn_list_holds_active_customers_scored_out_of_sample(

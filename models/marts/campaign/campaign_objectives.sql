@@ -1,16 +1,27 @@
 {#
     The four business objectives of the campaign model with the threshold each one uses and
-    its expected economics, as stored with the scoring model version at training time
-    (evaluation rows 'objective', computed on out-of-fold probabilities of the labelled base).
+    its expected economics, as stored with the model version that scores (evaluation rows
+    'objective', computed on out-of-fold probabilities of the labelled base): the
+    `campaign_response` champion, or its baseline when the blend does not beat it (the version
+    campaign_predictions names; both carry the objectives).
 #}
 
-with latest_model as (
+with scoring_version as (
 
-    select *
-    from {{ ref('campaign_model_versions') }}
-    where model_name = 'campaign_response'
-        and passed_gate
-    qualify row_number() over (order by model_version desc) = 1
+    select distinct
+        model_name,
+        model_version
+    from {{ ref('campaign_predictions') }}
+
+),
+
+latest_model as (
+
+    select versions.*
+    from {{ ref('campaign_model_versions') }} as versions
+    inner join scoring_version
+        on versions.model_name = scoring_version.model_name
+            and versions.model_version = scoring_version.model_version
 
 ),
 

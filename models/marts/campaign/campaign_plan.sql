@@ -3,8 +3,12 @@
     figure is a sum over that objective's contact list in `campaign_contacts`, so the page's
     figures agree with the list it shows: contacts = rows contacted, expected responders = the
     sum of their response probabilities, revenue = responders x revenue per responder, cost =
-    contacts x cost per contact. The rate the model achieved when it was evaluated
-    (out-of-fold, `campaign_objectives`) is kept next to it as the measured evidence.
+    contacts x cost per contact. The outcome the model's threshold achieved when it was
+    evaluated (out-of-fold, `campaign_objectives`) is kept next to it as the measured evidence,
+    both as measured (on `measured_customers`) and on the plan's base (scaled to `customers`,
+    the plan's customers: per customer, the same profit and band), so that plan and band are
+    compared on one base. The max_profit objective contacts every customer above the break-even
+    probability (cost / revenue), so its plan is the most profitable of all objectives.
 #}
 
 with contacts as (
@@ -79,6 +83,14 @@ final as (
         objectives.expected_profit as measured_profit,
         objectives.expected_profit_low as measured_profit_low,
         objectives.expected_profit_high as measured_profit_high,
+
+        -- the measured profit and its band on the plan's base: the same profit per customer
+        objectives.expected_profit * planned.customers
+        / nullif(objectives.labelled_customers, 0) as tested_profit,
+        objectives.expected_profit_low * planned.customers
+        / nullif(objectives.labelled_customers, 0) as tested_profit_low,
+        objectives.expected_profit_high * planned.customers
+        / nullif(objectives.labelled_customers, 0) as tested_profit_high,
 
         -- model
         objectives.model_name,

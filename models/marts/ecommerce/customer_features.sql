@@ -58,7 +58,8 @@ customer_lines as (
     select
         customer_id,
         count(distinct stock_code) filter (where line_kind = 'purchase') as distinct_stock_codes,
-        -sum(quantity) filter (where line_kind = 'return') as returned_units
+        -sum(quantity) filter (where line_kind = 'return') as returned_units,
+        -sum(line_amount) filter (where line_kind = 'return') as returned_revenue
     from lines
     where is_included
     group by customer_id
@@ -71,6 +72,7 @@ joined as (
         customer_invoices.*,
         customer_lines.distinct_stock_codes,
         coalesce(customer_lines.returned_units, 0) as returned_units,
+        coalesce(customer_lines.returned_revenue, 0) as returned_revenue,
         reference_date.reference_date,
         {{ dbt.datediff('customer_invoices.first_purchase_date',
                         'customer_invoices.last_purchase_date', 'day') }} as active_span_days
@@ -92,6 +94,8 @@ final as (
 
         -- monetary
         cast(revenue as decimal(18, 3)) as revenue,
+        cast(returned_revenue as decimal(18, 3)) as returned_revenue,
+        cast(revenue - returned_revenue as decimal(18, 3)) as net_revenue,
         cast(revenue as double) / purchase_lines as avg_ticket,
 
         -- recency and frequency

@@ -1,5 +1,6 @@
 {#- One row per customer with purchases: its features, segment (by the registered
-    `insiders_segments` model), 2-D map coordinates and the Insiders flag. -#}
+    `insiders_segments` model) with its name and action, 2-D map coordinates, whether its
+    segment is an Insiders cluster and whether the customer qualifies as an Insider. -#}
 
 with features as (
 
@@ -23,7 +24,10 @@ final as (
         -- segment
         assignments.cluster,
         assignments.cluster_name,
+        assignments.cluster_action,
+        assignments.in_insiders_cluster,
         assignments.is_insider,
+        assignments.insider_exclusion_reason,
         assignments.embedding_x,
         assignments.embedding_y,
         assignments.embedding_space,
@@ -31,6 +35,7 @@ final as (
 
         -- features used by the segmentation
         features.revenue,
+        features.net_revenue,
         features.recency_days,
         features.distinct_stock_codes,
         features.basket_size,

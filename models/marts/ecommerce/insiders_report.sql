@@ -1,6 +1,19 @@
 {#- The six business questions of the Insiders write-up (reference 004), answered from the
-    data: one row each. `figure` is the headline number of the answer (null when the answer is
-    a list). analyses/ecommerce/insiders_answers.sql reproduces each from customer_segments. -#}
+    data: one row each, money and counts as people read them ('£8.4m of £10.1m', '2,202').
+    `figure` is the headline number of the answer. analyses/ecommerce/insiders_answers.sql
+    reproduces each from customer_segments. -#}
+
+{%- set cur = sql_literal(var('ecommerce_currency')) %}
+{#- the qualification of a cluster member, in words, as the vars set it -#}
+{%- set floor = var('ecommerce_insiders_min_net_revenue') %}
+{%- set rules = [] %}
+{%- if not var('ecommerce_insiders_include_unidentified') %}
+    {%- do rules.append('a customer id') %}
+{%- endif %}
+{%- if floor is not none and floor | string | trim != '' %}
+    {%- do rules.append('revenue net of returns above ' ~ var('ecommerce_currency') ~ floor) %}
+{%- endif %}
+{%- set qualifier = rules | join(' and ') %}
 
 with segments as (
 
@@ -19,8 +32,14 @@ totals as (
     select
         count(*) as customers,
         count(*) filter (where is_insider) as insiders,
-        sum(revenue) as revenue,
-        sum(revenue) filter (where is_insider) as insiders_revenue
+        count(*) filter (where in_insiders_cluster) as cluster_members,
+        count(*) filter (where insider_exclusion_reason = 'no customer id') as unidentified,
+        count(*) filter (
+            where insider_exclusion_reason is not null
+                and insider_exclusion_reason != 'no customer id'
+        ) as low_net_revenue,
+        cast(sum(revenue) as double) as revenue,
+        cast(coalesce(sum(revenue) filter (where is_insider), 0) as double) as insiders_revenue
     from segments
 
 ),
@@ -48,18 +67,20 @@ mean_sentences as (
     select
         ins_revenue,
         non_revenue,
-        printf(
-            'Insiders vs the others (means): revenue %.0f vs %.0f GBP; '
-            || 'recency %.0f vs %.0f days; distinct products %.1f vs %.1f; '
-            || 'basket size %.1f vs %.1f units; returned units %.1f vs %.1f.',
-            ins_revenue, non_revenue, ins_recency, non_recency, ins_products, non_products,
+        'Insiders vs the others, on average: revenue '
+        || {{ money_text('ins_revenue', cur) }} || ' vs ' || {{ money_text('non_revenue', cur) }}
+        || printf(
+            '; last purchase %.0f vs %.0f days ago; %.0f vs %.0f distinct products; '
+            || '%.0f vs %.0f units per order; %.1f vs %.1f units returned.',
+            ins_recency, non_recency, ins_products, non_products,
             ins_basket, non_basket, ins_returns, non_returns
         ) as comparison,
-        printf(
-            'Every customer is an Insider under the current target (no comparison group); '
-            || 'means: revenue %.0f GBP, recency %.0f days, distinct products %.1f, '
-            || 'basket size %.1f, returned units %.1f.',
-            ins_revenue, ins_recency, ins_products, ins_basket, ins_returns
+        'Every customer is an Insider under the current target (no comparison group); on '
+        || 'average: revenue ' || {{ money_text('ins_revenue', cur) }}
+        || printf(
+            ', last purchase %.0f days ago, %.0f distinct products, %.0f units per order, '
+            || '%.1f units returned.',
+            ins_recency, ins_products, ins_basket, ins_returns
         ) as insiders_only
     from means
 
@@ -70,8 +91,16 @@ insider_clusters as (
     select
         {{ ordered_string_agg("printf('%d (%s)', cluster, cluster_name)", ', ', 'cluster') }}
             as clusters,
-        min(min_revenue) as min_revenue
+        count(*) as cluster_count
     from profiles
+    where is_insiders_cluster
+
+),
+
+insider_floor as (
+
+    select cast(min(revenue) as double) as min_revenue
+    from segments
     where is_insider
 
 ),
@@ -80,10 +109,10 @@ cluster_actions as (
 
     select
         cluster,
-        printf(
-            'cluster %d (%s, %d customers, %.1f%% of revenue): %s', cluster, cluster_name,
-            customers, 100 * revenue_share, lower(substr(action, 1, 1)) || substr(action, 2)
-        ) as action_text
+        printf('cluster %d (%s, ', cluster, cluster_name)
+        || {{ thousands('customers') }} || ' customers, '
+        || {{ percent_text('revenue_share') }} || ' of revenue): '
+        || lower(substr(action, 1, 1)) || substr(action, 2) as action_text
     from profiles
 
 ),
@@ -106,28 +135,55 @@ target as (
 
 ),
 
+left_out as (
+
+    -- who of the Insiders clusters is left out, and why (empty when nobody is)
+    select
+        case
+            when unidentified = 0 and low_net_revenue = 0 then ''
+            else ' Left out of ' || {{ thousands('cluster_members') }} || ' cluster members: '
+                || case
+                    when unidentified > 0
+                        then {{ thousands('unidentified') }} || ' without a customer id'
+                    else ''
+                end
+                || case when unidentified > 0 and low_net_revenue > 0 then ' and ' else '' end
+                || case
+                    when low_net_revenue > 0
+                        then {{ thousands('low_net_revenue') }}
+                            || ' whose returns cancel their purchases'
+                    else ''
+                end
+                || '.'
+        end as text
+    from totals
+
+),
+
 answers as (
 
     select
         1 as question_number,
         'Who are the people eligible for the Insiders programme?' as question,
-        printf(
-            'The %d customers of clusters %s; the list is ecommerce.customer_segments '
-            || 'where is_insider.',
-            totals.insiders, insider_clusters.clusters
-        ) as answer,
+        'The ' || {{ thousands('totals.insiders') }} || ' customers of cluster'
+        || case when insider_clusters.cluster_count > 1 then 's ' else ' ' end
+        || insider_clusters.clusters
+        {%- if qualifier %}
+        || {{ sql_literal(' with ' ~ qualifier) }}
+        {%- endif %}
+        || '; the list is ecommerce.customer_segments where is_insider.' || left_out.text
+            as answer,
         cast(totals.insiders as double) as figure
-    from totals cross join insider_clusters
+    from totals cross join insider_clusters cross join left_out
 
     union all
 
     select
         2 as question_number,
         'How many customers will be part of the group?' as question,
-        printf(
-            '%d customers, %.2f%% of the %d customers with purchases.',
-            insiders, 100 * cast(insiders as double) / customers, customers
-        ) as answer,
+        {{ thousands('insiders') }} || ' customers, '
+        || {{ percent_text('cast(insiders as double) / customers') }} || ' of the '
+        || {{ thousands('customers') }} || ' customers with purchases.' as answer,
         cast(insiders as double) as figure
     from totals
 
@@ -150,12 +206,10 @@ answers as (
     select
         4 as question_number,
         'What share of revenue comes from the Insiders?' as question,
-        printf(
-            '%.2f%% of revenue (%.0f of %.0f GBP).',
-            cast(100 * insiders_revenue as double) / cast(revenue as double),
-            cast(insiders_revenue as double), cast(revenue as double)
-        ) as answer,
-        cast(insiders_revenue as double) / cast(revenue as double) as figure
+        {{ percent_text('insiders_revenue / revenue') }} || ' of revenue ('
+        || {{ money_text('insiders_revenue', cur) }} || ' of '
+        || {{ money_text('revenue', cur) }} || ').' as answer,
+        insiders_revenue / revenue as figure
     from totals
 
     union all
@@ -163,17 +217,19 @@ answers as (
     select
         5 as question_number,
         'What are the conditions for a customer to be eligible?' as question,
-        printf(
-            'Being assigned by the registered segmentation model to an Insiders cluster (%s): '
-            || 'clusters are taken by mean revenue, highest first, until they hold %.0f%% of '
-            || 'revenue, '
-            || 'as long as the Insiders stay within %.0f%% of the customers. '
-            || 'Insiders have revenue of at least %.0f GBP.',
-            insider_clusters.clusters, 100 * target.share_target, 100 * target.max_customer_share,
-            insider_clusters.min_revenue
-        ) as answer,
+        'Being assigned by the registered segmentation model to an Insiders cluster ('
+        || insider_clusters.clusters || '): clusters are taken by mean revenue, highest first, '
+        || 'until they hold ' || {{ percent_text('target.share_target') }} || ' of revenue, as '
+        || 'long as the Insiders stay within ' || {{ percent_text('target.max_customer_share') }}
+        || ' of the customers'
+        {%- if qualifier %}
+        || {{ sql_literal('; and, for each customer, ' ~ qualifier
+            ~ ' (vars ecommerce_insiders_include_unidentified, ecommerce_insiders_min_net_revenue)') }}
+        {%- endif %}
+        || '. The smallest Insider spent '
+        || {{ money_text('insider_floor.min_revenue', cur) }} || '.' as answer,
         cast(target.share_target as double) as figure
-    from insider_clusters cross join target
+    from insider_clusters cross join target cross join insider_floor
 
     union all
 

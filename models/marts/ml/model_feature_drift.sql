@@ -41,7 +41,21 @@ final as (
         cast(psi as double) as psi,
         cast(ks_threshold as double) as ks_threshold,
         cast(psi_threshold as double) as psi_threshold,
-        cast(is_drifted as boolean) as is_drifted
+        cast(is_drifted as boolean) as is_drifted,
+        -- which test flagged the feature, with its figure and threshold (null when none did)
+        case
+            when ks_statistic > ks_threshold and psi > psi_threshold
+                then 'KS ' || printf('%.3f', cast(ks_statistic as double)) || ' > '
+                    || printf('%.2f', cast(ks_threshold as double))
+                    || ' and PSI ' || printf('%.3f', cast(psi as double)) || ' > '
+                    || printf('%.2f', cast(psi_threshold as double))
+            when ks_statistic > ks_threshold
+                then 'KS ' || printf('%.3f', cast(ks_statistic as double)) || ' > '
+                    || printf('%.2f', cast(ks_threshold as double))
+            when psi > psi_threshold
+                then 'PSI ' || printf('%.3f', cast(psi as double)) || ' > '
+                    || printf('%.2f', cast(psi_threshold as double))
+        end as flagged_by
     from drift
 
 )

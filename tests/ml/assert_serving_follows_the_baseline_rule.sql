@@ -1,0 +1,8 @@
+{#- A model that does not beat its registered baseline by the margin never scores while its
+    baseline has a version that passed (revenue_ml.ml.lifecycle.serving), and a model that
+    beats it is never replaced by its baseline; read from the scoring marts through
+    model_scorecard. Rows returned = failure. -#}
+select *
+from {{ ref('model_scorecard') }}
+where (not beats_baseline and scores_in is not null and baseline_version is not null)
+    or (beats_baseline and scores_in is null and baseline_scores_in is not null)
