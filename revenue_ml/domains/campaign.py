@@ -40,8 +40,8 @@ from revenue_ml.ml.lifecycle import (
     cv_folds_for,
     gate_floor,
     latest_passing,
-    serving,
     score,
+    serving,
     train_or_reuse,
 )
 from revenue_ml.ml.reasons import FeatureLabel

@@ -34,11 +34,10 @@ from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.lifecycle import (
     BaselineRule,
     BinaryTrainer,
-    champion,
-    serving,
     cv_folds_for,
     gate_floor,
     score,
+    serving,
     train_or_reuse,
 )
 from revenue_ml.ml.reasons import FeatureLabel, Wording

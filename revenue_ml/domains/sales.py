@@ -280,6 +280,7 @@ def train(
     forbidden: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """New registry rows for the offer models (none when every model is reused)."""
+
     def floor(value: float | None) -> float | None:
         return gate_floor(features, TARGET, value, settings.gate_min_positives)
 
