@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -177,15 +177,41 @@ def write_table(
     if order is not None:
         order = np.asarray(order)
         n = len(order)
-    path = Path(out_dir) / contract.path
-    with atomic_open(path, contract.encoding) as fh:
-        w = csv_writer(fh, contract, lineterminator)
-        w.writerow(contract.columns)
+
+    def chunks() -> Iterator[list[Sequence[object]]]:
         for lo in range(0, n, max(1, chunk_rows)):
             hi = min(lo + max(1, chunk_rows), n)
             rows = slice(lo, hi) if order is None else order[lo:hi]
-            w.writerows(zip(*(_as_list(_take(c, rows)) for c in columns), strict=True))
-    return path, n
+            yield [_take(c, rows) for c in columns]
+
+    return write_chunks(out_dir, contract, chunks(), lineterminator)
+
+
+def write_chunks(
+    out_dir: Path,
+    contract: RawFile,
+    chunks: Iterable[Sequence[Sequence[object]]],
+    lineterminator: str = "\n",
+) -> tuple[Path, int]:
+    """Write the header, then each chunk (a list of equally long columns) atomically.
+
+    For generators that produce their rows piece by piece, so only one piece is ever formatted
+    in memory. Returns (path, rows written).
+    """
+    path = Path(out_dir) / contract.path
+    written = 0
+    with atomic_open(path, contract.encoding) as fh:
+        w = csv_writer(fh, contract, lineterminator)
+        w.writerow(contract.columns)
+        for cols in chunks:
+            if len(cols) != len(contract.columns):
+                raise ValueError(
+                    f"{contract.path}: {len(cols)} columns, contract has {len(contract.columns)}"
+                )
+            rows = list(zip(*(_as_list(c) for c in cols), strict=True))
+            w.writerows(rows)
+            written += len(rows)
+    return path, written
 
 
 def _take(values: Sequence[object], rows: slice | np.ndarray) -> Sequence[object]:
