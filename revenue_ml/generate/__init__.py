@@ -86,7 +86,8 @@ def max_scale() -> int:
 
 
 def check_scale(scale: float, seed: int = 0) -> None:
-    """Raise ``ScaleError`` unless ``scale`` and ``seed`` are ones the generator can make."""
+    """Raise ``ScaleError`` unless the generator can make ``scale`` (``ValueError`` for a bad
+    ``seed``)."""
     if not isinstance(scale, numbers.Real) or not math.isfinite(scale) or scale <= 0:
         raise ScaleError(
             f"scale {scale!r} is not a positive number; scale 1 is the real data's size"
@@ -102,11 +103,11 @@ def check_scale(scale: float, seed: int = 0) -> None:
             raise ScaleError(
                 f"scale {scale:g} is too large: {source} {column} would reach "
                 f"{f'{top:,}' if top < 10**15 else f'{top:.2e}'}, beyond "
-                f"{MAX_NUMERIC_ID:,} (9 digits, the most a 32-bit integer id holds in staging); "
+                f"{MAX_NUMERIC_ID:,} (9 digits, the widest a 32-bit integer id in staging holds); "
                 f"the largest scale that works is {max_scale():,}"
             )
     if not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ScaleError(f"seed {seed!r} is not a whole number >= 0")
+        raise ValueError(f"seed {seed!r} is not a whole number >= 0")  # numpy's seeding needs it
 
 
 def check_disk(out_dir: Path, scale: float, names: Iterable[str]) -> None:
@@ -174,6 +175,7 @@ def generate(
 __all__ = [
     "MAX_NUMERIC_ID",
     "MIN_SCALE",
+    "NUMERIC_IDS",
     "SOURCES",
     "ScaleError",
     "check_scale",

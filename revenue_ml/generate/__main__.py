@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     except OSError as exc:  # e.g. the disk filled up or --out is not writable
-        print(f"{parser.prog}: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        where = exc.filename or args.out
+        print(f"{parser.prog}: error: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"done in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     return 0

@@ -9,7 +9,8 @@ descriptions, ~1% exact duplicate lines, non-product stock codes, pound-sign (0x
 latin-1 characters in descriptions.
 
 The invoice plan (one entry per invoice, ~26k x scale) is built in memory; line items are then
-drawn and written chunk by chunk, so memory stays bounded whatever the scale. Revenue is
+drawn and written chunk by chunk, so memory grows with the invoices, not the lines (0.7 GB peak
+at scale 100, 54M lines). Ids: see ``customer_id_span`` and ``invoice_number``. Revenue is
 Pareto-concentrated: customers differ in activity, basket size, variety, quantity multiplier
 (a few wholesalers), return propensity and active window (tenure/recency).
 """
@@ -254,7 +255,7 @@ class _Products:
 
 @dataclass
 class _Customers:
-    ids: np.ndarray  # int64 5-digit ids, shape (C,)
+    ids: np.ndarray  # int64 ids, 5-digit up to scale 20 (customer_id_span), shape (C,)
     country: np.ndarray  # object
     weight: np.ndarray  # activity weight
     basket: np.ndarray  # mean lines per invoice

@@ -304,7 +304,6 @@ def test_max_scale_is_where_an_id_would_pass_nine_digits() -> None:
             r"scale 1e\+06 is too large: online_retail CustomerID would reach [\d,]+, beyond "
             r"999,999,999 .* the largest scale that works is [\d,]+$",
         ),
-        (1, -1, r"seed -1 is not a whole number >= 0"),
     ],
 )
 def test_scale_errors_are_named_and_one_line(
@@ -316,6 +315,11 @@ def test_scale_errors_are_named_and_one_line(
         generate(tmp_path, scale=scale, seed=seed)
     assert "\n" not in str(info.value)
     assert not any(tmp_path.iterdir())  # refused before writing anything
+
+
+def test_negative_seed_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^seed -1 is not a whole number >= 0"):
+        generate(tmp_path, scale=1, seed=-1)
 
 
 def test_scale_error_when_the_disk_is_too_small(
@@ -433,3 +437,27 @@ def test_enrollments_memory_per_row_is_small(tmp_path: Path) -> None:
     big_peak, big_rows = _enrollments_peak(tmp_path / "b", 0.25)
     per_row = (big_peak - small_peak) / (big_rows - small_rows)
     assert big_rows > 4 * small_rows and per_row < 60, per_row
+
+
+def test_cli_write_error_is_one_line(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "revenue_ml.generate",
+            "--scale",
+            "0.02",
+            "--only",
+            "telco_churn",
+            "--out",
+            str(not_a_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert f"cannot write {not_a_dir}" in lines[0] and "Traceback" not in proc.stderr
