@@ -7,7 +7,11 @@ so a file's bytes depend only on ``(scale, seed)``, not on which other sources a
 
 from __future__ import annotations
 
+import math
+import numbers
+import shutil
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 
 from revenue_ml.contracts import (
@@ -18,6 +22,7 @@ from revenue_ml.contracts import (
     ONLINE_RETAIL,
     TELCO_CHURN,
 )
+from revenue_ml.generate import marketing_campaign, online_retail
 from revenue_ml.generate.enrollments import generate_enrollments
 from revenue_ml.generate.marketing_campaign import generate_marketing_campaign
 from revenue_ml.generate.online_retail import generate_online_retail
@@ -34,6 +39,102 @@ SOURCES: dict[str, tuple[Generator, dict]] = {
     "marketing_campaign": (generate_marketing_campaign, {"customers": MARKETING_CAMPAIGN}),
     "enrollments": (generate_enrollments, {"enrollments": ENROLLMENTS}),
 }
+
+#: Bytes written per unit of scale, a little under those measured at scale 10 (60 MB in all), so
+#: the free-space check refuses only a scale that cannot fit.
+BYTES_PER_SCALE: dict[str, float] = {
+    "sales_pipeline": 5.2e6,
+    "online_retail": 39e6,
+    "telco_churn": 0.25e6,
+    "marketing_campaign": 0.2e6,
+    "enrollments": 9.3e6,
+}
+
+#: Below this scale the enrollments simulation can end without a single student (and a file
+#: of a few rows is no use to any model); every source works from here up.
+MIN_SCALE = 0.001
+
+#: The widest all-digit id every numeric id column holds: staging parses CustomerID and ID as
+#: 32-bit integers (at most 2,147,483,647), so ids may widen to 9 digits, not 10.
+MAX_NUMERIC_ID = 999_999_999
+
+#: (source, column, largest id at a scale) for the ids that grow with the scale and are numbers.
+#: Text ids (InvoiceNo, ID_ESTUDIANTE, the sales Ids) have no such limit.
+NUMERIC_IDS: tuple[tuple[str, str, Callable[[float], int]], ...] = (
+    ("online_retail", "CustomerID", online_retail.largest_customer_id),
+    ("marketing_campaign", "ID", marketing_campaign.largest_id),
+)
+
+
+class ScaleError(ValueError):
+    """A scale the generator cannot make. The message is one line: what, why, and the scale
+    that works."""
+
+
+@cache
+def max_scale() -> int:
+    """The largest (whole) scale at which every numeric id fits ``MAX_NUMERIC_ID``."""
+
+    def fits(scale: float) -> bool:
+        return all(largest(scale) <= MAX_NUMERIC_ID for _, _, largest in NUMERIC_IDS)
+
+    lo, hi = 1.0, 1e12  # fits(lo), not fits(hi); the largest ids grow with the scale
+    while hi - lo > 0.5:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return math.floor(lo)
+
+
+def check_scale(scale: float, seed: int = 0) -> None:
+    """Raise ``ScaleError`` unless the generator can make ``scale`` (``ValueError`` for a bad
+    ``seed``)."""
+    if not isinstance(scale, numbers.Real) or not math.isfinite(scale) or scale <= 0:
+        raise ScaleError(
+            f"scale {scale!r} is not a positive number; scale 1 is the real data's size"
+        )
+    if scale < MIN_SCALE:
+        raise ScaleError(
+            f"scale {scale:g} is too small: below {MIN_SCALE:g} a source can end up with no rows "
+            f"(the enrollments simulation with no student); the smallest scale that works is "
+            f"{MIN_SCALE:g}"
+        )
+    for source, column, largest in NUMERIC_IDS:
+        if (top := largest(scale)) > MAX_NUMERIC_ID:
+            raise ScaleError(
+                f"scale {scale:g} is too large: {source} {column} would reach "
+                f"{f'{top:,}' if top < 10**15 else f'{top:.2e}'}, beyond "
+                f"{MAX_NUMERIC_ID:,} (9 digits, the widest a 32-bit integer id in staging holds); "
+                f"the largest scale that works is {max_scale():,}"
+            )
+    if not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed {seed!r} is not a whole number >= 0")  # numpy's seeding needs it
+
+
+def check_disk(out_dir: Path, scale: float, names: Iterable[str]) -> None:
+    """Raise ``ScaleError`` when the files of ``names`` at ``scale`` cannot fit under ``out_dir``.
+
+    Free space counts the files they replace. The estimate is a lower bound, so the check never
+    refuses a scale that fits (at small scales it never fires).
+    """
+    names = list(names)
+    per_scale = sum(BYTES_PER_SCALE[n] for n in names)
+    need = per_scale * scale
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    replaced = sum(
+        p.stat().st_size
+        for n in names
+        for c in SOURCES[n][1].values()
+        if (p := out_dir / c.path).is_file()
+    )
+    room = shutil.disk_usage(existing).free + replaced
+    if need > room:
+        raise ScaleError(
+            f"scale {scale:g} needs about {need / 1e9:.1f} GB under {out_dir} and only "
+            f"{room / 1e9:.1f} GB is free; the largest scale that fits is "
+            f"{math.floor(room / per_scale * 10) / 10:g}"
+        )
 
 
 def generate(
@@ -52,13 +153,13 @@ def generate(
         only: subset of source names (see ``SOURCES``); all when ``None``.
         report: called with one line per written file (e.g. ``print``).
     """
-    if scale <= 0:
-        raise ValueError("scale must be positive")
     names = list(SOURCES) if only is None else list(only)
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {', '.join(SOURCES)}")
+    check_scale(scale, seed)
     out = Path(out_dir)
+    check_disk(out, scale, names)
     written: dict[str, Path] = {}
     for name in SOURCES:  # fixed order, whatever order ``only`` lists
         if name not in names:
@@ -71,4 +172,13 @@ def generate(
     return written
 
 
-__all__ = ["SOURCES", "generate"]
+__all__ = [
+    "MAX_NUMERIC_ID",
+    "MIN_SCALE",
+    "NUMERIC_IDS",
+    "SOURCES",
+    "ScaleError",
+    "check_scale",
+    "generate",
+    "max_scale",
+]

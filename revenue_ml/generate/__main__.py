@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from revenue_ml.generate import SOURCES, generate
+from revenue_ml.generate import SOURCES, ScaleError, generate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         generate(args.out, scale=args.scale, seed=args.seed, only=only, report=print)
+    except ScaleError as exc:  # one line, no usage text: the scale, why, and what works
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         parser.error(str(exc))
+    except OSError as exc:  # e.g. the disk filled up or --out is not writable
+        where = exc.filename or args.out
+        print(f"{parser.prog}: error: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"done in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     return 0
 

@@ -32,19 +32,48 @@ def scaled(n: float, scale: float, minimum: int = 1) -> int:
 
 
 def random_ids(rng: np.random.Generator, n: int, length: int = 8) -> np.ndarray:
-    """Return ``n`` distinct lowercase alphanumeric ids of ``length`` characters (object array)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < n:
-        m = int((n - len(out)) * 1.02) + 8
-        codes = ALPHANUM[rng.integers(0, len(ALPHANUM), size=(m, length))]
-        for s in ("".join(row) for row in codes):
-            if s not in seen:
-                seen.add(s)
-                out.append(s)
-                if len(out) == n:
-                    break
-    return np.array(out, dtype=object)
+    """Return ``n`` distinct lowercase alphanumeric ids of ``length`` characters (object array).
+
+    Draws ``~1.02 n`` candidates at a time and keeps, in draw order, each one not seen before
+    until ``n`` are kept. Vectorised (candidates compared as base-36 integers, not through a
+    Python set): the same ids as a loop over the candidates, ~5x faster and lighter for millions.
+    """
+    table = np.frombuffer("".join(ALPHANUM.tolist()).encode("ascii"), dtype=np.uint8)
+    kept: list[np.ndarray] = []  # int8 codes, shape (k, length)
+    kept_keys: list[np.ndarray] = []
+    have = 0
+    while have < n:
+        m = int((n - have) * 1.02) + 8
+        codes = rng.integers(0, len(ALPHANUM), size=(m, length))
+        key = _id_keys(codes)
+        codes = codes.astype(np.int8)  # the int64 draw is 8x the size; let it go now
+        first = np.zeros(m, dtype=bool)
+        first[np.unique(key, return_index=True)[1]] = True
+        if kept_keys:
+            first &= ~np.isin(key, np.concatenate(kept_keys))
+        idx = np.flatnonzero(first)[: n - have]
+        kept.append(codes[idx])
+        kept_keys.append(key[idx])
+        have += len(idx)
+        del codes, key, first
+    codes = np.concatenate(kept) if kept else np.zeros((0, length), dtype=np.int8)
+    out = np.empty(n, dtype=object)
+    for lo in range(0, n, WRITE_CHUNK_ROWS):  # as str objects, a chunk at a time
+        raw = table[codes[lo : lo + WRITE_CHUNK_ROWS]].view(f"S{length}").ravel()
+        out[lo : lo + len(raw)] = raw.astype(f"U{length}").astype(object)
+    return out
+
+
+def _id_keys(codes: np.ndarray) -> np.ndarray:
+    """One comparable key per row of alphabet indices: a base-36 integer when it fits 63 bits
+    (12 characters), else the row's bytes (slower to sort, same equality)."""
+    length = codes.shape[1]
+    if length <= 12:
+        key = np.zeros(len(codes), dtype=np.int64)
+        for j in range(length):
+            key = key * len(ALPHANUM) + codes[:, j]
+        return key
+    return np.ascontiguousarray(codes.astype(np.uint8)).view(f"S{length}").ravel()
 
 
 def pick(
@@ -64,8 +93,14 @@ def blank_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def iso_dates(days: np.ndarray) -> np.ndarray:
-    """Format day numbers since 1970-01-01 (int array) as ``YYYY-MM-DD`` strings."""
-    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
+    """Format day numbers since 1970-01-01 (int array) as ``YYYY-MM-DD`` strings.
+
+    Each distinct day is formatted once and shared (a few thousand days, millions of rows):
+    one string object per row would cost ~60 bytes a row.
+    """
+    uniq, inv = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    labels = np.datetime_as_string(uniq.astype("datetime64[D]"), unit="D").astype(object)
+    return labels[inv.reshape(-1)]
 
 
 def decimal_str(units: np.ndarray, decimals: int, keep_one: bool = False) -> np.ndarray:
@@ -108,28 +143,88 @@ def csv_writer(fh: TextIO, contract: RawFile, lineterminator: str = "\n") -> csv
     )
 
 
+#: Rows formatted and written per batch by ``write_table``: big enough that the csv module's
+#: per-call overhead is negligible, small enough that a batch of row tuples (~1 KB a row for the
+#: widest file) stays a few tens of MB whatever the scale.
+WRITE_CHUNK_ROWS = 50_000
+
+
 def write_table(
     out_dir: Path,
     contract: RawFile,
-    columns: Sequence[Iterable[object]],
+    columns: Sequence[Sequence[object]],
     lineterminator: str = "\n",
+    chunk_rows: int = WRITE_CHUNK_ROWS,
+    order: np.ndarray | None = None,
 ) -> tuple[Path, int]:
     """Write the header and column-wise data of ``contract`` atomically; return (path, rows).
 
-    ``columns`` holds one sequence per contract column, all the same length, already formatted
-    as strings (or ints, printed with ``str``).
+    ``columns`` holds one sequence per contract column (numpy array or list), all the same
+    length, already formatted as strings (or ints, printed with ``str``). Rows are built and
+    written ``chunk_rows`` at a time: a whole-file list of row tuples costs ~10x the columns
+    themselves (3.7 GB for the sales files at scale 100). The bytes do not depend on
+    ``chunk_rows``. ``order`` (row indices) writes ``[c[order] for c in columns]`` without
+    holding a reordered copy of every column.
     """
     if len(columns) != len(contract.columns):
         raise ValueError(
             f"{contract.path}: {len(columns)} columns, contract has {len(contract.columns)}"
         )
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        raise ValueError(f"{contract.path}: columns of different lengths {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    if order is not None:
+        order = np.asarray(order)
+        n = len(order)
+
+    def chunks() -> Iterator[list[Sequence[object]]]:
+        for lo in range(0, n, max(1, chunk_rows)):
+            hi = min(lo + max(1, chunk_rows), n)
+            rows = slice(lo, hi) if order is None else order[lo:hi]
+            yield [_take(c, rows) for c in columns]
+
+    return write_chunks(out_dir, contract, chunks(), lineterminator)
+
+
+def write_chunks(
+    out_dir: Path,
+    contract: RawFile,
+    chunks: Iterable[Sequence[Sequence[object]]],
+    lineterminator: str = "\n",
+) -> tuple[Path, int]:
+    """Write the header, then each chunk (a list of equally long columns) atomically.
+
+    For generators that produce their rows piece by piece, so only one piece is ever formatted
+    in memory. Returns (path, rows written).
+    """
     path = Path(out_dir) / contract.path
-    rows = list(zip(*(list(c) for c in columns), strict=True))
+    written = 0
     with atomic_open(path, contract.encoding) as fh:
         w = csv_writer(fh, contract, lineterminator)
         w.writerow(contract.columns)
-        w.writerows(rows)
-    return path, len(rows)
+        for cols in chunks:
+            if len(cols) != len(contract.columns):
+                raise ValueError(
+                    f"{contract.path}: {len(cols)} columns, contract has {len(contract.columns)}"
+                )
+            rows = list(zip(*(_as_list(c) for c in cols), strict=True))
+            w.writerows(rows)
+            written += len(rows)
+    return path, written
+
+
+def _take(values: Sequence[object], rows: slice | np.ndarray) -> Sequence[object]:
+    """``values[rows]`` for arrays and lists alike (a list cannot take an index array)."""
+    if isinstance(rows, slice) or isinstance(values, np.ndarray):
+        return values[rows]
+    return [values[i] for i in rows.tolist()]
+
+
+def _as_list(values: Sequence[object]) -> list[object]:
+    """Python objects for the csv writer: ``tolist`` turns numpy strings and ints into ``str`` and
+    ``int`` (printed the same as their numpy scalars, but faster and lighter to hold)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -47,13 +47,29 @@ SPEND = (
 )
 
 
+def customer_count(scale: float) -> int:
+    """Number of customers (rows) at ``scale`` (2,240 in the real file)."""
+    return scaled(2240, scale, minimum=10)
+
+
+def id_space(n: int) -> int:
+    """``n`` distinct IDs are drawn from ``[0, id_space(n))``: 0..11191 as in the real file, 5
+    ids per customer beyond that (more digits as the scale grows)."""
+    return max(11192, 5 * n)
+
+
+def largest_id(scale: float) -> int:
+    """The largest ID the file can hold at ``scale`` (staging parses it as a 32-bit integer)."""
+    return id_space(customer_count(scale)) - 1
+
+
 def generate_marketing_campaign(
     out_dir: Path, scale: float = 1.0, seed: int = 42
 ) -> dict[str, tuple[Path, int]]:
     """Write the campaign file under ``out_dir``; return ``{"customers": (path, rows)}``."""
     rng = source_rng(seed, SOURCE)
-    n = scaled(2240, scale, minimum=10)
-    ids = np.sort(rng.choice(max(11192, 5 * n), size=n, replace=False))
+    n = customer_count(scale)
+    ids = np.sort(rng.choice(id_space(n), size=n, replace=False))
     ids = ids[rng.permutation(n)]
 
     year = np.clip(np.round(rng.normal(1969, 11.7, size=n)), 1940, 1996).astype(np.int64)
@@ -170,8 +186,6 @@ def generate_marketing_campaign(
         11 * const,
         response,
     ]
-    return {
-        "customers": write_table(
-            out_dir, MARKETING_CAMPAIGN, [np.asarray(c).astype(str) for c in cols]
-        )
-    }
+    # ints go as int arrays (printed by the csv writer chunk by chunk): ``astype(str)`` would make
+    # 84-byte fixed-width strings of every value up front (600 MB at scale 100)
+    return {"customers": write_table(out_dir, MARKETING_CAMPAIGN, [np.asarray(c) for c in cols])}

@@ -9,7 +9,8 @@ descriptions, ~1% exact duplicate lines, non-product stock codes, pound-sign (0x
 latin-1 characters in descriptions.
 
 The invoice plan (one entry per invoice, ~26k x scale) is built in memory; line items are then
-drawn and written chunk by chunk, so memory stays bounded whatever the scale. Revenue is
+drawn and written chunk by chunk, so memory grows with the invoices, not the lines (0.7 GB peak
+at scale 100, 54M lines). Ids: see ``customer_id_span`` and ``invoice_number``. Revenue is
 Pareto-concentrated: customers differ in activity, basket size, variety, quantity multiplier
 (a few wholesalers), return propensity and active window (tenure/recency).
 """
@@ -27,6 +28,10 @@ from revenue_ml.generate.common import atomic_open, decimal_str, scaled, source_
 
 SOURCE = "online_retail"
 FIRST_INVOICE = 536365
+#: The real file's smallest CustomerID; ids are drawn from a range starting here.
+FIRST_CUSTOMER_ID = 12346
+#: The real ids have 5 digits: they stay 5-digit while the customers fit (scale <= 20).
+FIVE_DIGIT_CUSTOMER_IDS = 99999 - FIRST_CUSTOMER_ID + 1
 CHUNK_INVOICES = 2000
 CATALOGUE_K = 48
 
@@ -250,7 +255,7 @@ class _Products:
 
 @dataclass
 class _Customers:
-    ids: np.ndarray  # int64 5-digit ids, shape (C,)
+    ids: np.ndarray  # int64 ids, 5-digit up to scale 20 (customer_id_span), shape (C,)
     country: np.ndarray  # object
     weight: np.ndarray  # activity weight
     basket: np.ndarray  # mean lines per invoice
@@ -309,13 +314,52 @@ def _products(rng: np.random.Generator) -> _Products:
     return _Products(code, desc_arr, price, pack, cdf)
 
 
+def customer_count(scale: float) -> int:
+    """Number of customers at ``scale`` (4,372 in the real file)."""
+    return scaled(4372, scale, minimum=20)
+
+
+def customer_id_span(n: int) -> int:
+    """Size of the range ``FIRST_CUSTOMER_ID + [0, span)`` that ``n`` customer ids are drawn from.
+
+    About 1.36 ids per customer (the real file: 4,372 customers in 12346..18287). Ids stay
+    5-digit while ``n`` fits in the 5-digit range; beyond it (scale > 20) the range simply
+    continues with 6, 7, ... digits. Staging parses CustomerID as a 32-bit integer, so
+    ``revenue_ml.generate`` refuses a scale whose largest id would pass ``MAX_NUMERIC_ID``.
+    """
+    span = max(n, int(round(n * 1.36)))
+    return min(FIVE_DIGIT_CUSTOMER_IDS, span) if n <= FIVE_DIGIT_CUSTOMER_IDS else span
+
+
+def largest_customer_id(scale: float) -> int:
+    """The largest CustomerID the file can hold at ``scale``."""
+    return FIRST_CUSTOMER_ID + customer_id_span(customer_count(scale)) - 1
+
+
+def customer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct CustomerIDs in random order: the first id of the range and ``n - 1`` others
+    drawn from it (int64)."""
+    span = customer_id_span(n)
+    ids = np.sort(
+        FIRST_CUSTOMER_ID
+        + np.concatenate([[0], 1 + rng.choice(span - 1, size=n - 1, replace=False)])
+    )
+    return ids[rng.permutation(n)]
+
+
+def invoice_number(i: np.ndarray | int) -> np.ndarray | int:
+    """InvoiceNo (without its C/A prefix) of the ``i``-th invoice in time order.
+
+    The real numbers run from 536365 (6 digits); they count up by one, so they pass 999999 and
+    take a 7th digit after ~463,600 invoices (scale ~18). Staging reads InvoiceNo as text, so
+    any width is accepted.
+    """
+    return FIRST_INVOICE + i
+
+
 def _customers(rng: np.random.Generator, n: int, prod: _Products) -> _Customers:
     """Customer population with heterogeneous behaviour (see module docstring)."""
-    span = min(99999 - 12346 + 1, max(n, int(round(n * 1.36))))
-    ids = np.sort(
-        12346 + np.concatenate([[0], 1 + rng.choice(span - 1, size=n - 1, replace=False)])
-    )
-    ids = ids[rng.permutation(n)]
+    ids = customer_ids(rng, n)
     uk = rng.random(n) < 0.905
     country = np.empty(n, dtype=object)
     country[uk] = "United Kingdom"
@@ -634,7 +678,7 @@ def _chunk_lines(
     prefix = np.array(["", "", "C", "", "A"], dtype=object)[kind]
     inv_no = np.array(
         [
-            f"{p}{FIRST_INVOICE + i}"
+            f"{p}{invoice_number(i)}"
             for p, i in zip(prefix.tolist(), range(first_no, first_no + hi - lo), strict=True)
         ],
         dtype=object,
@@ -665,7 +709,7 @@ def generate_online_retail(
     rng = source_rng(seed, SOURCE)
     n_rows = scaled(541909, scale, minimum=500)
     prod = _products(rng)
-    cust = _customers(rng, scaled(4372, scale, minimum=20), prod)
+    cust = _customers(rng, customer_count(scale), prod)
     stamp, cdf = _calendar(rng)
     plan = _plan(rng, n_rows, cust, stamp, cdf)
     path = Path(out_dir) / ONLINE_RETAIL.path

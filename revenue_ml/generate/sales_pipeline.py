@@ -505,5 +505,5 @@ def generate_sales_pipeline(
         converted,
         city,
     ]
-    leads = write_table(out_dir, LEADS, [c[order] for c in leads_cols])
+    leads = write_table(out_dir, LEADS, leads_cols, order=order)
     return {"offers": offers, "leads": leads}

@@ -239,3 +239,227 @@ def test_online_retail_memory_bounded(tmp_path: Path) -> None:
     # 5x the rows (~54k); a whole-file table of strings would grow the peak ~5x (> 30 MB)
     assert big_peak < 1.5 * small_peak, (small_peak, big_peak)
     assert big_peak < 20, big_peak
+
+
+# ---- any scale: id spaces, named errors, chunked writing, bounded memory --------------------
+
+
+def test_online_retail_customer_ids_at_large_scales() -> None:
+    """CustomerIDs stay in the real 5-digit range up to scale 20 (12346..99999), then widen;
+    always distinct and within the 9-digit limit. Scale 40 used to be a numpy error."""
+    from revenue_ml.generate import MAX_NUMERIC_ID
+    from revenue_ml.generate.online_retail import (
+        FIRST_CUSTOMER_ID,
+        customer_count,
+        customer_ids,
+        largest_customer_id,
+    )
+
+    for scale, digits in ((1, {5}), (20, {5}), (20.1, {5, 6}), (40, {5, 6}), (300, {5, 6, 7})):
+        n = customer_count(scale)
+        ids = customer_ids(np.random.default_rng(1), n)
+        assert len(np.unique(ids)) == n == round(4372 * scale), scale
+        assert ids.min() == FIRST_CUSTOMER_ID
+        assert ids.max() <= largest_customer_id(scale) <= MAX_NUMERIC_ID, scale
+        assert {len(str(i)) for i in ids.tolist()} == digits, scale
+
+
+def test_invoice_numbers_count_up_from_the_real_first() -> None:
+    from revenue_ml.generate.online_retail import invoice_number
+
+    numbers = invoice_number(np.arange(26_000 * 100))  # ~ the invoices at scale 100
+    assert numbers[0] == 536365 and (np.diff(numbers) == 1).all()
+    assert {len(str(numbers[0])), len(str(numbers[-1]))} == {6, 7}
+
+
+def test_marketing_ids_at_large_scales() -> None:
+    from revenue_ml.generate import MAX_NUMERIC_ID
+    from revenue_ml.generate.marketing_campaign import customer_count, id_space, largest_id
+
+    for scale in (1, 100, 300):
+        n = customer_count(scale)
+        ids = np.random.default_rng(2).choice(id_space(n), size=n, replace=False)
+        assert len(np.unique(ids)) == n and ids.max() <= largest_id(scale) <= MAX_NUMERIC_ID
+
+
+def test_max_scale_is_where_an_id_would_pass_nine_digits() -> None:
+    from revenue_ml.generate import MAX_NUMERIC_ID, NUMERIC_IDS, check_scale, max_scale
+
+    top = max_scale()
+    assert 10_000 < top < 1_000_000
+    check_scale(top)  # the largest scale works ...
+    assert max(largest(top) for _, _, largest in NUMERIC_IDS) <= MAX_NUMERIC_ID
+    assert max(largest(top + 1) for _, _, largest in NUMERIC_IDS) > MAX_NUMERIC_ID  # ... and +1 not
+
+
+@pytest.mark.parametrize(
+    ("scale", "seed", "message"),
+    [
+        (0, 1, r"scale 0 is not a positive number"),
+        (-2.0, 1, r"scale -2.0 is not a positive number"),
+        (float("nan"), 1, r"scale nan is not a positive number"),
+        (float("inf"), 1, r"scale inf is not a positive number"),
+        (1e-4, 1, r"scale 0.0001 is too small: .* the smallest scale that works is 0.001$"),
+        (
+            1e6,
+            1,
+            r"scale 1e\+06 is too large: online_retail CustomerID would reach [\d,]+, beyond "
+            r"999,999,999 .* the largest scale that works is [\d,]+$",
+        ),
+    ],
+)
+def test_scale_errors_are_named_and_one_line(
+    tmp_path: Path, scale: float, seed: int, message: str
+) -> None:
+    from revenue_ml.generate import ScaleError
+
+    with pytest.raises(ScaleError, match=message) as info:
+        generate(tmp_path, scale=scale, seed=seed)
+    assert "\n" not in str(info.value)
+    assert not any(tmp_path.iterdir())  # refused before writing anything
+
+
+def test_negative_seed_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^seed -1 is not a whole number >= 0"):
+        generate(tmp_path, scale=1, seed=-1)
+
+
+def test_scale_error_when_the_disk_is_too_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import revenue_ml.generate as gen
+
+    real = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(gen.shutil, "disk_usage", lambda _: real._replace(free=1_000_000_000))
+    with pytest.raises(
+        gen.ScaleError, match=r"needs about 5\.4 GB .* only 1\.0 GB is free; .* fits is 18\.5$"
+    ):
+        generate(tmp_path / "new", scale=100, seed=1)
+    generate(tmp_path / "new", scale=0.02, seed=1, only=["telco_churn"])  # a small one fits
+
+
+def test_cli_scale_error_is_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "revenue_ml.generate", "--scale", "1e7", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "largest scale that works is" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "usage" not in proc.stderr
+
+
+def _reference_random_ids(rng: np.random.Generator, n: int, length: int) -> list[str]:
+    """The generator's original loop, kept as the definition the vectorised version must match."""
+    alphanum = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        m = int((n - len(out)) * 1.02) + 8
+        codes = alphanum[rng.integers(0, len(alphanum), size=(m, length))]
+        for s in ("".join(row) for row in codes):
+            if s not in seen:
+                seen.add(s)
+                out.append(s)
+                if len(out) == n:
+                    break
+    return out
+
+
+@pytest.mark.parametrize(("n", "length"), [(0, 8), (1, 8), (3000, 8), (1200, 2), (36, 1)])
+def test_random_ids_match_the_loop_they_replace(n: int, length: int) -> None:
+    from revenue_ml.generate.common import random_ids
+
+    for seed in (0, 1, 2):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = random_ids(a, n, length)
+        assert got.dtype == object and all(type(s) is str for s in got)
+        assert got.tolist() == _reference_random_ids(b, n, length)
+        assert a.random() == b.random()  # the stream is left where the loop left it
+
+
+def test_write_table_bytes_do_not_depend_on_chunks(tmp_path: Path) -> None:
+    from revenue_ml.generate.common import write_table
+
+    rng = np.random.default_rng(3)
+    n = 1001
+    cols = [
+        np.array(["a", "b,c", 'd"e', ""], dtype=object)[rng.integers(0, 4, n)],
+        rng.integers(-5, 10**12, n),
+        [f"x{i}" for i in range(n)],
+        np.where(rng.random(n) < 0.5, "True", "False"),
+        *(rng.integers(0, 9, n) for _ in range(5)),
+    ]
+    order = rng.permutation(n)
+    outs = {}
+    for name, chunk, order_ in (("one", 10**9, None), ("chunked", 7, None), ("ordered", 13, order)):
+        path, rows = write_table(
+            tmp_path / name,
+            contracts.TELCO_CHURN,
+            cols * 2 + cols[:2],
+            chunk_rows=chunk,
+            order=order_,
+        )
+        assert rows == n
+        outs[name] = path.read_bytes()
+    assert outs["one"] == outs["chunked"]
+    reordered = [c[order] if isinstance(c, np.ndarray) else [c[i] for i in order] for c in cols]
+    path, _ = write_table(tmp_path / "pre", contracts.TELCO_CHURN, reordered * 2 + reordered[:2])
+    assert outs["ordered"] == path.read_bytes() != outs["one"]
+
+
+def test_enrollments_bytes_do_not_depend_on_chunks(tmp_path: Path) -> None:
+    from revenue_ml.generate.enrollments import generate_enrollments
+
+    a, rows_a = generate_enrollments(tmp_path / "a", 0.05, 4)["enrollments"]
+    b, rows_b = generate_enrollments(tmp_path / "b", 0.05, 4, chunk_rows=97)["enrollments"]
+    assert rows_a == rows_b > 5000 and a.read_bytes() == b.read_bytes()
+
+
+def _enrollments_peak(out: Path, scale: float) -> tuple[float, int]:
+    from revenue_ml.generate.enrollments import generate_enrollments
+
+    tracemalloc.start()
+    try:
+        _, rows = generate_enrollments(out, scale, 1, chunk_rows=2000)["enrollments"]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, rows
+
+
+def test_enrollments_memory_per_row_is_small(tmp_path: Path) -> None:
+    """Only compact class keys are kept per row (~12 bytes); the strings are made a chunk at a
+    time. A whole-file table of strings (as before) costs ~500 bytes a row."""
+    small_peak, small_rows = _enrollments_peak(tmp_path / "s", 0.05)
+    big_peak, big_rows = _enrollments_peak(tmp_path / "b", 0.25)
+    per_row = (big_peak - small_peak) / (big_rows - small_rows)
+    assert big_rows > 4 * small_rows and per_row < 60, per_row
+
+
+def test_cli_write_error_is_one_line(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "revenue_ml.generate",
+            "--scale",
+            "0.02",
+            "--only",
+            "telco_churn",
+            "--out",
+            str(not_a_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert f"cannot write {not_a_dir}" in lines[0] and "Traceback" not in proc.stderr
