@@ -193,6 +193,23 @@ def publish_promotion(
     again (:func:`revenue_ml.snapshot.republish`), when that snapshot came from this warehouse;
     a sentence saying what happened. ``registry`` holds the warehouse's rows of
     ``registry_table``. Never raises: the promotion is already committed."""
+    try:
+        return _publish_promotion(con, root, tables, registry, registry_table, reason)
+    except Exception as err:  # noqa: BLE001 - the warehouse holds the promotion whatever happens
+        return (
+            f"warning: the snapshot under {root} was not updated ({type(err).__name__}: {err}); "
+            f"a service reading it keeps the previous champion until the next dbt build"
+        )
+
+
+def _publish_promotion(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    tables: list[str],
+    registry: pd.DataFrame,
+    registry_table: str,
+    reason: str,
+) -> str:
     newest = snapshots.latest_snapshot(root)
     if newest is None:
         return (
@@ -217,14 +234,8 @@ def publish_promotion(
             f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
             f"folder this warehouse's builds publish into with --snapshot DIR"
         )
-    try:
-        info = snapshots.republish(root, con, tables, reason)
-        snapshots.prune_snapshots(root)
-    except (OSError, duckdb.Error) as err:
-        return (
-            f"warning: the snapshot under {root} was not updated ({type(err).__name__}: {err}); "
-            f"a service reading it keeps the previous champion until the next dbt build"
-        )
+    info = snapshots.republish(root, con, tables, reason)
+    snapshots.prune_snapshots(root)
     return (
         f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
         f"with {', '.join(tables)} from the warehouse)"

@@ -29,6 +29,7 @@ from conftest import DbtResult, run_dbt
 from revenue_ml import score
 from revenue_ml.ml import lifecycle
 from revenue_ml.serve.process import Service, request, running_service
+from revenue_ml.snapshot import latest_snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -524,9 +525,6 @@ def test_a_rollback_is_served_after_a_reload_from_the_snapshot_and_the_warehouse
         )
         assert promoted.returncode == 0, promoted.stderr
         assert "churn_lightgbm v1 is now the champion (was v2)" in promoted.stdout
-        after = data.latest_snapshot(root)
-        assert after.snapshot_id != before.snapshot_id
-        assert f"Snapshot: snapshot {after.snapshot_id} published under {root}" in promoted.stdout
         for service in (from_snapshot, from_warehouse):
             assert churn_version(service, batch) == {2}  # until the reload
             status, body, _ = call(
@@ -537,6 +535,9 @@ def test_a_rollback_is_served_after_a_reload_from_the_snapshot_and_the_warehouse
             models = service.get("/models")[1]["models"]
             serving = {(m["model_name"], m["model_version"]) for m in models if m["serving"]}
             assert ("churn_lightgbm", 1) in serving and ("churn_lightgbm", 2) not in serving
+        after = data.latest_snapshot(root)
+        assert after.snapshot_id != before.snapshot_id
+        assert f"Snapshot: snapshot {after.snapshot_id} published under {root}" in promoted.stdout
         assert from_snapshot.get("/health")[1]["snapshot_id"] == after.snapshot_id
     # the new snapshot: the build's, with the promotion's tables from the warehouse
     snap = data.Snapshot.open(after)
@@ -570,3 +571,42 @@ def test_a_rollback_is_served_after_a_reload_from_the_snapshot_and_the_warehouse
     assert (after.path / "churn.churn_scores.parquet").stat().st_ino == (
         before.path / "churn.churn_scores.parquet"
     ).stat().st_ino
+
+
+def test_a_promotion_leaves_another_warehouses_snapshot_alone(
+    two_churn_versions: DbtResult, small_warehouse: DbtResult, tmp_path: Path
+) -> None:
+    """The snapshot folder a promotion would update holds another warehouse's snapshot (its
+    registry has a version this warehouse lacks): it is left as it is, and the message says
+    how to name the right folder; the promotion itself holds."""
+    from revenue_ml import registry as registry_cli
+
+    other = tmp_path / "other"
+    shutil.copytree(snapshot_of(small_warehouse), other)
+    newest = latest_snapshot(other)
+    registry_file = newest.path / "ml.churn_model_versions.parquet"
+    foreign = pd.read_parquet(registry_file)
+    foreign["training_fingerprint"] = "f" * 64  # trained on other data
+    foreign.to_parquet(registry_file)
+    db = two_churn_versions.duckdb_path
+    champion = mart(
+        two_churn_versions,
+        "select model_version from ml.model_registry "
+        "where model_name = 'churn_lightgbm' and alias = 'champion'",
+    )["model_version"].item()
+    other_version = 1 if champion == 2 else 2
+    done = registry_cli.promote(db, "churn_lightgbm", other_version, "test", snapshot=other)
+    assert done.changed and "not updated: its ml.churn_model_versions holds versions" in (
+        done.snapshot
+    )
+    assert "--snapshot DIR" in done.snapshot
+    assert latest_snapshot(other).snapshot_id == newest.snapshot_id
+    assert sorted(p.name for p in other.iterdir()) == sorted(
+        p.name for p in snapshot_of(small_warehouse).iterdir()
+    )
+    now = mart(
+        two_churn_versions,
+        "select model_version from ml.model_registry "
+        "where model_name = 'churn_lightgbm' and alias = 'champion'",
+    )["model_version"].item()
+    assert now == other_version
