@@ -4,16 +4,28 @@ Usage::
 
     python -m revenue_ml.registry aliases [--warehouse FILE] [--model NAME]
     python -m revenue_ml.registry promote <model> <version> --reason "why" [--by NAME] \\
-        [--warehouse FILE]
+        [--warehouse FILE] [--snapshot DIR]
 
 ``promote`` makes a registered version that passed its quality gate the champion of its model
 (the version that scores; :mod:`revenue_ml.ml.champion`): it stamps ``promoted_at`` on the
 version's registry row and appends an audit row to ``ml.model_promotions`` (when, who: ``--by``
-or the operating-system user, why: ``--reason``, and the champion it replaced), in one
-transaction. Both survive later builds: the registry tables are incremental and the audit table
-is never rebuilt by dbt. The scoring marts use the new champion from the next ``dbt build``;
-the REST service after a reload (``POST /reload`` or SIGHUP). When an MLflow tracking URI is
-configured (environment ``MLFLOW_TRACKING_URI``, else the last build's var
+or the operating-system user, why: ``--reason``, and the champion it replaced), and sets the
+alias columns of the marts that show them (``ml.model_registry``: alias, is_champion,
+promoted_at, champion_since; ``ml.model_metrics``: is_champion) to what the next build
+computes, in one transaction. The registry row and the audit row survive later builds: the
+registry tables are incremental and the audit table is never rebuilt by dbt.
+
+The warehouse is the truth; the readers that never open it read the snapshot the last build
+published (:mod:`revenue_ml.snapshot`). So, still holding the warehouse (no build can publish
+meanwhile), ``promote`` publishes a new snapshot: the newest one with the tables it changed
+exported again (``--snapshot DIR``; default: where a build of the warehouse publishes,
+$REVENUE_ML_DASHBOARD_SNAPSHOT or target/dashboard_snapshot/<warehouse stem>). It does so only
+when that snapshot came from this warehouse (its copy of the registry table holds no version
+the warehouse lacks), else it says so and leaves the snapshot alone. Then a scoring service
+serves the new champion after a reload (``POST /reload`` or SIGHUP), whether it reads the
+snapshot (``make serve``) or the warehouse (``--warehouse``), and the dashboard shows it by
+itself; the scoring marts are rescored with it by the next ``dbt build``. When an MLflow
+tracking URI is configured (environment ``MLFLOW_TRACKING_URI``, else the last build's var
 ``mlflow_tracking_uri``), the MLflow aliases follow; a failure there only warns.
 
 The warehouse is opened for writing, so this fails with a clear message while a ``dbt build``
@@ -33,10 +45,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from revenue_ml import snapshot as snapshots
 from revenue_ml.ml import champion as aliases
 from revenue_ml.settings import settings_of
 
 PROMOTIONS = "ml.model_promotions"
+#: The marts that show each version's current alias; ``promote`` sets those columns of the
+#: promoted model's rows as the next build would (models/marts/ml/).
+REGISTRY_MART = "ml.model_registry"
+METRICS_MART = "ml.model_metrics"
 
 
 class RegistryError(RuntimeError):
@@ -99,6 +116,8 @@ class Promotion:
     registry_table: str
     changed: bool
     mlflow: str = ""
+    #: What became of the published snapshot, in a sentence (empty when nothing changed).
+    snapshot: str = ""
 
 
 def tracking_uri(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -112,6 +131,117 @@ def tracking_uri(con: duckdb.DuckDBPyConnection) -> str | None:
     return settings_of(table, "ml").get("mlflow_tracking_uri") or None
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every ``schema.table`` of the warehouse (tables and views)."""
+    rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    return {f"{schema}.{name}" for schema, name in rows}
+
+
+def refresh_alias_marts(
+    con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, model_name: str
+) -> list[str]:
+    """Set the alias columns of ``model_name``'s rows in the marts that show them to what
+    ``ml.model_registry`` computes from ``registry`` (the registry rows, promotion included;
+    :mod:`revenue_ml.ml.champion` is its tested twin). The marts that exist are updated and
+    returned; a later build rebuilds them with the same values."""
+    rows = registry[registry["model_name"] == model_name].reset_index(drop=True)
+    frame = rows[["model_name", "model_version", "promoted_at"]].merge(
+        aliases.current_aliases(rows), on=["model_name", "model_version"], how="left"
+    )
+    frame["champion_since"] = aliases.champion_since(rows).to_numpy()
+    frame["is_champion"] = (frame["alias"] == aliases.CHAMPION).to_numpy(dtype=bool)
+    frame["model_version"] = frame["model_version"].astype("int64")
+    existing = table_names(con)
+    updated = []
+    con.register("promotion_aliases", frame)
+    try:
+        key = "t.model_name = a.model_name and t.model_version = a.model_version"
+        if REGISTRY_MART in existing:
+            con.execute(
+                f"update {REGISTRY_MART} as t set alias = a.alias, is_champion = a.is_champion, "
+                "promoted_at = a.promoted_at, champion_since = a.champion_since "
+                f"from promotion_aliases as a where {key}"
+            )
+            updated.append(REGISTRY_MART)
+        if METRICS_MART in existing:
+            con.execute(
+                f"update {METRICS_MART} as t set is_champion = a.is_champion "
+                f"from promotion_aliases as a where {key}"
+            )
+            updated.append(METRICS_MART)
+    finally:
+        con.unregister("promotion_aliases")
+    return updated
+
+
+def _registry_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = frame[["model_name", "model_version", "training_fingerprint", "trained_at"]].copy()
+    keys["model_version"] = keys["model_version"].astype("int64")
+    keys["trained_at"] = pd.to_datetime(keys["trained_at"]).astype("datetime64[us]")
+    return keys.drop_duplicates()
+
+
+def publish_promotion(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    tables: list[str],
+    registry: pd.DataFrame,
+    registry_table: str,
+    reason: str,
+) -> str:
+    """Republish the newest snapshot under ``root`` with ``tables`` taken from the warehouse
+    again (:func:`revenue_ml.snapshot.republish`), when that snapshot came from this warehouse;
+    a sentence saying what happened. ``registry`` holds the warehouse's rows of
+    ``registry_table``. Never raises: the promotion is already committed."""
+    try:
+        return _publish_promotion(con, root, tables, registry, registry_table, reason)
+    except Exception as err:  # noqa: BLE001 - the warehouse holds the promotion whatever happens
+        return (
+            f"warning: the snapshot under {root} was not updated ({type(err).__name__}: {err}); "
+            f"a service reading it keeps the previous champion until the next dbt build"
+        )
+
+
+def _publish_promotion(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    tables: list[str],
+    registry: pd.DataFrame,
+    registry_table: str,
+    reason: str,
+) -> str:
+    newest = snapshots.latest_snapshot(root)
+    if newest is None:
+        return (
+            f"no snapshot published under {root}: nothing to update (the next dbt build "
+            f"publishes one with the new champion; --snapshot DIR names another folder)"
+        )
+    if snapshots.read_status(root).status == "building":
+        return (
+            f"snapshot {newest.snapshot_id} under {root} not updated: a build is publishing "
+            f"into that folder (the build publishes the new champion)"
+        )
+    if registry_table not in newest.tables:
+        return (
+            f"snapshot {newest.snapshot_id} under {root} not updated: it has no "
+            f"{registry_table} (an older build); the next dbt build publishes the new champion"
+        )
+    published = _registry_keys(pd.read_parquet(newest.path / f"{registry_table}.parquet"))
+    unknown = published.merge(_registry_keys(registry), how="left", indicator=True)
+    if (unknown["_merge"] != "both").any():
+        return (
+            f"snapshot {newest.snapshot_id} under {root} not updated: its {registry_table} "
+            f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
+            f"folder this warehouse's builds publish into with --snapshot DIR"
+        )
+    info = snapshots.republish(root, con, tables, reason)
+    snapshots.prune_snapshots(root)
+    return (
+        f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
+        f"with {', '.join(tables)} from the warehouse)"
+    )
+
+
 def promote(
     warehouse: Path,
     model_name: str,
@@ -119,8 +249,11 @@ def promote(
     reason: str,
     by: str | None = None,
     now: datetime | None = None,
+    snapshot: Path | None = None,
 ) -> Promotion:
-    """Make ``model_name`` v``version`` the champion, with an audit row (see the module)."""
+    """Make ``model_name`` v``version`` the champion, with an audit row, and publish it to the
+    snapshot under ``snapshot`` (default :func:`revenue_ml.snapshot.published_root` of the
+    warehouse); see the module."""
     if not reason or not reason.strip():
         raise RegistryError("give the reason for the promotion with --reason (it is audited)")
     by = by or getpass.getuser()
@@ -164,9 +297,19 @@ def promote(
             "values (?, ?, ?, ?, ?, ?, ?)",
             [now, model_name, version, previous, by, reason.strip(), table],
         )
+        updated = read_registry(con)
+        marts = refresh_alias_marts(con, updated, model_name)
         con.execute("commit")
         uri = tracking_uri(con)
-        updated = read_registry(con)
+        # still holding the warehouse: no build can publish a snapshot meanwhile
+        published = publish_promotion(
+            con,
+            snapshot or snapshots.published_root(warehouse),
+            [table, PROMOTIONS, *marts],
+            updated[updated["registry_table"] == table],
+            table,
+            f"promotion of {model_name} v{version}",
+        )
     except duckdb.CatalogException as err:
         raise RegistryError(f"{err}; run dbt build first (it creates {PROMOTIONS})") from None
     finally:
@@ -174,7 +317,7 @@ def promote(
     mlflow = ""
     if uri:
         mlflow = _mirror(uri, model_name, updated)
-    return Promotion(model_name, version, previous, now, by, reason, table, True, mlflow)
+    return Promotion(model_name, version, previous, now, by, reason, table, True, mlflow, published)
 
 
 def _mirror(uri: str, model_name: str, registry: pd.DataFrame) -> str:
@@ -230,6 +373,14 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--reason", required=True, help="why (stored in the audit row)")
     up.add_argument("--by", default=None, help="who (default: the operating-system user)")
     up.add_argument("--warehouse", type=Path, default=None)
+    up.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="the folder the warehouse's builds publish their snapshot into, updated with the "
+        "promotion (default: $REVENUE_ML_DASHBOARD_SNAPSHOT, else "
+        "target/dashboard_snapshot/<warehouse stem>)",
+    )
     args = parser.parse_args(argv)
     warehouse = args.warehouse or default_warehouse()
     try:
@@ -240,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 con.close()
             return 0
-        done = promote(warehouse, args.model, args.version, args.reason, args.by)
+        done = promote(
+            warehouse, args.model, args.version, args.reason, args.by, snapshot=args.snapshot
+        )
     except RegistryError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -252,9 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{done.model_name} v{done.model_version} is now the champion (was {was}); audit row "
         f"in {PROMOTIONS} ({done.promoted_by}, {done.promoted_at:%Y-%m-%d %H:%M:%S} UTC)."
     )
+    print(f"Snapshot: {done.snapshot}.")
     print(
-        "Next: dbt build rescores the marts with it; a running scoring service picks it up "
-        "on POST /reload (or SIGHUP)."
+        "Next: a running scoring service serves it after POST /reload (or SIGHUP); dbt build "
+        "rescores the marts with it."
     )
     if done.mlflow:
         print(done.mlflow)

@@ -9,6 +9,11 @@ and the scoring service read what the build published instead (macros/dashboard/
 
 This module finds the newest complete snapshot, reads the build status (telling a killed build
 from a running one) and prunes old snapshots, deleting only directories the hooks wrote.
+
+:func:`republish` writes a new snapshot between builds: the newest one with some tables taken
+from the warehouse again. A manual promotion (``python -m revenue_ml.registry promote``) uses
+it, so the readers of the snapshot (the scoring service on reload, the dashboard by itself) see
+the new champion without waiting for the next build.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +49,15 @@ def snapshot_root(warehouse: str | os.PathLike | None = None) -> Path:
         return Path(env)
     name = warehouse or os.environ.get(WAREHOUSE_ENV) or "warehouse.duckdb"
     return SNAPSHOTS_DIR / Path(name).stem
+
+
+def published_root(warehouse: str | os.PathLike) -> Path:
+    """Where a ``dbt build`` of ``warehouse`` publishes by default (the hooks' rule, less the
+    var ``dashboard_snapshot_dir`` that only the build knows): $REVENUE_ML_DASHBOARD_SNAPSHOT
+    when set, else ``target/dashboard_snapshot/<stem>``. Unlike :func:`snapshot_root`, the
+    environment wins over an explicit warehouse, as it does for the build."""
+    env = os.environ.get(SNAPSHOT_ENV)
+    return Path(env) if env else SNAPSHOTS_DIR / Path(warehouse).stem
 
 
 def _read_json_line(path: Path) -> dict | None:
@@ -186,3 +202,63 @@ def prune_snapshots(root: Path, keep: int = KEEP_SNAPSHOTS) -> list[str]:
             shutil.rmtree(child, ignore_errors=True)
             removed.append(child.name)
     return removed
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (no bytes copied; a snapshot's files are never changed in place, and pruning
+    one directory leaves the other's link), a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def republish(root: Path, con, tables: Sequence[str], reason: str) -> SnapshotInfo:
+    """A new complete snapshot under ``root``: the newest one, with ``tables``
+    (``schema.table``) exported again over ``con`` (a DuckDB connection to the warehouse the
+    snapshot came from). The caller holds the warehouse's write lock, so no build publishes
+    meanwhile; the marker is written last and renamed into place, as the hooks make a snapshot
+    appear whole. The marker keeps the build's ``run_started_at`` and dataset and says why
+    (``republished_from``, ``reason``). Raises FileNotFoundError when ``root`` holds no
+    complete snapshot."""
+    source = latest_snapshot(root)
+    if source is None:
+        raise FileNotFoundError(f"no published snapshot under {root}")
+    built = _read_json_line(source.path / MARKER) or {}
+    snapshot_id = str(uuid.uuid4())
+    target = root / snapshot_id
+    target.mkdir()
+    replaced = {f"{name}.parquet" for name in tables}
+    try:
+        for child in sorted(source.path.iterdir()):
+            if child.is_file() and child.name != MARKER and child.name not in replaced:
+                _link_or_copy(child, target / child.name)
+        for name in tables:
+            schema, table = name.split(".", 1)
+            con.execute(
+                f'copy "{schema}"."{table}" to {_sql_text(target / f"{name}.parquet")} '
+                "(format parquet)"
+            )
+        names = sorted(set(source.tables) | set(tables))
+        pending = target / f"{MARKER}.tmp"
+        con.execute(
+            "copy (select "
+            f"{_sql_text(snapshot_id)} as snapshot_id, "
+            f"cast({_sql_text(built.get('run_started_at') or source.created_at)} as timestamp) "
+            "as run_started_at, "
+            "cast(now() at time zone 'UTC' as timestamp) as created_at, "
+            f"{_sql_text(source.dataset)} as dataset, "
+            f"[{', '.join(_sql_text(n) for n in names)}]::varchar[] as tables, "
+            f"{_sql_text(source.snapshot_id)} as republished_from, "
+            f"{_sql_text(reason)} as reason"
+            f") to {_sql_text(pending)} (format json)"
+        )
+        os.replace(pending, target / MARKER)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return next(s for s in list_snapshots(root) if s.snapshot_id == snapshot_id)

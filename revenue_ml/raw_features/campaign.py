@@ -10,8 +10,11 @@ imputation income and the plausible birth years come from the build
 ``marital_status_map``. Row-level staging rules give errors: a missing or unparseable ID or
 Dt_Customer (DD-MM-YYYY), a missing or unparseable count, an unparseable income, a Response
 other than 0/1, a negative value, an implausible income or spend (vars
-``marketing_campaign_max_income``, ``marketing_campaign_max_spend``), and an ID given twice in
-the batch (staging keeps one copy of a duplicate key; a batch must say which).
+``marketing_campaign_max_income``, ``marketing_campaign_max_spend``). An ID given twice in a
+batch is not an error: staging's duplicate-key rule is a file-level rule (it keeps one copy of a
+key within the whole file), so, as for the other file-level rules, each record of a batch is
+scored on its own values (two records of one customer, e.g. before and after a change, get a
+score each, under the same ``customer_id``).
 """
 
 from __future__ import annotations
@@ -157,11 +160,6 @@ def checks(parsed: pd.DataFrame, max_income: float, max_spend: float) -> list[Ch
             np.isnan(customer),
             "ID is '{value}', not a whole number; give the customer's numeric id.",
             "ID is missing or empty; give the customer's numeric id.",
-        ),
-        Check(
-            "ID",
-            ~np.isnan(customer) & pd.Series(customer).duplicated(keep=False).to_numpy(),
-            "ID {value} appears more than once in the batch; send each customer once.",
         ),
         Check(
             "Dt_Customer",

@@ -13,6 +13,7 @@ from revenue_ml.serve.models import (
     DEFAULT_PORT,
     HOST_ENV,
     PORT_ENV,
+    RELOAD_TOKEN_ENV,
     ServiceSettings,
 )
 
@@ -61,14 +62,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--access-log", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
-    settings = settings_from_args(args)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
     import uvicorn
 
     from revenue_ml.serve.app import create_app
 
+    who = (
+        f"with the token in {RELOAD_TOKEN_ENV}"
+        if settings.reload_token
+        else f"from this machine only ({RELOAD_TOKEN_ENV} unset)"
+    )
     print(f"revenue_ml scoring service: models from the {settings.source}", flush=True)
-    print(f"  http://{args.host}:{args.port}/docs  (POST /reload or SIGHUP to reload)", flush=True)
+    print(f"  http://{args.host}:{args.port}/docs", flush=True)
+    print(f"  reload: SIGHUP, or POST /reload {who}", flush=True)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -76,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         workers=1,
         access_log=args.access_log,
         log_level="info",
+        # X-Forwarded-For is believed from a proxy on this machine only (a proxy in front
+        # makes the reload rule see the real client); FORWARDED_ALLOW_IPS cannot widen that
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1,::1",
     )
     return 0
 

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
+import ipaddress
 import signal
 from contextlib import asynccontextmanager, suppress
+from importlib import resources
+from typing import Annotated
 
 import orjson
 import pandas as pd
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.openapi.docs import (
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revenue_ml import __version__
 from revenue_ml.score import DOMAINS, Domain
-from revenue_ml.serve.models import Loaded, ModelStore, ServiceSettings
+from revenue_ml.serve.models import RELOAD_TOKEN_ENV, Loaded, ModelStore, ServiceSettings
 
 #: At most this many field errors are listed in a 422 (the total is always given).
 MAX_ERRORS_LISTED = 200
@@ -27,10 +38,94 @@ EXPLAIN_HELP = (
 )
 
 
-def json_response(content, status_code: int = 200) -> Response:
+#: Where the documentation page's Swagger UI files are served from: the pinned package
+#: fastapi-offline ships them, so /docs works without internet (no CDN).
+DOCS_ASSETS = "/docs-assets"
+DOCS_FILES = resources.files("fastapi_offline") / "static"
+#: The reload token, read from ``Authorization: Bearer`` (a module-level object: the route's
+#: annotations are strings, resolved in this module).
+RELOAD_BEARER = HTTPBearer(
+    auto_error=False,
+    description=f"The reload token ({RELOAD_TOKEN_ENV}), when the service has one.",
+)
+
+
+def json_response(content, status_code: int = 200, headers: dict | None = None) -> Response:
     """JSON via orjson (NaN as null, numpy values as numbers)."""
     body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
-    return Response(body, status_code=status_code, media_type="application/json")
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+class JsonPostsOnly:
+    """Every POST must say ``Content-Type: application/json`` (a 415 otherwise, before the
+    body is read). A web page can make the operator's browser post ``text/plain``, a form or a
+    body without a type to any address without asking (a "simple" cross-origin request);
+    ``application/json`` needs the browser's CORS preflight, which this service never grants.
+    So no page the operator visits can reload the service or have it score."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            given = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+            if given.split(";", 1)[0].strip().lower() != "application/json":
+                got = f"'{given[:100]}'" if given else "none"
+                response = json_response(
+                    {
+                        "detail": f"send the body as JSON with the header 'Content-Type: "
+                        f"application/json' (got {got}); this service accepts no other "
+                        "content type, so that a web page cannot post to it"
+                    },
+                    status_code=415,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a client address is this machine (127.0.0.0/8, ::1, or IPv4-mapped)."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def reload_refusal(
+    request: Request, token: str | None, credentials: HTTPAuthorizationCredentials | None
+) -> Response | None:
+    """Why POST /reload is refused (401 / 403), None when it may go ahead: with a token set
+    (REVENUE_ML_SERVE_RELOAD_TOKEN) it needs ``Authorization: Bearer <token>``; without one
+    it is accepted from this machine only. Reloading is the operator's action."""
+    if token:
+        given = credentials.credentials if credentials is not None else ""
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        return json_response(
+            {
+                "detail": "POST /reload needs the header 'Authorization: Bearer <token>' with "
+                f"the token the service was started with ({RELOAD_TOKEN_ENV}); "
+                + ("the token given is wrong" if given else "none was given")
+                + ". Or send the service's process the signal SIGHUP."
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    client = request.client.host if request.client else None
+    if is_loopback(client):
+        return None
+    return json_response(
+        {
+            "detail": f"POST /reload is accepted from this machine only (127.0.0.1 or ::1) "
+            f"while {RELOAD_TOKEN_ENV} is unset; this request came from {client}. Set that "
+            "token on the service to reload from elsewhere (header 'Authorization: Bearer "
+            "<token>'), or send its process the signal SIGHUP."
+        },
+        status_code=403,
+    )
 
 
 def unprocessable(detail: list[dict], **extra) -> Response:
@@ -213,6 +308,7 @@ def _reload(store: ModelStore) -> Loaded:
 
 
 def health(store: ModelStore) -> tuple[dict, int]:
+    """The body and status of GET /health (names, never the server's paths)."""
     loaded = store.current
     if loaded is None:
         return {"status": "unavailable", "last_reload_error": store.last_error}, 503
@@ -268,12 +364,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description=(
             "Scores raw records (the raw files' own column names) with the registered champion "
             "models of the revenue_ml warehouse: the same feature code as the SQL marts and "
-            "the command-line scorer. Models: " + settings.source + "."
+            "the command-line scorer. Models: " + settings.source_name + ". Every POST takes "
+            "Content-Type: application/json (else 415)."
         ),
         lifespan=lifespan,
         max_body_size=settings.max_body_bytes,
+        docs_url=None,  # served below from the installed files, not a CDN
+        redoc_url=None,
     )
     app.state.store = store
+    app.add_middleware(JsonPostsOnly)
+    _offline_docs(app)
 
     @app.get("/health", summary="Whether the models are loaded, and from where")
     async def get_health() -> Response:
@@ -289,13 +390,40 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             {"source": loaded.source, "snapshot_id": loaded.snapshot_id, "models": loaded.versions}
         )
 
-    @app.post("/reload", summary="Read the models again (also: the signal SIGHUP)")
-    async def post_reload() -> Response:
+    @app.post(
+        "/reload",
+        summary="Read the models again (also: the signal SIGHUP)",
+        description=(
+            "The operator's action: with a reload token set on the service "
+            f"({RELOAD_TOKEN_ENV}) it needs 'Authorization: Bearer <token>', else it is "
+            "accepted from this machine only. Content-Type: application/json; the body (e.g. "
+            "{}) is ignored."
+        ),
+        openapi_extra={
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": {"type": "object"}, "example": {}}},
+            }
+        },
+        responses={
+            401: {"description": "A token is set and the request lacks it."},
+            403: {"description": "No token is set and the request is not from this machine."},
+            415: {"description": "The request is not Content-Type: application/json."},
+            503: {"description": "The reload failed; the previous models keep serving."},
+        },
+    )
+    async def post_reload(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(RELOAD_BEARER)],
+    ) -> Response:
+        refused = reload_refusal(request, settings.reload_token, credentials)
+        if refused is not None:
+            return refused
         try:
             await run_in_threadpool(_reload, store)
-        except Exception as err:  # noqa: BLE001 - keep serving the previous models
+        except Exception:  # noqa: BLE001 - keep serving the previous models
             body, _ = health(store)
-            return json_response({**body, "reload_error": f"{type(err).__name__}: {err}"}, 503)
+            return json_response({**body, "reload_error": store.last_error}, 503)
         body, status = health(store)
         return json_response(body, status_code=status)
 
@@ -328,6 +456,7 @@ def _router(domain: Domain, store: ModelStore) -> APIRouter:
         openapi_extra=_request_body(domain),
         responses={
             200: {"model": _response_model(domain)},
+            415: {"description": "The request is not Content-Type: application/json."},
             422: {"model": ErrorResponse, "description": "A record has a bad field."},
             503: {"description": "The models are not loaded (see /health)."},
         },
@@ -340,3 +469,31 @@ def _router(domain: Domain, store: ModelStore) -> APIRouter:
         return await run_in_threadpool(score_body, store, domain.name, body, explain)
 
     return router
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) with its files served by the service itself (:data:`DOCS_FILES`), so
+    the page works without internet and the browser asks no other host: FastAPI's "Custom Docs
+    UI Static Assets (Self-Hosting)" recipe, without the validator badge (it would call
+    validator.swagger.io). No /redoc: ReDoc's sidebar loads its logo from the vendor's CDN."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(DOCS_FILES)), name="docs-assets")
+    redirect = app.swagger_ui_oauth2_redirect_url
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}{redirect}" if redirect else None,
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    if redirect:
+
+        @app.get(redirect, include_in_schema=False)
+        async def swagger_ui_redirect() -> HTMLResponse:
+            return get_swagger_ui_oauth2_redirect_html()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ PORT_ENV = "REVENUE_ML_SERVE_PORT"
 WAREHOUSE_ENV = "REVENUE_ML_SERVE_WAREHOUSE"
 MAX_BODY_ENV = "REVENUE_ML_SERVE_MAX_BODY_BYTES"
 THREADS_ENV = "REVENUE_ML_SERVE_THREADS"
+RELOAD_TOKEN_ENV = "REVENUE_ML_SERVE_RELOAD_TOKEN"
+#: A reload token shorter than this is refused at start-up (it could be guessed).
+MIN_TOKEN_CHARS = 16
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 #: ~18,000 churn records; raise it with REVENUE_ML_SERVE_MAX_BODY_BYTES.
@@ -41,9 +45,24 @@ def threads_from_environment() -> int:
     return int(value)
 
 
+def reload_token_from_environment() -> str | None:
+    """REVENUE_ML_SERVE_RELOAD_TOKEN (None when unset or empty: reload from this machine only)."""
+    token = os.environ.get(RELOAD_TOKEN_ENV, "").strip()
+    if not token:
+        return None
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ValueError(
+            f"{RELOAD_TOKEN_ENV} is {len(token)} characters long; use at least "
+            f"{MIN_TOKEN_CHARS} random ones (e.g. python -c 'import secrets; "
+            f"print(secrets.token_urlsafe(32))'), or unset it to allow reloads from this "
+            f"machine only"
+        )
+    return token
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
-    """Where the models come from and the request size limit."""
+    """Where the models come from, the request size limit and who may reload."""
 
     snapshot: Path | None = None
     warehouse: Path | None = None
@@ -52,6 +71,9 @@ class ServiceSettings:
     #: default: the machine's cores); smaller batches use one. The probabilities are the same
     #: whatever the count.
     threads: int = 1
+    #: The bearer token POST /reload needs (REVENUE_ML_SERVE_RELOAD_TOKEN); None: reloads are
+    #: accepted from this machine only (127.0.0.1, ::1).
+    reload_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_environment(cls) -> ServiceSettings:
@@ -61,13 +83,38 @@ class ServiceSettings:
             warehouse=Path(warehouse) if warehouse else None,
             max_body_bytes=int(os.environ.get(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES)),
             threads=threads_from_environment(),
+            reload_token=reload_token_from_environment(),
         )
 
     @property
     def source(self) -> str:
+        """Where the models come from, with the full path (the operator's console only)."""
         if self.warehouse is not None:
             return f"warehouse {self.warehouse}"
         return f"snapshot directory {self.snapshot}"
+
+    @property
+    def source_name(self) -> str:
+        """Where the models come from by name, for what the service answers: the server's
+        file paths are nobody's business over HTTP."""
+        if self.warehouse is not None:
+            return f"warehouse {self.warehouse.name}"
+        return f"snapshot folder {Path(str(self.snapshot)).name}"
+
+    def public(self, text: str) -> str:
+        """``text`` with the source's paths shown as names, and any other absolute path cut
+        to its last part (an exception's message may name a file)."""
+        known = []
+        for path in (self.warehouse, self.snapshot):
+            if path is not None:
+                known += [str(path), str(Path(path).resolve()), str(Path(path).absolute())]
+        for path in sorted(set(known), key=len, reverse=True):
+            text = text.replace(path, Path(path).name)
+        return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
+#: An absolute file path of two parts or more (``/tmp/x``), not a URL path in a sentence.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`]+/)+[^\s/'\"`,;)]*")
 
 
 @dataclass(frozen=True)
@@ -103,14 +150,14 @@ def _read_all(settings: ServiceSettings) -> tuple[str | None, dict[str, pd.DataF
         return None, score.read_warehouse_tables(settings.warehouse, wanted, missing), missing
     info = latest_snapshot(settings.snapshot)
     if info is None:
-        reason = f"no published snapshot under {settings.snapshot}; run dbt build first"
+        reason = f"no published snapshot in the {settings.source_name}; run dbt build first"
         return None, {}, {name: reason for name in wanted}
     tables, missing = {}, {}
     for name in wanted:
         if name in info.tables:
             tables[name] = pd.read_parquet(info.path / f"{name}.parquet")
         else:
-            missing[name] = f"snapshot {info.path} lacks {name}; run dbt build to publish it"
+            missing[name] = f"snapshot {info.snapshot_id} lacks {name}; run dbt build to publish it"
     return info.snapshot_id, tables, missing
 
 
@@ -127,11 +174,11 @@ def load(settings: ServiceSettings) -> Loaded:
         try:
             scorers[name] = score.Scorer(name, tables, threads=settings.threads)
         except (LookupError, ValueError) as err:
-            errors[name] = str(err)
+            errors[name] = settings.public(str(err))
     return Loaded(
         scorers=scorers,
-        errors=errors,
-        source=settings.source,
+        errors={name: settings.public(why) for name, why in errors.items()},
+        source=settings.source_name,
         snapshot_id=snapshot_id,
         loaded_at=datetime.now(UTC).replace(tzinfo=None),
         versions=versions(tables, scorers),
@@ -198,7 +245,7 @@ class ModelStore:
             try:
                 loaded = load(self.settings)
             except Exception as err:  # noqa: BLE001 - keep serving what was loaded
-                self.last_error = f"{type(err).__name__}: {err}"
+                self.last_error = self.settings.public(f"{type(err).__name__}: {err}")
                 raise
             if loaded.scorers or self.current is None:
                 self.current = loaded

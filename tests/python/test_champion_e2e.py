@@ -15,6 +15,7 @@ import pytest
 from conftest import DbtResult, mlflow_store, run_dbt
 
 from revenue_ml import registry as registry_cli
+from revenue_ml import snapshot
 from revenue_ml.ml import champion
 
 pytestmark = pytest.mark.e2e
@@ -129,11 +130,17 @@ def test_a_promotion_is_audited_mirrored_and_survives_a_later_build(
 
     db = flow["db"]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", flow["uri"])
-    args = ["promote", "churn_lightgbm", "2", "--warehouse", str(db)]
+    root = flow["work"] / "target" / "dashboard_snapshot" / "warehouse"  # the retrain's
+    args = ["promote", "churn_lightgbm", "2", "--warehouse", str(db), "--snapshot", str(root)]
     reason = "challenger checked on March data"
     assert registry_cli.main([*args, "--reason", reason, "--by", "ana"]) == 0
     printed = capsys.readouterr().out
     assert "churn_lightgbm v2 is now the champion (was v1)" in printed
+    # the registry mart shows it at once (as the next build will), and so does the snapshot
+    assert_sql_aliases_match_python(db)
+    assert f"published under {root}" in printed
+    published = pd.read_parquet(snapshot.latest_snapshot(root).path / "ml.model_registry.parquet")
+    assert churn_rows(published).loc[2, "alias"] == "champion"
     audit = query(db, "select * from ml.model_promotions")
     assert len(audit) == 1
     entry = audit.iloc[0]
