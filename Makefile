@@ -37,7 +37,7 @@ help:
 $(BIN)/.installed: pyproject.toml constraints.txt dbt_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]' -e ./dbt_plugin
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark,orchestrate]' -e ./dbt_plugin
 	touch $@
 
 venv: $(BIN)/.installed
