@@ -15,7 +15,7 @@ SPARK_SCALE ?= 0.02
 SPARK_SEED ?= 7
 
 .PHONY: help venv data build build-shared build-spark test test-fast docs dashboard \
-	dashboard-shared serve mlflow-ui chromium java clean lint
+	dashboard-shared serve mlflow-ui orchestrate chromium java clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -28,6 +28,7 @@ help:
 	@echo "make dashboard-shared  the same on the real-data build (warehouse_shared.duckdb)"
 	@echo "make serve         the REST scoring service on the last build's snapshot (HOST=127.0.0.1 PORT=8000)"
 	@echo "make mlflow-ui     the MLflow UI on the build's tracking store (HOST=127.0.0.1 PORT=5000)"
+	@echo "make orchestrate   scheduled builds: Dagster's UI, schedule and raw-file sensor (HOST=127.0.0.1 PORT=3000)"
 	@echo "make lint          ruff check, ruff format --check, SQLFluff"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
@@ -37,7 +38,7 @@ help:
 $(BIN)/.installed: pyproject.toml constraints.txt dbt_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]' -e ./dbt_plugin
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark,orchestrate]' -e ./dbt_plugin
 	touch $@
 
 venv: $(BIN)/.installed
@@ -126,6 +127,21 @@ mlflow-ui: $(MLFLOW_VENV)/.installed
 	MLFLOW_DISABLE_TELEMETRY=true MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false \
 		$(MLFLOW_VENV)/bin/mlflow ui --backend-store-uri $(MLFLOW_TRACKING_URI) \
 		--default-artifact-root $(CURDIR)/mlruns --host $(HOST) --port $(PORT) --workers 1
+
+# Scheduled runs (revenue_ml/orchestrate/, README "Scheduled runs"): `dagster dev` starts the
+# Dagster UI, the daemon that runs the daily schedule and the raw-file sensor, and a code server.
+# Builds see the same RAW_DIR, warehouse and MLflow store as `make build`. The instance (run
+# history, ticks, logs) lives in ORCHESTRATE_HOME; its settings are config/dagster/dagster.yaml
+# (one run at a time), copied there on each start. Same rule as the dashboard: this machine only
+# unless HOST says otherwise. The schedule: REVENUE_ML_SCHEDULE_CRON, REVENUE_ML_SCHEDULE_TIMEZONE.
+ORCHESTRATE_HOME ?= $(CURDIR)/target/dagster
+orchestrate: PORT ?= 3000
+orchestrate: venv
+	mkdir -p $(ORCHESTRATE_HOME)
+	cp config/dagster/dagster.yaml $(ORCHESTRATE_HOME)/dagster.yaml
+	DAGSTER_HOME=$(ORCHESTRATE_HOME) REVENUE_ML_RAW_DIR=$(RAW_DIR) \
+		MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) \
+		$(BIN)/dagster dev -m revenue_ml.orchestrate.definitions -h $(HOST) -p $(PORT)
 
 # The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
 chromium:
