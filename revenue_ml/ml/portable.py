@@ -50,6 +50,8 @@ class LinearModel:
         for col in self.categorical:
             values = frame[col].astype("object").to_numpy()
             cats = self.categories[col]
+            if not cats:  # a column empty in the training data adds no coefficient
+                continue
             blocks.append(np.stack([values == c for c in cats], axis=1).astype(float))
         if not blocks:
             return np.zeros((len(frame), 0))

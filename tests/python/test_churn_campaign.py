@@ -226,7 +226,12 @@ def test_objective_rows_follow_the_seed() -> None:
     rows = campaign.objective_rows(objectives, 3.0, 11.0)(Y, P)
     value = {(r["fold"], r["metric"]): r["value"] for r in rows}
     assert value[("aggressive", "threshold")] == 0.2
-    assert value[("cost_aware", "profit")] == 23.0
+    # cost_aware contacts above the break-even probability 3/11: 6 rows, 3 responders, so
+    # 3 * 11 - 6 * 3 = 15 (profit = responders x revenue - contacts x cost)
+    assert value[("cost_aware", "threshold")] == 3.0 / 11.0
+    contacted = P >= 3.0 / 11.0
+    expected = float((contacted & (Y == 1)).sum() * 11 - contacted.sum() * 3)
+    assert value[("cost_aware", "profit")] == expected == 15.0
     assert value[("moderate", "threshold")] == 0.6
     with pytest.raises(ValueError, match="unknown rule"):
         campaign.objectives_from_seed(seed.assign(rule="max_magic"))
@@ -363,6 +368,7 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
         cv_folds=3,
         gate_min_positives=30,
         search_max_candidates=1,
+        baseline_margin=0.0,
         currency="$",
     )
     registry = churn.train(features, None, settings)

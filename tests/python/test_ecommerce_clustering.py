@@ -38,6 +38,8 @@ def settings(policy: str = "always") -> ecommerce.Settings:
         forest_max_leaf_nodes=16,
         insiders_revenue_share_target=0.85,
         insiders_max_customer_share=1.0,
+        insiders_min_net_revenue=0.0,
+        insiders_include_unidentified=False,
         currency="\u00a3",
     )
 
@@ -156,3 +158,52 @@ def test_shared_silhouette_matches_sklearn() -> None:
         ours = clustering.SilhouetteSample(e, params).score(labels)
         theirs = silhouette_score(e, labels, sample_size=min(size, len(e)), random_state=7)
         assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+def test_names_come_from_medians_and_agree_with_them() -> None:
+    """A segment of mostly recent buyers with a few long-lapsed ones is "recent" (its median),
+    though its mean recency is the highest; every word agrees with the medians."""
+    frame = pd.DataFrame(
+        {
+            "revenue": [900.0, 800.0, 850.0, 100.0, 120.0, 110.0],
+            "recency_days": [5.0, 10.0, 900.0, 60.0, 70.0, 80.0],
+            "distinct_stock_codes": [50.0, 60.0, 55.0, 5.0, 6.0, 4.0],
+        }
+    )
+    labels = np.array([1, 1, 1, 2, 2, 2])
+    features = ["revenue", "recency_days", "distinct_stock_codes"]
+    traits = clustering.cluster_traits(frame, labels, features)
+    words = {c: {t.word for t in ts} for c, ts in traits.items()}
+    assert {"high-spend", "recent", "broad-range"} <= words[1]
+    assert {"low-spend", "lapsed", "narrow-range"} <= words[2]
+    assert frame.loc[labels == 1, "recency_days"].mean() > frame["recency_days"].mean()
+    names = clustering.cluster_names(frame, labels, features)
+    assert all(n for n in names) and len(set(names)) == 2
+
+
+def test_segment_actions_are_distinct_and_the_most_urgent_trait_wins() -> None:
+    seed = pd.DataFrame(
+        [
+            ("insiders", "high-spend", 1, "perks"),
+            ("others", "lapsed", 1, "reactivate"),
+            ("others", "narrow-range", 2, "cross-sell"),
+            ("others", "small-basket", 2, "upsell"),
+            ("any", "any", 9, "newsletter"),
+        ],
+        columns=["audience", "trait", "priority", "action"],
+    )
+
+    def trait(word: str, strength: float) -> clustering.Trait:
+        return clustering.Trait("f", word, strength, 0.0, 0.0)
+
+    traits = {
+        1: [trait("high-spend", 2.0)],
+        # slightly lapsed, mostly narrow-range
+        2: [trait("narrow-range", 1.5), trait("lapsed", 0.2)],
+        # clearly lapsed
+        3: [trait("lapsed", 2.5), trait("small-basket", 1.0)],
+        # nothing left for it
+        4: [trait("lapsed", 0.1)],
+    }
+    chosen = ecommerce.segment_actions(traits, {1}, [1, 2, 3, 4], seed)
+    assert chosen == {1: "perks", 2: "cross-sell", 3: "reactivate", 4: "newsletter"}

@@ -86,6 +86,7 @@ def test_settings_are_typed_and_bad_values_name_their_var() -> None:
         "cv_folds": "5",
         "gate_min_positives": "30",
         "search_max_candidates": "8",
+        "baseline_margin": "0",
         "currency": "$",
     }
     settings = churn.Settings.from_table(_table(churn=good))
