@@ -95,10 +95,16 @@ docs: venv data
 # `make dashboard-shared`), side by side on two ports if you like.
 WAREHOUSE ?= warehouse.duckdb
 HOST ?= 127.0.0.1
+# Score a file's limits (the page says them before the upload): SCORE_MAX_MB (also Streamlit's
+# upload limit) and SCORE_MAX_ROWS.
+SCORE_MAX_MB ?= 50
+SCORE_MAX_ROWS ?= 200000
 dashboard: PORT ?= 8501
 dashboard: venv
-	REVENUE_ML_DUCKDB=$(WAREHOUSE) $(BIN)/streamlit run dashboard/app.py \
+	REVENUE_ML_DUCKDB=$(WAREHOUSE) REVENUE_ML_SCORE_MAX_MB=$(SCORE_MAX_MB) \
+		REVENUE_ML_SCORE_MAX_ROWS=$(SCORE_MAX_ROWS) $(BIN)/streamlit run dashboard/app.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--server.maxUploadSize $(SCORE_MAX_MB) \
 		--browser.gatherUsageStats false --client.toolbarMode viewer
 
 dashboard-shared:

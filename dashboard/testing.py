@@ -116,6 +116,8 @@ def running_app(
         "127.0.0.1",
         "--server.fileWatcherType",
         "none",
+        "--server.maxUploadSize",
+        os.environ.get("REVENUE_ML_SCORE_MAX_MB", "50"),
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",

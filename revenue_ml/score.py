@@ -4,7 +4,8 @@ One code path for the command line, the REST service (:mod:`revenue_ml.serve`) a
 dashboard's upload: :func:`score_records` takes records in a raw file's own column names (the
 BigML churn file, the sales offers file, the iFood campaign file), computes their features with
 the domain's twin of the SQL (:mod:`revenue_ml.raw_features`, tested equal to the marts) and
-scores the good ones with the domain's champion (:func:`revenue_ml.ml.lifecycle.champion`):
+scores the good ones with the version that serves each model, as the marts do: its champion,
+or its baseline's when the model does not beat it (:func:`revenue_ml.ml.lifecycle.serving`):
 
     from revenue_ml import score
     tables = score.read_tables("churn", snapshot=score.snapshot_root())
@@ -36,7 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -280,6 +281,52 @@ def domain_of(name: str) -> Domain:
     return DOMAINS[name]
 
 
+#: The raw file each domain's records come from, as people name it.
+FILES = {
+    "churn": "the BigML churn file (churn-bigml-80.csv)",
+    "offers": "the sales offers file (offers.csv)",
+    "campaign": "the iFood campaign file (marketing_campaign.csv)",
+}
+
+
+class WrongFileError(ValueError):
+    """The records' header is not the domain's raw file's: one line says what it lacks and
+    which file it looks like."""
+
+
+def looks_like(columns: Sequence[str]) -> str | None:
+    """The domain whose raw file shares the most columns with ``columns`` (None: none)."""
+    names = {str(c).strip() for c in columns}
+    shared = {d: len(names & set(spec.columns)) for d, spec in DOMAINS.items()}
+    best = max(shared, key=lambda d: (shared[d], d == "churn"))
+    return best if shared[best] else None
+
+
+def check_header(domain: str, columns: Sequence[str]) -> None:
+    """Raise :class:`WrongFileError` when ``columns`` hold none of the domain's raw columns,
+    or lack some it requires; one line, naming the file it looks like."""
+    spec = domain_of(domain)
+    names = {str(c).strip() for c in columns}
+    if not names & set(spec.columns):
+        guess = looks_like(columns)
+        hint = (
+            f"; it looks like {FILES[guess]}: score it as {guess}"
+            if guess and guess != domain
+            else ""
+        )
+        raise WrongFileError(
+            f"the header has none of the columns of {FILES[domain]} "
+            f"({', '.join(spec.required[:4])}, ...){hint}."
+        )
+    missing = [c for c in spec.required if c not in names]
+    if missing:
+        raise WrongFileError(
+            f"the header lacks {len(missing)} column(s) of {FILES[domain]}: "
+            f"{', '.join(missing)}. Fix: add them (the values may be empty only where the "
+            f"file allows it)."
+        )
+
+
 # --- Reading what the build published --------------------------------------------------------
 
 
@@ -381,9 +428,11 @@ class Scorer:
             )
         self.tables = {t: tables[t] for t in self.domain.tables}
         registry = self.tables[self.domain.registry]
-        #: Model name -> its champion registry record.
+        #: Model name -> the registry record that scores for it: its champion, or its
+        #: baseline's when it does not beat it (:func:`revenue_ml.ml.lifecycle.serving`), as
+        #: in the marts.
         self.champions = {
-            r.model_name: lifecycle.champion(registry, r.model_name) for r in self.domain.routes
+            r.model_name: lifecycle.serving(registry, r.model_name)[0] for r in self.domain.routes
         }
 
     def featurise(self, raw: pd.DataFrame) -> RawFeatures:
@@ -441,8 +490,45 @@ def score_records(
     domain: str, raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame], explain: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score raw records of ``domain`` (``churn``, ``offers`` or ``campaign``) with the
-    champions in ``tables`` (:func:`read_tables`): (scored, errors), see the module docstring."""
+    champions in ``tables`` (:func:`read_tables`): (scored, errors), see the module docstring.
+    A header that is not the domain's raw file's raises :class:`WrongFileError`."""
+    check_header(domain, raw.columns)
     return Scorer(domain, tables).score(raw, explain=explain)
+
+
+#: Rows scored at a time by :func:`score_in_chunks` (bounded memory, progress, a way to stop).
+CHUNK_ROWS = 5_000
+
+
+def score_in_chunks(
+    domain: str,
+    raw: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    explain: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+    keep_going: Callable[[int, int], bool] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """:func:`score_records` chunk by chunk: the same rows and scores (every rule applied to a
+    record reads that record only), errors numbered by their position in ``raw``. After each
+    chunk ``keep_going(rows_done, rows_total)`` is called; when it returns False the work
+    stops and None is returned (the dashboard stops when its session ends)."""
+    check_header(domain, raw.columns)
+    scorer = Scorer(domain, tables)
+    scored_parts, error_parts = [], []
+    total = len(raw)
+    for start in range(0, max(total, 1), chunk_rows):
+        chunk = raw.iloc[start : start + chunk_rows]
+        scored, errors = scorer.score(chunk.reset_index(drop=True), explain=explain)
+        scored.index = chunk.index[scored.index.to_numpy()]
+        if len(errors):
+            errors = errors.assign(record=errors["record"] + start)
+        scored_parts.append(scored)
+        error_parts.append(errors)
+        if keep_going is not None and not keep_going(min(start + chunk_rows, total), total):
+            return None
+    scored = pd.concat(scored_parts) if scored_parts else pd.DataFrame()
+    errors = pd.concat(error_parts, ignore_index=True) if error_parts else pd.DataFrame()
+    return scored, errors
 
 
 # --- Command line -----------------------------------------------------------------------------
@@ -527,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             snapshot=args.snapshot,
         )
     except (FileNotFoundError, LookupError, ValueError, WarehouseBusyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {args.input.name}: {exc}", file=sys.stderr)
         return 1
     print(f"scored {len(scored)} rows -> {args.output}")
     if len(errors):

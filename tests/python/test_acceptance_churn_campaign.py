@@ -101,5 +101,14 @@ def test_campaign_auc_and_objectives(shared_warehouse: DbtResult) -> None:
     by_name = {o[0]: o for o in objectives}
     assert by_name["aggressive"][1] <= by_name["moderate"][1]
     assert by_name["aggressive"][4] >= 0.90 and by_name["moderate"][4] >= 0.70
-    # The cost-aware objective earns at least as much as any other on the same base.
-    assert by_name["cost_aware"][7] >= max(o[7] for o in objectives) - 1e-9
+    # The cost-aware objective contacts above the break-even probability (cost / revenue) and
+    # plans the most profit of all objectives on the plan's base (issue 21); measured out of
+    # fold, its profit stays within the best objective's band (the bootstrap noise).
+    assert by_name["cost_aware"][1] == pytest.approx(3.0 / 11.0)
+    with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
+        planned = dict(
+            con.execute("select objective, expected_profit from campaign.campaign_plan").fetchall()
+        )
+    assert planned["cost_aware"] >= max(planned.values()) - 1e-9
+    best = max(bands, key=lambda b: b[2])
+    assert by_name["cost_aware"][7] >= best[1]

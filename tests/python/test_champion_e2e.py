@@ -22,8 +22,9 @@ pytestmark = pytest.mark.e2e
 
 SELECT = ["-s", "churn_model_versions", "churn_predictions", "churn_scores", "model_registry"]
 #: A new version must beat the champion's CV AUC by 1 (impossible): it is a challenger. One
-#: search candidate keeps the retrain quick; both builds use the same vars.
-VARS = "{churn_search_max_candidates: 1, champion_margin: -1}"
+#: search candidate keeps the retrain quick; both builds use the same vars. The baseline margin
+#: of -1 keeps the random forest from scoring instead (this test is about the champion rule).
+VARS = "{churn_search_max_candidates: 1, champion_margin: -1, churn_baseline_margin: -1}"
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:

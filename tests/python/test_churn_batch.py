@@ -156,9 +156,9 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     assert len(batch) == BATCH
     assert np.abs(batch["probability_cli"] - batch["probability_mart"]).max() <= 1e-9
     assert (batch["predicted_label_cli"] == batch["predicted_label_mart"]).all()
-    # every row gets the model's own probability (the mart shows training rows' out-of-sample
-    # ones), computed from the same features as the mart's
-    record = lifecycle.champion(registry, churn.SCORING_MODEL)
+    # every row gets the serving model's own probability (the mart shows training rows'
+    # out-of-sample ones), computed from the same features as the mart's
+    record, _ = lifecycle.serving(registry, churn.SCORING_MODEL)
     model = lifecycle.score(features, record, churn.base_spec(), explain=False)
     check = cli.merge(model, on="customer_key", suffixes=("_cli", "_model"))
     assert len(check) == len(cli)

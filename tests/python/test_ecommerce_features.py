@@ -74,32 +74,50 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     ).check()
 
 
-def expected_features() -> pd.DataFrame:
-    """Customer features recomputed from the raw file with pandas, one row per customer."""
+def expected_features(reference: bool = False) -> pd.DataFrame:
+    """Customer features recomputed from the raw file with pandas, one row per customer: the
+    project's default rules, or (``reference``) the reference notebook's own, written from its
+    description rather than from the SQL: exact duplicates kept, every invoice without a
+    customer numbered from 19000 in the order it first appears in the raw file before any
+    line is dropped (the negative-price lines included), unit price strictly above 0.04,
+    customers 16446 and 12346 out."""
     raw = pd.read_csv(
         RAW_FILE, encoding="latin-1", dtype=str, keep_default_na=False, compression="gzip"
     )
-    # Staging: the first copy of an exact duplicate line stays; negative prices are rejected.
-    df = raw.drop_duplicates(keep="first").copy()
+    if reference:
+        df = raw.copy()
+        missing = df.loc[df["CustomerID"].str.strip() == "", "InvoiceNo"].drop_duplicates()
+        surrogate = pd.Series(
+            range(SURROGATE_START, SURROGATE_START + len(missing)), index=missing.to_numpy()
+        )
+    else:
+        # Staging: the first copy of an exact duplicate line stays
+        df = raw.drop_duplicates(keep="first").copy()
     df["quantity"] = df["Quantity"].astype(int)
     df["unit_price"] = df["UnitPrice"].astype(float)
-    df = df[df["unit_price"] >= 0]
+    # negative prices are rejected (after the reference numbered their invoices)
+    df = df[df["unit_price"] >= 0].copy()
     df["invoice_date"] = pd.to_datetime(df["InvoiceDate"], format="%m/%d/%Y %H:%M").dt.normalize()
     df["customer_id"] = pd.to_numeric(df["CustomerID"].str.strip().replace("", None))
-    # Surrogates: one per invoice without a customer, numbered in invoice-number order.
-    missing = sorted(df.loc[df["customer_id"].isna(), "InvoiceNo"].unique())
-    surrogate = pd.Series(range(SURROGATE_START, SURROGATE_START + len(missing)), index=missing)
+    if not reference:
+        # Surrogates: one per invoice without a customer, numbered in invoice-number order.
+        missing = sorted(df.loc[df["customer_id"].isna(), "InvoiceNo"].unique())
+        surrogate = pd.Series(range(SURROGATE_START, SURROGATE_START + len(missing)), index=missing)
     is_missing = df["customer_id"].isna()
     df["is_surrogate_customer"] = is_missing
     df.loc[is_missing, "customer_id"] = df.loc[is_missing, "InvoiceNo"].map(surrogate)
     df["customer_id"] = df["customer_id"].astype(int)
     reference_date = df["invoice_date"].max()
     # The e-commerce rules.
+    price_kept = (
+        df["unit_price"] > MIN_UNIT_PRICE if reference else df["unit_price"] >= MIN_UNIT_PRICE
+    )
+    excluded = EXCLUDED_CUSTOMERS | ({12346} if reference else set())
     kept = df[
         ~df["StockCode"].isin(NON_PRODUCT_CODES)
-        & (df["unit_price"] >= MIN_UNIT_PRICE)
+        & price_kept
         & ~df["Country"].isin(EXCLUDED_COUNTRIES)
-        & ~df["customer_id"].isin(EXCLUDED_CUSTOMERS)
+        & ~df["customer_id"].isin(excluded)
     ].copy()
     kept["amount"] = kept["quantity"] * kept["unit_price"]
     purchases = kept[kept["quantity"] >= 0]
@@ -224,3 +242,26 @@ def test_reference_vars_reproduce_the_reference_notebook(reference_warehouse: Db
     assert int(row["purchase_lines"]) == 297
     assert int(row["returned_units"]) == 40
     assert 12346 not in actual.index and 16446 not in actual.index
+
+
+def test_every_surrogate_customer_matches_the_reference_rules(
+    reference_warehouse: DbtResult,
+) -> None:
+    """Issue 23: every customer without an id gets the reference's own surrogate id and
+    features (the reference numbered them before dropping the negative-price lines), checked
+    against the pandas twin of the reference's rules, not one customer only."""
+    actual = features(reference_warehouse)
+    expected = expected_features(reference=True)
+    got = actual[actual["is_surrogate_customer"].astype(bool)]
+    want = expected[expected["is_surrogate_customer"]]
+    assert len(want) > 1000
+    assert sorted(got.index) == sorted(want.index), "surrogate ids differ from the reference's"
+    for column in ["total_purchases", "distinct_stock_codes", "returned_units", "recency_days"]:
+        mismatch = got[column].astype(int) != want.loc[got.index, column].astype(int)
+        assert not mismatch.any(), (column, list(got.index[mismatch])[:5])
+    for column in ["revenue", "basket_size"]:
+        diff = (got[column].astype(float) - want.loc[got.index, column].astype(float)).abs()
+        assert (diff < 0.005).all(), (column, list(got.index[diff >= 0.005])[:5])
+    # and the customers with an id, all of them
+    ids = actual[~actual["is_surrogate_customer"].astype(bool)]
+    assert sorted(ids.index) == sorted(expected[~expected["is_surrogate_customer"]].index)

@@ -7,16 +7,14 @@
     The order they are numbered in is var `ecommerce_surrogate_numbering`:
     - `invoice_order` (default): by invoice number, so the same lines in any file order give
       every invoice the same surrogate id;
-    - `file_order`: by the invoice's first line in the raw file, counting every raw line
-      (rejected ones included), as the reference's notebook numbered them before any filter
-      (config/reference_004.yml).
+    - `file_order`: by the invoice's first line in the raw file, numbering every invoice
+      without a customer in the raw file, rejected ones included (e.g. the negative-price
+      "adjust bad debt" invoices), as the reference's notebook numbered them before any filter
+      (config/reference_004.yml): the ids of the invoices kept are the reference's, with gaps
+      where it numbered an invoice it then removed.
 #}
 
 {%- set numbering = var('ecommerce_surrogate_numbering') %}
-{%- set numbering_order = (
-    'first_raw_lines.first_source_row_number, invoices_without_customer.invoice_no'
-    if numbering == 'file_order' else 'invoices_without_customer.invoice_no'
-) %}
 {%- if numbering not in ['invoice_order', 'file_order'] %}
     {{ exceptions.raise_compiler_error(
         "var ecommerce_surrogate_numbering must be `invoice_order` or `file_order`, got `"
@@ -71,20 +69,36 @@ first_raw_lines as (
 
 ),
 
+numbered as (
+
+    {%- if numbering == 'file_order' %}
+    -- every raw invoice without a customer in file order, the rejected ones included
+    select
+        invoice_no,
+        row_number() over (order by first_source_row_number, invoice_no) as position
+    from first_raw_lines
+    {%- else %}
+    select
+        invoice_no,
+        row_number() over (order by invoice_no) as position
+    from invoices_without_customer
+    {%- endif %}
+
+),
+
 final as (
 
     select
         -- ids
         invoices_without_customer.invoice_no,
-        surrogate_start.first_id - 1
-        + row_number() over (order by {{ numbering_order }}) as surrogate_customer_id,
+        surrogate_start.first_id - 1 + numbered.position as surrogate_customer_id,
 
         -- numerics
         invoices_without_customer.lines
     from invoices_without_customer
     cross join surrogate_start
-    left join first_raw_lines
-        on invoices_without_customer.invoice_no = first_raw_lines.invoice_no
+    inner join numbered
+        on invoices_without_customer.invoice_no = numbered.invoice_no
 
 )
 
