@@ -353,9 +353,21 @@ def servable(model_name: str) -> bool:
     return score.route_of(model_name) is not None
 
 
-def save(path: Path, row: Mapping, lookups: Mapping[str, pd.DataFrame]) -> None:
+def write_lookups(domain: str, lookups: Mapping[str, pd.DataFrame], directory: Path) -> Path:
+    """The lookups a model of ``domain`` keeps (:func:`lookup_frames`) written into the new
+    directory ``directory`` (the model's ``lookups`` artifact); ``directory``."""
+    directory.mkdir(parents=True)
+    write_parquet(lookup_frames(domain, lookups), directory)
+    return directory
+
+
+def save(
+    path: Path, row: Mapping, lookups: Mapping[str, pd.DataFrame], written: Path | None = None
+) -> None:
     """Write the MLflow model of registry ``row`` (a servable model's) into the new directory
-    ``path``; ``lookups``: at least the domain's :func:`revenue_ml.score.lookup_tables`."""
+    ``path``; ``lookups``: at least the domain's :func:`revenue_ml.score.lookup_tables`;
+    ``written``: where :func:`write_lookups` already wrote them (a build logging several
+    versions of a domain writes them once)."""
     domain, route = score.route_of(str(row["model_name"]))
     record = record_fields(row)
     frames = lookup_frames(domain.name, lookups)
@@ -367,9 +379,7 @@ def save(path: Path, row: Mapping, lookups: Mapping[str, pd.DataFrame]) -> None:
         model_path.write_text(row["model_text"], encoding="utf-8")
         record_path = work / "registry_record.json"
         record_path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
-        tables = work / LOOKUPS_ARTIFACT
-        tables.mkdir()
-        write_parquet(frames, tables)
+        tables = written or write_lookups(domain.name, frames, work / LOOKUPS_ARTIFACT)
         mlflow.pyfunc.save_model(
             path=str(path),
             python_model=str(CODE_FILE),

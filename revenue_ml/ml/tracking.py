@@ -212,6 +212,28 @@ class Lookups:
     def __init__(self, tables: Mapping[str, object] | None) -> None:
         self._given = dict(tables or {})
         self._frames: dict[str, pd.DataFrame] = {}
+        self._written: dict[str, Path] = {}
+        self._directory: tempfile.TemporaryDirectory | None = None
+
+    def written(self, domain: str, frames: Mapping[str, pd.DataFrame]) -> Path:
+        """The domain's lookups as the models' Parquet files, written once per build."""
+        from revenue_ml.ml import pyfunc
+
+        if domain not in self._written:
+            if self._directory is None:
+                self._directory = tempfile.TemporaryDirectory(
+                    prefix="revenue_ml_lookups_", ignore_cleanup_errors=True
+                )
+            # MLflow keeps an artifact directory's name: the models' is "lookups"
+            target = Path(self._directory.name) / domain / pyfunc.LOOKUPS_ARTIFACT
+            self._written[domain] = pyfunc.write_lookups(domain, frames, target)
+        return self._written[domain]
+
+    def close(self) -> None:
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+            self._written.clear()
 
     def for_domain(self, domain: str) -> dict[str, pd.DataFrame] | None:
         """The domain's tables as frames; None when one was not given."""
@@ -299,7 +321,8 @@ class Mirror:
                 return False
             with tempfile.TemporaryDirectory(prefix="revenue_ml_mlflow_") as tmp:
                 with _quiet_mlflow():
-                    pyfunc.save(Path(tmp) / "model", row, tables)
+                    written = lookups.written(domain, tables)
+                    pyfunc.save(Path(tmp) / "model", row, tables, written)
                 self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
             return True
         except Exception as err:  # noqa: BLE001 - the text is logged instead
@@ -400,16 +423,22 @@ def log_new_versions(
             return out
         logged = 0
         tables = Lookups(lookups)
-        for idx in out.index:
-            row = out.loc[idx].to_dict()
-            label = f"{row['model_name']} v{int(row['model_version'])}"
-            try:
-                run_id = mirror.log_version(row, settings, tables)
-                out.at[idx, "mlflow_run_id"] = run_id
-                mirror.register_version(row, run_id)
-                logged += 1
-            except Exception as err:  # noqa: BLE001
-                _warn(f"{label} not logged ({type(err).__name__}: {err}); the registry row is kept")
+        try:
+            for idx in out.index:
+                row = out.loc[idx].to_dict()
+                label = f"{row['model_name']} v{int(row['model_version'])}"
+                try:
+                    run_id = mirror.log_version(row, settings, tables)
+                    out.at[idx, "mlflow_run_id"] = run_id
+                    mirror.register_version(row, run_id)
+                    logged += 1
+                except Exception as err:  # noqa: BLE001
+                    _warn(
+                        f"{label} not logged ({type(err).__name__}: {err}); the registry row "
+                        f"is kept"
+                    )
+        finally:
+            tables.close()
         history = out if existing is None or existing.empty else aliases.append_rows(existing, out)
         for name in sorted(out["model_name"].unique()):
             try:
