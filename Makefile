@@ -15,7 +15,7 @@ SPARK_SCALE ?= 0.02
 SPARK_SEED ?= 7
 
 .PHONY: help venv data build build-shared build-spark test test-fast docs dashboard \
-	dashboard-shared serve mlflow-ui orchestrate chromium java clean lint
+	dashboard-shared serve mlflow-ui mlflow-serve orchestrate chromium java clean lint
 
 help:
 	@echo "make build         venv + pinned deps, demo data if absent, dbt build"
@@ -29,6 +29,7 @@ help:
 	@echo "make serve         the REST scoring service on the last build's snapshot (HOST=127.0.0.1 PORT=8000)"
 	@echo "make mlflow-ui     the MLflow UI on the build's tracking store (HOST=127.0.0.1 PORT=5000)"
 	@echo "make orchestrate   scheduled builds: Dagster's UI, schedule and raw-file sensor (HOST=127.0.0.1 PORT=3000)"
+	@echo "make mlflow-serve MODEL=churn_lightgbm  MLflow's scoring server on a registered model's champion (HOST=127.0.0.1 PORT=5001)"
 	@echo "make lint          ruff check, ruff format --check, SQLFluff"
 	@echo "make clean         remove build outputs, the warehouse and generated data"
 
@@ -148,6 +149,22 @@ orchestrate: venv
 	DAGSTER_HOME=$(ORCHESTRATE_HOME) REVENUE_ML_RAW_DIR=$(RAW_DIR) \
 		MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) \
 		$(BIN)/dagster dev -m revenue_ml.orchestrate.definitions -h $(HOST) -p $(PORT)
+
+# MLflow's own scoring server (POST /invocations) on the champion (ALIAS) of a registered model
+# MODEL of the build's store: the pyfunc model each build logs for the churn, offers and campaign
+# models and their baselines (revenue_ml/ml/pyfunc.py; raw records in, scores out). It runs in
+# this project's venv (`--env-manager local`): mlflow-skinny carries the server, and the model's
+# code imports revenue_ml, which is installed there and not on PyPI. The server starts `uvicorn`
+# by name, hence the PATH. Same rule as the dashboard: this machine only unless HOST says so.
+ALIAS ?= champion
+mlflow-serve: PORT ?= 5001
+mlflow-serve: venv
+	@test -n "$(MODEL)" || { echo "give MODEL=, e.g. make mlflow-serve MODEL=churn_lightgbm \
+	(or offer_close_at_close, offer_close_at_open, campaign_response, a baseline)"; exit 2; }
+	PATH=$(CURDIR)/$(BIN):$$PATH MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) \
+		MLFLOW_DISABLE_TELEMETRY=true MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false \
+		$(BIN)/mlflow models serve -m models:/$(MODEL)@$(ALIAS) --env-manager local \
+		--host $(HOST) --port $(PORT) --workers 1
 
 # The browser the dashboard and docs tests drive (Debian's chromium; never `playwright install`).
 chromium:

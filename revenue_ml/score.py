@@ -79,6 +79,15 @@ class Route:
     spec: binary.BinarySpec
     rows: Callable[[pd.DataFrame], np.ndarray]
     labels: Mapping = field(default_factory=dict)
+    #: Registered models trained on the same rows and features (the baselines): never scored
+    #: here, but their MLflow models (:mod:`revenue_ml.ml.pyfunc`) score the same records.
+    alternatives: tuple[str, ...] = ()
+    #: What the rows are, and the raw column that decides it: for the message to a record
+    #: this route does not take (an MLflow model scores its own route's records only).
+    rows_described: str = "every record"
+    rows_column: str | None = None
+    #: Changes to the domain's example record that make it one of this route's.
+    example_changes: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,7 +168,15 @@ DOMAINS: dict[str, Domain] = {
         columns=tuple(churn_raw.COLUMNS),
         required=tuple(c for c in churn_raw.COLUMNS if c not in ("Area code", "Churn")),
         featurise=_churn_features,
-        routes=(Route(churn.SCORING_MODEL, churn.base_spec(), _every_row, churn.LABELS),),
+        routes=(
+            Route(
+                churn.SCORING_MODEL,
+                churn.base_spec(),
+                _every_row,
+                churn.LABELS,
+                alternatives=(churn.BASELINE_MODEL,),
+            ),
+        ),
         example={
             "State": "KS",
             "Account length": 128,
@@ -202,12 +219,19 @@ DOMAINS: dict[str, Domain] = {
                 _OFFER_SPECS["at_close"],
                 lambda f: f["is_closed"].to_numpy(dtype=bool),
                 sales.LABELS,
+                alternatives=(sales.baseline_name(sales.CLOSED_MODEL),),
+                rows_described="closed offers (Status Closed Won or Closed Lost)",
+                rows_column="Status",
+                example_changes={"Status": "Closed Won", "Close Date": "2024-04-18"},
             ),
             Route(
                 sales.OPEN_MODEL,
                 _OFFER_SPECS["at_open"],
                 lambda f: ~f["is_closed"].to_numpy(dtype=bool),
                 sales.LABELS,
+                alternatives=(sales.baseline_name(sales.OPEN_MODEL),),
+                rows_described="open offers (any other Status, or none)",
+                rows_column="Status",
             ),
         ),
         example={
@@ -242,7 +266,15 @@ DOMAINS: dict[str, Domain] = {
             *campaign_raw.INTEGERS,
         ),
         featurise=_campaign_features,
-        routes=(Route(campaign.MODEL, _CAMPAIGN_SPEC, _every_row, campaign.LABELS),),
+        routes=(
+            Route(
+                campaign.MODEL,
+                _CAMPAIGN_SPEC,
+                _every_row,
+                campaign.LABELS,
+                alternatives=(campaign.BASELINE,),
+            ),
+        ),
         example={
             "ID": 5524,
             "Year_Birth": 1957,
@@ -325,6 +357,24 @@ def check_header(domain: str, columns: Sequence[str]) -> None:
             f"{', '.join(missing)}. Fix: add them (the values may be empty only where the "
             f"file allows it)."
         )
+
+
+def route_of(model_name: str) -> tuple[Domain, Route] | None:
+    """The domain and route whose records the registered model ``model_name`` scores (its
+    own route, or the route of the model it is the baseline of); None for a model that does
+    not score raw records (forecasts, segmentations)."""
+    for domain in DOMAINS.values():
+        for route in domain.routes:
+            if model_name == route.model_name or model_name in route.alternatives:
+                return domain, route
+    return None
+
+
+def lookup_tables(domain: str) -> tuple[str, ...]:
+    """The tables besides the registry that featurising ``domain``'s records reads (the build
+    settings and the build's lookups, :attr:`Domain.tables`)."""
+    found = domain_of(domain)
+    return tuple(t for t in found.tables if t != found.registry)
 
 
 # --- Reading what the build published --------------------------------------------------------

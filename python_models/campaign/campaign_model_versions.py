@@ -21,5 +21,11 @@ def model(dbt, session):
             objectives=frame(dbt.ref("campaign_objective_definitions")),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), campaign.DOMAIN),
         )
-        registry = register(trained, existing, RegistrySettings.from_table(settings))
+        lookups = {
+            # what the MLflow models of new versions keep (read only when one is logged)
+            "ml.build_settings": settings,
+            "campaign.campaign_feature_parameters": dbt.ref("campaign_feature_parameters"),
+            "seeds.marital_status_map": dbt.ref("marital_status_map"),
+        }
+        registry = register(trained, existing, RegistrySettings.from_table(settings), lookups)
     return registry

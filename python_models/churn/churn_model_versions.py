@@ -20,5 +20,7 @@ def model(dbt, session):
             settings=churn.Settings.from_table(settings),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), churn.DOMAIN),
         )
-        registry = register(trained, existing, RegistrySettings.from_table(settings))
+        # the MLflow models of new versions keep the staging limits (revenue_ml.ml.pyfunc)
+        lookups = {"ml.build_settings": settings}
+        registry = register(trained, existing, RegistrySettings.from_table(settings), lookups)
     return registry

@@ -20,5 +20,11 @@ def model(dbt, session):
             settings=sales.Settings.from_table(settings),
             forbidden=forbidden_features(dbt.ref("forbidden_features"), sales.DOMAIN),
         )
-        registry = register(trained, existing, RegistrySettings.from_table(settings))
+        lookups = {
+            # what the MLflow models of new versions keep (read only when one is logged)
+            "ml.build_settings": settings,
+            "sales.lead_attributes": dbt.ref("lead_attributes"),
+            "seeds.offer_statuses": dbt.ref("offer_statuses"),
+        }
+        registry = register(trained, existing, RegistrySettings.from_table(settings), lookups)
     return registry

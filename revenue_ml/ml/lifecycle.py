@@ -293,18 +293,23 @@ def _compare_with_baselines(
 
 
 def register(
-    trained: pd.DataFrame, existing: pd.DataFrame | None, settings: RegistrySettings
+    trained: pd.DataFrame,
+    existing: pd.DataFrame | None,
+    settings: RegistrySettings,
+    lookups: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """This build's new registry rows (:func:`train_or_reuse`) with their alias decided against
     each model's current champion (:func:`revenue_ml.ml.champion.decide_new_versions`, margin
     var ``champion_margin``) and, when a tracking URI is configured, logged to MLflow with the
     aliases mirrored (a logging failure warns; the rows are returned all the same). Reused
-    versions are not in ``trained``, so they log nothing."""
+    versions are not in ``trained``, so they log nothing. ``lookups``: the tables the MLflow
+    models of raw-record scorers keep (:func:`revenue_ml.ml.tracking.log_new_versions`), read
+    only when one is logged."""
     rows = aliases.decide_new_versions(typed_registry(trained), existing, settings.champion_margin)
     if len(rows) and settings.tracking_uri:
         from revenue_ml.ml import tracking  # imported only when MLflow is in use (~1 s)
 
-        rows = tracking.log_new_versions(rows, existing, settings)
+        rows = tracking.log_new_versions(rows, existing, settings, lookups)
     return typed_registry(rows)
 
 

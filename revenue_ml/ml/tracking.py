@@ -12,30 +12,41 @@ a build adds is logged by :func:`log_new_versions` as one run of the experiment
   ``test_split.f1``, ...), the primary metric and the training seconds;
 - tags: model name and version, domain, variant, the training-data fingerprint, the dbt
   invocation id, the retrain reason and the alias the version was registered with;
-- artifacts: the model in its portable text format (``model/model.txt`` for LightGBM text,
-  ``model/model.json`` otherwise, never a pickle) with ``model/registry_record.json`` (what is
-  needed to read it: format, features, threshold), and the curves, evaluation rows and
-  feature importance as JSON.
+- artifacts: the curves, evaluation rows and feature importance as JSON, and ``model/``:
+  for a model that scores raw records (churn, offers, campaign and their baselines:
+  :func:`revenue_ml.ml.pyfunc.servable`) an MLflow model with a ``python_function`` flavour
+  written from code (:mod:`revenue_ml.ml.pyfunc`: the model's text, its registry record and
+  the lookups its features read, with a signature and an input example; never a pickle), so
+  ``mlflow.pyfunc.load_model("models:/churn_lightgbm@champion")`` and ``mlflow models serve``
+  work; for the others (forecasts, segmentations) the model in its portable text format
+  (``model/model.txt`` for LightGBM text, ``model/model.json`` otherwise) with
+  ``model/registry_record.json`` (format, features, threshold).
 
 The run's ``model`` directory is registered as a new version of the registered model of the
 same name (tag ``registry_version`` = the registry's version), and the aliases ``champion`` /
 ``challenger`` are set to the registry's current ones (:func:`revenue_ml.ml.champion.
 current_aliases`). Reused versions log nothing. Anything that fails (store unreachable,
 locked, read-only) is reported as a warning line and the registry rows are returned all the
-same: MLflow never fails a build and never loses a registry row. A sqlite store is checked
-first (:func:`preflight`), because MLflow itself retries an unopenable one for ~100 s; HTTP
-stores get no retries and a 5 s timeout unless the environment says otherwise.
+same: MLflow never fails a build and never loses a registry row; an MLflow model that cannot
+be written warns and the version is logged with its text as for the other models. A sqlite
+store is checked first (:func:`preflight`), because MLflow itself retries an unopenable one
+for ~100 s; HTTP stores get no retries and a 5 s timeout unless the environment says
+otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import os
 import re
 import sqlite3
+import tempfile
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +69,8 @@ def _fail_fast_environment() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # a progress bar per artifact copied would fill the build's log
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -179,6 +192,67 @@ def _chunks(items: list, size: int = BATCH_LIMIT) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
+@contextlib.contextmanager
+def _quiet_mlflow() -> Iterator[None]:
+    """MLflow's INFO lines (validating the input example...) kept out of the build's log."""
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class Lookups:
+    """The tables an MLflow model of a domain keeps (:func:`revenue_ml.score.lookup_tables`),
+    as the build passed them (frames, or dbt relations read only when a servable version is
+    logged: a build that logs nothing reads nothing)."""
+
+    def __init__(self, tables: Mapping[str, object] | None) -> None:
+        self._given = dict(tables or {})
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._written: dict[str, Path] = {}
+        self._directory: tempfile.TemporaryDirectory | None = None
+
+    def written(self, domain: str, frames: Mapping[str, pd.DataFrame]) -> Path:
+        """The domain's lookups as the models' Parquet files, written once per build."""
+        from revenue_ml.ml import pyfunc
+
+        if domain not in self._written:
+            if self._directory is None:
+                self._directory = tempfile.TemporaryDirectory(
+                    prefix="revenue_ml_lookups_", ignore_cleanup_errors=True
+                )
+            # MLflow keeps an artifact directory's name: the models' is "lookups"
+            target = Path(self._directory.name) / domain / pyfunc.LOOKUPS_ARTIFACT
+            self._written[domain] = pyfunc.write_lookups(domain, frames, target)
+        return self._written[domain]
+
+    def close(self) -> None:
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+            self._written.clear()
+
+    def for_domain(self, domain: str) -> dict[str, pd.DataFrame] | None:
+        """The domain's tables as frames; None when one was not given."""
+        from revenue_ml.score import lookup_tables
+
+        needed = lookup_tables(domain)
+        if any(t not in self._given for t in needed):
+            return None
+        for table in needed:
+            if table not in self._frames:
+                value = self._given[table]
+                if not isinstance(value, pd.DataFrame):
+                    from revenue_ml.dbt import frame
+
+                    value = frame(value)
+                self._frames[table] = value
+        return {t: self._frames[t] for t in needed}
+
+
 class Mirror:
     """One MLflow store (tracking + model registry at the same URI) and experiment."""
 
@@ -197,8 +271,11 @@ class Mirror:
             return found.experiment_id
         return self.client.create_experiment(name, artifact_location=artifact_location(self.uri))
 
-    def log_version(self, row: dict, settings: RegistrySettings) -> str:
-        """Log one registry row as a finished run; return its run id."""
+    def log_version(
+        self, row: dict, settings: RegistrySettings, lookups: Lookups | None = None
+    ) -> str:
+        """Log one registry row as a finished run (its ``model`` directory an MLflow model
+        when :meth:`log_model` can write one); return its run id."""
         from mlflow.entities import Metric, Param
 
         trained = pd.Timestamp(row["trained_at"])
@@ -216,13 +293,44 @@ class Mirror:
             self.client.log_batch(run_id, metrics=chunk)
         for chunk in _chunks(params):
             self.client.log_batch(run_id, params=chunk)
-        suffix = "txt" if row["model_format"] == LIGHTGBM_TEXT else "json"
-        self.client.log_text(run_id, row["model_text"], f"model/model.{suffix}")
-        self.client.log_dict(run_id, _record_summary(row), "model/registry_record.json")
+        if not self.log_model(run_id, row, lookups or Lookups(None)):
+            suffix = "txt" if row["model_format"] == LIGHTGBM_TEXT else "json"
+            self.client.log_text(run_id, row["model_text"], f"model/model.{suffix}")
+            self.client.log_dict(run_id, _record_summary(row), "model/registry_record.json")
         for name in ("curves", "evaluation", "feature_importance"):
             self.client.log_text(run_id, row[name], f"{name}.json")
         self.client.set_terminated(run_id, "FINISHED")
         return run_id
+
+    def log_model(self, run_id: str, row: dict, lookups: Lookups) -> bool:
+        """Log the run's ``model`` directory as an MLflow model (:func:`revenue_ml.ml.pyfunc.
+        save`) when the model scores raw records and the build gave its lookups; whether it
+        did (a failure warns: the caller logs the text instead)."""
+        from revenue_ml import score
+        from revenue_ml.ml import pyfunc
+
+        name = str(row["model_name"])
+        if not pyfunc.servable(name):
+            return False
+        label = f"{name} v{int(row['model_version'])}"
+        domain = score.route_of(name)[0].name
+        try:
+            tables = lookups.for_domain(domain)
+            if tables is None:
+                _warn(f"{label} logged without an MLflow model: the build gave no {domain} lookups")
+                return False
+            with tempfile.TemporaryDirectory(prefix="revenue_ml_mlflow_") as tmp:
+                with _quiet_mlflow():
+                    written = lookups.written(domain, tables)
+                    pyfunc.save(Path(tmp) / "model", row, tables, written)
+                self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
+            return True
+        except Exception as err:  # noqa: BLE001 - the text is logged instead
+            _warn(
+                f"{label}: MLflow model not written ({type(err).__name__}: {err}); its text "
+                f"is logged instead"
+            )
+            return False
 
     def register_version(self, row: dict, run_id: str) -> str:
         """Register the run's ``model`` directory as a version of the model; its version."""
@@ -292,10 +400,16 @@ def _warn(message: str) -> None:
 
 
 def log_new_versions(
-    rows: pd.DataFrame, existing: pd.DataFrame | None, settings: RegistrySettings
+    rows: pd.DataFrame,
+    existing: pd.DataFrame | None,
+    settings: RegistrySettings,
+    lookups: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Log each of this build's new registry ``rows`` to MLflow, register it and mirror the
-    aliases; ``rows`` with ``mlflow_run_id`` set for those logged. Failures warn only."""
+    aliases; ``rows`` with ``mlflow_run_id`` set for those logged. Failures warn only.
+    ``lookups``: the tables the domain's MLflow models keep (table name -> frame or dbt
+    relation, :func:`revenue_ml.score.lookup_tables`); without them the models are logged as
+    text only."""
     uri = settings.tracking_uri
     out = rows.copy()
     if not uri or out.empty:
@@ -308,16 +422,23 @@ def log_new_versions(
             _warn(f"store {uri} unusable, nothing logged ({type(err).__name__}: {err})")
             return out
         logged = 0
-        for idx in out.index:
-            row = out.loc[idx].to_dict()
-            label = f"{row['model_name']} v{int(row['model_version'])}"
-            try:
-                run_id = mirror.log_version(row, settings)
-                out.at[idx, "mlflow_run_id"] = run_id
-                mirror.register_version(row, run_id)
-                logged += 1
-            except Exception as err:  # noqa: BLE001
-                _warn(f"{label} not logged ({type(err).__name__}: {err}); the registry row is kept")
+        tables = Lookups(lookups)
+        try:
+            for idx in out.index:
+                row = out.loc[idx].to_dict()
+                label = f"{row['model_name']} v{int(row['model_version'])}"
+                try:
+                    run_id = mirror.log_version(row, settings, tables)
+                    out.at[idx, "mlflow_run_id"] = run_id
+                    mirror.register_version(row, run_id)
+                    logged += 1
+                except Exception as err:  # noqa: BLE001
+                    _warn(
+                        f"{label} not logged ({type(err).__name__}: {err}); the registry row "
+                        f"is kept"
+                    )
+        finally:
+            tables.close()
         history = out if existing is None or existing.empty else aliases.append_rows(existing, out)
         for name in sorted(out["model_name"].unique()):
             try:
