@@ -59,8 +59,11 @@ MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/mlruns.db
 build: venv data
 	REVENUE_ML_RAW_DIR=$(RAW_DIR) MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) $(BIN)/dbt build
 
+# Logged to the same MLflow store as the demo build, in its own experiment and under its own
+# model names (config/shared_datasets.yml: mlflow_experiment_name, mlflow_model_prefix real_).
 build-shared: venv
-	REVENUE_ML_DUCKDB=warehouse_shared.duckdb $(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
+	REVENUE_ML_DUCKDB=warehouse_shared.duckdb MLFLOW_TRACKING_URI=$(MLFLOW_TRACKING_URI) \
+		$(BIN)/dbt build --vars "$$(cat $(SHARED_VARS))"
 
 # The same project on Apache Spark, in the dbt process (dbt-spark `method: session`, local[2]):
 # state (metastore, parquet warehouse, scratch, log) under target/spark. See README "Spark".

@@ -131,6 +131,16 @@ def tracking_uri(con: duckdb.DuckDBPyConnection) -> str | None:
     return settings_of(table, "ml").get("mlflow_tracking_uri") or None
 
 
+def model_prefix(con: duckdb.DuckDBPyConnection) -> str:
+    """The last build's var mlflow_model_prefix: what the MLflow names of its models start
+    with ('' when none)."""
+    try:
+        table = con.execute("select * from ml.build_settings").df()
+    except duckdb.CatalogException:
+        return ""
+    return settings_of(table, "ml").get("mlflow_model_prefix") or ""
+
+
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Every ``schema.table`` of the warehouse (tables and views)."""
     rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
@@ -301,6 +311,7 @@ def promote(
         marts = refresh_alias_marts(con, updated, model_name)
         con.execute("commit")
         uri = tracking_uri(con)
+        prefix = model_prefix(con)
         # still holding the warehouse: no build can publish a snapshot meanwhile
         published = publish_promotion(
             con,
@@ -316,16 +327,16 @@ def promote(
         con.close()
     mlflow = ""
     if uri:
-        mlflow = _mirror(uri, model_name, updated)
+        mlflow = _mirror(uri, model_name, updated, prefix)
     return Promotion(model_name, version, previous, now, by, reason, table, True, mlflow, published)
 
 
-def _mirror(uri: str, model_name: str, registry: pd.DataFrame) -> str:
+def _mirror(uri: str, model_name: str, registry: pd.DataFrame, prefix: str = "") -> str:
     """Point the MLflow aliases at the new champion; a sentence saying what happened."""
     try:
         from revenue_ml.ml import tracking
 
-        done = tracking.mirror_promotion(uri, model_name, registry)
+        done = tracking.mirror_promotion(uri, model_name, registry, prefix)
     except Exception as err:  # noqa: BLE001 - MLflow is a mirror: never undo the promotion
         return f"warning: MLflow aliases not updated ({type(err).__name__}: {err})"
     if not done:

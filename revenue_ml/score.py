@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.domains import campaign, churn, sales
-from revenue_ml.ml import binary, lifecycle
+from revenue_ml.ml import binary, landmark, lifecycle, reasons
 from revenue_ml.raw_features import RawFeatures
 from revenue_ml.raw_features import campaign as campaign_raw
 from revenue_ml.raw_features import churn as churn_raw
@@ -88,6 +88,16 @@ class Route:
     rows_column: str | None = None
     #: Changes to the domain's example record that make it one of this route's.
     example_changes: Mapping = field(default_factory=dict)
+    #: Columns a version's own inputs need beyond the featurised record, added from the
+    #: registry record (the open offers' age at the as-of date the version was trained on).
+    prepare: Callable[[pd.DataFrame, Mapping], pd.DataFrame] | None = None
+    #: Features the reasons leave out, and how the reasons name the two directions.
+    skip: frozenset = frozenset()
+    wording: reasons.Wording | None = None
+
+    def inputs(self, features: pd.DataFrame, record: Mapping) -> pd.DataFrame:
+        """The features a version of this route scores (with :attr:`prepare`'s columns)."""
+        return features if self.prepare is None else self.prepare(features, record)
 
 
 @dataclass(frozen=True)
@@ -224,14 +234,23 @@ DOMAINS: dict[str, Domain] = {
                 rows_column="Status",
                 example_changes={"Status": "Closed Won", "Close Date": "2024-04-18"},
             ),
+            # open offers: the chance to close won within the horizon at their age, as the
+            # marts (open_offers); at_open, the chance at creation, is an alternative
             Route(
-                sales.OPEN_MODEL,
-                _OFFER_SPECS["at_open"],
+                sales.BY_AGE_MODEL,
+                landmark.spec_for_scoring(sales.by_age_specs(90)["model"]),
                 lambda f: ~f["is_closed"].to_numpy(dtype=bool),
                 sales.LABELS,
-                alternatives=(sales.baseline_name(sales.OPEN_MODEL),),
+                alternatives=(
+                    sales.baseline_name(sales.BY_AGE_MODEL),
+                    sales.OPEN_MODEL,
+                    sales.baseline_name(sales.OPEN_MODEL),
+                ),
                 rows_described="open offers (any other Status, or none)",
                 rows_column="Status",
+                prepare=landmark.with_age_at_training_date,
+                skip=sales.UNSTATED,
+                wording=sales.WORDING,
             ),
         ),
         example={
@@ -499,15 +518,18 @@ class Scorer:
             if not mask.any():
                 continue
             part = features if mask.all() else features.loc[mask]
+            record = self.champions[route.model_name]
             # the model's own probability: a record is new data, even when its key matches a
             # training row (an id may come back with changed values)
             scored = lifecycle.score(
-                part,
-                self.champions[route.model_name],
+                route.inputs(part, record),
+                record,
                 route.spec,
                 explain,
                 labels=route.labels,
                 threads=self.threads if len(part) >= self.PARALLEL_MIN_ROWS else 1,
+                skip=route.skip,
+                wording=route.wording,
             )
             scored.index = part.index
             parts.append(scored)

@@ -126,6 +126,12 @@ class RegistrySettings(_FromConfig):
     #: '' = no MLflow logging, unless the environment variable MLFLOW_TRACKING_URI is set.
     mlflow_tracking_uri: str | None
     mlflow_experiment_name: str
+    #: Put before every registered model's name in MLflow ('' = none): the real-data build
+    #: registers ``real_churn_lightgbm`` beside the demo's ``churn_lightgbm`` in one store.
+    mlflow_model_prefix: str | None
+    #: What data the build ran on, in words (var ``dataset_label``; '' = the demo's words): a
+    #: tag of every run and registered version.
+    dataset_label: str | None
     #: Written by the on-run-start hook (dbt's invocation_id), not a var.
     dbt_invocation_id: str | None
 
@@ -137,6 +143,10 @@ class RegistrySettings(_FromConfig):
     def tracking_uri(self) -> str | None:
         """The MLflow tracking URI in force: the var, else $MLFLOW_TRACKING_URI, else None."""
         return self.mlflow_tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
+
+    def registered_name(self, model_name: str) -> str:
+        """The name ``model_name`` is registered under in MLflow (with the prefix)."""
+        return f"{self.mlflow_model_prefix or ''}{model_name}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,8 @@
         ('ml', 'champion_margin'),
         ('ml', 'mlflow_tracking_uri'),
         ('ml', 'mlflow_experiment_name'),
+        ('ml', 'mlflow_model_prefix'),
+        ('ml', 'dataset_label'),
         ('sales', 'sales_auc_floor_at_close'),
         ('sales', 'sales_auc_floor_at_open'),
         ('sales', 'sales_auc_floor_by_age'),

@@ -477,6 +477,9 @@ class LandmarkTrainer:
         _, model_format, text = binary.describe_fitted(final, bspec, y, self.family)
         start = rows[rows[AGE] == 0]
         return Trained(
+            # the knowledge date: the scorer of raw records (REST, CLI, MLflow) ages an open
+            # offer at it, as the marts do at the build's as-of date
+            selected_params={"as_of_date": str(pd.Timestamp(known_on).date())},
             model_family=self.family,
             model_format=model_format,
             model_text=text,
@@ -493,6 +496,32 @@ class LandmarkTrainer:
             ),
             threshold=threshold,
         )
+
+
+def with_age_at_training_date(
+    frame: pd.DataFrame, record: dict, created_column: str = "created_date"
+) -> pd.DataFrame:
+    """``frame`` (open entities) with the age features at the knowledge date of the data the
+    registered version ``record`` was trained on (its ``params.selected_params.as_of_date``;
+    a build's marts age entities at the same date when they score them) and its landmarks."""
+    import json
+
+    params = record.get("params")
+    params = json.loads(params) if isinstance(params, str) else dict(params or {})
+    as_of = (params.get("selected_params") or {}).get("as_of_date")
+    if as_of is None:
+        raise ModelInputError(
+            f"model {record.get('model_name')} v{record.get('model_version')}: the version does "
+            "not record the as-of date it was trained on (trained before landmarks did); run "
+            "dbt build to train a version that does."
+        )
+    created = pd.to_datetime(frame[created_column])
+    age = (pd.Timestamp(as_of) - created).dt.days.clip(lower=0)
+    landmarks = tuple(int(a) for a in params.get("landmarks", LANDMARKS))
+    out = frame.copy()
+    out[AGE] = age.astype(float).to_numpy()
+    out[AGE_BAND] = age_band(out[AGE].to_numpy(), landmarks)
+    return out
 
 
 def spec_for_scoring(spec: LandmarkSpec) -> binary.BinarySpec:

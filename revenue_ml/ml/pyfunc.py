@@ -75,6 +75,8 @@ RECORD_FIELDS = (
     "threshold",
     "training_fingerprint",
     "reference_profile",
+    # the parameters: a landmark model keeps the as-of date it ages open entities at
+    "params",
 )
 #: Records one call scores at most (MLflow's scoring server has no body limit of its own).
 MAX_RECORDS_ENV = "REVENUE_ML_MLFLOW_MAX_RECORDS"
@@ -191,12 +193,14 @@ class VersionScorer:
         if not len(features):
             return pd.DataFrame(columns=[key, *columns])
         scored = lifecycle.score(
-            features,
+            self.route.inputs(features, self.record),
             self.record,
             self.route.spec,
             explain,
             labels=self.route.labels,
             threads=self.threads if len(features) >= score.Scorer.PARALLEL_MIN_ROWS else 1,
+            skip=self.route.skip,
+            wording=self.route.wording,
         )
         out = scored.reindex(columns=[key, *columns])
         out[key] = features[key].to_numpy()

@@ -170,6 +170,8 @@ def run_tags(row: dict, settings: RegistrySettings) -> dict[str, str]:
         "passed_gate": str(bool(row["passed_gate"])).lower(),
         "registered_alias": str(row.get("registered_alias") or ""),
         "alias_reason": str(row.get("alias_reason") or ""),
+        "dataset": str(settings.dataset_label or "demo data (generated)"),
+        "registered_model": settings.registered_name(str(row["model_name"])),
     }
     return {k: v[:5000] for k, v in tags.items()}
 
@@ -332,14 +334,19 @@ class Mirror:
             )
             return False
 
-    def register_version(self, row: dict, run_id: str) -> str:
-        """Register the run's ``model`` directory as a version of the model; its version."""
+    def register_version(self, row: dict, run_id: str, settings: RegistrySettings) -> str:
+        """Register the run's ``model`` directory as a version of the model (under its
+        registered name, :meth:`RegistrySettings.registered_name`); its version."""
         from mlflow.exceptions import MlflowException
 
-        name = str(row["model_name"])
+        name = settings.registered_name(str(row["model_name"]))
+        dataset = str(settings.dataset_label or "demo data (generated)")
         try:
             self.client.create_registered_model(
-                name, description=f"revenue_ml registry model {name} (domain {row['domain']})"
+                name,
+                description=f"revenue_ml registry model {row['model_name']} (domain "
+                f"{row['domain']}), built on {dataset}",
+                tags={"dataset": dataset},
             )
         except MlflowException as err:
             if err.error_code != "RESOURCE_ALREADY_EXISTS":
@@ -353,6 +360,7 @@ class Mirror:
                 "registry_version": str(int(row["model_version"])),
                 "training_fingerprint": str(row["training_fingerprint"]),
                 "model_format": str(row["model_format"]),
+                "dataset": dataset,
             },
         )
         return str(version.version)  # an int from a sqlite store, a str over REST
@@ -369,12 +377,16 @@ class Mirror:
                 out[int(tag)] = str(mv.version)
         return out
 
-    def mirror_aliases(self, name: str, registry: pd.DataFrame) -> dict[str, str | None]:
-        """Point the MLflow aliases of ``name`` at the registry's current champion and
-        challenger (an alias whose version is not in MLflow is removed); what was set."""
+    def mirror_aliases(
+        self, name: str, registry: pd.DataFrame, registered: str | None = None
+    ) -> dict[str, str | None]:
+        """Point the MLflow aliases of ``name`` (registered as ``registered``, default the same
+        name) at the registry's current champion and challenger (an alias whose version is not
+        in MLflow is removed); what was set."""
         from mlflow.exceptions import MlflowException
 
         current = aliases.current_aliases(registry[registry["model_name"] == name])
+        name = registered or name
         by_alias = {
             a: int(v) for a, v in zip(current["alias"], current["model_version"], strict=True) if a
         }
@@ -430,7 +442,7 @@ def log_new_versions(
                 try:
                     run_id = mirror.log_version(row, settings, tables)
                     out.at[idx, "mlflow_run_id"] = run_id
-                    mirror.register_version(row, run_id)
+                    mirror.register_version(row, run_id, settings)
                     logged += 1
                 except Exception as err:  # noqa: BLE001
                     _warn(
@@ -442,15 +454,17 @@ def log_new_versions(
         history = out if existing is None or existing.empty else aliases.append_rows(existing, out)
         for name in sorted(out["model_name"].unique()):
             try:
-                mirror.mirror_aliases(name, history)
+                mirror.mirror_aliases(name, history, settings.registered_name(name))
             except Exception as err:  # noqa: BLE001
                 _warn(f"aliases of {name} not mirrored ({type(err).__name__}: {err})")
         progress(f"MLflow: {logged} version(s) logged to {uri} in {time.monotonic() - began:.1f} s")
     return out
 
 
-def mirror_promotion(uri: str, name: str, registry: pd.DataFrame) -> dict[str, str | None]:
-    """After a manual promotion: point the MLflow aliases of ``name`` at the registry's (the
-    caller warns on failure)."""
+def mirror_promotion(
+    uri: str, name: str, registry: pd.DataFrame, prefix: str = ""
+) -> dict[str, str | None]:
+    """After a manual promotion: point the MLflow aliases of ``name`` (registered with the
+    build's ``prefix``) at the registry's (the caller warns on failure)."""
     with _LOCK:
-        return Mirror(uri).mirror_aliases(name, registry)
+        return Mirror(uri).mirror_aliases(name, registry, f"{prefix}{name}")

@@ -164,11 +164,15 @@ def _trainers() -> list[lifecycle.BinaryTrainer]:
     return [lifecycle.BinaryTrainer(spec, binary.LIGHTGBM, 0.5)]
 
 
-def _settings(uri: str | None, margin: float = 0.0) -> RegistrySettings:
+def _settings(
+    uri: str | None, margin: float = 0.0, prefix: str = "", dataset: str = ""
+) -> RegistrySettings:
     return RegistrySettings(
         champion_margin=margin,
         mlflow_tracking_uri=uri,
         mlflow_experiment_name="revenue_ml_tests",
+        mlflow_model_prefix=prefix,
+        dataset_label=dataset,
         dbt_invocation_id="test-invocation",
     )
 
@@ -247,3 +251,36 @@ def test_new_versions_are_logged_registered_and_aliased_in_a_real_store(
     tracking.mirror_promotion(uri, "toy_lightgbm", registry)
     aliases = client.get_registered_model("toy_lightgbm").aliases
     assert {a: str(v) for a, v in aliases.items()} == {"champion": str(versions["2"])}
+
+
+def test_a_build_of_other_data_registers_under_its_own_names_with_the_dataset_named(
+    tmp_path: Path, mlflow_store_template: Path
+) -> None:
+    """The real-data build (config/shared_datasets.yml) logs to the demo's store without mixing
+    versions: its models are registered with the prefix, every run and version names the
+    dataset, and a promotion moves the prefixed model's aliases."""
+    from mlflow import MlflowClient
+
+    uri = mlflow_store(mlflow_store_template, tmp_path)
+    demo = lifecycle.register(
+        lifecycle.train_or_reuse(_frame(), _trainers(), None, "always"), None, _settings(uri)
+    )
+    real_settings = _settings(uri, prefix="real_", dataset="real public datasets")
+    real = lifecycle.register(
+        lifecycle.train_or_reuse(_frame(seed=3), _trainers(), None, "always"), None, real_settings
+    )
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    names = {m.name for m in client.search_registered_models()}
+    assert {"toy_lightgbm", "real_toy_lightgbm"} <= names
+    assert len(client.search_model_versions("name='real_toy_lightgbm'")) == 1
+    assert len(client.search_model_versions("name='toy_lightgbm'")) == 1
+    run = client.get_run(real.loc[0, "mlflow_run_id"])
+    assert run.data.tags["dataset"] == "real public datasets"
+    assert run.data.tags["registered_model"] == "real_toy_lightgbm"
+    assert (
+        client.get_run(demo.loc[0, "mlflow_run_id"]).data.tags["dataset"] == "demo data (generated)"
+    )
+    (version,) = client.search_model_versions("name='real_toy_lightgbm'")
+    assert version.tags["dataset"] == "real public datasets"
+    aliases = client.get_registered_model("real_toy_lightgbm").aliases
+    assert {a: str(v) for a, v in aliases.items()} == {"champion": str(version.version)}

@@ -152,23 +152,30 @@ def test_churn_list_holds_active_customers_scored_out_of_sample(
     assert set(testing.column(page, "State")) == {state}
 
 
-def test_sales_page_opens_on_open_offers_ranked_by_expected_value(
+def test_sales_page_opens_on_the_worklist_ranked_by_expected_value(
     small_warehouse: DbtResult, app_url: str, page
 ) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "sales", "Sales pipeline")
     ((offers, value),) = warehouse(
-        db, "select count(*), sum(expected_value) from sales.open_offers"
+        db,
+        "select count(*), sum(expected_value) from sales.open_offers where not is_likely_dead",
     )
+    ((open_offers,),) = warehouse(db, "select count(*) from sales.open_offers")
     ((open_scored,),) = warehouse(db, "select count(*) from sales.offer_scores where not is_closed")
-    assert offers == open_scored
-    assert testing.metric_int(page, "Open offers") == offers
-    assert testing.money_value(testing.metric(page, "Expected value")) == pytest.approx(
-        value, abs=1
-    )
+    assert open_offers == open_scored
+    assert testing.metric_int(page, "Offers to work on") == offers
+    shown_value = testing.money_value(testing.metric(page, "Expected value of the worklist"))
+    assert shown_value == pytest.approx(value or 0, abs=1)
+    if not offers:
+        return
     shown = testing.column(page, "Offer")
     expected = [
-        o for (o,) in warehouse(db, "select offer_id from sales.open_offers order by value_rank")
+        o
+        for (o,) in warehouse(
+            db,
+            "select offer_id from sales.open_offers where not is_likely_dead order by list_rank",
+        )
     ][: len(shown)]
     assert shown == expected
     ids = ", ".join(f"'{o}'" for o in shown)
@@ -180,9 +187,9 @@ def test_sales_page_opens_on_open_offers_ranked_by_expected_value(
     priced = [testing.money_value(v) for v in cells if v != format.MISSING]
     assert priced == sorted(priced, reverse=True)
     assert cells[: len(priced)] != [] and format.MISSING not in cells[: len(priced)]
-    page.get_by_text(f"of {offers:,} open offers").first.wait_for()
+    page.get_by_text(f"of {offers:,} offers to work on").first.wait_for()
     with page.expect_download() as download:
-        page.get_by_text(f"Download all {offers:,} open offers (CSV)").click()
+        page.get_by_text(f"Download all {offers:,} offers to work on (CSV)").click()
     lines = Path(download.value.path()).read_text().strip().splitlines()
     assert len(lines) == offers + 1 and lines[0].startswith("Rank,Offer,")
 
@@ -192,11 +199,12 @@ def test_campaign_figures_agree_with_each_other_and_the_list(
 ) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "campaign", "Campaign")
+    # the page opens on the most profitable plan
     ((objective, contacts, responders, per_responder, revenue, per_contact, cost),) = warehouse(
         db,
         "select objective, contacts, expected_responders, revenue_per_responder, "
         "expected_revenue, cost_per_contact, expected_cost "
-        "from campaign.campaign_plan order by display_order limit 1",
+        "from campaign.campaign_plan order by expected_profit desc, display_order limit 1",
     )
     ((listed,),) = warehouse(
         db,
@@ -223,9 +231,9 @@ def test_insiders_list_is_ranked_by_revenue(small_warehouse: DbtResult, app_url:
     ((share,),) = warehouse(
         db, "select figure from ecommerce.insiders_report where question_number = 4"
     )
-    assert testing.metric_int(page, "Customers segmented") == segmented
     assert testing.metric_int(page, "Eligible customers") == insiders
-    assert testing.metric(page, "Insiders share of revenue") == f"{100 * share:.2f}%"
+    assert testing.metric(page, "Share of revenue") == f"{100 * share:.0f}%"
+    assert testing.metric(page, "Share of customers") == f"{100 * insiders / segmented:.0f}%"
     revenue = [testing.money_value(v) for v in testing.column(page, "Revenue")]
     assert revenue == sorted(revenue, reverse=True)
     headers, _ = testing.decision_table(page)
@@ -243,10 +251,10 @@ def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: 
     ((below,),) = warehouse(db, "select count(*) from enrollment.enrollment_classes_at_risk")
     assert testing.metric_int(page, "Forecast students (next period)") == students
     assert testing.metric_int(page, "Classes below minimum") == below
-    # the forecast's interval: drawn on the chart as a band, and each listed class's range
+    # the total's own interval drawn on the chart as a band, and each listed class's range
     page.locator(".legendtext", has_text="Likely range").first.wait_for(timeout=30_000)
     legend = page.locator(".legendtext").all_text_contents()
-    assert any(text.startswith("Likely range (") for text in legend), legend
+    assert "Likely range of the total" in legend, legend
     headers, rows = testing.decision_table(page)
     assert {"Likely range", "How sure"} <= set(headers), headers
     ranges = [row[headers.index("Likely range")] for row in rows]
@@ -367,8 +375,10 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         page.get_by_text(new_id).first.wait_for(timeout=60_000)
         assert page.get_by_text(BANNER).count() == 0
         testing.goto(page, url, "sales", "Sales pipeline")
-        ((offers,),) = warehouse(db, "select count(*) from sales.open_offers")
-        assert testing.metric_int(page, "Open offers") == offers
+        ((offers,),) = warehouse(
+            db, "select count(*) from sales.open_offers where not is_likely_dead"
+        )
+        assert testing.metric_int(page, "Offers to work on") == offers
         assert data.read_status(target / "dashboard_snapshot" / "warehouse").status == "ready"
 
 
