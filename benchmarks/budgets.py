@@ -116,6 +116,14 @@ BUDGETS = [
         "lt",
     ),
     Budget(
+        "score_file_50k_with_reasons_seconds",
+        "a file of 50,000 churn records scored with their reasons (the CLI, as Score a file)",
+        None,
+        15.0,
+        "s",
+        "max",
+    ),
+    Budget(
         "rest_batch_1k_p50_seconds",
         "REST API: warm batch of 1,000 churn records over HTTP, p50",
         None,
@@ -272,6 +280,20 @@ def _warm_1k(section: dict) -> list[Measure]:
     return _measure(value, f"{value:.4f} s" if value is not None else None)
 
 
+def _file_with_reasons(section: dict) -> list[Measure]:
+    scoring = section.get("scoring", {})
+    if scoring.get("warm_and_cold_skipped"):
+        return []
+    sizes = scoring.get("cold_command", {}).get("sizes", {})
+    entry = next((e for k, e in sizes.items() if k.endswith("_with_reasons")), None) or {}
+    value = entry.get("seconds")
+    if value is None or "error" in entry:
+        return _measure(None)
+    return _measure(
+        value, f"{value:.1f} s ({entry['rows']:,} rows, {entry['rows_per_second']:,.0f}/s)"
+    )
+
+
 def _rest_api(section: dict) -> dict | None:
     """The REST API figures (None when not measured at this scale)."""
     scoring = section.get("scoring", {})
@@ -330,6 +352,7 @@ MEASURES: dict[str, Callable[[dict], list[Measure]]] = {
         "project_vs_handwritten", "project_sql", "handwritten_sql"
     ),
     "warm_score_1k_seconds": _warm_1k,
+    "score_file_50k_with_reasons_seconds": _file_with_reasons,
     "rest_batch_1k_p50_seconds": _rest_batch("p50"),
     "rest_batch_1k_p99_seconds": _rest_batch("p99"),
     "rest_single_concurrent_no_error": _rest_concurrent,

@@ -138,7 +138,8 @@ def _warm_and_cold_rows(scale: str, sc: dict) -> list[tuple[str, str, str]]:
         rows += [
             (
                 scale,
-                f"cold CLI score {int(n):,} rows",
+                f"cold CLI score {int(e['rows']):,} rows"
+                + (" with reasons" if n.endswith("_with_reasons") else ""),
                 _rate(e["seconds"], e["rows_per_second"], 2)
                 if "rows_per_second" in e
                 else "failed",

@@ -364,10 +364,16 @@ def warm_scoring(
     }
 
 
+#: A file scored with its reasons, as the dashboard's Score a file does: 50,000 churn rows.
+FILE_WITH_REASONS_ROWS = 50_000
+
+
 def cold_scoring(
     duckdb_path: Path, raw_dir: Path, work: Path, sizes: list[int], timeout: float
 ) -> dict:
-    """The churn scoring CLI as a fresh process (python start, imports, registry read)."""
+    """The churn scoring CLI as a fresh process (python start, imports, registry read): the
+    ``sizes`` (without reasons above 10,000 rows), then a file of
+    :data:`FILE_WITH_REASONS_ROWS` rows with its reasons (``<n>_with_reasons``)."""
     try:
         import revenue_ml.score as score_cli
     except Exception as exc:  # noqa: BLE001
@@ -379,7 +385,9 @@ def cold_scoring(
         return {"available": False, "reason": f"{raw_file} missing"}
     raw = pd.read_csv(raw_file, dtype=str, keep_default_na=False)
     out: dict = {"available": True, "command": None, "sizes": {}}
-    for n in sizes:
+    runs = [(n, n > 10_000) for n in sizes] + [(FILE_WITH_REASONS_ROWS, False)]
+    for n, quiet in runs:
+        label = str(n) if quiet or n <= 10_000 else f"{n}_with_reasons"
         input_path = work / f"churn_input_{n}.csv"
         output_path = work / f"churn_scores_{n}.csv"
         resize(raw, n).to_csv(input_path, index=False)
@@ -395,7 +403,7 @@ def cold_scoring(
             "--warehouse",
             str(duckdb_path),
         ]
-        if n > 10_000:
+        if quiet:
             cmd.append("--no-explain")  # large batches: probability + label only
         out["command"] = shlex.join(cmd)
         start = time.perf_counter()
@@ -404,7 +412,7 @@ def cold_scoring(
                 cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
             )
         except subprocess.TimeoutExpired:
-            out["sizes"][str(n)] = {"rows": n, "error": f"timed out after {timeout} s"}
+            out["sizes"][label] = {"rows": n, "error": f"timed out after {timeout} s"}
             continue
         sec = time.perf_counter() - start
         entry = {"rows": n, "seconds": round(sec, 3), "returncode": proc.returncode}
@@ -412,7 +420,7 @@ def cold_scoring(
             entry["rows_per_second"] = round(n / sec, 1)
         else:
             entry["error"] = (proc.stdout + proc.stderr)[-1500:]
-        out["sizes"][str(n)] = entry
+        out["sizes"][label] = entry
         input_path.unlink(missing_ok=True)
         output_path.unlink(missing_ok=True)
     if all("error" in e for e in out["sizes"].values()):

@@ -507,32 +507,51 @@ class Scorer:
     def featurise(self, raw: pd.DataFrame) -> RawFeatures:
         return self.domain.featurise(raw, self.tables)
 
-    def scores(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def scores(
+        self,
+        raw: pd.DataFrame,
+        explain: bool = False,
+        chunk_rows: int | None = None,
+        keep_going: Callable[[int, int], bool] | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         """(scores, errors): the key, :data:`SCORE_COLUMNS` and, with ``explain``, the
-        explanation columns of every good record (index = its position in ``raw``)."""
+        explanation columns of every good record (index = its position in ``raw``).
+
+        The records are featurised together (keys that depend on the whole batch, an offer Id
+        seen once or a churn twin's number, come out as for one call), then scored
+        ``chunk_rows`` at a time (default: all at once); after each chunk
+        ``keep_going(rows_done, rows_total)`` may say stop, and None is returned."""
         result = self.featurise(raw)
         features = result.features
+        total = len(features)
+        step = chunk_rows or max(total, 1)
         parts = []
-        for route in self.domain.routes:
-            mask = route.rows(features)
-            if not mask.any():
-                continue
-            part = features if mask.all() else features.loc[mask]
-            record = self.champions[route.model_name]
-            # the model's own probability: a record is new data, even when its key matches a
-            # training row (an id may come back with changed values)
-            scored = lifecycle.score(
-                route.inputs(part, record),
-                record,
-                route.spec,
-                explain,
-                labels=route.labels,
-                threads=self.threads if len(part) >= self.PARALLEL_MIN_ROWS else 1,
-                skip=route.skip,
-                wording=route.wording,
-            )
-            scored.index = part.index
-            parts.append(scored)
+        done = 0
+        for start in range(0, total, step):
+            chunk = features.iloc[start : start + step]
+            for route in self.domain.routes:
+                mask = route.rows(chunk)
+                if not mask.any():
+                    continue
+                part = chunk if mask.all() else chunk.loc[mask]
+                record = self.champions[route.model_name]
+                # the model's own probability: a record is new data, even when its key matches
+                # a training row (an id may come back with changed values)
+                scored = lifecycle.score(
+                    route.inputs(part, record),
+                    record,
+                    route.spec,
+                    explain,
+                    labels=route.labels,
+                    threads=self.threads if len(part) >= self.PARALLEL_MIN_ROWS else 1,
+                    skip=route.skip,
+                    wording=route.wording,
+                )
+                scored.index = part.index
+                parts.append(scored)
+            done += len(chunk)
+            if keep_going is not None and not keep_going(done, total):
+                return None
         columns = SCORE_COLUMNS + (EXPLANATION_COLUMNS if explain else [])
         if not parts:
             scored = pd.DataFrame(columns=columns, index=features.index[:0])
@@ -544,10 +563,20 @@ class Scorer:
         out[self.domain.key] = features[self.domain.key]
         return out, result.errors
 
-    def score(self, raw: pd.DataFrame, explain: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def score(
+        self,
+        raw: pd.DataFrame,
+        explain: bool = False,
+        chunk_rows: int | None = None,
+        keep_going: Callable[[int, int], bool] | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         """(scored, errors) for the records of ``raw``: the input columns of the good records
-        (same index) followed by :meth:`scores`' columns; see the module docstring."""
-        scores, errors = self.scores(raw, explain)
+        (same index) followed by :meth:`scores`' columns; see the module docstring (None
+        when ``keep_going`` said stop, see :meth:`scores`)."""
+        result = self.scores(raw, explain, chunk_rows, keep_going)
+        if result is None:
+            return None
+        scores, errors = result
         positions = scores.index.to_numpy()
         inputs = raw.iloc[positions]
         added = scores.reset_index(drop=True)
@@ -580,27 +609,12 @@ def score_in_chunks(
     chunk_rows: int = CHUNK_ROWS,
     keep_going: Callable[[int, int], bool] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """:func:`score_records` chunk by chunk: the same rows and scores (every rule applied to a
-    record reads that record only), errors numbered by their position in ``raw``. After each
-    chunk ``keep_going(rows_done, rows_total)`` is called; when it returns False the work
-    stops and None is returned (the dashboard stops when its session ends)."""
+    """:func:`score_records`, the scoring (the costly part) ``chunk_rows`` records at a time:
+    the same rows and scores. After each chunk ``keep_going(rows_done, rows_total)`` is
+    called; when it returns False the work stops and None is returned (the dashboard stops
+    when its session ends)."""
     check_header(domain, raw.columns)
-    scorer = Scorer(domain, tables)
-    scored_parts, error_parts = [], []
-    total = len(raw)
-    for start in range(0, max(total, 1), chunk_rows):
-        chunk = raw.iloc[start : start + chunk_rows]
-        scored, errors = scorer.score(chunk.reset_index(drop=True), explain=explain)
-        scored.index = chunk.index[scored.index.to_numpy()]
-        if len(errors):
-            errors = errors.assign(record=errors["record"] + start)
-        scored_parts.append(scored)
-        error_parts.append(errors)
-        if keep_going is not None and not keep_going(min(start + chunk_rows, total), total):
-            return None
-    scored = pd.concat(scored_parts) if scored_parts else pd.DataFrame()
-    errors = pd.concat(error_parts, ignore_index=True) if error_parts else pd.DataFrame()
-    return scored, errors
+    return Scorer(domain, tables).score(raw, explain, chunk_rows, keep_going)
 
 
 # --- Command line -----------------------------------------------------------------------------

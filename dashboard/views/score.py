@@ -97,6 +97,11 @@ def render() -> None:
     except (UnicodeDecodeError, pd.errors.ParserError) as err:
         st.error(f"{upload.name} could not be read as a CSV: {err}. Fix: save it as UTF-8 CSV.")
         return
+    try:
+        score.check_header(domain, raw.columns)
+    except ValueError as err:
+        st.error(f"{upload.name}: {err}")
+        return
     if len(raw) > MAX_ROWS:
         st.error(
             f"{upload.name} has {integer(len(raw))} rows, over the {integer(MAX_ROWS)}-row "
@@ -104,7 +109,6 @@ def render() -> None:
         )
         return
     try:
-        score.check_header(domain, raw.columns)
         tables = score.read_tables(domain, snapshot=snap.info.path.parent)
         progress = st.progress(0.0, text=f"Scoring {integer(len(raw))} rows ...")
         result = score.score_in_chunks(

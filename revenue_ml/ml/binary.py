@@ -47,6 +47,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
 from revenue_ml.ml import evaluation as ev
+from revenue_ml.ml import paths
 from revenue_ml.ml.blend import BlendMember, LogitBlend
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
@@ -773,14 +774,17 @@ def linear_contributions(model: LinearModel, x: pd.DataFrame, spec: BinarySpec) 
     return np.stack(blocks, axis=1) if blocks else np.zeros((len(x), 0))
 
 
-def contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
+def contributions(
+    model, x: pd.DataFrame, spec: BinarySpec, threads: int = 1
+) -> tuple[list[str], np.ndarray]:
     """Feature names and per-row contributions, shape (n_rows, n_features): log-odds units
-    (LightGBM's ``pred_contrib``, coefficient x standardised value, a blend's weighted sum of
-    its members') or probability units for a random forest (path decomposition)."""
+    (LightGBM's path contributions, :mod:`revenue_ml.ml.paths`; coefficient x standardised
+    value; a blend's weighted sum of its members') or probability units for a random forest
+    (path decomposition). These are the reasons' inputs; global importance keeps TreeSHAP
+    (:func:`feature_importance`)."""
     if isinstance(model, lgb.Booster):
-        return model.feature_name(), np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[
-            :, :-1
-        ]
+        data = x.to_numpy(dtype=np.float64) if not spec.categorical else x
+        return model.feature_name(), paths.contributions(model, data, threads)
     if isinstance(model, ForestModel):
         return list(model.features), model.contributions(x)
     if isinstance(model, LogitBlend):

@@ -479,9 +479,14 @@ def serving(registry: pd.DataFrame, model_name: str) -> tuple[dict, str]:
     """The version that scores for ``model_name`` and why: its champion, unless that champion
     was compared with its registered baseline (evaluation ``baseline_comparison``) and does not
     beat it by the margin; then the baseline's champion scores, the simpler model that did at
-    least as well on the same evaluation. A model never compared scores as its champion."""
+    least as well on the same evaluation. A model never compared scores as its champion, and
+    so does a champion a person promoted (``promoted_at``): the promotion overrides the rule."""
     record = champion(registry, model_name)
     version = int(record["model_version"])
+    promoted = record.get("promoted_at")
+    if promoted is not None and not pd.isna(promoted):
+        # a person promoted this version: their decision stands (python -m revenue_ml.registry)
+        return record, f"{model_name} v{version} was promoted by hand: it scores"
     summary = _parsed(record.get("metrics")).get(BASELINE_EVALUATION) or {}
     beats = summary.get("beats_baseline")
     if beats is None or (isinstance(beats, float) and np.isnan(beats)):
@@ -563,7 +568,7 @@ def score(
     top_value = np.full(len(frame), np.nan)
     reason_text = np.full(len(frame), None, dtype=object)
     if mask.any():
-        names, contrib = binary.contributions(model, x[mask], spec)
+        names, contrib = binary.contributions(model, x[mask], spec, threads)
         strongest = np.abs(contrib).argmax(axis=1)
         top_feature[mask] = [names[i] for i in strongest]
         top_value[mask] = contrib[np.arange(len(strongest)), strongest]

@@ -299,6 +299,33 @@ def test_score_a_file_page_scores_an_upload_and_names_a_bad_row(
     assert "probability" in lines[0]
 
 
+def test_score_a_file_says_its_limits_and_names_a_file_of_the_wrong_kind(
+    small_raw_dir: Path, snapshot_dir: Path, chromium, tmp_path: Path, monkeypatch
+) -> None:
+    """The limits are said before the upload and enforced (a small row limit here); a
+    campaign file uploaded as churn gets one line naming the file it looks like."""
+    monkeypatch.setenv("REVENUE_ML_SCORE_MAX_ROWS", "5")
+    churn_rows = (small_raw_dir / "telco_churn" / "churn-bigml-80.csv").read_text().splitlines()
+    too_many = tmp_path / "ten_customers.csv"
+    too_many.write_text("\n".join(churn_rows[:11]) + "\n")
+    with testing.running_app(snapshot_dir, log_path=tmp_path / "streamlit.log") as url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        testing.goto(page, url, "score", "Score a file")
+        assert page.get_by_text(re.compile(r"Files up to 50 MB and 5 rows")).count() == 1
+        page.locator('input[type="file"]').set_input_files(str(too_many))
+        page.get_by_text("over the 5-row limit").wait_for(timeout=60_000)
+        testing.goto(page, url, "score", "Score a file")
+        page.locator('input[type="file"]').set_input_files(
+            str(small_raw_dir / "marketing_campaign" / "marketing_campaign.csv")
+        )
+        shown = page.get_by_text(re.compile("the header has none of the columns"))
+        shown.first.wait_for(timeout=60_000)
+        text = shown.first.inner_text()
+        assert "looks like the iFood campaign file" in text, text
+        assert page.get_by_text("missing or empty").count() == 0
+        page.close()
+
+
 def test_dbt_build_succeeds_while_the_dashboard_is_open(
     small_warehouse: DbtResult,
     small_raw_dir: Path,

@@ -182,3 +182,53 @@ def test_json_values_read_as_the_file_would_write_them() -> None:
     values = pd.Series([128, 2.5, 3.0, True, None, float("nan"), " KS ", "1e3"], dtype=object)
     assert _as_text(values).tolist() == ["128", "2.5", "3", "True", None, None, " KS ", "1e3"]
     assert _as_text(pd.Series(["a", None])).tolist() == ["a", None]
+
+
+def test_a_file_of_the_wrong_kind_is_one_line_naming_the_file_it_looks_like(
+    small_raw_dir: Path, tables
+) -> None:
+    campaign_file = score.read_input(small_raw_dir / RAW_FILES["campaign"])
+    with pytest.raises(score.WrongFileError) as raised:
+        score.score_records("churn", campaign_file, tables["churn"])
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "none of the columns of the BigML churn file" in message
+    assert "looks like the iFood campaign file (marketing_campaign.csv)" in message
+    churn_file = score.read_input(small_raw_dir / RAW_FILES["churn"])
+    with pytest.raises(score.WrongFileError, match="lacks 1 column.*Customer service calls"):
+        score.score_records(
+            "churn", churn_file.drop(columns="Customer service calls"), tables["churn"]
+        )
+
+
+def test_scoring_in_chunks_gives_the_same_rows_and_stops_when_told(
+    small_raw_dir: Path, tables
+) -> None:
+    raw = score.read_input(small_raw_dir / RAW_FILES["offers"])
+    raw.loc[2, "Price"] = "lots"  # one bad row: named by its position in the whole file
+    whole, whole_errors = score.score_records("offers", raw, tables["offers"], explain=True)
+    seen = []
+
+    def keep_going(done: int, total: int) -> bool:
+        seen.append((done, total))
+        return True
+
+    chunked = score.score_in_chunks(
+        "offers", raw, tables["offers"], explain=True, chunk_rows=7, keep_going=keep_going
+    )
+    assert chunked is not None
+    scored, errors = chunked
+    pd.testing.assert_frame_equal(scored, whole)
+    assert errors["record"].tolist() == whole_errors["record"].tolist() == [2]
+    good = len(raw) - 1
+    assert seen[-1] == (good, good) and len(seen) == -(-good // 7)
+    # the session ends after the second chunk: the work stops there
+    calls = []
+    stopped = score.score_in_chunks(
+        "offers",
+        raw,
+        tables["offers"],
+        chunk_rows=7,
+        keep_going=lambda done, total: calls.append(done) or len(calls) < 2,
+    )
+    assert stopped is None and calls == [7, 14]

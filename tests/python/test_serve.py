@@ -83,12 +83,17 @@ def test_health_and_models(service: Service, small_warehouse: DbtResult) -> None
     status, body = service.get("/models")
     assert status == 200
     served = {(m["model_name"], m["model_version"]) for m in body["models"] if m["serving"]}
-    assert {name for name, _ in served} == {
-        "churn_lightgbm",
-        "offer_close_at_close",
-        "offer_close_at_open",
-        "campaign_response",
+    # each route's serving version: the model, or its baseline when it does not beat it
+    routes = {
+        "churn_lightgbm": "churn_random_forest",
+        "offer_close_at_close": "offer_close_at_close_baseline",
+        "offer_close_by_age": "offer_close_by_age_baseline",
+        "campaign_response": "campaign_response_baseline",
     }
+    names = {name for name, _ in served}
+    assert len(names) == len(routes), names
+    for model, baseline in routes.items():
+        assert len(names & {model, baseline}) == 1, (model, names)
     registry = mart(
         small_warehouse, "select model_name, model_version, alias from ml.model_registry"
     )
@@ -121,9 +126,12 @@ def test_each_domain_scores_like_the_registered_model_on_the_marts(
     # out-of-sample probabilities instead; rows the model never saw are scored alike)
     expected = []
     for route in score.DOMAINS[domain].routes:
-        rows = features[features[key].isin(api.loc[api["model_name"] == route.model_name, key])]
-        record = lifecycle.champion(registry, route.model_name)
-        expected.append(lifecycle.score(rows, record, route.spec, explain=False))
+        record, _ = lifecycle.serving(registry, route.model_name)
+        rows = features[features[key].isin(api.loc[api["model_name"] == record["model_name"], key])]
+        # route.inputs: an open offer aged at its version's as-of date, the marts' as-of date
+        expected.append(
+            lifecycle.score(route.inputs(rows, record), record, route.spec, explain=False)
+        )
     expected = pd.concat(expected)[[key, "probability", "predicted_label"]]
     check = api.merge(expected, on=key, suffixes=("", "_model"), validate="one_to_one")
     assert len(check) == len(marts)
@@ -451,7 +459,12 @@ RETRAIN = [
     "model_evaluation",
     "model_metrics",
 ]
-RETRAIN_VARS = "{retrain_policy: always, churn_search_max_candidates: 1, champion_margin: 1}"
+#: The baseline margin of -1: the retrained LightGBM scores whatever the random forest does
+#: (this is about champions and promotions)
+RETRAIN_VARS = (
+    "{retrain_policy: always, churn_search_max_candidates: 1, champion_margin: 1, "
+    "churn_baseline_margin: -1}"
+)
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,7 @@ champions as (
         primary_metric_value,
         quality_floor,
         passed_gate,
+        promoted_at is not null as is_promoted,
         {{ json_text('params', '$.baseline_rule.baseline') }} as baseline_name
     from registry
     where is_champion
@@ -102,6 +103,7 @@ final as (
         champions.primary_metric_value as metric_value,
         champions.quality_floor,
         champions.passed_gate,
+        champions.is_promoted,
 
         -- against its baseline
         champions.baseline_name,
@@ -120,6 +122,8 @@ final as (
             when base_serving.scores_in is not null then champions.baseline_name
         end as serving_model,
         case
+            when champions.is_promoted and model_serving.scores_in is not null
+                then 'promoted by hand: the model scores'
             when base_serving.scores_in is not null and model_serving.scores_in is null
                 then 'does not beat its baseline by the margin: the baseline scores'
             when model_serving.scores_in is null
