@@ -136,6 +136,21 @@ def currency(snap: Snapshot, domain: str) -> str:
 
 
 BUILD_SETTINGS = "ml.build_settings"
+DOMAIN_STATUS = "quality.domain_status"
+
+
+def domain_status(snap: Snapshot, domain: str | None = None) -> pd.DataFrame:
+    """quality.domain_status rows that a reader must know about: a domain whose marts are not
+    the latest build's (stale, failed) or whose raw files are getting old (freshness warn);
+    one domain's, or every domain's. Empty when the snapshot has no such table."""
+    if not snap.has(DOMAIN_STATUS):
+        return pd.DataFrame(columns=["domain", "status", "reason", "freshness"])
+    return snap.df(
+        f"select * from {DOMAIN_STATUS} "
+        "where (status <> 'ok' or freshness = 'warn') and (? is null or domain = ?) "
+        "order by domain",
+        [domain, domain],
+    )
 
 
 def feature_importance(

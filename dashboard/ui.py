@@ -102,15 +102,59 @@ def download(frame: pd.DataFrame, file_name: str, label: str, key: str | None = 
 # --- Page header: the question, the data and the build --------------------------------------
 
 
-def header(title: str, question: str) -> None:
-    """The page title, the question it answers, and which data and build it shows."""
+def header(title: str, question: str, domain: str | None = None) -> None:
+    """The page title, the question it answers, and which data and build it shows; above all,
+    when the page's domain (every domain on the cross-domain pages) is not current, why and
+    since when (quality.domain_status)."""
     snap = snapshot()
     st.title(title)
+    domain_banners(snap, domain, title)
     st.markdown(f"**{question}**")
     st.caption(
         f"Data: **{snap.info.dataset}** \u00b7 built {data.format_time(snap.info.created_at)} "
         f"\u00b7 snapshot `{snap.snapshot_id}`"
     )
+
+
+#: How the cross-domain pages name a domain (its page's title).
+DOMAIN_TITLES = {
+    "sales": "Sales pipeline",
+    "churn": "Churn",
+    "campaign": "Campaign",
+    "enrollment": "Enrollment",
+    "ecommerce": "Insiders",
+}
+
+
+def domain_banners(snap: data.Snapshot, domain: str | None, title: str) -> None:
+    """One banner per domain that is not current: its data comes from an earlier build (a raw
+    file failed its audit, or a model failed), it never built, or its files are old."""
+    for row in data.domain_status(snap, domain).to_dict("records"):
+        name = title if domain else DOMAIN_TITLES.get(row["domain"], row["domain"])
+        reason = str(row.get("reason") or "")
+        reason = reason if len(reason) <= 400 else reason[:399] + "\u2026"
+        good = row.get("last_good_build_at")
+        good = None if good is None or pd.isna(good) else data.format_time(str(good))
+        if row["status"] == "failed":
+            st.error(
+                f"**{name}: not built.** {reason} The page fills in once the file is fixed and "
+                "the build runs again.",
+                icon=":material/error:",
+            )
+        elif row["status"] == "stale" and row.get("latest_outcome") in ("held", "failed"):
+            st.warning(
+                f"**{name}: stale, showing the build of {good or 'an earlier build'}.** "
+                f"{reason} The other domains are current.",
+                icon=":material/history:",
+            )
+        elif row["status"] == "stale":
+            st.warning(
+                f"**{name}: the data may be out of date.** {reason}", icon=":material/history:"
+            )
+        else:
+            st.info(
+                f"**{name}: the raw files are getting old.** {reason}", icon=":material/schedule:"
+            )
 
 
 # --- Filters whose state lives in the URL ---------------------------------------------------

@@ -14,7 +14,8 @@ import difflib
 import gzip
 import io
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from revenue_ml.contracts import ALL_FILES, GENERATED_FILES, OULAD_FILES, RawFile
@@ -39,7 +40,9 @@ class RawFileError(ValueError):
 
 @dataclass(frozen=True)
 class FileAudit:
-    """Outcome of auditing one raw file (one row of the ``raw_file_audit`` table)."""
+    """Outcome of auditing one raw file (one row of the ``raw_file_audit`` table): ``status``
+    ``ok``, or ``failed`` with the ``message`` that names the file, the column and the fix;
+    ``modified_at``: the file's modification time (UTC, None when it is missing)."""
 
     source_name: str
     table_name: str
@@ -50,6 +53,8 @@ class FileAudit:
     line_ending: str
     column_count: int
     status: str
+    message: str | None = None
+    modified_at: datetime | None = None
 
 
 def normalise_encoding(name: str) -> str:
@@ -316,6 +321,45 @@ def audit_files(files: Iterable[Mapping[str, str]]) -> list[FileAudit]:
             problems.append(str(err))
     if problems:
         raise RawFileError(f"{len(problems)} raw file problem(s):\n- " + "\n- ".join(problems))
+    return results
+
+
+def audit_each(files: Iterable[Mapping[str, str]]) -> list[FileAudit]:
+    """Audit the raw files of a build one by one: a file that breaks its contract gets a row
+    with ``status`` ``failed`` and the message (file, column, fix) instead of stopping the
+    build, so that only the domains reading it keep their last good data (the base models
+    hold, macro ``raw_source_held``); the others build as usual. ``files``: as
+    :func:`audit_files`."""
+    results: list[FileAudit] = []
+    for row in files:
+        raw = contract_of(row["source_name"], row["table_name"])
+        relative = row["relative_path"] or raw.path
+        path = Path(relative)
+        path = path if path.is_absolute() else Path(row["raw_dir"]) / path
+        modified = (
+            datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(tzinfo=None)
+            if path.is_file()
+            else None
+        )
+        try:
+            audit = audit_file(path, raw, row.get("encoding") or None, row["raw_dir"], relative)
+            results.append(replace(audit, modified_at=modified))
+        except RawFileError as err:
+            results.append(
+                FileAudit(
+                    source_name=raw.source,
+                    table_name=raw.table,
+                    file_path=str(path),
+                    size_bytes=path.stat().st_size if path.is_file() else 0,
+                    encoding="",
+                    delimiter="",
+                    line_ending="",
+                    column_count=0,
+                    status="failed",
+                    message=str(err),
+                    modified_at=modified,
+                )
+            )
     return results
 
 

@@ -36,6 +36,17 @@ RUN_COLUMNS = frozenset(
         "file_path",
         "raw_dir",
         "champion_since",
+        # when the raw files were written, and which build the domains' marts come from
+        # (quality.raw_file_audit, quality.domain_status)
+        "modified_at",
+        "checked_at",
+        "marts_build_id",
+        "last_good_build_at",
+        "latest_build_id",
+        "latest_build_at",
+        "stalest_file",
+        "stalest_file_modified_at",
+        "stalest_file_age_days",
     }
 )
 #: Rows that record which build ran: ``{table: (column, values)}``.

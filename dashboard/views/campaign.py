@@ -40,7 +40,7 @@ PROFILES = [
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Campaign", QUESTION)
+    ui.header("Campaign", QUESTION, domain="campaign")
     if not ui.require(snap, [data.CAMPAIGN_PLAN, data.CAMPAIGN_CONTACTS], "Campaign"):
         return
     cur = data.currency(snap, "campaign")

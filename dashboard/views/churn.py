@@ -74,7 +74,7 @@ TRADEOFF = [
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Churn", QUESTION)
+    ui.header("Churn", QUESTION, domain="churn")
     if not ui.require(snap, [data.CHURN_RISK], "Churn"):
         return
     cur = data.currency(snap, "churn")

@@ -47,7 +47,7 @@ def why_words(reason: str) -> str:
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Insiders", QUESTION)
+    ui.header("Insiders", QUESTION, domain="ecommerce")
     if not ui.require(snap, data.INSIDERS_TABLES, "Insiders"):
         return
     cur = data.currency(snap, "ecommerce")

@@ -50,7 +50,7 @@ KEY_LABELS = {"sede": "Site", "curso_actual": "Course", "horario_actual": "Sched
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Enrollment", QUESTION)
+    ui.header("Enrollment", QUESTION, domain="enrollment")
     if not ui.require(snap, [data.ENROLLMENT_FORECAST, data.ENROLLMENT_AT_RISK], "Enrollment"):
         return
 

@@ -75,7 +75,7 @@ def how_sure(snap: data.Snapshot, rows, horizon: int | None) -> None:
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Sales pipeline", QUESTION)
+    ui.header("Sales pipeline", QUESTION, domain="sales")
     if not ui.require(snap, [data.OPEN_OFFERS], "Sales pipeline"):
         return
     cur = data.currency(snap, "sales")

@@ -13,6 +13,12 @@
     default).
 -#}
 {% macro spark__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {#- a domain whose raw file failed its audit stops here with the audit's message (on
+        DuckDB it keeps its last good rows: macros/operations/domain_hold.sql) -#}
+    {%- set reasons = hold_reasons() if execute else [] -%}
+    {%- if reasons -%}
+        {{ exceptions.raise_compiler_error(reasons | join(' ')) }}
+    {%- endif -%}
     {%- if language == 'python' -%}
         {{ spark_python_write_table(compiled_code, relation) }}
     {%- else -%}

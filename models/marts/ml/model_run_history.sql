@@ -1,12 +1,21 @@
 {{ config(materialized='incremental', on_schema_change='append_new_columns') }}
 {#
     Appended on every build: which registered version scored which mart, how many rows, when,
-    whether the version was trained in this run or reused, and its headline metric.
+    whether the version was trained in this run or reused, and its headline metric. A mart
+    whose domain held this build (a raw file failed its audit) scored nothing new: no row.
 #}
+
+{%- set held = held_domains() %}
+{%- set scored = [] %}
+{%- for scoring in scoring_marts() %}
+{%- if not execute or model_domain(graph.nodes['model.revenue_ml.' ~ scoring.mart]) not in held %}
+{%- do scored.append(scoring) %}
+{%- endif %}
+{%- endfor %}
 
 with scores as (
 
-    {%- for scoring in scoring_marts() %}
+    {%- for scoring in scored %}
     select
         '{{ scoring.mart }}' as scoring_mart,
         model_name,
@@ -17,6 +26,15 @@ with scores as (
     from {{ ref(scoring.mart) }}
     group by model_name, model_version
     {{ "union all" if not loop.last }}
+    {%- else %}
+    select
+        cast(null as string) as scoring_mart,
+        cast(null as string) as model_name,
+        cast(null as bigint) as model_version,
+        cast(0 as bigint) as rows_scored,
+        cast(null as double) as mean_prediction,
+        cast(null as timestamp) as scored_at
+    where 1 = 0
     {%- endfor %}
 
 ),

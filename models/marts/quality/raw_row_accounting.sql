@@ -42,6 +42,17 @@ final as (
         round(counts.rejected_rows / nullif(counts.raw_rows, 0), 6) as rejected_share,
 
         -- booleans
+        -- the file's domain kept its last good build: these are that build's counts
+        {%- set held = [] %}
+        {%- for source_name, table_name in raw_tables() if source_is_held(source_name) %}
+        {%- do held.append(source_name) %}
+        {%- endfor %}
+        {%- if held %}
+        {%- set held_list = "'" ~ (held | unique | join("', '")) ~ "'" %}
+        counts.source_name in ({{ held_list }}) as is_held,
+        {%- else %}
+        false as is_held,
+        {%- endif %}
         counts.raw_rows = counts.staged_rows + counts.rejected_rows as is_reconciled
     from counts
     left join audits
