@@ -13,6 +13,7 @@ marts hold; they never re-derive a model output.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -137,6 +138,22 @@ def currency(snap: Snapshot, domain: str) -> str:
 
 BUILD_SETTINGS = "ml.build_settings"
 DOMAIN_STATUS = "quality.domain_status"
+PII_COLUMNS = "quality.pii_columns"
+#: Set to 1 to show the columns that describe a person (tagged `pii: true` in the models' YAML).
+SHOW_PII_ENV = "REVENUE_ML_SHOW_PII"
+
+
+def show_pii() -> bool:
+    return os.environ.get(SHOW_PII_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def personal_columns(snap: Snapshot) -> frozenset[str]:
+    """Names of the columns tagged as personal data (quality.pii_columns), whatever their
+    table: a page hides a column of that name unless REVENUE_ML_SHOW_PII=1. A snapshot from
+    before the tags hides nothing it does not know about."""
+    if not snap.has(PII_COLUMNS):
+        return frozenset()
+    return frozenset(snap.df(f"select distinct column_name from {PII_COLUMNS}")["column_name"])
 
 
 def domain_status(snap: Snapshot, domain: str | None = None) -> pd.DataFrame:

@@ -250,8 +250,28 @@ table.decision-list td.txt:last-child { min-width: 14rem; }
 """
 
 
+def shows(name: str) -> bool:
+    """Whether a column (or a filter on it) may be shown: not personal data, or personal data
+    with REVENUE_ML_SHOW_PII=1 (docs/governance.md)."""
+    return data.show_pii() or name not in data.personal_columns(snapshot())
+
+
+def visible(cols: list[Col]) -> list[Col]:
+    """``cols`` without the personal columns (unless REVENUE_ML_SHOW_PII=1), and a note saying
+    which were left out and how to show them."""
+    hidden = [c for c in cols if not shows(c.name)]
+    if hidden:
+        st.caption(
+            f"Personal data hidden: {', '.join(c.label for c in hidden)} (set "
+            f"{data.SHOW_PII_ENV}=1 where the dashboard runs to show it)."
+        )
+    return [c for c in cols if shows(c.name)]
+
+
 def table(frame: pd.DataFrame, cols: list[Col], currency: str = "") -> None:
-    """A small business table (every row shown), formatted like the decision lists."""
+    """A small business table (every row shown), formatted like the decision lists; personal
+    columns hidden unless REVENUE_ML_SHOW_PII=1."""
+    cols = visible(cols)
     st.markdown(STYLE, unsafe_allow_html=True)
     st.markdown(_table_html(frame, cols, currency), unsafe_allow_html=True)
 
@@ -265,7 +285,9 @@ def decision_list(
     file_name: str | None = None,
 ) -> None:
     """A ranked list people act on: formatted, paged (page number in the URL), with a CSV
-    download of every row (business headers, raw values, formulas neutralised)."""
+    download of every row (business headers, raw values, formulas neutralised); personal
+    columns left out of both unless REVENUE_ML_SHOW_PII=1."""
+    cols = visible(cols)
     st.markdown(STYLE, unsafe_allow_html=True)
     total = len(frame)
     pages = max(1, math.ceil(total / PAGE_SIZE))

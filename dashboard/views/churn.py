@@ -88,7 +88,12 @@ def render() -> None:
         options = list(SHOW) if len(at_risk) else list(reversed(SHOW))
         show = ui.url_select("Show", options, "show")
     with f2:
-        states = ui.url_multiselect("State", data.options(snap, data.CHURN_RISK, "state"), "state")
+        # where a customer lives is personal data: no filter on it unless it may be shown
+        states = (
+            ui.url_multiselect("State", data.options(snap, data.CHURN_RISK, "state"), "state")
+            if ui.shows("state")
+            else []
+        )
     with f3:
         plans = ui.url_multiselect("Plan", data.options(snap, data.CHURN_RISK, "plan"), "plan")
     with f4:
