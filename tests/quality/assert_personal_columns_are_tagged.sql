@@ -9,6 +9,7 @@
 {%- do schemas.append(node.schema) %}
 {%- endfor %}
 {%- endif %}
+{%- set schema_list = "'" ~ (schemas | unique | join("', '")) ~ "'" %}
 {%- set tagged = [] %}
 {%- for schema, relation, column, pii in tagged_columns() %}
 {%- do tagged.append((schema, relation, column)) %}
@@ -22,7 +23,7 @@ with warehouse_columns as (
     from information_schema.columns
     where
         table_catalog = current_database()
-        and table_schema in ('{{ schemas | unique | join("', '") }}')
+        and table_schema in ({{ schema_list }})
 ),
 
 tagged as (
