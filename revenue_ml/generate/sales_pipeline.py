@@ -505,21 +505,19 @@ def generate_sales_pipeline(
     converted = np.where(linked, "1", "0").astype(object)
 
     order = rng.permutation(n_leads)
-    # the leads as known on the as-of date: created later, absent (the few dated after the
-    # world's last day, a lag drawn past it, are there on the last day only); a linked lead
-    # converts on the day its first offer (the earliest of the offers with its Id) is created
-    converted_on = {}
-    for k, s in enumerate(off_id.tolist()):
-        if s in lead_of:
-            converted_on[s] = min(converted_on.get(s, END_DAY + 1), int(created[k]))
-    not_yet = np.zeros(n_leads, dtype=bool)
-    not_yet[:n_linked] = np.array(
-        [converted_on[s] > as_of_day for s in linked_ids.tolist()], dtype=bool
-    )
-    if not_yet.any():
+    if as_of is not None:
+        # the leads as known on the as-of date: created later, absent (the few dated after the
+        # world's last day, a lag drawn past it, are there on the last day only); a linked lead
+        # converts on the day its first offer (the earliest of the offers with its Id) is created
+        converted_on: dict[str, int] = {}
+        for k, s in enumerate(off_id.tolist()):
+            if s in lead_of:
+                converted_on[s] = min(converted_on.get(s, END_DAY + 1), int(created[k]))
+        not_yet = np.zeros(n_leads, dtype=bool)
+        not_yet[:n_linked] = [converted_on[s] > as_of_day for s in linked_ids.tolist()]
         converted[not_yet] = "0"
         lstatus[not_yet] = BEFORE_CONVERSION_STATUS
-    order = order[np.minimum(lead_created[order], END_DAY) <= as_of_day]
+        order = order[np.minimum(lead_created[order], END_DAY) <= as_of_day]
     leads_cols = [
         lead_id,
         pick(rng, FIRST_NAMES, [1] * len(FIRST_NAMES), n_leads),

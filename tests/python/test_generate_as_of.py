@@ -28,7 +28,7 @@ from revenue_ml.contracts import (
     TELCO_CHURN,
     RawFile,
 )
-from revenue_ml.generate import TIMELINES, AsOfError, as_of_range, generate
+from revenue_ml.generate import SOURCES, TIMELINES, AsOfError, as_of_range, generate
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE, SEED = 0.02, 7
@@ -109,6 +109,11 @@ def test_the_last_day_is_the_whole_world(worlds: dict[str | None, Path]) -> None
     for raw in contracts.GENERATED_FILES:
         full, last = worlds[None] / raw.path, worlds[LAST] / raw.path
         assert full.read_bytes() == last.read_bytes(), raw.path
+
+
+def test_every_source_has_a_timeline() -> None:
+    """A new source needs its calendar on the world's clock (and an ``as_of`` parameter)."""
+    assert list(TIMELINES) == list(SOURCES)
 
 
 def test_the_range_and_the_world_clock() -> None:
