@@ -1,14 +1,22 @@
 """Synthetic raw-data generator for the five sources, honouring ``revenue_ml.contracts``.
 
-``generate(out_dir, scale, seed, only)`` writes every file at its contract path under
-``out_dir``. Each source draws from its own random stream derived from ``(seed, source)``,
+``generate(out_dir, scale, seed, only, as_of=None)`` writes every file at its contract path
+under ``out_dir``. Each source draws from its own random stream derived from ``(seed, source)``,
 so a file's bytes depend only on ``(scale, seed)``, not on which other sources are generated.
+
+``as_of`` writes the same world as it was known on that day of the world's clock (the sales
+pipeline's calendar, last day 2020-02-29; each other source keeps its dataset's years and
+lays its last day on the world's, see ``common.Timeline``): rows dated later are absent and
+outcomes not yet known are empty. Every random draw is made whatever the day, so a snapshot's
+rows are rows of the full world, and a later snapshot holds every row of an earlier one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
+import re
 import shutil
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -22,14 +30,22 @@ from revenue_ml.contracts import (
     ONLINE_RETAIL,
     TELCO_CHURN,
 )
-from revenue_ml.generate import marketing_campaign, online_retail
+from revenue_ml.generate import (
+    enrollments,
+    marketing_campaign,
+    online_retail,
+    sales_pipeline,
+    telco_churn,
+)
+from revenue_ml.generate.common import WORLD_LAST_DAY, Timeline, day_number, iso_day
 from revenue_ml.generate.enrollments import generate_enrollments
 from revenue_ml.generate.marketing_campaign import generate_marketing_campaign
 from revenue_ml.generate.online_retail import generate_online_retail
 from revenue_ml.generate.sales_pipeline import generate_sales_pipeline
 from revenue_ml.generate.telco_churn import generate_telco_churn
 
-Generator = Callable[[Path, float, int], dict[str, tuple[Path, int]]]
+#: ``(out_dir, scale, seed, as_of=day number on the world's clock or None)`` -> written files.
+Generator = Callable[..., dict[str, tuple[Path, int]]]
 
 #: Source name -> (generator, {table key: contract}).
 SOURCES: dict[str, tuple[Generator, dict]] = {
@@ -38,6 +54,15 @@ SOURCES: dict[str, tuple[Generator, dict]] = {
     "telco_churn": (generate_telco_churn, {"customers": TELCO_CHURN}),
     "marketing_campaign": (generate_marketing_campaign, {"customers": MARKETING_CAMPAIGN}),
     "enrollments": (generate_enrollments, {"enrollments": ENROLLMENTS}),
+}
+
+#: Source name -> its calendar on the world's clock (its first day there starts its history).
+TIMELINES: dict[str, Timeline] = {
+    "sales_pipeline": sales_pipeline.TIMELINE,
+    "online_retail": online_retail.TIMELINE,
+    "telco_churn": telco_churn.TIMELINE,
+    "marketing_campaign": marketing_campaign.TIMELINE,
+    "enrollments": enrollments.TIMELINE,
 }
 
 #: Bytes written per unit of scale, a little under those measured at scale 10 (60 MB in all), so
@@ -83,6 +108,50 @@ def max_scale() -> int:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
     return math.floor(lo)
+
+
+class AsOfError(ValueError):
+    """An as-of date the generator cannot make. The message is one line: the date, why, and the
+    dates that work."""
+
+
+def as_of_range(names: Iterable[str] | None = None) -> tuple[int, int]:
+    """The first and last day (day numbers on the world's clock) on which every source of
+    ``names`` (all when ``None``) has a history: from the latest of their first days to the
+    world's last day."""
+    names = list(TIMELINES) if names is None else list(names)
+    return max(TIMELINES[n].world_first for n in names), WORLD_LAST_DAY
+
+
+def check_as_of(as_of: str | dt.date, names: Iterable[str] | None = None) -> int:
+    """The day number of ``as_of`` (``YYYY-MM-DD`` or a date) on the world's clock; raise
+    ``AsOfError`` unless it lies in ``as_of_range(names)``."""
+    names = list(TIMELINES) if names is None else list(names)
+    first, last = as_of_range(names)
+    valid = f"the valid dates are {iso_day(first)} .. {iso_day(last)}"
+    if isinstance(as_of, dt.date):
+        day = day_number(dt.date(as_of.year, as_of.month, as_of.day).isoformat())
+    elif isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of.strip()):
+        try:
+            day = day_number(dt.date.fromisoformat(as_of.strip()).isoformat())
+        except ValueError:
+            raise AsOfError(f"as-of {as_of!r} is not a date (YYYY-MM-DD); {valid}") from None
+    else:
+        raise AsOfError(f"as-of {as_of!r} is not a date (YYYY-MM-DD); {valid}")
+    if day > last:
+        raise AsOfError(f"as-of {iso_day(day)} is after the world's last day; {valid}")
+    if day < first:
+        limiting = max(names, key=lambda n: TIMELINES[n].world_first)
+        others = [n for n in names if n != limiting]
+        hint = ""
+        if others and (earlier := as_of_range(others)[0]) < first:
+            hint = f" (--only without {limiting}: from {iso_day(earlier)})"
+        raise AsOfError(
+            f"as-of {iso_day(day)} is before {limiting}'s history starts "
+            f"({iso_day(TIMELINES[limiting].first)} in its own calendar, {iso_day(first)} on the "
+            f"world's clock); for {', '.join(names)} {valid}{hint}"
+        )
+    return day
 
 
 def check_scale(scale: float, seed: int = 0) -> None:
@@ -143,6 +212,7 @@ def generate(
     seed: int = 42,
     only: Iterable[str] | None = None,
     report: Callable[[str], None] | None = None,
+    as_of: str | dt.date | None = None,
 ) -> dict[str, Path]:
     """Generate the raw files and return ``{"<source>.<table>": path}``.
 
@@ -152,12 +222,16 @@ def generate(
         seed: base seed.
         only: subset of source names (see ``SOURCES``); all when ``None``.
         report: called with one line per written file (e.g. ``print``).
+        as_of: the world as known on this day (``YYYY-MM-DD`` or a date on the world's clock,
+            see the module docstring); ``None`` is the whole world (its last day, the same
+            bytes). ``AsOfError`` when it lies outside ``as_of_range(only)``.
     """
     names = list(SOURCES) if only is None else list(only)
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {', '.join(SOURCES)}")
     check_scale(scale, seed)
+    day = None if as_of is None else check_as_of(as_of, names)
     out = Path(out_dir)
     check_disk(out, scale, names)
     written: dict[str, Path] = {}
@@ -165,7 +239,8 @@ def generate(
         if name not in names:
             continue
         func, _ = SOURCES[name]
-        for table, (path, rows) in func(out, scale, seed).items():
+        files = func(out, scale, seed) if day is None else func(out, scale, seed, as_of=day)
+        for table, (path, rows) in files.items():
             written[f"{name}.{table}"] = path
             if report is not None:
                 report(f"{path}\t{rows} rows")
@@ -177,7 +252,11 @@ __all__ = [
     "MIN_SCALE",
     "NUMERIC_IDS",
     "SOURCES",
+    "TIMELINES",
+    "AsOfError",
     "ScaleError",
+    "as_of_range",
+    "check_as_of",
     "check_scale",
     "generate",
     "max_scale",

@@ -1,4 +1,5 @@
-"""CLI: ``python -m revenue_ml.generate --scale S --seed N --out DIR [--only a,b]``."""
+"""CLI: ``python -m revenue_ml.generate --scale S --seed N --out DIR [--only a,b]
+[--as-of YYYY-MM-DD]``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import argparse
 import sys
 import time
 
-from revenue_ml.generate import SOURCES, ScaleError, generate
+from revenue_ml.generate import SOURCES, AsOfError, ScaleError, as_of_range, generate
+from revenue_ml.generate.common import iso_day
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,12 +20,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default="", help=f"comma-separated subset of: {','.join(SOURCES)}"
     )
+    first, last = (iso_day(d) for d in as_of_range())
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help=(
+            f"the same world as known on that day of the world's clock ({first} .. {last} "
+            "for every source; rows dated later absent, outcomes not yet known empty); "
+            "default: the whole world"
+        ),
+    )
     args = parser.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()] or None
     start = time.perf_counter()
     try:
-        generate(args.out, scale=args.scale, seed=args.seed, only=only, report=print)
-    except ScaleError as exc:  # one line, no usage text: the scale, why, and what works
+        generate(
+            args.out, scale=args.scale, seed=args.seed, only=only, report=print, as_of=args.as_of
+        )
+    except (ScaleError, AsOfError) as exc:  # one line, no usage text: what, why, what works
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:

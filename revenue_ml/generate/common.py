@@ -1,4 +1,5 @@
-"""Shared helpers for the raw-data generators: seeding, scaling, formatting and atomic writes."""
+"""Shared helpers for the raw-data generators: seeding, scaling, formatting, atomic writes and
+the world's clock (``as_of`` snapshots)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +17,65 @@ import numpy as np
 from revenue_ml.contracts import RawFile
 
 ALPHANUM = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
+
+
+def day_number(iso: str) -> int:
+    """Days since 1970-01-01 of an ISO date ``YYYY-MM-DD`` (the day numbers the generators use)."""
+    return int(np.datetime64(iso, "D").astype(np.int64))
+
+
+def iso_day(day: int) -> str:
+    """``YYYY-MM-DD`` of a day number (the inverse of ``day_number``)."""
+    return str(np.datetime64(int(day), "D"))
+
+
+#: The demo world's clock is the sales pipeline's calendar; its last day is the day every source's
+#: export ends (``as_of=None`` is this day). The other sources keep the years of the public
+#: datasets they imitate, so each lays its calendar on this clock by its last day (``Timeline``).
+WORLD_LAST_DAY = day_number("2020-02-29")
+
+#: Labels without a date of their own (telco ``Churn``, campaign ``Response``) become known on a
+#: day drawn uniformly from these 24 months of the world's clock (``label_arrival``): about half
+#: are known when the online-retail year (the shortest source) begins, all on the last day.
+LABEL_WINDOW_FIRST_DAY = day_number("2018-03-01")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A source's own calendar (day numbers) and where it lies on the world's clock.
+
+    Every source's last day falls on ``WORLD_LAST_DAY``: a snapshot ``d`` days before the world's
+    last day cuts every source ``d`` days before its own last day, so "as of 90 days ago" means
+    the same elapsed time in every file, whatever years the file's dates are in.
+    """
+
+    first: int
+    last: int
+
+    @property
+    def shift(self) -> int:
+        """Days to add to a world day to get this source's own day."""
+        return self.last - WORLD_LAST_DAY
+
+    @property
+    def world_first(self) -> int:
+        """The source's first day on the world's clock (before it, the source has no history)."""
+        return self.first - self.shift
+
+    def own_day(self, world_day: int) -> int:
+        """The source's own day for a day of the world's clock."""
+        return world_day + self.shift
+
+
+def label_arrival(seed: int, source: str, n: int) -> np.ndarray:
+    """The world day each of ``n`` rows' label becomes known (int64, shape ``(n,)``).
+
+    Drawn from its own stream (``source_rng(seed, source + "/label_arrival")``), so it depends
+    on neither the as-of date nor any other draw: a customer's label arrives on the same day in
+    every snapshot, and the rest of the file is untouched by it.
+    """
+    rng = source_rng(seed, f"{source}/label_arrival")
+    return rng.integers(LABEL_WINDOW_FIRST_DAY, WORLD_LAST_DAY + 1, size=n)
 
 
 def source_rng(seed: int, source: str) -> np.random.Generator:

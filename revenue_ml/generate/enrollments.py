@@ -11,6 +11,10 @@ run with fewer than ``MERGE_BELOW`` students into the largest class of the same 
 (its students change schedule), so most classes have 8-20 students and the ones below a
 minimum size are the exceptions a coordinator acts on. Quirks: ~0.1% exact duplicate rows and
 a few values with stray leading/trailing spaces. Comma-separated, ASCII, LF.
+
+As of a day (``as_of``, on the world's clock: ``TIMELINE`` lays 2024-12-31 on its last day),
+the file holds the periods up to the one containing that day, nothing later (a month's
+enrolments are known from its first day): the first lines of the full file, byte for byte.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from revenue_ml.contracts import ENROLLMENTS
-from revenue_ml.generate.common import WRITE_CHUNK_ROWS, scaled, source_rng, write_chunks
+from revenue_ml.generate.common import (
+    WRITE_CHUNK_ROWS,
+    Timeline,
+    day_number,
+    scaled,
+    source_rng,
+    write_chunks,
+)
 
 SOURCE = "enrollments"
 
@@ -44,6 +55,14 @@ LEVELS = tuple(f"BASICO {i:02d}" for i in range(1, 13)) + tuple(
 SEASON = np.array([1.9, 1.7, 1.45, 0.95, 0.85, 0.7, 0.6, 0.95, 0.85, 0.75, 0.6, 0.5])
 GROWTH = (1.0, 1.09, 1.16)
 PERIODS = tuple(100 * y + m for y in (2022, 2023, 2024) for m in range(1, 13))
+#: The first day of the first period and the last day of the last one.
+TIMELINE = Timeline(day_number("2022-01-01"), day_number("2024-12-31"))
+
+
+def period_of(day: int) -> int:
+    """The period (YYYYMM) containing a day number of this source's own calendar."""
+    month = int(np.datetime64(int(day), "D").astype("datetime64[M]").astype(np.int64))
+    return 100 * (1970 + month // 12) + month % 12 + 1
 
 
 MERGE_BELOW = 8
@@ -63,14 +82,20 @@ def merge_small_classes(
 
 
 def generate_enrollments(
-    out_dir: Path, scale: float = 1.0, seed: int = 42, chunk_rows: int = WRITE_CHUNK_ROWS
+    out_dir: Path,
+    scale: float = 1.0,
+    seed: int = 42,
+    chunk_rows: int = WRITE_CHUNK_ROWS,
+    as_of: int | None = None,
 ) -> dict[str, tuple[Path, int]]:
     """Simulate 36 months of student flow, write the file; return ``{"enrollments": (path, rows)}``.
 
     Scale multiplies the monthly intake of new students (~880 x scale at the seasonal mean).
     Each month's rows are kept sorted in file order in compact form (~12 bytes a row: 180 MB at
     scale 100, where a table of strings took 9 GB) and written ``chunk_rows`` at a time; the
-    bytes do not depend on ``chunk_rows``.
+    bytes do not depend on ``chunk_rows``. ``as_of`` (a day number on the world's clock; default
+    its last day) writes the periods up to the one containing it: all 36 months are simulated
+    and every draw made, so the periods written are those of the full file.
     """
     rng = source_rng(seed, SOURCE)
     base_new = 880.0 * scale
@@ -127,9 +152,13 @@ def generate_enrollments(
     ]
     estado = np.array(["MATRICULADO", "RETIRADO"], dtype=object)
 
+    last_period = PERIODS[-1] if as_of is None else period_of(TIMELINE.own_day(as_of))
+
     def chunks() -> Iterator[list[np.ndarray]]:
         offset = 0  # file row (before duplicates) of the month's first row
         for m in months:
+            if m.period > last_period:
+                break
             for lo in range(0, len(m.ids), max(1, chunk_rows)):
                 hi = min(lo + max(1, chunk_rows), len(m.ids))
                 a, b = offset + lo, offset + hi

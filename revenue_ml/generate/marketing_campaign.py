@@ -7,6 +7,13 @@ Tab-separated, ASCII, LF; ``Dt_Customer`` is ``DD-MM-YYYY`` (2012-07-30 .. 2014-
 (~14.9%) is driven by past campaign acceptances, spend, low recency and tenure. Quirks of the
 real file are kept: Year_Birth outliers 1893/1899/1900, junk marital statuses (Alone, Absurd,
 YOLO), ~1% empty Income and one Income of 666666.
+
+As of a day (``as_of``, on the world's clock: ``TIMELINE`` lays 2014-06-29 on its last day),
+customers enrolled later (``Dt_Customer``) are absent, and a customer whose response is not
+known yet has an empty ``Response`` (a customer to score): each label arrives on a day drawn by
+``label_arrival`` (24 months ending on the world's last day), the same in every snapshot. The
+other columns and the order of the rows are the same on every day (the warehouse keys these
+customers by ID).
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ import numpy as np
 
 from revenue_ml.contracts import MARKETING_CAMPAIGN
 from revenue_ml.generate.common import (
+    Timeline,
+    blank_where,
     calibrate_intercept,
+    label_arrival,
     pick,
     scaled,
     sigmoid,
@@ -36,6 +46,9 @@ JUNK_MARITAL = ("Alone", "Absurd", "YOLO")
 BIRTH_OUTLIERS = (1900, 1893, 1899)
 FIRST_DAY = np.datetime64("2012-07-30", "D")
 LAST_DAY = np.datetime64("2014-06-29", "D")
+FIRST_DAY_NUMBER = int(FIRST_DAY.astype(np.int64))
+#: Customers enrol (Dt_Customer) from the first to the last day.
+TIMELINE = Timeline(FIRST_DAY_NUMBER, int(LAST_DAY.astype(np.int64)))
 # share of total spend and upper cap, per Mnt column
 SPEND = (
     ("wine", 0.50, 1493),
@@ -64,9 +77,13 @@ def largest_id(scale: float) -> int:
 
 
 def generate_marketing_campaign(
-    out_dir: Path, scale: float = 1.0, seed: int = 42
+    out_dir: Path, scale: float = 1.0, seed: int = 42, as_of: int | None = None
 ) -> dict[str, tuple[Path, int]]:
-    """Write the campaign file under ``out_dir``; return ``{"customers": (path, rows)}``."""
+    """Write the campaign file under ``out_dir``; return ``{"customers": (path, rows)}``.
+
+    ``as_of`` (a day number on the world's clock; default its last day, every customer and
+    label there) keeps the customers enrolled by then, with the labels arrived by then (see the
+    module docstring)."""
     rng = source_rng(seed, SOURCE)
     n = customer_count(scale)
     ids = np.sort(rng.choice(id_space(n), size=n, replace=False))
@@ -188,4 +205,10 @@ def generate_marketing_campaign(
     ]
     # ints go as int arrays (printed by the csv writer chunk by chunk): ``astype(str)`` would make
     # 84-byte fixed-width strings of every value up front (600 MB at scale 100)
-    return {"customers": write_table(out_dir, MARKETING_CAMPAIGN, [np.asarray(c) for c in cols])}
+    cols = [np.asarray(c) for c in cols]
+    if as_of is None:
+        return {"customers": write_table(out_dir, MARKETING_CAMPAIGN, cols)}
+    # an empty label stays empty; a known one only if it has arrived (1/0 print as before)
+    cols[-1] = blank_where(response, label_arrival(seed, SOURCE, n) > as_of)
+    enrolled = np.flatnonzero(FIRST_DAY_NUMBER + joined_off <= TIMELINE.own_day(as_of))
+    return {"customers": write_table(out_dir, MARKETING_CAMPAIGN, cols, order=enrolled)}

@@ -13,6 +13,10 @@ drawn and written chunk by chunk, so memory grows with the invoices, not the lin
 at scale 100, 54M lines). Ids: see ``customer_id_span`` and ``invoice_number``. Revenue is
 Pareto-concentrated: customers differ in activity, basket size, variety, quantity multiplier
 (a few wholesalers), return propensity and active window (tenure/recency).
+
+As of a day (``as_of``, on the world's clock: ``TIMELINE`` lays 12/9/2011 on its last day),
+the file holds the lines with an InvoiceDate up to the end of that day, nothing later: invoices
+are numbered in time order, so a snapshot is the first lines of the full file, byte for byte.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from revenue_ml.contracts import ONLINE_RETAIL
-from revenue_ml.generate.common import atomic_open, decimal_str, scaled, source_rng
+from revenue_ml.generate.common import (
+    Timeline,
+    atomic_open,
+    day_number,
+    decimal_str,
+    scaled,
+    source_rng,
+)
 
 SOURCE = "online_retail"
 FIRST_INVOICE = 536365
@@ -33,6 +44,8 @@ FIRST_CUSTOMER_ID = 12346
 #: The real ids have 5 digits: they stay 5-digit while the customers fit (scale <= 20).
 FIVE_DIGIT_CUSTOMER_IDS = 99999 - FIRST_CUSTOMER_ID + 1
 CHUNK_INVOICES = 2000
+#: The invoices' first and last day (the real file's), on the world's clock by the last.
+TIMELINE = Timeline(day_number("2010-12-01"), day_number("2011-12-09"))
 CATALOGUE_K = 48
 
 COUNTRIES = (
@@ -698,13 +711,20 @@ def _chunk_lines(
 
 
 def generate_online_retail(
-    out_dir: Path, scale: float = 1.0, seed: int = 42, chunk_invoices: int = CHUNK_INVOICES
+    out_dir: Path,
+    scale: float = 1.0,
+    seed: int = 42,
+    chunk_invoices: int = CHUNK_INVOICES,
+    as_of: int | None = None,
 ) -> dict[str, tuple[Path, int]]:
     """Write the transactions file under ``out_dir``; return ``{"transactions": (path, rows)}``.
 
     Line items are drawn and written ``chunk_invoices`` invoices at a time (~21 lines each), so
     peak memory is set by the chunk size, not the scale. The chunk size changes the order of
     random draws: files are byte-reproducible for a given chunk size (the CLI uses the default).
+    ``as_of`` (a day number on the world's clock; default its last day) stops after the last
+    invoice of that day (see the module docstring): the lines written are drawn as in the full
+    file, and the chunk holding the cut is drawn whole, then trimmed.
     """
     rng = source_rng(seed, SOURCE)
     n_rows = scaled(541909, scale, minimum=500)
@@ -715,14 +735,20 @@ def generate_online_retail(
     path = Path(out_dir) / ONLINE_RETAIL.path
     written = 0
     n_inv = len(plan["kind"])
+    if as_of is not None:  # invoices before the next day's first minute (minutes are sorted)
+        next_day = (TIMELINE.own_day(as_of) + 1) * 1440
+        n_inv = int(np.searchsorted(plan["minute"], next_day, side="left"))
     with atomic_open(path, ONLINE_RETAIL.encoding) as fh:
         w = csv.writer(
             fh, delimiter=ONLINE_RETAIL.delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
         )
         w.writerow(ONLINE_RETAIL.columns)
         for lo in range(0, n_inv, chunk_invoices):
-            hi = min(lo + chunk_invoices, n_inv)
+            hi = min(lo + chunk_invoices, len(plan["kind"]))
             cols = _chunk_lines(rng, plan, lo, hi, lo, prod, cust)
+            if hi > n_inv:  # the as-of day ends inside this chunk: its invoices' lines only
+                keep = int(plan["size"][lo:n_inv].sum())
+                cols = [c[:keep] for c in cols]
             w.writerows(zip(*(c.tolist() for c in cols), strict=True))
             written += len(cols[0])
     return {"transactions": (path, written)}

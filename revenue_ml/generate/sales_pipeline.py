@@ -5,6 +5,12 @@ probability driven by the discount-code flag, deal duration (close - created, da
 price and pain, plus a weak effect of the linked lead's source. Leads (~61,639 x scale rows)
 cover ~76% of the distinct non-empty offer Ids so an inner join on ``Id`` has ~3,800 x scale rows.
 Dates are ISO ``YYYY-MM-DD``; files are ASCII, comma-separated, LF.
+
+As of a day (``as_of``, a day on the world's clock, which is this source's calendar): offers
+and leads created later are absent; an offer closed later is still open that day (an open
+stage, empty Close Date and Loss Reason); a lead whose first offer is created later has not
+converted yet (``Converted`` 0, Status ``Qualified``). A few linked leads are dated after the
+world's last day (created a few weeks after their offer); they appear on the last day only.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import numpy as np
 
 from revenue_ml.contracts import LEADS, OFFERS
 from revenue_ml.generate.common import (
+    Timeline,
     blank_where,
     calibrate_intercept,
     iso_dates,
@@ -297,6 +304,10 @@ CITY_W = (
 START_DAY = int(np.datetime64("2018-01-01", "D").astype(np.int64))
 END_DAY = int(np.datetime64("2020-02-29", "D").astype(np.int64))
 EARLY_DAY = int(np.datetime64("2013-03-01", "D").astype(np.int64))
+#: Offers are created from START_DAY; the world's clock is this calendar (END_DAY is its last day).
+TIMELINE = Timeline(START_DAY, END_DAY)
+#: A linked lead's status before its first offer is created (it converts on that day).
+BEFORE_CONVERSION_STATUS = "Qualified"
 
 
 def _created_days(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -334,12 +345,13 @@ def _prices(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def generate_sales_pipeline(
-    out_dir: Path, scale: float = 1.0, seed: int = 42, as_of: str | None = None
+    out_dir: Path, scale: float = 1.0, seed: int = 42, as_of: int | None = None
 ) -> dict[str, tuple[Path, int]]:
     """Write offers and leads under ``out_dir``; return ``{"offers"|"leads": (path, rows)}``.
 
-    ``as_of`` (``YYYY-MM-DD``, default the world's last day 2020-02-29): the offers as known
-    that day (see the outcome block below)."""
+    ``as_of`` (a day number on the world's clock, checked by ``revenue_ml.generate``; default
+    the world's last day 2020-02-29): the files as known that day (see the module docstring).
+    Every draw is made whatever the day, so a snapshot's rows are the full world's rows."""
     rng = source_rng(seed, SOURCE)
     n_off = scaled(6130, scale)
     n_leads = scaled(61639, scale)
@@ -408,7 +420,7 @@ def generate_sales_pipeline(
     loss_drawn = pick(rng, LOSS_REASONS, LOSS_W, n_off)
     stray = rng.random(n_off) < 0.002
 
-    as_of_day = END_DAY if as_of is None else int(np.datetime64(as_of, "D").astype(np.int64))
+    as_of_day = END_DAY if as_of is None else int(as_of)
     # closed by the as-of date: a close on or before it (clipped to the creation day: some close
     # dates precede it, and a few are typos years before)
     closed = ~zombie & (np.maximum(close, created) <= as_of_day)
@@ -493,6 +505,19 @@ def generate_sales_pipeline(
     converted = np.where(linked, "1", "0").astype(object)
 
     order = rng.permutation(n_leads)
+    if as_of is not None:
+        # the leads as known on the as-of date: created later, absent (the few dated after the
+        # world's last day, a lag drawn past it, are there on the last day only); a linked lead
+        # converts on the day its first offer (the earliest of the offers with its Id) is created
+        converted_on: dict[str, int] = {}
+        for k, s in enumerate(off_id.tolist()):
+            if s in lead_of:
+                converted_on[s] = min(converted_on.get(s, END_DAY + 1), int(created[k]))
+        not_yet = np.zeros(n_leads, dtype=bool)
+        not_yet[:n_linked] = [converted_on[s] > as_of_day for s in linked_ids.tolist()]
+        converted[not_yet] = "0"
+        lstatus[not_yet] = BEFORE_CONVERSION_STATUS
+        order = order[np.minimum(lead_created[order], END_DAY) <= as_of_day]
     leads_cols = [
         lead_id,
         pick(rng, FIRST_NAMES, [1] * len(FIRST_NAMES), n_leads),

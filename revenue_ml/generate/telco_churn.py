@@ -5,6 +5,12 @@ rounded to cents (day 0.17, eve 0.085, night 0.045, intl 0.27 per minute). ``Chu
 (``True``/``False``, ~14.6% True) follows the well-known rule structure of the real data:
 heavy day usage without voice mail, >= 4 customer-service calls with low usage, and
 international-plan users with long or few international calls; state and area code are noise.
+
+The file has no dates. As of a day (``as_of``, on the world's clock), a customer whose churn
+is not known yet has an empty ``Churn`` (a customer to score): each label arrives on a day
+drawn by ``label_arrival`` (24 months ending on the world's last day, ``TIMELINE``), the same
+in every snapshot. Every other column, the rows and their order are the same on every day, so
+the warehouse's key (a digest of every column but Churn) survives a label arriving.
 """
 
 from __future__ import annotations
@@ -14,7 +20,17 @@ from pathlib import Path
 import numpy as np
 
 from revenue_ml.contracts import TELCO_CHURN
-from revenue_ml.generate.common import decimal_str, scaled, source_rng, write_table
+from revenue_ml.generate.common import (
+    LABEL_WINDOW_FIRST_DAY,
+    WORLD_LAST_DAY,
+    Timeline,
+    blank_where,
+    decimal_str,
+    label_arrival,
+    scaled,
+    source_rng,
+    write_table,
+)
 
 SOURCE = "telco_churn"
 
@@ -72,6 +88,8 @@ STATES = (
     "WY",
 )
 AREA_CODES = np.array([408, 415, 510])
+#: No dates of its own: its history is the labels' arrival window on the world's clock.
+TIMELINE = Timeline(LABEL_WINDOW_FIRST_DAY, WORLD_LAST_DAY)
 
 
 def _minutes(rng: np.random.Generator, n: int, mean: float, sd: float, hi: float) -> np.ndarray:
@@ -86,9 +104,12 @@ def _charge_cents(tenths: np.ndarray, rate_thousandths: int) -> np.ndarray:
 
 
 def generate_telco_churn(
-    out_dir: Path, scale: float = 1.0, seed: int = 42
+    out_dir: Path, scale: float = 1.0, seed: int = 42, as_of: int | None = None
 ) -> dict[str, tuple[Path, int]]:
-    """Write the churn file under ``out_dir``; return ``{"customers": (path, rows)}``."""
+    """Write the churn file under ``out_dir``; return ``{"customers": (path, rows)}``.
+
+    ``as_of`` (a day number on the world's clock; default its last day, every label known)
+    empties the labels that arrive later (see the module docstring)."""
     rng = source_rng(seed, SOURCE)
     n = scaled(3333, scale)
     state = np.array(STATES, dtype=object)[rng.integers(0, len(STATES), size=n)]
@@ -127,6 +148,10 @@ def generate_telco_churn(
     def fmt_charge(c: np.ndarray) -> np.ndarray:
         return decimal_str(c, 2, keep_one=True)
 
+    label = np.where(churn, "True", "False")
+    if as_of is not None:  # an empty label stays empty; a known one only if it has arrived
+        label = blank_where(label, label_arrival(seed, SOURCE, n) > as_of)
+
     yes_no = np.array(["No", "Yes"], dtype=object)
     cols = [
         state,
@@ -148,6 +173,6 @@ def generate_telco_churn(
         intl_calls,
         fmt_charge(_charge_cents(intl, 270)),
         cs_calls,
-        np.where(churn, "True", "False"),
+        label,
     ]
     return {"customers": write_table(out_dir, TELCO_CHURN, cols)}
