@@ -425,3 +425,56 @@ def rejects_by_source(snap: Snapshot) -> pd.DataFrame:
         "select source_name, table_name, reject_reason, rejected_rows "
         "from quality.rejected_rows_by_reason order by source_name, rejected_rows desc"
     )
+
+
+# --- Track record and alerts (issue 22) ---------------------------------------------------------
+
+ALERTS = "ml.model_alerts"
+TRACK_RECORD = "ml.model_track_record"
+OUTCOMES = "ml.prediction_outcomes"
+
+
+def open_alerts(snap: Snapshot, domain: str | None = None) -> pd.DataFrame:
+    """The alerts this build still fires, errors first, newest first; one domain's or all."""
+    if not snap.has(ALERTS):
+        return pd.DataFrame(columns=["rule_id", "severity", "message", "domain", "first_seen_at"])
+    return snap.df(
+        f"select * from {ALERTS} where still_firing and (? is null or domain = ?) "
+        "order by severity = 'error' desc, first_seen_at desc, alert_key",
+        [domain, domain],
+    )
+
+
+def track_record(snap: Snapshot) -> pd.DataFrame:
+    """Every model's track record (long form), by model, context, date and metric."""
+    return snap.df(
+        f"select * from {TRACK_RECORD} "
+        "order by model_name, model_version, decision_context, data_as_of, metric"
+    )
+
+
+def calibration(snap: Snapshot, model: str, context: str) -> pd.DataFrame:
+    """Predicted against observed by decile of the prediction, over the known outcomes of a
+    classifier's logged predictions (every version and date)."""
+    return snap.df(
+        "with known as ("
+        f"  select prediction, outcome from {OUTCOMES} "
+        "   where model_name = ? and decision_context = ? and outcome is not null"
+        "), binned as ("
+        "  select prediction, outcome, ntile(10) over (order by prediction) as decile from known"
+        ") select decile, count(*) as predictions, avg(prediction) as predicted, "
+        "avg(outcome) as observed from binned group by decile order by decile",
+        [model, context],
+    )
+
+
+def came_true(snap: Snapshot, model: str, context: str, limit: int = 200) -> pd.DataFrame:
+    """The latest logged predictions of a model whose outcome is known: what was predicted,
+    the decision, what happened."""
+    return snap.df(
+        f"select data_as_of, entity_id, prediction, prediction_low, prediction_high, decision, "
+        f"outcome, outcome_known_at, decision_came_true, is_within_interval from {OUTCOMES} "
+        "where model_name = ? and decision_context = ? and outcome is not null "
+        "order by data_as_of desc, prediction desc, entity_id limit ?",
+        [model, context, limit],
+    )

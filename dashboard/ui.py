@@ -126,9 +126,34 @@ DOMAIN_TITLES = {
 }
 
 
+#: Alerts shown at the top of a page; the rest are counted (Model health lists them all).
+ALERTS_SHOWN = 3
+
+
+def alert_banners(snap: data.Snapshot, domain: str | None) -> None:
+    """The alerts still firing for the page's domain (every domain on the cross-domain pages),
+    errors first: their message in business words (ml.model_alerts)."""
+    alerts = data.open_alerts(snap, domain)
+    for row in alerts.head(ALERTS_SHOWN).to_dict("records"):
+        since = data.format_time(str(row["first_seen_at"]))
+        text = f"**Alert:** {row['message']} Firing since {since}."
+        if row["severity"] == "error":
+            st.error(text, icon=":material/notification_important:")
+        else:
+            st.warning(text, icon=":material/notifications:")
+    if len(alerts) > ALERTS_SHOWN:
+        st.caption(f"{len(alerts) - ALERTS_SHOWN} more alert(s) on the Model health page.")
+
+
 def domain_banners(snap: data.Snapshot, domain: str | None, title: str) -> None:
     """One banner per domain that is not current: its data comes from an earlier build (a raw
-    file failed its audit, or a model failed), it never built, or its files are old."""
+    file failed its audit, or a model failed), it never built, or its files are old; then
+    the alerts still firing."""
+    show_domain_status(snap, domain, title)
+    alert_banners(snap, domain)
+
+
+def show_domain_status(snap: data.Snapshot, domain: str | None, title: str) -> None:
     for row in data.domain_status(snap, domain).to_dict("records"):
         name = title if domain else DOMAIN_TITLES.get(row["domain"], row["domain"])
         reason = str(row.get("reason") or "")

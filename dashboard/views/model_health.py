@@ -59,6 +59,31 @@ PROTOCOLS = {
     "best_naive": "rolling backtest of past periods",
     "selection": "model selection",
 }
+ALERTS = [
+    Col("severity", "Severity"),
+    Col("message", "What fired"),
+    Col("first_seen_at", "Since", "date"),
+    Col("builds_firing", "Builds", "int"),
+]
+TRACK = [
+    Col("data_as_of", "Predicted as of", "date"),
+    Col("model_version", "Version", "int"),
+    Col("predictions", "Predictions", "int"),
+    Col("outcomes_known", "Outcomes known", "int"),
+    Col("expected_text", "Promised"),
+    Col("realised_text", "Came true"),
+    Col("estimated_text", "Estimated (open ones)"),
+]
+CAME_TRUE = [
+    Col("data_as_of", "Predicted as of", "date"),
+    Col("entity_id", "Offer, customer or class", "id"),
+    Col("prediction_text", "Predicted"),
+    Col("decision", "Decision"),
+    Col("outcome_text", "What happened"),
+    Col("came_true", "Came true"),
+]
+#: The track record's headline metric per kind of model (the rest are in the table).
+TRACK_METRICS = {"classifier": "auc", "forecast": "wape"}
 QUALITY = [
     Col("source_name", "Source"),
     Col("table_name", "File"),
@@ -183,6 +208,8 @@ def render() -> None:
             fig = quality_chart(part, metric)
             st.plotly_chart(fig, use_container_width=True)
 
+    track_record_section(snap)
+
     st.subheader("Champions and challengers")
     aliased = aliased.assign(
         quality=[
@@ -229,3 +256,118 @@ def render() -> None:
                     labels={"source_name": "", "rejected_rows": "Rejected rows", "reason": ""},
                 )
                 st.plotly_chart(fig, use_container_width=True)
+
+
+def metric_text(metric: str, value) -> str:
+    if value is None or value != value:
+        return "\u2014"
+    if metric in ("wape", "interval_coverage", "precision", "recall"):
+        return f"{100 * float(value):.1f}%"
+    return number(value, 3)
+
+
+def track_record_section(snap) -> None:
+    """Did it come true? Open alerts, then per model: promised, realised and estimated over
+    time, calibration by decile, and the latest predictions next to what happened."""
+    st.subheader("Did it come true?")
+    alerts = data.open_alerts(snap)
+    if len(alerts):
+        ui.table(alerts, ALERTS)
+    else:
+        st.caption("No alert is firing (rules: seeds/ml/alert_rules.csv).")
+    if not snap.has(data.TRACK_RECORD):
+        return
+    track = data.track_record(snap)
+    if track.empty:
+        st.info(
+            "No prediction has been logged yet: the track record starts with the first build "
+            "that scores open offers, unlabelled customers or a coming period."
+        )
+        return
+    track = track.assign(
+        label=[
+            m if c == "all" else f"{m} ({c})"
+            for m, c in zip(track["model_name"], track["decision_context"], strict=True)
+        ]
+    )
+    chosen = ui.url_select("Model", sorted(track["label"].unique()), "track")
+    rows = track[track["label"] == chosen]
+    model, context = rows["model_name"].iloc[0], rows["decision_context"].iloc[0]
+    kind = "forecast" if rows["scoring_mart"].iloc[0] == "enrollment_forecast" else "classifier"
+    metric = TRACK_METRICS[kind]
+    head = rows[rows["metric"] == metric].copy()
+    long = head.melt(
+        id_vars=["data_as_of"],
+        value_vars=["expected_value", "realised_value", "estimated_value"],
+        var_name="figure",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["figure"] = long["figure"].map(
+        {
+            "expected_value": "Promised by its evaluation",
+            "realised_value": "Came true (known outcomes)",
+            "estimated_value": "Estimated (outcomes still open)",
+        }
+    )
+    if len(long):
+        fig = px.line(
+            long,
+            x="data_as_of",
+            y="value",
+            color="figure",
+            markers=True,
+            labels={
+                "data_as_of": "Predictions made as of",
+                "value": METRICS.get(metric, metric),
+                "figure": "",
+            },
+            height=320,
+        )
+        st.plotly_chart(fig, use_container_width=True)
+    head["expected_text"] = [metric_text(metric, v) for v in head["expected_value"]]
+    head["realised_text"] = [metric_text(metric, v) for v in head["realised_value"]]
+    head["estimated_text"] = [metric_text(metric, v) for v in head["estimated_value"]]
+    ui.table(head.sort_values("data_as_of", ascending=False), TRACK)
+    st.caption(
+        f"{METRICS.get(metric, metric)} of the predictions made on each date: what the model's "
+        "evaluation promised, what came true on the outcomes known so far, and, for the ones "
+        "still waiting, what its own probabilities expect (an estimate, not a measurement). "
+        "Every metric per date is in ml.model_track_record."
+    )
+    if kind == "classifier":
+        calibration = data.calibration(snap, model, context)
+        if len(calibration) >= 2:
+            fig = px.line(
+                calibration,
+                x="predicted",
+                y="observed",
+                markers=True,
+                labels={
+                    "predicted": "Predicted chance (decile mean)",
+                    "observed": "Share that came true",
+                },
+                height=320,
+            )
+            fig.add_shape(
+                type="line", x0=0, y0=0, x1=1, y1=1, line={"dash": "dot", "color": "grey"}
+            )
+            st.plotly_chart(fig, use_container_width=True)
+            st.caption("On the diagonal, a predicted 30% came true 30% of the time.")
+    latest = data.came_true(snap, model, context)
+    if len(latest):
+        if kind == "classifier":
+            latest["prediction_text"] = [f"{100 * p:.0f}%" for p in latest["prediction"]]
+            latest["outcome_text"] = ["yes" if o == 1 else "no" for o in latest["outcome"]]
+        else:
+            latest["prediction_text"] = [
+                f"{p:.0f} ({lo:.0f}\u2013{hi:.0f})"
+                for p, lo, hi in zip(
+                    latest["prediction"],
+                    latest["prediction_low"],
+                    latest["prediction_high"],
+                    strict=True,
+                )
+            ]
+            latest["outcome_text"] = [f"{o:.0f} students" for o in latest["outcome"]]
+        latest["came_true"] = ["yes" if t else "no" for t in latest["decision_came_true"]]
+        ui.decision_list(latest, CAME_TRUE, "came_true", "predictions with a known outcome")

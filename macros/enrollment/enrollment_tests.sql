@@ -85,28 +85,17 @@ where version_warning is not null
 
 {#- Every backtest period has metrics: the last N labelled periods of the features (N = the
     registered version's backtest_periods) that the backtest did not skip (its metrics list
-    the skipped ones with why) must each have a model row of scope `period` in the model. -#}
+    the skipped ones with why) must each have a model row of scope `period` in the model. A
+    version reused from an earlier build (retrain_policy never, or unchanged data) was
+    backtested on the periods of its own training data: its last N are counted up to the
+    latest period its backtest reports or skips, not up to the newer features. -#}
 {% test enrollment_backtest_covers_periods(model, features, registry) %}
 
 with latest as (
-    select metrics, params
+    select metrics, params, trained_at >= cast('{{ run_started_at }}' as timestamp) as is_new
     from {{ registry }}
     where model_family != 'naive'
     qualify row_number() over (partition by model_name order by model_version desc) = 1
-),
-
-labelled_periods as (
-    select distinct periodo
-    from {{ features }}
-    where active_students is not null
-),
-
-expected as (
-    select labelled_periods.periodo
-    from labelled_periods
-    cross join latest
-    qualify row_number() over (order by labelled_periods.periodo desc)
-        <= {{ json_value('latest.params', '$.backtest_periods', 'integer') }}
 ),
 
 skipped as (
@@ -118,6 +107,34 @@ reported as (
     select distinct periodo
     from {{ model }}
     where method = 'model' and scope = 'period'
+),
+
+-- the latest period the version's training data held
+cutoff as (
+    select
+        case
+            when max(latest.is_new) then (select max(periodo) from {{ features }})
+            else greatest(
+                (select max(periodo) from reported),
+                (select max(cast(periodo as integer)) from skipped)
+            )
+        end as periodo
+    from latest
+),
+
+labelled_periods as (
+    select distinct features.periodo
+    from {{ features }} as features
+    cross join cutoff
+    where features.active_students is not null and features.periodo <= cutoff.periodo
+),
+
+expected as (
+    select labelled_periods.periodo
+    from labelled_periods
+    cross join latest
+    qualify row_number() over (order by labelled_periods.periodo desc)
+        <= {{ json_value('latest.params', '$.backtest_periods', 'integer') }}
 )
 
 select expected.periodo as missing_backtest_periodo

@@ -88,6 +88,7 @@ _DISPATCHED = {
     "register_raw_files": lambda model: "",
     "publishes_dashboard_snapshot": lambda: True,
     "drop_incremental_temp_tables": lambda: "",
+    "thousands": lambda expr: f"format('{{:,}}', cast(round({expr}) as bigint))",
 }
 adapter = _Adapter()
 target = _Target()

@@ -99,7 +99,7 @@ final as (
             ("sede is null or curso_actual is null or horario_actual is null", "missing_class_key"),
             ("coalesce(estado not in ('MATRICULADO', 'RETIRADO'), true)", "unknown_estado"),
             ("key_rank > 1", "duplicate_key"),
-        ]) }} as reject_reason
+        ] + as_of_cut_rules('enrollments', 'period_start')) }} as reject_reason
     from dated
     cross join bounds
     cross join typical_size

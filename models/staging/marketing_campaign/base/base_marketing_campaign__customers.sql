@@ -109,7 +109,7 @@ final as (
                 ~ var('marketing_campaign_max_spend'), "implausible_spend"),
             (outside_bounds('enrolled_date'), "implausible_dt_customer"),
             ("key_rank > 1", "duplicate_key"),
-        ]) }} as reject_reason
+        ] + as_of_cut_rules('marketing_campaign', 'enrolled_date')) }} as reject_reason
     from parsed
     cross join bounds
 

@@ -70,7 +70,7 @@ final as (
             (outside_bounds('invoiced_at'), "implausible_invoice_date"),
             ("duplicate_rank > 1 and not " ~ var('online_retail_keep_exact_duplicates'),
              "exact_duplicate_row"),
-        ]) }} as reject_reason
+        ] + as_of_cut_rules('online_retail', 'invoiced_at')) }} as reject_reason
     from parsed
     cross join bounds
 

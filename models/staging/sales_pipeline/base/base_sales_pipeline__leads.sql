@@ -65,7 +65,7 @@ final as (
             (outside_bounds('created_date'), "implausible_created_date"),
             ("converted_unparseable", "unparseable_converted"),
             ("key_rank > 1", "duplicate_key"),
-        ]) }} as reject_reason
+        ] + as_of_cut_rules('sales_pipeline', 'created_date')) }} as reject_reason
     from parsed
     cross join bounds
 

@@ -71,17 +71,30 @@ parsed as (
 
         -- strings
         {{ clean_text(adapter.quote('Use Case')) }} as use_case,
-        {{ clean_text(adapter.quote('Status')) }} as status,
+        -- an offer closed after the as-of cut was still open on it: its stage is not in the
+        -- file, it shows as the last open stage
+        case
+            when {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+                and {{ clean_text(adapter.quote('Status')) }} like 'Closed%'
+                then 'Negotiation'
+            else {{ clean_text(adapter.quote('Status')) }}
+        end as status,
         {{ clean_text(adapter.quote('Discount code')) }} as discount_code,
         {{ clean_text(adapter.quote('Pain')) }} as pain,
-        {{ clean_text(adapter.quote('Loss Reason')) }} as loss_reason,
+        case
+            when not {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+                then {{ clean_text(adapter.quote('Loss Reason')) }}
+        end as loss_reason,
 
         -- numerics
         {{ parse_as(adapter.quote('Price'), 'double') }} as price,
 
         -- dates
         {{ parse_as(adapter.quote('Created Date'), 'date') }} as created_date,
-        {{ parse_as(adapter.quote('Close Date'), 'date') }} as close_date,
+        case
+            when not {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+                then {{ parse_as(adapter.quote('Close Date'), 'date') }}
+        end as close_date,
 
         -- raw values needed to judge the row
         {{ clean_text(adapter.quote('Status')) }} in (select statuses.status from statuses)
@@ -114,7 +127,7 @@ final as (
             ("price > " ~ var('sales_pipeline_max_price'), "implausible_price"),
             (outside_bounds('created_date'), "implausible_created_date"),
             (outside_bounds('close_date'), "implausible_close_date"),
-        ]) }} as reject_reason
+        ] + as_of_cut_rules('sales_pipeline', 'created_date')) }} as reject_reason
     from parsed
     cross join bounds
 
