@@ -5,7 +5,7 @@
 select *
 from {{ ref('model_scorecard') }}
 where (
-        not beats_baseline and scores_in is not null and baseline_version is not null
-        and not is_promoted
-    )
-    or (beats_baseline and scores_in is null and baseline_scores_in is not null)
+    not beats_baseline and scores_in is not null and baseline_version is not null
+    and not is_promoted
+)
+or (beats_baseline and scores_in is null and baseline_scores_in is not null)

@@ -21,15 +21,12 @@
         ~ numbering ~ "`") }}
 {%- endif %}
 
+-- depends_on: {{ ref('base_online_retail__transactions') }}
+-- the numbering's CTEs differ per branch: .sqlfluff's exclusions plus unused_cte and cte_newline
+-- sqlfluff:exclude_rules:ambiguous.column_count,structure.using,references.qualification,structure.column_order,references.quoting,references.keywords,references.consistent,aliasing.self_alias.column,structure.unused_join,layout.cte_newline,structure.unused_cte,layout.long_lines
 with transactions as (
 
     select * from {{ ref('stg_online_retail__transactions') }}
-
-),
-
-raw_lines as (
-
-    select * from {{ ref('base_online_retail__transactions') }}
 
 ),
 
@@ -55,6 +52,13 @@ invoices_without_customer as (
 
 ),
 
+{%- if numbering == 'file_order' %}
+raw_lines as (
+
+    select * from {{ ref('base_online_retail__transactions') }}
+
+),
+
 -- where each invoice without a customer first appears in the raw file (before any filter)
 first_raw_lines as (
 
@@ -69,22 +73,27 @@ first_raw_lines as (
 
 ),
 
+-- every raw invoice without a customer in file order, the rejected ones included
 numbered as (
 
-    {%- if numbering == 'file_order' %}
-    -- every raw invoice without a customer in file order, the rejected ones included
     select
         invoice_no,
         row_number() over (order by first_source_row_number, invoice_no) as position
     from first_raw_lines
-    {%- else %}
+
+),
+
+{% else %}
+numbered as (
+
     select
         invoice_no,
         row_number() over (order by invoice_no) as position
     from invoices_without_customer
-    {%- endif %}
 
 ),
+
+{% endif %}
 
 final as (
 

@@ -8,10 +8,10 @@
 {%- set floor = var('ecommerce_insiders_min_net_revenue') %}
 {%- set rules = [] %}
 {%- if not var('ecommerce_insiders_include_unidentified') %}
-    {%- do rules.append('a customer id') %}
+{%- do rules.append('a customer id') %}
 {%- endif %}
 {%- if floor is not none and floor | string | trim != '' %}
-    {%- do rules.append('revenue net of returns above ' ~ var('ecommerce_currency') ~ floor) %}
+{%- do rules.append('revenue net of returns above ' ~ var('ecommerce_currency') ~ floor) %}
 {%- endif %}
 {%- set qualifier = rules | join(' and ') %}
 
@@ -36,7 +36,7 @@ totals as (
         count(*) filter (where insider_exclusion_reason = 'no customer id') as unidentified,
         count(*) filter (
             where insider_exclusion_reason is not null
-                and insider_exclusion_reason != 'no customer id'
+            and insider_exclusion_reason != 'no customer id'
         ) as low_net_revenue,
         cast(sum(revenue) as double) as revenue,
         cast(coalesce(sum(revenue) filter (where is_insider), 0) as double) as insiders_revenue

@@ -34,7 +34,7 @@ per_cluster as (
         count(*) filter (where insider_exclusion_reason = 'no customer id') as unidentified,
         count(*) filter (
             where insider_exclusion_reason is not null
-                and insider_exclusion_reason != 'no customer id'
+            and insider_exclusion_reason != 'no customer id'
         ) as low_net_revenue,
         sum(revenue) as revenue,
         coalesce(sum(revenue) filter (where is_insider), 0) as insiders_revenue,

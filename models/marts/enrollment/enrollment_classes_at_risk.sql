@@ -31,7 +31,8 @@ final as (
         case
             when predicted_students_high is null then 'no interval'
             when predicted_students_high < minimum_students then 'likely below'
-            when 2 * (minimum_students - predict_alumnos) > predicted_students_high - predict_alumnos
+            when 2 * (minimum_students - predict_alumnos)
+                > predicted_students_high - predict_alumnos
                 then 'unlikely to reach it'
             else 'may reach it'
         end as risk_certainty,

@@ -33,7 +33,8 @@ scored as (
         forecast_students,
         abs(actual_students - forecast_students) / sqrt(forecast_students + 1.0) as score,
         row_number() over (
-            order by abs(actual_students - forecast_students) / sqrt(forecast_students + 1.0),
+            order by
+                abs(actual_students - forecast_students) / sqrt(forecast_students + 1.0),
                 periodo
         ) as score_rank,
         count(*) over () as periods

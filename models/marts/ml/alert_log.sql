@@ -29,7 +29,12 @@ current_as_of as (
 
 registry as (
 
-    select model_name, model_version, domain, quality_floor from {{ ref('model_registry') }}
+    select
+        model_name,
+        model_version,
+        domain,
+        quality_floor
+    from {{ ref('model_registry') }}
 
 ),
 
@@ -44,7 +49,8 @@ track as (
     left join registry
         on track.model_name = registry.model_name
             and track.model_version = registry.model_version
-    where track.data_as_of >= {{ dbt.dateadd('day', -var('alert_lookback_days'), 'current_as_of.data_as_of') }}
+    where track.data_as_of
+        >= {{ dbt.dateadd('day', -var('alert_lookback_days'), 'current_as_of.data_as_of') }}
 
 ),
 
@@ -52,7 +58,9 @@ source_domains as (
 
     {%- for domain, sources in var('domains').items() %}
     {%- for source_name in sources %}
-    select '{{ domain }}' as domain, '{{ source_name }}' as source_name
+    select
+        '{{ domain }}' as domain,
+        '{{ source_name }}' as source_name
     {{ "union all" if not loop.last }}
     {%- endfor %}
     {{ "union all" if not loop.last }}
@@ -111,8 +119,8 @@ observations as (
         count(*) as observed_count,
         cast(null as double) as expected_value,
         cast(null as double) as quality_floor,
-        {{ ordered_string_agg("case when drift.is_drifted then drift.feature end", ", ", "drift.feature") }}
-            as note
+        {%- set drifted = "case when drift.is_drifted then drift.feature end" %}
+        {{ ordered_string_agg(drifted, ", ", "drift.feature") }} as note
     from {{ ref('model_feature_drift') }} as drift
     left join registry
         on drift.model_name = registry.model_name
@@ -179,7 +187,7 @@ evaluated as (
     from observations
     inner join rules
         on observations.observation = rules.observation
-            and (rules.applies_to = 'all' or rules.applies_to = observations.model_name)
+            and (rules.applies_to = 'all' or observations.model_name = rules.applies_to)
             and observations.observed_count >= rules.min_count
 
 ),
@@ -222,28 +230,34 @@ final as (
             || coalesce(', predictions as of ' || cast(period as string), '')
             || ': '
             || case
-                when observation = 'drifted_features' then
-                    cast(cast(observed_value as integer) as string) || ' of '
-                    || cast(observed_count as string) || ' features drifted'
-                    || coalesce(' (' || note || ')', '')
-                when observation = 'rejected_share' then
-                    cast(round(100 * observed_value, 1) as string) || '% of '
-                    || cast(observed_count as string) || ' rows rejected (limit '
-                    || cast(round(100 * limit_value, 1) as string) || '%)'
+                when observation = 'drifted_features'
+                    then
+                        cast(cast(observed_value as integer) as string) || ' of '
+                        || cast(observed_count as string) || ' features drifted'
+                        || coalesce(' (' || note || ')', '')
+                when observation = 'rejected_share'
+                    then
+                        cast(round(100 * observed_value, 1) as string) || '% of '
+                        || cast(observed_count as string) || ' rows rejected (limit '
+                        || cast(round(100 * limit_value, 1) as string) || '%)'
                 when observation = 'domain_not_current' then coalesce(note, 'not current')
                 else
-                    replace(observation, '_', ' ') || ' ' || cast(round(observed_value, 3) as string)
+                    replace(observation, '_', ' ')
+                    || ' '
+                    || cast(round(observed_value, 3) as string)
                     || case comparison when 'below' then ', below ' else ', above ' end
                     || cast(round(limit_value, 3) as string)
                     || case reference
-                        when 'expected' then ' (' || cast(round(expected_value, 3) as string)
-                            || ' promised)'
+                        when 'expected'
+                            then ' (' || cast(round(expected_value, 3) as string)
+                                || ' promised)'
                         when 'quality_floor' then ' (the quality floor)'
                         else ''
                     end
                     || case
-                        when observation like 'estimated_%' then ', on '
-                            || cast(observed_count as string) || ' predictions still open'
+                        when observation like 'estimated_%'
+                            then ', on '
+                                || cast(observed_count as string) || ' predictions still open'
                         else ', on ' || cast(observed_count as string) || ' known outcomes'
                     end
             end

@@ -14,12 +14,16 @@
 
 with dated as (
 
-    select 'sales' as domain, max(as_of_date) as data_as_of
+    select
+        'sales' as domain,
+        max(as_of_date) as data_as_of
     from {{ ref('offer_features') }}
 
     union all
 
-    select 'ecommerce' as domain, max(invoice_date) as data_as_of
+    select
+        'ecommerce' as domain,
+        max(invoice_date) as data_as_of
     from {{ ref('stg_online_retail__transactions') }}
 
     union all
@@ -35,7 +39,9 @@ with dated as (
 
     union all
 
-    select 'campaign' as domain, max(enrolled_date) as data_as_of
+    select
+        'campaign' as domain,
+        max(enrolled_date) as data_as_of
     from {{ ref('stg_marketing_campaign__customers') }}
 
 ),

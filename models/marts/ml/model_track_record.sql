@@ -39,10 +39,11 @@ known as (
 
     select
         *,
-        rank() over (
-            partition by model_name, model_version, scoring_mart, decision_context, data_as_of
-            order by prediction
-        )
+        rank()
+            over (
+                partition by model_name, model_version, scoring_mart, decision_context, data_as_of
+                order by prediction
+            )
         + (count(*) over (
             partition by
                 model_name, model_version, scoring_mart, decision_context, data_as_of, prediction
@@ -176,9 +177,14 @@ forecast as (
 -- what the evaluation promised: the primary protocol of the model (a baseline: its model's)
 protocols as (
 
-    select model_name, protocol from {{ ref('model_scorecard') }}
+    select
+        model_name,
+        protocol
+    from {{ ref('model_scorecard') }}
     union
-    select baseline_name as model_name, protocol
+    select
+        baseline_name as model_name,
+        protocol
     from {{ ref('model_scorecard') }}
     where baseline_name is not null
 
@@ -212,7 +218,9 @@ metric_names as (
         ('wape', 'forecast'), ('interval_coverage', 'forecast'),
     ] %}
     {%- for name, kind in metrics %}
-    select '{{ name }}' as metric, '{{ kind }}' as kind
+    select
+        '{{ name }}' as metric,
+        '{{ kind }}' as kind
     {{ "union all" if not loop.last }}
     {%- endfor %}
 
@@ -267,7 +275,9 @@ final as (
     from grain
     inner join metric_names
         on metric_names.kind
-            = case when grain.scoring_mart = 'enrollment_forecast' then 'forecast' else 'classifier' end
+            = case
+                when grain.scoring_mart = 'enrollment_forecast' then 'forecast' else 'classifier'
+            end
     left join realised
         on grain.model_name = realised.model_name
             and grain.model_version = realised.model_version

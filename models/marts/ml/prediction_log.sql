@@ -155,14 +155,14 @@ final as (
 select * from final as new_rows
 {%- if is_incremental() %}
 where not exists (
-    select 1
-    from {{ this }} as logged
-    where
-        logged.scoring_mart = new_rows.scoring_mart
-        and logged.decision_context = new_rows.decision_context
-        and logged.entity_id = new_rows.entity_id
-        and logged.model_name = new_rows.model_name
-        and logged.model_version = new_rows.model_version
-        and logged.data_as_of = new_rows.data_as_of
-)
+        select 1
+        from {{ this }} as logged
+        where
+            logged.scoring_mart = new_rows.scoring_mart
+            and logged.decision_context = new_rows.decision_context
+            and logged.entity_id = new_rows.entity_id
+            and logged.model_name = new_rows.model_name
+            and logged.model_version = new_rows.model_version
+            and logged.data_as_of = new_rows.data_as_of
+    )
 {%- endif %}

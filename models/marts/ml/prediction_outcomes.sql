@@ -31,21 +31,26 @@ offers as (
         log.*,
         case
             when features.is_closed and features.won = 1
-                and features.outcome_known_date <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
+                and features.outcome_known_date
+                <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
                 then 1.0
             when features.is_closed
-                and features.outcome_known_date <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
+                and features.outcome_known_date
+                <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
                 then 0.0
             when features.offer_id is not null
-                and current_as_of.data_as_of >= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
+                and current_as_of.data_as_of
+                >= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
                 then 0.0
         end as outcome,
         case
             when features.is_closed
-                and features.outcome_known_date <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
+                and features.outcome_known_date
+                <= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
                 then cast(features.outcome_known_date as date)
             when features.offer_id is not null
-                and current_as_of.data_as_of >= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
+                and current_as_of.data_as_of
+                >= {{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }}
                 then cast({{ dbt.dateadd('day', 'log.horizon_days', 'log.data_as_of') }} as date)
         end as outcome_known_at
     from log
@@ -113,10 +118,11 @@ enrollment as (
         case
             when cast(split_part(log.entity_id, '|', 1) as integer) <= latest_period.periodo
                 then make_date(
-                    cast({{ int_div("cast(split_part(log.entity_id, '|', 1) as integer)", 100) }} as integer),
-                    cast(cast(split_part(log.entity_id, '|', 1) as integer) % 100 as integer),
-                    1
-                )
+                        {%- set periodo = "cast(split_part(log.entity_id, '|', 1) as integer)" %}
+                        cast({{ int_div(periodo, 100) }} as integer),
+                        cast(cast(split_part(log.entity_id, '|', 1) as integer) % 100 as integer),
+                        1
+                    )
         end as outcome_known_at
     from log
     left join class_periods

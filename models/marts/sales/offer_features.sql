@@ -95,8 +95,10 @@ final as (
         -- the age an open offer has reached at the as-of date (by_age's input)
         case
             when not offers.is_closed
-                then cast({{ dbt.datediff('offers.created_date', 'as_of.as_of_date', 'day') }}
-                    as bigint)
+                then cast(
+                        {{ dbt.datediff('offers.created_date', 'as_of.as_of_date', 'day') }}
+                        as bigint
+                    )
         end as open_age_days,
 
         -- lead features (null when the offer has no lead in the leads extract)

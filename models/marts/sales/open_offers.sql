@@ -55,8 +55,13 @@ dead_age as (
 
     -- the age by which the configured share of won offers had closed
     select
-        cast(ceil({{ quantile_cont('greatest(duration_days, 0)', var('sales_likely_dead_won_share')) }})
-            as bigint) as likely_dead_after_days
+        cast(
+            ceil(
+                {%- set won_share = var('sales_likely_dead_won_share') %}
+                {{ quantile_cont('greatest(duration_days, 0)', won_share) }}
+            )
+            as bigint
+        ) as likely_dead_after_days
     from features
     where won = 1 and duration_days is not null
 
@@ -69,7 +74,9 @@ dead_age_share as (
         dead_age.likely_dead_after_days,
         cast(sum(
             case when won_durations.duration_days <= dead_age.likely_dead_after_days
-                then won_durations.won_offers else 0 end
+                    then won_durations.won_offers
+                else 0
+            end
         ) as double) / max(won_total.won_offers) as won_closed_within_dead_age_share
     from dead_age
     cross join won_durations
@@ -121,7 +128,9 @@ closed_by_age as (
         valued.offer_id,
         cast(coalesce(sum(
             case when won_durations.duration_days <= valued.age_days
-                then won_durations.won_offers else 0 end
+                    then won_durations.won_offers
+                else 0
+            end
         ), 0) as double) / max(won_total.won_offers) as won_closed_by_age_share
     from valued
     cross join won_durations
@@ -138,15 +147,19 @@ explained as (
         case
             when valued.is_likely_dead
                 then 'Open ' || cast(valued.age_days as string) || ' days: '
-                    || cast(cast(round(100 * valued.won_closed_within_dead_age_share) as bigint)
-                        as string)
+                    || cast(
+                        cast(round(100 * valued.won_closed_within_dead_age_share) as bigint)
+                        as string
+                    )
                     || '% of won offers closed within '
                     || cast(valued.likely_dead_after_days as string)
                     || ' days. Close it or requalify it'
             when valued.age_days = 0 then 'Opened today'
             else 'Open ' || cast(valued.age_days as string) || ' days: '
-                || cast(cast(round(100 * closed_by_age.won_closed_by_age_share) as bigint)
-                    as string)
+                || cast(
+                    cast(round(100 * closed_by_age.won_closed_by_age_share) as bigint)
+                    as string
+                )
                 || '% of won offers had closed by then'
         end as age_reason
     from valued

@@ -17,6 +17,10 @@
 
 {%- set creation_columns = ['Id', 'Use Case', 'Created Date', 'Price', 'Discount code', 'Pain'] %}
 {%- set outcome_columns = ['Status', 'Close Date', 'Loss Reason'] %}
+{#- an offer closed after the as-of cut (macros/staging/as_of_cut.sql) was still open on it -#}
+{%- set closed_after_cut = after_as_of_cut(
+    'sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')
+) %}
 
 with numbered as (
 
@@ -74,7 +78,7 @@ parsed as (
         -- an offer closed after the as-of cut was still open on it: its stage is not in the
         -- file, it shows as the last open stage
         case
-            when {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+            when {{ closed_after_cut }}
                 and {{ clean_text(adapter.quote('Status')) }} like 'Closed%'
                 then 'Negotiation'
             else {{ clean_text(adapter.quote('Status')) }}
@@ -82,7 +86,7 @@ parsed as (
         {{ clean_text(adapter.quote('Discount code')) }} as discount_code,
         {{ clean_text(adapter.quote('Pain')) }} as pain,
         case
-            when not {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+            when not {{ closed_after_cut }}
                 then {{ clean_text(adapter.quote('Loss Reason')) }}
         end as loss_reason,
 
@@ -92,7 +96,7 @@ parsed as (
         -- dates
         {{ parse_as(adapter.quote('Created Date'), 'date') }} as created_date,
         case
-            when not {{ after_as_of_cut('sales_pipeline', parse_as(adapter.quote('Close Date'), 'date')) }}
+            when not {{ closed_after_cut }}
                 then {{ parse_as(adapter.quote('Close Date'), 'date') }}
         end as close_date,
 
