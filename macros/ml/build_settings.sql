@@ -71,12 +71,26 @@
     ]) }}
 {%- endmacro %}
 
+{#- A build setting's value: the environment variable REVENUE_ML_<VAR NAME IN CAPITALS> when it
+    is set and not empty, else the var. Only the Python models (and the build's own logs) read
+    these, so changing one through the environment between two builds keeps dbt's partial
+    parse: `REVENUE_ML_RETRAIN_POLICY=always dbt build` then `dbt build` parses once, where
+    `--vars '{retrain_policy: always}'` makes dbt parse the whole project again (~9 s) every
+    time the vars differ from the previous command's. -#}
+{% macro build_setting(var_name) -%}
+    {%- set from_env = env_var('REVENUE_ML_' ~ (var_name | upper), '') -%}
+    {%- if from_env != '' -%}
+        {{ return(from_env) }}
+    {%- endif -%}
+    {{ return(var(var_name)) }}
+{%- endmacro %}
+
 {#- on-run-start: (re)write ml.build_settings with this invocation's vars. -#}
 {% macro write_build_settings() -%}
     {%- if execute -%}
         {%- set rows = [] -%}
         {%- for domain, var_name in build_settings() -%}
-            {%- set value = var(var_name) -%}
+            {%- set value = build_setting(var_name) -%}
             {%- set setting = var_name[domain | length + 1:] if domain != 'ml' else var_name -%}
             {%- do rows.append(
                 "(" ~ sql_literal(domain) ~ ", " ~ sql_literal(setting) ~ ", "

@@ -63,7 +63,7 @@ final as (
         case
             when registry.trained_at >= cast('{{ run_started_at }}' as timestamp)
                 then registry.retrain_reason
-            {%- if var('retrain_policy') == 'never' %}
+            {%- if build_setting('retrain_policy') == 'never' %}
             else 'reused: retrain_policy never'
             {%- else %}
             else 'reused: training data, features and parameters unchanged'
