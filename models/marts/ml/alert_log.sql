@@ -136,7 +136,18 @@ observations as (
         source_domains.domain,
         accounting.source_name || '.' || accounting.table_name as subject,
         cast(null as date) as period,
-        accounting.rejected_share as observed_value,
+        -- the rows cut away by an as-of cut are not a problem of the file
+        coalesce(
+            (
+                select sum(reasons.rejected_rows)
+                from {{ ref('rejected_rows_by_reason') }} as reasons
+                where
+                    reasons.source_name = accounting.source_name
+                    and reasons.table_name = accounting.table_name
+                    and reasons.reject_reason <> 'after_as_of_cut'
+            ),
+            0
+        ) / nullif(accounting.raw_rows, 0) as observed_value,
         accounting.raw_rows as observed_count,
         cast(null as double) as expected_value,
         cast(null as double) as quality_floor,
