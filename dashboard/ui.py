@@ -102,13 +102,13 @@ def download(frame: pd.DataFrame, file_name: str, label: str, key: str | None = 
 # --- Page header: the question, the data and the build --------------------------------------
 
 
-def header(title: str, question: str, domain: str | None = None) -> None:
+def header(title: str, question: str, domain: str | None = None, alerts: bool = True) -> None:
     """The page title, the question it answers, and which data and build it shows; above all,
     when the page's domain (every domain on the cross-domain pages) is not current, why and
     since when (quality.domain_status)."""
     snap = snapshot()
     st.title(title)
-    domain_banners(snap, domain, title)
+    domain_banners(snap, domain, title, alerts)
     st.markdown(f"**{question}**")
     st.caption(
         f"Data: **{snap.info.dataset}** \u00b7 built {data.format_time(snap.info.created_at)} "
@@ -145,12 +145,15 @@ def alert_banners(snap: data.Snapshot, domain: str | None) -> None:
         st.caption(f"{len(alerts) - ALERTS_SHOWN} more alert(s) on the Model health page.")
 
 
-def domain_banners(snap: data.Snapshot, domain: str | None, title: str) -> None:
+def domain_banners(
+    snap: data.Snapshot, domain: str | None, title: str, alerts: bool = True
+) -> None:
     """One banner per domain that is not current: its data comes from an earlier build (a raw
     file failed its audit, or a model failed), it never built, or its files are old; then
-    the alerts still firing."""
+    the alerts still firing (unless the page lists them itself)."""
     show_domain_status(snap, domain, title)
-    alert_banners(snap, domain)
+    if alerts:
+        alert_banners(snap, domain)
 
 
 def show_domain_status(snap: data.Snapshot, domain: str | None, title: str) -> None:

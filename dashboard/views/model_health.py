@@ -173,7 +173,7 @@ def quality_chart(part, metric: str):
 
 def render() -> None:
     snap = ui.snapshot()
-    ui.header("Model health", QUESTION)
+    ui.header("Model health", QUESTION, alerts=False)  # the page lists every alert itself
     if not ui.require(snap, [data.REGISTRY, data.MODEL_METRICS, data.MODEL_DRIFT], "Models"):
         return
     registry = data.registry(snap)
@@ -290,7 +290,17 @@ def track_record_section(snap) -> None:
             for m, c in zip(track["model_name"], track["decision_context"], strict=True)
         ]
     )
-    chosen = ui.url_select("Model", sorted(track["label"].unique()), "track")
+    labels = sorted(track["label"].unique())
+    # the page opens on the model of the first alert still firing that has a track record
+    firing = [
+        f"{model} ({subject.split('(')[-1].rstrip(')')})" if "(" in subject else model
+        for model, subject in zip(
+            alerts.get("model_name", []), alerts.get("subject", []), strict=True
+        )
+        if isinstance(model, str)
+    ]
+    default = next((label for label in firing if label in labels), labels[0])
+    chosen = ui.url_select("Model", labels, "track", default=default)
     rows = track[track["label"] == chosen]
     model, context = rows["model_name"].iloc[0], rows["decision_context"].iloc[0]
     kind = "forecast" if rows["scoring_mart"].iloc[0] == "enrollment_forecast" else "classifier"

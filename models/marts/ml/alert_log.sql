@@ -265,11 +265,13 @@ final as (
                         when 'quality_floor' then ' (the quality floor)'
                         else ''
                     end
+                    || ', on ' || cast(observed_count as string)
                     || case
-                        when observation like 'estimated_%'
-                            then ', on '
-                                || cast(observed_count as string) || ' predictions still open'
-                        else ', on ' || cast(observed_count as string) || ' known outcomes'
+                        when observation like 'estimated_%' then ' predictions still open'
+                        when observation = 'realised_auc' then ' outcomes of the rarer kind'
+                        when observation = 'realised_precision' then ' flagged cases'
+                        when observation = 'realised_recall' then ' positive outcomes'
+                        else ' known outcomes'
                     end
             end
             || ')' as string
