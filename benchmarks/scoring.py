@@ -3,7 +3,7 @@
 - in-warehouse: the package's scoring functions, the ones the Python scoring models run, timed
   in-process on the features and registry read from the built warehouse (dbt start-up
   excluded): probabilities with explanations off, and the cost of the explanations;
-- warm in-process: the offer model through ``lifecycle.score`` at fixed batch sizes (the
+- warm in-process: the offer model through ``scoring.score`` at fixed batch sizes (the
   reference's REST call is 1,000 rows);
 - cold command: the churn scoring CLI as a fresh process;
 - REST API: the scoring service over HTTP (:func:`rest_api_section`): warm 1,000-record
@@ -35,7 +35,7 @@ from benchmarks import REPO_ROOT, log, names, timed
 from benchmarks.warehouse import Manifest, connect
 from revenue_ml.dbt import forbidden_features
 from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
-from revenue_ml.ml import lifecycle
+from revenue_ml.ml import lifecycle, scoring
 
 
 def resize(frame: pd.DataFrame, rows: int, key: str | None = None) -> pd.DataFrame:
@@ -81,7 +81,7 @@ class ScoringModel:
     registry: str
     #: Key column made unique when rows are replicated (None: no key to keep unique).
     key: str | None
-    #: Domain module whose ``lifecycle.score`` calls explain rows (None: no explanations).
+    #: Domain module whose ``scoring.score`` calls explain rows (None: no explanations).
     explains: ModuleType | None = None
     #: The rows of the features the function scores (the others it ignores).
     scored_rows: Callable[[pd.DataFrame], pd.DataFrame] = lambda features: features
@@ -167,17 +167,17 @@ SCORING_MODELS = [
 
 @contextmanager
 def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
-    """Inside, the domain ``module``'s calls to ``lifecycle.score`` explain every row (True) or
+    """Inside, the domain ``module``'s calls to ``scoring.score`` explain every row (True) or
     none (False) instead of the rows the domain picks; the scoring function otherwise runs as
     in the build. Nothing changes for a model without explanations (``module`` None)."""
     if module is None:
         yield
         return
-    if module.score is not lifecycle.score:
-        raise RuntimeError(f"{module.__name__} no longer scores through lifecycle.score")
+    if module.score is not scoring.score:
+        raise RuntimeError(f"{module.__name__} no longer scores through scoring.score")
 
     def score(*args, explain: object = None, **kwargs) -> pd.DataFrame:
-        return lifecycle.score(*args, explain=every_row, **kwargs)
+        return scoring.score(*args, explain=every_row, **kwargs)
 
     with mock.patch.object(module, "score", score):
         yield
@@ -300,7 +300,7 @@ def note(settings: ThroughputSettings) -> str:
         f"at least {settings.rows:,} rows, so that fixed overhead does not dominate the "
         "figure (the enrollment forecast has a few hundred rows); rows/s = input rows / median "
         "seconds (campaign.segment returns two rows per customer: one per k). Probabilities are "
-        "timed with explanations off (lifecycle.score(..., explain=False) forced inside the "
+        "timed with explanations off (scoring.score(..., explain=False) forced inside the "
         "domain function). Explanations: the share of each scoring mart's rows the build "
         "explained (top_feature not null), and the rows explained per second when every row of "
         f"{settings.explain_rows:,} replicated rows is explained (time with every row explained "
@@ -314,11 +314,11 @@ def note(settings: ThroughputSettings) -> str:
 def _time_sizes(
     features: pd.DataFrame, record: dict, spec, sizes: list[int], repeats: int, explain: bool
 ) -> dict:
-    """``lifecycle.score`` at each batch size (large batches once)."""
+    """``scoring.score`` at each batch size (large batches once)."""
     out = {}
     for n in sizes:
         batch = resize(features, n, spec.key)
-        score = partial(lifecycle.score, batch, record, spec, explain=explain)
+        score = partial(scoring.score, batch, record, spec, explain=explain)
         timing, scored = timed(score, repeats if n <= 10_000 else 1)
         assert len(scored) == n
         out[str(n)] = {
@@ -336,7 +336,7 @@ def warm_scoring(
     repeats: int,
     explained_sizes: list[int],
 ) -> dict:
-    """The offer model (at_open) from the registry, scored in-process with lifecycle.score:
+    """The offer model (at_open) from the registry, scored in-process with scoring.score:
     probability + label for ``sizes``; with the top driver (LightGBM pred_contrib, ~20x the
     prediction's cost) for ``explained_sizes``."""
     try:
@@ -348,10 +348,10 @@ def warm_scoring(
                 sales.DOMAIN,
             )
         spec = sales.specs(forbidden)["at_open"]
-        record = lifecycle.latest_passing(registry, spec.name)
+        record = lifecycle.champion(registry, spec.name)
     except Exception as exc:  # noqa: BLE001
         return {"available": False, "reason": repr(exc)}
-    lifecycle.score(features.head(10), record, spec)  # warm-up: imports, model load paths
+    scoring.score(features.head(10), record, spec)  # warm-up: imports, model load paths
     return {
         "available": True,
         "model_name": spec.name,

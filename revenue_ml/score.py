@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from revenue_ml.domains import campaign, churn, sales
-from revenue_ml.ml import binary, landmark, lifecycle, reasons
+from revenue_ml.ml import landmark, lifecycle, reasons, scoring
+from revenue_ml.ml.binary import BinarySpec
 from revenue_ml.raw_features import RawFeatures
 from revenue_ml.raw_features import campaign as campaign_raw
 from revenue_ml.raw_features import churn as churn_raw
@@ -66,7 +67,7 @@ STAGING_LIMITS = {
 #: What every scored row carries besides the explanation columns.
 SCORE_COLUMNS = ["probability", "predicted_label", "threshold", "model_name", "model_version"]
 #: What ``explain=True`` adds: the strongest feature, its contribution and the reasons in
-#: business words (:func:`revenue_ml.ml.lifecycle.score`).
+#: business words (:func:`revenue_ml.ml.scoring.score`).
 EXPLANATION_COLUMNS = ["top_feature", "top_feature_contribution", "reasons"]
 
 
@@ -76,7 +77,7 @@ class Route:
     its reasons use (the domain's feature labels, :mod:`revenue_ml.ml.reasons`)."""
 
     model_name: str
-    spec: binary.BinarySpec
+    spec: BinarySpec
     rows: Callable[[pd.DataFrame], np.ndarray]
     labels: Mapping = field(default_factory=dict)
     #: Registered models trained on the same rows and features (the baselines): never scored
@@ -158,15 +159,6 @@ def _every_row(features: pd.DataFrame) -> np.ndarray:
 
 
 _OFFER_SPECS = sales.specs(frozenset())
-_CAMPAIGN_SPEC = binary.BinarySpec(
-    name=campaign.MODEL,
-    domain=campaign.DOMAIN,
-    variant="all_customers",
-    key=campaign.KEY,
-    target=campaign.TARGET,
-    numeric=campaign.NUMERIC,
-    categorical=campaign.CATEGORICAL,
-)
 
 DOMAINS: dict[str, Domain] = {
     "churn": Domain(
@@ -288,7 +280,7 @@ DOMAINS: dict[str, Domain] = {
         routes=(
             Route(
                 campaign.MODEL,
-                _CAMPAIGN_SPEC,
+                campaign.scoring_spec(),
                 _every_row,
                 campaign.LABELS,
                 alternatives=(campaign.BASELINE,),
@@ -537,7 +529,7 @@ class Scorer:
                 record = self.champions[route.model_name]
                 # the model's own probability: a record is new data, even when its key matches
                 # a training row (an id may come back with changed values)
-                scored = lifecycle.score(
+                scored = scoring.score(
                     route.inputs(part, record),
                     record,
                     route.spec,

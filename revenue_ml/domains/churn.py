@@ -29,18 +29,14 @@ from typing import ClassVar
 
 import pandas as pd
 
-from revenue_ml.ml import binary, drift
+from revenue_ml.ml import drift
+from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, cv_folds_for, gate_floor
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import (
-    BaselineRule,
-    BinaryTrainer,
-    cv_folds_for,
-    gate_floor,
-    score,
-    serving,
-    train_or_reuse,
-)
+from revenue_ml.ml.families import ForestModel, LightGBM
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import BaselineRule, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
+from revenue_ml.ml.scoring import score
 from revenue_ml.ml.search import SearchSpace
 from revenue_ml.settings import DomainSettings, MlSettings
 
@@ -91,7 +87,7 @@ LABELS = {
 SCORING_MODEL = "churn_lightgbm"
 BASELINE_MODEL = "churn_random_forest"
 
-LGB_PARAMS = {**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 300}
+LGB_PARAMS = {**DEFAULT_PARAMS, "num_boost_round": 300}
 LGB_GRID = {
     "num_leaves": [7, 15, 31],
     "learning_rate": [0.03, 0.05, 0.1],
@@ -146,13 +142,13 @@ def trainers(
         min_rows=30,
         class_weight="balanced",
     )
-    lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
-    rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
+    lgb_spec = BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
+    rf_spec = BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
     space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds, seed=seed)
     rule = BaselineRule(BASELINE_MODEL, f"{lgb_spec.cv_name}.auc", baseline_margin)
     return [
-        BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space, baseline_rule=rule),
-        BinaryTrainer(rf_spec, binary.RANDOM_FOREST, None),
+        BinaryTrainer(lgb_spec, LightGBM, auc_floor, search=space, baseline_rule=rule),
+        BinaryTrainer(rf_spec, ForestModel, None),
     ]
 
 
@@ -180,9 +176,9 @@ def train(
     )
 
 
-def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
+def base_spec(forbidden: frozenset[str] = frozenset()) -> BinarySpec:
     """The scoring spec skeleton (the registered record supplies the feature list)."""
-    return binary.BinarySpec(
+    return BinarySpec(
         name=SCORING_MODEL,
         domain=DOMAIN,
         variant="all_customers",

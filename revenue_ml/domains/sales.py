@@ -48,18 +48,13 @@ from typing import ClassVar
 
 import pandas as pd
 
-from revenue_ml.ml import binary, drift, landmark
+from revenue_ml.ml import drift, landmark, protocols
+from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, gate_floor
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import (
-    BaselineRule,
-    BinaryTrainer,
-    champion,
-    gate_floor,
-    score,
-    serving,
-    train_or_reuse,
-)
+from revenue_ml.ml.families import LightGBM, LinearModel
+from revenue_ml.ml.lifecycle import BaselineRule, champion, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
+from revenue_ml.ml.scoring import score
 from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "sales"
@@ -134,7 +129,7 @@ CLOSED_MODEL = "offer_close_at_close"
 #: Primary metric (and the one compared with the baseline) of each variant.
 PRIMARY = {
     "at_close": "cv_10fold",
-    "at_open": binary.ROLLING_EVALUATION,
+    "at_open": protocols.ROLLING_EVALUATION,
     "by_age": landmark.BACKTEST_EVALUATION,
 }
 
@@ -161,7 +156,7 @@ class Settings(DomainSettings):
     gate_min_positives: int
 
 
-def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinarySpec]:
+def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, BinarySpec]:
     """The variants' specs: 10-fold CV as in the write-up and a time holdout on created_date;
     at_open adds the rolling origin on the outcome's known date."""
     common = dict(
@@ -175,14 +170,14 @@ def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinaryS
         seed=seed,
     )
     return {
-        "at_close": binary.BinarySpec(
+        "at_close": BinarySpec(
             name=CLOSED_MODEL,
             variant="at_close",
             numeric=AT_CLOSE_NUMERIC,
             categorical=CATEGORICAL,
             **common,
         ),
-        "at_open": binary.BinarySpec(
+        "at_open": BinarySpec(
             name=OPEN_MODEL,
             variant="at_open",
             numeric=AT_OPEN_NUMERIC,
@@ -230,8 +225,8 @@ def by_age_trainers(
     specs_ = by_age_specs(horizon_days, seed)
     rule = BaselineRule(specs_["baseline"].name, f"{landmark.BACKTEST_EVALUATION}.auc", margin)
     return [
-        landmark.LandmarkTrainer(specs_["model"], binary.LIGHTGBM, floor, baseline_rule=rule),
-        landmark.LandmarkTrainer(specs_["baseline"], binary.LOGISTIC, None),
+        landmark.LandmarkTrainer(specs_["model"], LightGBM, floor, baseline_rule=rule),
+        landmark.LandmarkTrainer(specs_["baseline"], LinearModel, None),
     ]
 
 
@@ -256,7 +251,7 @@ def trainers(
         out.append(
             BinaryTrainer(
                 spec,
-                binary.LIGHTGBM,
+                LightGBM,
                 floors.get(variant),
                 primary_evaluation=PRIMARY[variant] if variant == "at_open" else None,
                 baseline_rule=rule,
@@ -265,7 +260,7 @@ def trainers(
         out.append(
             BinaryTrainer(
                 base_spec,
-                binary.LOGISTIC,
+                LinearModel,
                 None,
                 primary_evaluation=PRIMARY[variant] if variant == "at_open" else None,
             )
@@ -323,7 +318,7 @@ def score_offers(
       (``by_age``, or its baseline when the model does not beat it: ``serving``), with their
       reasons; ``probability_at_creation`` is the at_open model's chance on the first day.
     - Closed offers: ``at_close``, or its baseline when it does not beat it (out-of-sample
-      for the offers it was trained on, see :func:`revenue_ml.ml.lifecycle.score`).
+      for the offers it was trained on, see :func:`revenue_ml.ml.scoring.score`).
     """
     is_closed = features["is_closed"].astype(bool).to_numpy()
     closed = features[is_closed]

@@ -8,7 +8,7 @@ with MLflow's "models from code": the model's code is :data:`CODE_FILE` (it only
 Parquet files that are parsed, never unpickled:
 
 - ``model.txt`` (LightGBM text) or ``model.json``: the version's portable text
-  (:func:`revenue_ml.ml.portable.load`);
+  (:func:`revenue_ml.ml.families.load`);
 - ``registry_record.json``: the registry fields scoring reads (name, version, format,
   features, threshold, the training profile the reasons compare with);
 - ``lookups/<table>.parquet``: what featurising a raw record reads besides the registry
@@ -29,7 +29,7 @@ does a record of the other offers model (an open offer sent to ``offer_close_at_
 
 The predictions are :func:`revenue_ml.score.score_records`' bit for bit when the lookups are
 the same (the tests check it): the same twin of the SQL and the same
-:func:`revenue_ml.ml.lifecycle.score`. The REST service scores with the *latest* build's
+:func:`revenue_ml.ml.scoring.score`. The REST service scores with the *latest* build's
 lookups; a version reused by later builds keeps those of the build that trained it.
 """
 
@@ -53,8 +53,8 @@ from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 
 import revenue_ml
 from revenue_ml import score
-from revenue_ml.ml import lifecycle
-from revenue_ml.ml.portable import LIGHTGBM_TEXT
+from revenue_ml.ml import scoring
+from revenue_ml.ml.families.lightgbm import LIGHTGBM_TEXT
 from revenue_ml.raw_features import ERROR_COLUMNS
 
 #: The models-from-code file every logged model runs at load time.
@@ -63,7 +63,7 @@ CODE_FILE = Path(__file__).with_name("mlflow_model_code.py")
 MODEL_ARTIFACT = "model"
 RECORD_ARTIFACT = "registry_record"
 LOOKUPS_ARTIFACT = "lookups"
-#: The registry fields the model keeps besides its text (what :func:`lifecycle.score` reads).
+#: The registry fields the model keeps besides its text (what :func:`scoring.score` reads).
 RECORD_FIELDS = (
     "model_name",
     "model_version",
@@ -192,7 +192,7 @@ class VersionScorer:
         key = self.domain.key
         if not len(features):
             return pd.DataFrame(columns=[key, *columns])
-        scored = lifecycle.score(
+        scored = scoring.score(
             self.route.inputs(features, self.record),
             self.record,
             self.route.spec,
@@ -232,7 +232,7 @@ class VersionScorer:
 
 
 def _as_json(value) -> str:
-    """A registry list field as the registry's JSON text (what :func:`lifecycle.score` reads)."""
+    """A registry list field as the registry's JSON text (what :func:`scoring.score` reads)."""
     return value if isinstance(value, str) else json.dumps(value)
 
 

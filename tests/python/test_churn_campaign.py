@@ -14,10 +14,12 @@ from sklearn.ensemble import RandomForestClassifier
 
 from revenue_ml import score as score_cli
 from revenue_ml.domains import campaign, churn
-from revenue_ml.ml import binary, lifecycle
+from revenue_ml.ml import binary, lifecycle, objectives, scoring
+from revenue_ml.ml.binary import BinaryTrainer, gate_floor
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.forest import FOREST_JSON, ForestModel
-from revenue_ml.ml.portable import load
+from revenue_ml.ml.families import ForestModel, LightGBM, load
+from revenue_ml.ml.families.forest import FOREST_JSON
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
 from revenue_ml.ml.runtime import Runtime
 from revenue_ml.ml.search import SearchSpace, candidate_params, search, training_part
 
@@ -49,7 +51,7 @@ def _spec(**kw) -> binary.BinarySpec:
         min_rows=30,
         test_share=0.25,
         class_weight="balanced",
-        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 20},
+        params={**DEFAULT_PARAMS, "num_boost_round": 20},
     )
     return binary.BinarySpec(**{**base, **kw})
 
@@ -67,7 +69,7 @@ def test_forest_json_predictions_equal_sklearn_exactly_including_missing_values(
     rf.fit(x.to_numpy(dtype=np.float32), frame["y"].astype(int))
     exported = ForestModel.from_text(ForestModel.from_sklearn(rf, ["a", "b", "c"]).to_text())
     expected = rf.predict_proba(x.to_numpy(dtype=np.float32))[:, 1]
-    np.testing.assert_array_equal(exported.predict_proba(x), expected)
+    np.testing.assert_array_equal(exported.probabilities(x), expected)
 
 
 def test_forest_contributions_add_up_to_the_probability() -> None:
@@ -75,9 +77,9 @@ def test_forest_contributions_add_up_to_the_probability() -> None:
     rf = RandomForestClassifier(n_estimators=10, random_state=0, n_jobs=1)
     rf.fit(frame[["a", "b", "c"]].to_numpy(dtype=np.float32), frame["y"].astype(int))
     model = ForestModel.from_sklearn(rf, ["a", "b", "c"])
-    contrib = model.contributions(frame)
+    contrib = model.path_contributions(frame)
     np.testing.assert_allclose(
-        model.bias + contrib.sum(axis=1), model.predict_proba(frame), atol=1e-12
+        model.bias + contrib.sum(axis=1), model.probabilities(frame), atol=1e-12
     )
     # The informative features drive the forest, the noise feature barely does.
     assert np.abs(contrib[:, 2]).mean() < np.abs(contrib[:, 0]).mean()
@@ -85,11 +87,13 @@ def test_forest_contributions_add_up_to_the_probability() -> None:
 
 def test_random_forest_family_trains_registers_as_json_and_reloads() -> None:
     spec = _spec(params={"n_estimators": 15, "min_samples_leaf": 2})
-    trained = binary.train(_binary_frame(), spec, binary.RANDOM_FOREST)
+    trained = binary.train(_binary_frame(), spec, ForestModel)
     assert trained.model_format == FOREST_JSON
     reloaded = load(FOREST_JSON, trained.model_text)
     x = binary.prepare(_binary_frame(), spec)
-    np.testing.assert_array_equal(reloaded.predict_proba(x), trained.model.predict_proba(x))
+    np.testing.assert_array_equal(
+        reloaded.predict_proba(x, spec), trained.model.predict_proba(x, spec)
+    )
     assert {"cv_3fold", "test_split"} <= set(trained.metrics)
     assert len(trained.oof) == len(trained.oof_target) == 180  # the fit part: 240 - 25%
 
@@ -118,7 +122,7 @@ def test_search_selects_the_best_cv_f1_and_records_every_candidate() -> None:
     space = SearchSpace(
         grid={"num_leaves": [3, 7], "min_data_in_leaf": [5, 40]}, max_candidates=3, cv_folds=3
     )
-    result = search(_binary_frame(), _spec(), binary.LIGHTGBM, space)
+    result = search(_binary_frame(), _spec(), LightGBM, space)
     assert len(result.trials) == 3
     assert result.best.cv_f1 == max(t.cv_f1 for t in result.trials)
     rows = result.evaluation_rows()
@@ -136,9 +140,9 @@ def test_search_budget_is_a_count_and_its_result_ignores_threads_and_row_order()
         grid={"num_leaves": [3, 7, 15], "min_data_in_leaf": [5, 20]}, max_candidates=4, cv_folds=3
     )
     frame = _binary_frame()
-    serial = search(frame, _spec(), binary.LIGHTGBM, space)
+    serial = search(frame, _spec(), LightGBM, space)
     parallel = search(
-        frame.sample(frac=1, random_state=5), _spec(), binary.LIGHTGBM, space, Runtime(threads=2)
+        frame.sample(frac=1, random_state=5), _spec(), LightGBM, space, Runtime(threads=2)
     )
     assert [t.candidate for t in serial.trials] == [1, 2, 3, 4]
     assert [(t.params, t.cv_f1, t.cv_threshold, t.cv_auc) for t in serial.trials] == [
@@ -149,7 +153,7 @@ def test_search_budget_is_a_count_and_its_result_ignores_threads_and_row_order()
 def test_searched_model_is_reused_when_nothing_changed() -> None:
     frame = _binary_frame()
     space = SearchSpace(grid={"num_leaves": [3, 7]}, max_candidates=2, cv_folds=3)
-    cand = lifecycle.BinaryTrainer(_spec(), binary.LIGHTGBM, None, search=space)
+    cand = BinaryTrainer(_spec(), LightGBM, None, search=space)
     first = lifecycle.train_or_reuse(frame, [cand], None, "if_data_changed")
     params = json.loads(first.loc[0, "params"])
     assert params["search"]["max_candidates"] == 2
@@ -161,9 +165,9 @@ def test_searched_model_is_reused_when_nothing_changed() -> None:
 
 def test_gate_applies_only_with_enough_positives() -> None:
     few = pd.DataFrame({"churned": [1.0] * 5 + [0.0] * 50 + [np.nan] * 3})
-    assert lifecycle.gate_floor(few, churn.TARGET, 0.75, min_positives=30) is None
+    assert gate_floor(few, churn.TARGET, 0.75, min_positives=30) is None
     many = pd.DataFrame({"churned": [1.0] * 30 + [0.0] * 50})
-    assert lifecycle.gate_floor(many, churn.TARGET, 0.75, min_positives=30) == 0.75
+    assert gate_floor(many, churn.TARGET, 0.75, min_positives=30) == 0.75
 
 
 # --- Campaign objectives ----------------------------------------------------------------------
@@ -173,7 +177,7 @@ P = np.array([0.9, 0.8, 0.6, 0.2, 0.7, 0.5, 0.3, 0.15, 0.1, 0.05])
 
 
 def test_economics_arithmetic() -> None:
-    out = campaign.economics(Y, P, 0.5, cost_per_contact=3.0, revenue_per_responder=11.0)
+    out = objectives.economics(Y, P, 0.5, cost_per_contact=3.0, revenue_per_responder=11.0)
     # Contacted: 0.9 0.8 0.6 0.7 0.5 -> 5 contacts, 3 responders.
     assert out["contacts"] == 5 and out["responders"] == 3
     assert out["cost"] == 15.0 and out["revenue"] == 33.0 and out["profit"] == 18.0
@@ -182,19 +186,19 @@ def test_economics_arithmetic() -> None:
 
 
 def test_min_recall_threshold_is_the_highest_reaching_the_target() -> None:
-    assert campaign.min_recall_threshold(Y, P, 0.75) == 0.6
-    assert campaign.min_recall_threshold(Y, P, 1.0) == 0.2
-    aggressive = campaign.min_recall_threshold(Y, P, 0.9)
-    moderate = campaign.min_recall_threshold(Y, P, 0.7)
+    assert objectives.min_recall_threshold(Y, P, 0.75) == 0.6
+    assert objectives.min_recall_threshold(Y, P, 1.0) == 0.2
+    aggressive = objectives.min_recall_threshold(Y, P, 0.9)
+    moderate = objectives.min_recall_threshold(Y, P, 0.7)
     assert aggressive <= moderate
 
 
 def test_max_profit_threshold_is_the_break_even_probability() -> None:
     # a contact earns p * 11 - 3 in expectation: worth it above 3 / 11
-    assert campaign.max_profit_threshold(3.0, 11.0) == 3.0 / 11.0
-    assert campaign.max_profit_threshold(8.0, 11.0) == 8.0 / 11.0
+    assert objectives.max_profit_threshold(3.0, 11.0) == 3.0 / 11.0
+    assert objectives.max_profit_threshold(8.0, 11.0) == 8.0 / 11.0
     with pytest.raises(ValueError):
-        campaign.max_profit_threshold(3.0, 0.0)
+        objectives.max_profit_threshold(3.0, 0.0)
 
 
 def test_max_profit_plans_the_most_expected_profit_of_any_threshold() -> None:
@@ -207,7 +211,7 @@ def test_max_profit_plans_the_most_expected_profit_of_any_threshold() -> None:
         contacted = prob >= t
         return float((prob[contacted] * 11.0 - 3.0).sum())
 
-    best = planned(campaign.max_profit_threshold(3.0, 11.0))
+    best = planned(objectives.max_profit_threshold(3.0, 11.0))
     assert all(best >= planned(t) - 1e-9 for t in np.linspace(0, 1, 201))
 
 
@@ -221,9 +225,9 @@ def test_objective_rows_follow_the_seed() -> None:
             "description": ["", "", ""],
         }
     )
-    objectives = campaign.objectives_from_seed(seed)
-    assert [o["objective"] for o in objectives] == ["aggressive", "moderate", "cost_aware"]
-    rows = campaign.objective_rows(objectives, 3.0, 11.0)(Y, P)
+    chosen = objectives.objectives_from_seed(seed)
+    assert [o["objective"] for o in chosen] == ["aggressive", "moderate", "cost_aware"]
+    rows = objectives.objective_rows(chosen, 3.0, 11.0)(Y, P)
     value = {(r["fold"], r["metric"]): r["value"] for r in rows}
     assert value[("aggressive", "threshold")] == 0.2
     # cost_aware contacts above the break-even probability 3/11: 6 rows, 3 responders, so
@@ -234,7 +238,7 @@ def test_objective_rows_follow_the_seed() -> None:
     assert value[("cost_aware", "profit")] == expected == 15.0
     assert value[("moderate", "threshold")] == 0.6
     with pytest.raises(ValueError, match="unknown rule"):
-        campaign.objectives_from_seed(seed.assign(rule="max_magic"))
+        objectives.objectives_from_seed(seed.assign(rule="max_magic"))
 
 
 # --- Segmentation -----------------------------------------------------------------------------
@@ -398,8 +402,8 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     )
     assert code == 0
     out = pd.read_csv(tmp_path / "out.csv")
-    record = lifecycle.latest_passing(registry, churn.SCORING_MODEL)
-    expected = lifecycle.score(churn.features_from_raw(batch), record, churn.base_spec())
+    record = lifecycle.champion(registry, churn.SCORING_MODEL)
+    expected = scoring.score(churn.features_from_raw(batch), record, churn.base_spec())
     np.testing.assert_allclose(out["probability"], expected["probability"], rtol=0, atol=1e-12)
     assert set(out["model_name"]) == {"churn_lightgbm"}
     missing = tmp_path / "none.duckdb"

@@ -12,10 +12,14 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, roc_auc_score
 
-from revenue_ml.ml import binary, drift, evaluation, portable, registry
+from revenue_ml.ml import binary, drift, evaluation, families, protocols, registry
+from revenue_ml.ml.binary import BinaryTrainer
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import BinaryTrainer, latest_passing, score, train_or_reuse
+from revenue_ml.ml.families import LightGBM, LinearModel
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import champion, train_or_reuse
 from revenue_ml.ml.runtime import Runtime, resolve_threads
+from revenue_ml.ml.scoring import score
 
 
 def toy_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -50,7 +54,7 @@ def toy_spec(**overrides) -> binary.BinarySpec:
         forbidden=frozenset({"leak"}),
         time_column="when",
         cv_folds=5,
-        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 30},
+        params={**DEFAULT_PARAMS, "num_boost_round": 30},
     )
     params.update(overrides)
     return binary.BinarySpec(**params)
@@ -58,23 +62,21 @@ def toy_spec(**overrides) -> binary.BinarySpec:
 
 def test_lightgbm_text_round_trip_predicts_identically() -> None:
     frame, spec = toy_frame(), toy_spec()
-    trained = binary.train(frame, spec, binary.LIGHTGBM)
-    loaded = portable.load(trained.model_format, trained.model_text)
+    trained = binary.train(frame, spec, LightGBM)
+    loaded = families.load(trained.model_format, trained.model_text)
     x = binary.prepare(frame, spec)
-    assert np.array_equal(
-        binary.predict_proba(trained.model, x, spec), binary.predict_proba(loaded, x, spec)
-    )
+    assert np.array_equal(trained.model.predict_proba(x, spec), loaded.predict_proba(x, spec))
 
 
 def test_prediction_threads_do_not_change_a_probability() -> None:
     """The REST service predicts big batches on several threads, the build on one: the same
     bits either way (LightGBM scores each row on its own)."""
     frame, spec = toy_frame(n=2_000), toy_spec(categorical=[])
-    trained = binary.train(frame, spec, binary.LIGHTGBM)
+    trained = binary.train(frame, spec, LightGBM)
     x = binary.prepare(frame, spec)
-    one = binary.predict_proba(trained.model, x, spec, threads=1)
-    assert np.array_equal(one, binary.predict_proba(trained.model, x, spec, threads=2))
-    assert np.array_equal(one, binary.predict_proba(trained.model, x, spec, threads=4))
+    one = trained.model.predict_proba(x, spec, threads=1)
+    assert np.array_equal(one, trained.model.predict_proba(x, spec, threads=2))
+    assert np.array_equal(one, trained.model.predict_proba(x, spec, threads=4))
 
 
 def test_service_threads_come_from_the_environment_or_the_cores(monkeypatch) -> None:
@@ -101,34 +103,32 @@ def test_service_threads_come_from_the_environment_or_the_cores(monkeypatch) -> 
 
 def test_linear_json_round_trip_and_no_pickle() -> None:
     frame, spec = toy_frame(), toy_spec()
-    trained = binary.train(frame, spec, binary.LOGISTIC)
-    assert trained.model_format == portable.LINEAR_JSON
+    trained = binary.train(frame, spec, LinearModel)
+    assert trained.model_format == LinearModel.model_format
     json.loads(trained.model_text)  # plain JSON
-    loaded = portable.load(trained.model_format, trained.model_text)
+    loaded = families.load(trained.model_format, trained.model_text)
     x = binary.prepare(frame, spec)
-    assert np.allclose(
-        binary.predict_proba(trained.model, x, spec), binary.predict_proba(loaded, x, spec)
-    )
+    assert np.allclose(trained.model.predict_proba(x, spec), loaded.predict_proba(x, spec))
 
 
 def test_unknown_model_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown model format"):
-        portable.load("pickle", "gASV")
+        families.load("pickle", "gASV")
 
 
 def test_training_is_deterministic() -> None:
     frame, spec = toy_frame(), toy_spec()
-    first = binary.train(frame, spec, binary.LIGHTGBM)
-    second = binary.train(frame, spec, binary.LIGHTGBM)
+    first = binary.train(frame, spec, LightGBM)
+    second = binary.train(frame, spec, LightGBM)
     assert first.model_text == second.model_text
     assert first.metrics == second.metrics
 
 
 def test_same_rows_in_any_order_and_any_thread_count_give_the_same_model() -> None:
     frame, spec = toy_frame(), toy_spec()
-    first = binary.train(frame, spec, binary.LIGHTGBM)
+    first = binary.train(frame, spec, LightGBM)
     shuffled = binary.train(
-        frame.sample(frac=1, random_state=11), spec, binary.LIGHTGBM, Runtime(threads=3)
+        frame.sample(frac=1, random_state=11), spec, LightGBM, Runtime(threads=3)
     )
     assert first.model_text == shuffled.model_text
     assert first.threshold == shuffled.threshold
@@ -141,14 +141,14 @@ def test_threshold_and_cv_never_see_the_held_out_rows(protocol: dict) -> None:
     and the cross-validation are computed on the rest (a threshold tuned on the test rows would
     make the reported test F1 optimistic)."""
     frame, spec = toy_frame(), toy_spec(**protocol)
-    trained = binary.train(frame, spec, binary.LIGHTGBM)
-    labelled = binary.validate(frame, spec)
-    split = binary.holdout(labelled, spec)
+    trained = binary.train(frame, spec, LightGBM)
+    labelled = protocols.validate(frame, spec)
+    split = protocols.holdout(labelled, spec)
     held_keys = labelled[spec.key].to_numpy()[split.test_idx]
     flipped = frame.copy()
     held = flipped[spec.key].isin(held_keys)
     flipped.loc[held, "x1"] = -flipped.loc[held, "x1"]
-    again = binary.train(flipped, spec, binary.LIGHTGBM)
+    again = binary.train(flipped, spec, LightGBM)
     assert again.threshold == trained.threshold
     assert again.metrics[spec.cv_name] == trained.metrics[spec.cv_name]
     assert again.metrics[split.name] != trained.metrics[split.name]
@@ -157,7 +157,7 @@ def test_threshold_and_cv_never_see_the_held_out_rows(protocol: dict) -> None:
 
 
 def test_training_reports_cv_and_time_holdout() -> None:
-    trained = binary.train(toy_frame(), toy_spec(), binary.LIGHTGBM)
+    trained = binary.train(toy_frame(), toy_spec(), LightGBM)
     assert set(trained.metrics) == {"cv_5fold", "time_holdout"}
     assert 0.6 < trained.metrics["cv_5fold"]["auc"] <= 1.0
     folds = [r for r in trained.evaluation if r["fold"] not in ("all",)]
@@ -168,15 +168,15 @@ def test_one_class_target_names_the_model() -> None:
     frame = toy_frame()
     frame.loc[frame["y"].notna(), "y"] = 1.0
     with pytest.raises(ModelInputError, match=r"model toy: the target 'y' has only class \[1\]"):
-        binary.train(frame, toy_spec(), binary.LIGHTGBM)
+        binary.train(frame, toy_spec(), LightGBM)
 
 
 def test_too_few_rows_and_forbidden_features_are_refused() -> None:
     with pytest.raises(ModelInputError, match="only 10 labelled rows"):
-        binary.train(toy_frame().head(10), toy_spec(), binary.LIGHTGBM)
+        binary.train(toy_frame().head(10), toy_spec(), LightGBM)
     frame = toy_frame().assign(leak=1.0)
     with pytest.raises(ModelInputError, match="forbidden feature"):
-        binary.train(frame, toy_spec(numeric=["x1", "leak"]), binary.LIGHTGBM)
+        binary.train(frame, toy_spec(numeric=["x1", "leak"]), LightGBM)
 
 
 def test_retrain_policy() -> None:
@@ -211,23 +211,21 @@ def test_fingerprint_ignores_row_order_but_not_values() -> None:
 
 def test_train_or_reuse_registers_then_reuses_and_scores() -> None:
     frame = toy_frame()
-    cands = [BinaryTrainer(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
+    cands = [BinaryTrainer(toy_spec(), LightGBM, quality_floor=0.5)]
     first = train_or_reuse(frame, cands, None, "if_data_changed")
     assert list(first["model_version"]) == [1] and bool(first["passed_gate"].iloc[0])
     assert train_or_reuse(frame, cands, first, "if_data_changed").empty
     assert list(train_or_reuse(frame, cands, first, "always")["model_version"]) == [2]
-    scored = score(frame, latest_passing(first, "toy"), toy_spec())
+    scored = score(frame, champion(first, "toy"), toy_spec())
     assert scored["probability"].between(0, 1).all() and len(scored) == len(frame)
     assert set(scored["top_feature"]) <= {"x1", "x2", "cat"}
 
 
 def test_quality_gate_flags_a_model_below_its_floor() -> None:
-    rows = train_or_reuse(
-        toy_frame(), [BinaryTrainer(toy_spec(), binary.LIGHTGBM, 0.999)], None, "always"
-    )
+    rows = train_or_reuse(toy_frame(), [BinaryTrainer(toy_spec(), LightGBM, 0.999)], None, "always")
     assert not bool(rows["passed_gate"].iloc[0])
     with pytest.raises(LookupError, match="passed its quality gate"):
-        latest_passing(rows, "toy")
+        champion(rows, "toy")
 
 
 def test_metrics_match_sklearn() -> None:
@@ -304,7 +302,7 @@ def test_training_logs_progress_lines(caplog) -> None:
     lines: list[str] = []
     rt.set_reporter(lines.append)
     try:
-        cands = [BinaryTrainer(toy_spec(), binary.LIGHTGBM, quality_floor=0.5)]
+        cands = [BinaryTrainer(toy_spec(), LightGBM, quality_floor=0.5)]
         train_or_reuse(toy_frame(), cands, None, "always", Runtime(threads=1))
     finally:
         rt.set_reporter(None)

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revenue_ml.domains import campaign
-from revenue_ml.ml import binary, lifecycle
-from revenue_ml.ml.blend import LogitBlend
-from revenue_ml.ml.portable import LOGIT_BLEND_JSON, load
+from revenue_ml.ml import binary, lifecycle, objectives, protocols
+from revenue_ml.ml.binary import BinaryTrainer
+from revenue_ml.ml.families import LightGBM, LinearModel, LogitBlend, load
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
 from revenue_ml.ml.registry import records_frame
 from revenue_ml.ml.runtime import Runtime
 
@@ -56,7 +56,7 @@ def spec(**kw) -> binary.BinarySpec:
         min_rows=30,
         rolling_windows=5,
         rolling_share=0.5,
-        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 30},
+        params={**DEFAULT_PARAMS, "num_boost_round": 30},
     )
     return binary.BinarySpec(**{**base, **kw})
 
@@ -65,8 +65,8 @@ def spec(**kw) -> binary.BinarySpec:
 
 
 def test_rolling_windows_learn_only_from_labels_known_before_the_origin() -> None:
-    frame = binary.validate(dated_frame(), spec())
-    windows = binary.rolling_windows(frame, spec())
+    frame = protocols.validate(dated_frame(), spec())
+    windows = protocols.rolling_windows(frame, spec())
     assert len(windows) == 5
     known = pd.to_datetime(frame["known"]).to_numpy()
     created = pd.to_datetime(frame["created"]).to_numpy()
@@ -81,9 +81,9 @@ def test_rolling_windows_learn_only_from_labels_known_before_the_origin() -> Non
 
 
 def test_rolling_windows_can_be_capped_to_the_most_recent_labels() -> None:
-    frame = binary.validate(dated_frame(), spec())
-    capped = binary.rolling_windows(frame, spec(rolling_max_train_rows=120))
-    uncapped = binary.rolling_windows(frame, spec())
+    frame = protocols.validate(dated_frame(), spec())
+    capped = protocols.rolling_windows(frame, spec(rolling_max_train_rows=120))
+    uncapped = protocols.rolling_windows(frame, spec())
     known = pd.to_datetime(frame["known"]).to_numpy()
     for small, full in zip(capped, uncapped, strict=True):
         assert len(small.train_idx) == min(120, len(full.train_idx))
@@ -96,19 +96,19 @@ def test_rolling_windows_can_be_capped_to_the_most_recent_labels() -> None:
 
 def test_rolling_origin_evaluation_rows_and_determinism_under_row_order() -> None:
     frame = dated_frame()
-    trained = binary.train(frame, spec(), binary.LIGHTGBM)
-    rolled = trained.metrics[binary.ROLLING_EVALUATION]
+    trained = binary.train(frame, spec(), LightGBM)
+    rolled = trained.metrics[protocols.ROLLING_EVALUATION]
     assert rolled["windows"] == 5 and 0.5 < rolled["auc"] <= 1
     assert 0 <= rolled["ece"] <= 1 and rolled["auc_window_min"] <= rolled["auc_window_mean"]
     folds = {
         r["fold"]
         for r in trained.evaluation
-        if r["evaluation"] == binary.ROLLING_EVALUATION and r["metric"] == "auc"
+        if r["evaluation"] == protocols.ROLLING_EVALUATION and r["metric"] == "auc"
     }
     assert len(folds) == 6 and "all" in folds  # five windows (origin dates) and the pool
-    assert {"roc", "calibration"} <= set(trained.curves[binary.ROLLING_EVALUATION])
+    assert {"roc", "calibration"} <= set(trained.curves[protocols.ROLLING_EVALUATION])
     shuffled = binary.train(
-        frame.sample(frac=1.0, random_state=5), spec(), binary.LIGHTGBM, Runtime(threads=2)
+        frame.sample(frac=1.0, random_state=5), spec(), LightGBM, Runtime(threads=2)
     )
     assert shuffled.evaluation == trained.evaluation
     assert shuffled.model_text == trained.model_text
@@ -118,18 +118,18 @@ def test_time_holdout_model_never_sees_a_label_known_after_the_holdout_starts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     frame = dated_frame()
-    labelled = binary.validate(frame, spec(rolling_windows=0))
-    split = binary.holdout(labelled, spec())
+    labelled = protocols.validate(frame, spec(rolling_windows=0))
+    split = protocols.holdout(labelled, spec())
     start = pd.to_datetime(labelled["created"]).to_numpy()[split.test_idx].min()
     sizes: list[int] = []
-    real_fit = binary.fit
+    real_fit = LightGBM.fit
 
-    def spy(x, y, s, family):
+    def spy(x, y, s):
         sizes.append(len(y))
-        return real_fit(x, y, s, family)
+        return real_fit(x, y, s)
 
-    monkeypatch.setattr(binary, "fit", spy)
-    binary.train(frame, spec(rolling_windows=0), binary.LIGHTGBM)
+    monkeypatch.setattr(LightGBM, "fit", staticmethod(spy))
+    binary.train(frame, spec(rolling_windows=0), LightGBM)
     allowed = int((pd.to_datetime(labelled["known"]).to_numpy()[split.fit_idx] < start).sum())
     assert allowed < len(split.fit_idx)  # some fit-part labels arrived during the holdout
     assert allowed in sizes  # the holdout's model was fitted on exactly the known ones
@@ -141,31 +141,31 @@ def test_time_holdout_model_never_sees_a_label_known_after_the_holdout_starts(
 def test_repeated_splits_use_the_same_splits_for_every_family() -> None:
     frame = dated_frame()
     s = spec(rolling_windows=0, time_column=None, known_at_column=None, repeated_splits=4)
-    a = binary.train(frame, s, binary.LIGHTGBM)
-    b = binary.train(frame, replace(s, name="b"), binary.LOGISTIC)
-    summary = a.metrics[binary.REPEATED_EVALUATION]
+    a = binary.train(frame, s, LightGBM)
+    b = binary.train(frame, replace(s, name="b"), LinearModel)
+    summary = a.metrics[protocols.REPEATED_EVALUATION]
     assert summary["splits"] == 4 and summary["auc_min"] <= summary["auc"] <= summary["auc_max"]
     assert summary["auc_sd"] >= 0
-    rows = [r for r in a.evaluation if r["evaluation"] == binary.REPEATED_EVALUATION]
+    rows = [r for r in a.evaluation if r["evaluation"] == protocols.REPEATED_EVALUATION]
     assert {r["fold"] for r in rows} == {"split_01", "split_02", "split_03", "split_04", "all"}
-    assert b.metrics[binary.REPEATED_EVALUATION]["splits"] == 4
+    assert b.metrics[protocols.REPEATED_EVALUATION]["splits"] == 4
 
 
 def test_logit_blend_stores_as_json_and_its_contributions_add_up_in_log_odds() -> None:
     frame = dated_frame()
     s = spec(
         rolling_windows=0,
-        params={**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 30, "blend_weight": 0.6},
+        params={**DEFAULT_PARAMS, "num_boost_round": 30, "blend_weight": 0.6},
     )
-    trained = binary.train(frame, s, binary.LOGIT_BLEND)
-    assert trained.model_format == LOGIT_BLEND_JSON
-    model = load(LOGIT_BLEND_JSON, trained.model_text)
+    trained = binary.train(frame, s, LogitBlend)
+    assert trained.model_format == LogitBlend.model_format
+    model = load(LogitBlend.model_format, trained.model_text)
     assert isinstance(model, LogitBlend)
     assert [m.weight for m in model.members] == [0.6, pytest.approx(0.4)]
     x = binary.prepare(frame, s)
-    prob = binary.predict_proba(model, x, s)
-    np.testing.assert_allclose(prob, binary.predict_proba(trained.model, x, s))
-    names, contrib = binary.contributions(model, x, s)
+    prob = model.predict_proba(x, s)
+    np.testing.assert_allclose(prob, trained.model.predict_proba(x, s))
+    names, contrib = model.contributions(x, s)
     assert names == s.features
     offset = np.log(prob / (1 - prob)) - contrib.sum(axis=1)
     np.testing.assert_allclose(offset, offset[0], atol=1e-8)  # the same bias for every row
@@ -201,10 +201,8 @@ def test_train_or_reuse_records_the_comparison_with_the_baseline_of_the_same_dat
     s = spec(rolling_windows=3)
     rule = lifecycle.BaselineRule("m_baseline", "rolling_origin.auc", 0.0)
     trainers = [
-        lifecycle.BinaryTrainer(
-            s, binary.LIGHTGBM, primary_evaluation="rolling_origin", baseline_rule=rule
-        ),
-        lifecycle.BinaryTrainer(replace(s, name="m_baseline"), binary.LOGISTIC),
+        BinaryTrainer(s, LightGBM, primary_evaluation="rolling_origin", baseline_rule=rule),
+        BinaryTrainer(replace(s, name="m_baseline"), LinearModel),
     ]
     first = lifecycle.train_or_reuse(frame, trainers, None, "always")
     metrics = json.loads(first.iloc[0]["metrics"])
@@ -228,27 +226,27 @@ def test_profit_band_brackets_the_profit_and_is_seeded() -> None:
     y = (rng.random(500) < 0.15).astype(int)
     prob = np.clip(0.15 + 0.5 * (y - 0.15) + rng.normal(0, 0.15, 500), 0, 1)
     thresholds = np.array([0.0, 0.2, 0.4, 0.6])
-    band = campaign.profit_band(y, prob, thresholds, 3.0, 11.0, 200, seed=1)
-    again = campaign.profit_band(y, prob, thresholds, 3.0, 11.0, 200, seed=1)
+    band = objectives.profit_band(y, prob, thresholds, 3.0, 11.0, 200, seed=1)
+    again = objectives.profit_band(y, prob, thresholds, 3.0, 11.0, 200, seed=1)
     np.testing.assert_array_equal(band["profit_low"], again["profit_low"])
     assert (band["profit_low"] <= band["profit"]).all()
     assert (band["profit"] <= band["profit_high"]).all()
     assert (np.diff(band["contacts"]) <= 0).all()  # a higher threshold contacts fewer
-    exact = campaign.economics(y, prob, 0.4, 3.0, 11.0)
+    exact = objectives.economics(y, prob, 0.4, 3.0, 11.0)
     assert band["profit"][2] == pytest.approx(exact["profit"])
-    curve = campaign.profit_curve(3.0, 11.0, 50)(y, prob)["expected_profit"]
-    assert len(curve) == len(campaign.PROFIT_CURVE_THRESHOLDS)
+    curve = objectives.profit_curve(3.0, 11.0, 50)(y, prob)["expected_profit"]
+    assert len(curve) == len(objectives.PROFIT_CURVE_THRESHOLDS)
     assert {"threshold", "profit", "profit_low", "profit_high", "contacts"} <= set(curve[0])
 
 
 def test_objective_rows_carry_the_band_when_asked() -> None:
     y = np.array([1, 0, 1, 0, 0, 1, 0, 0, 0, 1] * 10)
     prob = np.linspace(0.05, 0.95, 100)
-    objectives = [{"objective": "cost_aware", "rule": "max_profit", "target_value": None}]
-    rows = campaign.objective_rows(objectives, 3.0, 11.0, resamples=100)(y, prob)
+    chosen = [{"objective": "cost_aware", "rule": "max_profit", "target_value": None}]
+    rows = objectives.objective_rows(chosen, 3.0, 11.0, resamples=100)(y, prob)
     metrics = {r["metric"]: r["value"] for r in rows}
     assert metrics["profit_low"] <= metrics["profit"] <= metrics["profit_high"]
-    plain = campaign.objective_rows(objectives, 3.0, 11.0)(y, prob)
+    plain = objectives.objective_rows(chosen, 3.0, 11.0)(y, prob)
     assert "profit_low" not in {r["metric"] for r in plain}
 
 
