@@ -33,7 +33,6 @@ import pandas as pd
 
 from benchmarks import REPO_ROOT, log, names, timed
 from benchmarks.warehouse import Manifest, connect
-from revenue_ml.dbt import forbidden_features
 from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
 from revenue_ml.ml import lifecycle, scoring
 
@@ -59,14 +58,12 @@ def per_second(rows: int, seconds: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Inputs:
-    """What a scoring Python model reads: its features, its registry, the build settings
-    (``ml.build_settings``) and the forbidden-features seed (a DuckDB relation, as ``dbt.ref``
-    gives it)."""
+    """What a scoring Python model reads: its features, its registry and the build settings
+    (``ml.build_settings``)."""
 
     features: pd.DataFrame
     registry: pd.DataFrame
     build_settings: pd.DataFrame
-    forbidden_seed: duckdb.DuckDBPyRelation
 
 
 @dataclass(frozen=True)
@@ -110,11 +107,7 @@ SCORING_MODELS = [
     ScoringModel(
         names.OFFER_PREDICTIONS,
         sales.score_offers,
-        lambda i: (
-            i.features,
-            i.registry,
-            forbidden_features(i.forbidden_seed, sales.DOMAIN),
-        ),
+        lambda i: (i.features, i.registry),
         names.OFFER_FEATURES,
         names.OFFER_REGISTRY,
         key=sales.KEY,
@@ -257,7 +250,6 @@ def measure_model(
         features=con.sql(f"select * from {manifest.relation(model.features)}").df(),
         registry=con.sql(f"select * from {manifest.relation(model.registry)}").df(),
         build_settings=con.sql(f"select * from {manifest.source(*names.BUILD_SETTINGS)}").df(),
-        forbidden_seed=con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
     )
     model.function(*model.arguments(inputs))  # warm-up: imports, first-call paths
     input_rows = len(model.scored_rows(inputs.features))
@@ -343,11 +335,7 @@ def warm_scoring(
         with connect(duckdb_path, read_only=True) as con:
             registry = con.sql(f"select * from {manifest.relation(names.OFFER_REGISTRY)}").df()
             features = con.sql(f"select * from {manifest.relation(names.OFFER_FEATURES)}").df()
-            forbidden = forbidden_features(
-                con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
-                sales.DOMAIN,
-            )
-        spec = sales.specs(forbidden)["at_open"]
+        spec = sales.specs(frozenset())["at_open"]
         record = lifecycle.champion(registry, spec.name)
     except Exception as exc:  # noqa: BLE001
         return {"available": False, "reason": repr(exc)}

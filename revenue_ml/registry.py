@@ -48,6 +48,7 @@ import pandas as pd
 from revenue_ml import snapshot as snapshots
 from revenue_ml.ml import champion as aliases
 from revenue_ml.settings import settings_of
+from revenue_ml.warehouse import default_warehouse, is_lock_error
 
 PROMOTIONS = "ml.model_promotions"
 #: The marts that show each version's current alias; ``promote`` sets those columns of the
@@ -60,17 +61,13 @@ class RegistryError(RuntimeError):
     """A registry command cannot proceed; the message says why and what to do."""
 
 
-def default_warehouse() -> Path:
-    return Path(os.environ.get("REVENUE_ML_DUCKDB", "warehouse.duckdb"))
-
-
 def connect(warehouse: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not warehouse.exists():
         raise RegistryError(f"warehouse {warehouse} not found; run dbt build first")
     try:
         return duckdb.connect(str(warehouse), read_only=read_only)
     except duckdb.IOException as err:
-        if "lock" not in str(err).lower():
+        if not is_lock_error(err):
             raise
         raise RegistryError(
             f"the warehouse {warehouse} is being written by another process (a dbt build?); "
@@ -99,7 +96,7 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def current_aliases(registry: pd.DataFrame) -> pd.DataFrame:
+def with_aliases(registry: pd.DataFrame) -> pd.DataFrame:
     """The registry rows with their current alias (champion, challenger or None)."""
     current = aliases.current_aliases(registry)
     return registry.merge(current, on=["model_name", "model_version"], how="left")
@@ -398,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "aliases":
             con = connect(warehouse, read_only=True)
             try:
-                _print_aliases(current_aliases(read_registry(con)), args.model)
+                _print_aliases(with_aliases(read_registry(con)), args.model)
             finally:
                 con.close()
             return 0

@@ -20,6 +20,9 @@
 - KMeans segments with k = 2 and k = 3 on :data:`SEGMENT_FEATURES`, standardised, registered
   as ``campaign_segments_k2`` / ``campaign_segments_k3`` (fitted on the labelled customer
   base; every customer, including a new batch, is assigned by the registered model).
+
+Raw records of the campaign file are scored outside dbt along :data:`ROUTES` with
+:func:`scoring_spec`, the spec the marts score with too; :data:`EXAMPLE` is one such record.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from revenue_ml.ml.objectives import (
     profit_curve,
 )
 from revenue_ml.ml.reasons import FeatureLabel
-from revenue_ml.ml.scoring import score
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.ml.segmentation import KMeansTrainer, SegmentModel
 from revenue_ml.settings import DomainSettings
 
@@ -346,6 +349,41 @@ def scoring_spec() -> BinarySpec:
         numeric=NUMERIC + ENGINEERED,
         categorical=CATEGORICAL,
     )
+
+
+#: Raw records: every customer is scored by the response model (its baseline's MLflow model
+#: scores the same records).
+ROUTES = (Route(MODEL, scoring_spec(), labels=LABELS, alternatives=(BASELINE,)),)
+#: One record of the iFood campaign file (the REST documentation's and the MLflow models'
+#: example).
+EXAMPLE = {
+    "ID": 5524,
+    "Year_Birth": 1957,
+    "Education": "Graduation",
+    "Marital_Status": "Single",
+    "Income": 58138,
+    "Kidhome": 0,
+    "Teenhome": 0,
+    "Dt_Customer": "04-09-2012",
+    "Recency": 58,
+    "MntWines": 635,
+    "MntFruits": 88,
+    "MntMeatProducts": 546,
+    "MntFishProducts": 172,
+    "MntSweetProducts": 88,
+    "MntGoldProds": 88,
+    "NumDealsPurchases": 3,
+    "NumWebPurchases": 8,
+    "NumCatalogPurchases": 10,
+    "NumStorePurchases": 4,
+    "NumWebVisitsMonth": 7,
+    "AcceptedCmp3": 0,
+    "AcceptedCmp4": 0,
+    "AcceptedCmp5": 0,
+    "AcceptedCmp1": 0,
+    "AcceptedCmp2": 0,
+    "Complain": 0,
+}
 
 
 def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:

@@ -14,11 +14,12 @@ Rows whose Churn is empty (``churned`` null) are scored, never trained on.
 
 ``customer_key``: the BigML file has no customer id, so the key is a hash of the row's
 identifying fields (every column but ``Churn``), plus ``-2``, ``-3``... for exact twins; it
-survives re-ordering the file and a label arriving (see :func:`customer_keys`).
+survives re-ordering the file and a label arriving
+(:func:`revenue_ml.raw_features.churn.customer_keys`).
 
-:func:`features_from_raw` computes ``churn_features`` from raw rows with the twin of the SQL
-(:mod:`revenue_ml.raw_features.churn`), which the raw-record scorer uses
-(``python -m revenue_ml.score churn``, the REST service); the tests check both agree.
+Raw records are scored outside dbt (``python -m revenue_ml.score churn``, the REST service,
+the MLflow models) along :data:`ROUTES`, with the features the twin of the SQL computes
+(:mod:`revenue_ml.raw_features.churn`); :data:`EXAMPLE` is a record of the raw file.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ import pandas as pd
 
 from revenue_ml.ml import drift
 from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, cv_folds_for, gate_floor
-from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.families import ForestModel, LightGBM
 from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
 from revenue_ml.ml.lifecycle import BaselineRule, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
-from revenue_ml.ml.scoring import score
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.ml.search import SearchSpace
 from revenue_ml.settings import DomainSettings, MlSettings
 
@@ -192,6 +192,33 @@ def base_spec(forbidden: frozenset[str] = frozenset()) -> BinarySpec:
 #: How a customer's reasons read: what raises the churn risk, what lowers it.
 WORDING = Wording(up="Raises the risk", down="Lowers it")
 
+#: Raw records: every customer is scored by the scoring model (its baseline's MLflow model
+#: scores the same records).
+ROUTES = (Route(SCORING_MODEL, base_spec(), labels=LABELS, alternatives=(BASELINE_MODEL,)),)
+#: One record of the BigML churn file (the REST documentation's and the MLflow models'
+#: example).
+EXAMPLE = {
+    "State": "KS",
+    "Account length": 128,
+    "Area code": 415,
+    "International plan": "No",
+    "Voice mail plan": "Yes",
+    "Number vmail messages": 25,
+    "Total day minutes": 265.1,
+    "Total day calls": 110,
+    "Total day charge": 45.07,
+    "Total eve minutes": 197.4,
+    "Total eve calls": 99,
+    "Total eve charge": 16.78,
+    "Total night minutes": 244.7,
+    "Total night calls": 91,
+    "Total night charge": 11.01,
+    "Total intl minutes": 10.0,
+    "Total intl calls": 3,
+    "Total intl charge": 2.7,
+    "Customer service calls": 4,
+}
+
 
 def labels(currency: str = "") -> dict[str, FeatureLabel]:
     """:data:`LABELS` with money in ``currency``."""
@@ -202,7 +229,7 @@ def labels(currency: str = "") -> dict[str, FeatureLabel]:
 
 
 def score_customers(
-    features: pd.DataFrame, registry: pd.DataFrame, currency: str = ""
+    features: pd.DataFrame, registry: pd.DataFrame, settings: Settings | None = None
 ) -> pd.DataFrame:
     """One score per customer. A customer the model was trained on gets its out-of-sample
     probability (out-of-fold, or held-out), never the in-sample one; a new customer (no
@@ -210,7 +237,7 @@ def score_customers(
 
     The reasons are computed for the customers someone may call: every active (not churned)
     customer, whichever side of the threshold (the risk list ranks them all), with what raises
-    the risk and what lowers it."""
+    the risk and what lowers it; money in ``settings.currency``."""
     record, _ = serving(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
     scores = score(
@@ -218,7 +245,7 @@ def score_customers(
         record,
         base_spec(),
         explain=active,
-        labels=labels(currency),
+        labels=labels(settings.currency if settings is not None else ""),
         out_of_sample=True,
         wording=WORDING,
     )
@@ -239,40 +266,3 @@ def feature_drift(
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )
-
-
-# --- The raw BigML file -> features, for scoring outside dbt ------------------------------------
-# The twin of the staging and feature SQL is revenue_ml.raw_features.churn (one code path for
-# the command-line scorer, the REST service and the dashboard: revenue_ml.score).
-
-
-def customer_keys(raw: pd.DataFrame) -> list[str]:
-    """The staging key of each raw BigML row: ``cust_`` + the first 16 hex digits of the MD5 of
-    the trimmed identity values (every column but ``Churn``) joined by the ASCII unit
-    separator; exact twins get ``-2``, ``-3``... (in the order of their ``Churn`` value, then
-    file order). The SQL twin is the ``identity_digest`` macro."""
-    from revenue_ml.raw_features import churn as raw_churn
-    from revenue_ml.raw_features import text_records, typed
-
-    parsed = typed(text_records(raw, raw_churn.COLUMNS), raw_churn.EXPRESSIONS)
-    return raw_churn.derive(parsed)[KEY].tolist()
-
-
-def features_from_raw(raw: pd.DataFrame, max_minutes: float = float("inf")) -> pd.DataFrame:
-    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text), in
-    row order; ``Churn`` may be absent. Rows staging would reject raise
-    :class:`ModelInputError` naming their row numbers (1-based) and the first problem.
-    ``max_minutes``: the var ``telco_churn_max_minutes`` (default: no limit)."""
-    from revenue_ml.raw_features import churn as raw_churn
-
-    missing = [c for c in raw_churn.COLUMNS if c not in raw.columns and c not in ("Churn",)]
-    if missing:
-        raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
-    result = raw_churn.features(raw, max_minutes)
-    if len(result.errors):
-        rows = sorted({int(r) + 1 for r in result.errors["record"]})
-        raise ModelInputError(
-            f"churn scoring input: row(s) {rows[:20]} cannot be scored (first problem: "
-            f"{result.errors['message'].iloc[0]}); fix or remove them."
-        )
-    return result.features.reset_index(drop=True)[[KEY, TARGET, "is_labeled", *FEATURES]]

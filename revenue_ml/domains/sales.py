@@ -1,5 +1,8 @@
 """Sales pipeline: probability that an offer closes won (reference 000).
 
+Raw records of the offers file are scored outside dbt along :data:`ROUTES` (closed offers by
+at_close, open ones by by_age at their age); :data:`EXAMPLE` is one such record.
+
 Three variants are registered, each next to a baseline it must beat:
 
 - ``by_age``: the question a sales manager has about an offer still open today: "open for
@@ -54,7 +57,7 @@ from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.ml.families import LightGBM, LinearModel
 from revenue_ml.ml.lifecycle import BaselineRule, champion, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
-from revenue_ml.ml.scoring import score
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "sales"
@@ -306,10 +309,53 @@ def train(
 WORDING = Wording(up="For a win", down="Against")
 
 
+#: Raw records: closed offers are scored by the at_close model; open ones, as the marts do
+#: (``open_offers``), by the chance to close won within the horizon at their age (by_age, aged
+#: at the as-of date the serving version was trained on; at_open, the chance at creation, and
+#: the baselines are the alternatives). The horizon does not enter a scoring spec.
+ROUTES = (
+    Route(
+        CLOSED_MODEL,
+        specs(frozenset())["at_close"],
+        lambda f: f["is_closed"].to_numpy(dtype=bool),
+        LABELS,
+        alternatives=(baseline_name(CLOSED_MODEL),),
+        rows_described="closed offers (Status Closed Won or Closed Lost)",
+        rows_column="Status",
+        example_changes={"Status": "Closed Won", "Close Date": "2024-04-18"},
+    ),
+    Route(
+        BY_AGE_MODEL,
+        landmark.spec_for_scoring(by_age_specs(90)["model"]),
+        lambda f: ~f["is_closed"].to_numpy(dtype=bool),
+        LABELS,
+        alternatives=(baseline_name(BY_AGE_MODEL), OPEN_MODEL, baseline_name(OPEN_MODEL)),
+        rows_described="open offers (any other Status, or none)",
+        rows_column="Status",
+        prepare=landmark.with_age_at_training_date,
+        skip=UNSTATED,
+        wording=WORDING,
+    ),
+)
+#: One record of the sales offers file, with the optional lead columns (the REST
+#: documentation's and the MLflow models' example).
+EXAMPLE = {
+    "Id": "a1b2c3",
+    "Use Case": "Corporate Events",
+    "Status": "Demo 1",
+    "Created Date": "2024-03-05",
+    "Price": 2500,
+    "Discount code": "",
+    "Pain": "operations",
+    "Lead Source": "Inbound",
+    "Lead City": "Madrid",
+    "Lead Created Date": "2024-02-20",
+}
+
+
 def score_offers(
     features: pd.DataFrame,
     registry: pd.DataFrame,
-    forbidden: frozenset[str],
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """One score per offer.
@@ -323,7 +369,7 @@ def score_offers(
     is_closed = features["is_closed"].astype(bool).to_numpy()
     closed = features[is_closed]
     open_ = features[~is_closed]
-    spec = specs(forbidden)
+    spec = specs(frozenset())  # scoring reads no forbidden list: the versions' own features
     parts = []
 
     record, _ = serving(registry, CLOSED_MODEL)

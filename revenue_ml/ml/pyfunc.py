@@ -53,9 +53,8 @@ from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 
 import revenue_ml
 from revenue_ml import score
-from revenue_ml.ml import scoring
 from revenue_ml.ml.families.lightgbm import LIGHTGBM_TEXT
-from revenue_ml.raw_features import ERROR_COLUMNS
+from revenue_ml.raw_features import BUILD_SETTINGS, ERROR_COLUMNS, STAGING_LIMITS
 
 #: The models-from-code file every logged model runs at load time.
 CODE_FILE = Path(__file__).with_name("mlflow_model_code.py")
@@ -192,16 +191,8 @@ class VersionScorer:
         key = self.domain.key
         if not len(features):
             return pd.DataFrame(columns=[key, *columns])
-        scored = scoring.score(
-            self.route.inputs(features, self.record),
-            self.record,
-            self.route.spec,
-            explain,
-            labels=self.route.labels,
-            threads=self.threads if len(features) >= score.Scorer.PARALLEL_MIN_ROWS else 1,
-            skip=self.route.skip,
-            wording=self.route.wording,
-        )
+        threads = self.threads if len(features) >= score.Scorer.PARALLEL_MIN_ROWS else 1
+        scored = self.route.score(features, self.record, explain, threads)
         out = scored.reindex(columns=[key, *columns])
         out[key] = features[key].to_numpy()
         return out.reset_index(drop=True)
@@ -291,8 +282,8 @@ def lookup_frames(domain: str, tables: Mapping[str, pd.DataFrame]) -> dict[str, 
     out = {}
     for table in score.lookup_tables(domain):
         frame = tables[table]
-        if table == score.BUILD_SETTINGS:
-            wanted = {(d, s) for d, names in score.STAGING_LIMITS.items() for s in names}
+        if table == BUILD_SETTINGS:
+            wanted = {(d, s) for d, names in STAGING_LIMITS.items() for s in names}
             pairs = zip(frame["domain"], frame["setting"], strict=True)
             frame = frame[[pair in wanted for pair in pairs]]
         out[table] = frame.reset_index(drop=True)

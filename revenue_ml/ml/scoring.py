@@ -6,13 +6,16 @@ records (:mod:`revenue_ml.score`: the CLI, the REST service, the dashboard's upl
 the MLflow models (:mod:`revenue_ml.ml.pyfunc`), so a record gets the same probability and
 reasons everywhere. The version that scores is picked by the lifecycle
 (:func:`revenue_ml.ml.lifecycle.serving`); its own feature list wins over the code's.
+
+A :class:`Route` is how a domain scores records outside the build: which registered model
+scores which rows, with which spec and words (each domain module lists its ``ROUTES``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -136,3 +139,60 @@ def _out_of_sample(
 def _profile(record: dict) -> dict:
     """The registered version's ``reference_profile`` (training data summary), parsed."""
     return json_field(record.get("reference_profile"))
+
+
+# --- Routes: which model scores which records ------------------------------------------------
+
+
+def every_row(features: pd.DataFrame) -> np.ndarray:
+    """The rows mask of a route that scores every record."""
+    return np.ones(len(features), dtype=bool)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A registered model, the rows it scores (a boolean mask of the features) and the words
+    its reasons use (the domain's feature labels, :mod:`revenue_ml.ml.reasons`)."""
+
+    model_name: str
+    spec: BinarySpec
+    rows: Callable[[pd.DataFrame], np.ndarray] = every_row
+    labels: Mapping = field(default_factory=dict)
+    #: Registered models trained on the same rows and features (the baselines): never scored
+    #: by the route itself, but their MLflow models (:mod:`revenue_ml.ml.pyfunc`) score the
+    #: same records.
+    alternatives: tuple[str, ...] = ()
+    #: What the rows are, and the raw column that decides it: for the message to a record
+    #: this route does not take (an MLflow model scores its own route's records only).
+    rows_described: str = "every record"
+    rows_column: str | None = None
+    #: Changes to the domain's example record that make it one of this route's.
+    example_changes: Mapping = field(default_factory=dict)
+    #: Columns a version's own inputs need beyond the featurised record, added from the
+    #: registry record (the open offers' age at the as-of date the version was trained on).
+    prepare: Callable[[pd.DataFrame, Mapping], pd.DataFrame] | None = None
+    #: Features the reasons leave out, and how the reasons name the two directions.
+    skip: frozenset = frozenset()
+    wording: reasons.Wording | None = None
+
+    def inputs(self, features: pd.DataFrame, record: Mapping) -> pd.DataFrame:
+        """The features a version of this route scores (with :attr:`prepare`'s columns)."""
+        return features if self.prepare is None else self.prepare(features, record)
+
+    def score(
+        self, features: pd.DataFrame, record: Mapping, explain: bool, threads: int = 1
+    ) -> pd.DataFrame:
+        """:func:`score` of the route's rows ``features`` with the registered version
+        ``record``, worded as the route says. The model's own probability: a record is new
+        data, even when its key matches a training row (an id may come back with changed
+        values)."""
+        return score(
+            self.inputs(features, record),
+            record,
+            self.spec,
+            explain,
+            labels=self.labels,
+            threads=threads,
+            skip=self.skip,
+            wording=self.wording,
+        )
