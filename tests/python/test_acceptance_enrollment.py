@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
-from conftest import REPO_ROOT, run_dbt, shared_datasets_dir
+from conftest import REPO_ROOT, query, run_dbt, shared_datasets_dir
 
 pytestmark = pytest.mark.acceptance
 
@@ -39,11 +38,6 @@ def oulad_warehouse(tmp_path_factory: pytest.TempPathFactory):
         work_dir=work,
         vars_yaml=vars_yaml,
     ).check()
-
-
-def query(result, sql: str) -> list[tuple]:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
