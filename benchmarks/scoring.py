@@ -66,18 +66,23 @@ class Inputs:
     build_settings: pd.DataFrame
 
 
+def features_and_registry(inputs: Inputs) -> tuple:
+    """What most scoring functions take: the features and the registry."""
+    return inputs.features, inputs.registry
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     """A scoring Python model: the mart it builds, the package function it calls and how."""
 
     mart: str
     function: Callable[..., pd.DataFrame]
-    #: The function's arguments, as the Python model passes them.
-    arguments: Callable[[Inputs], tuple]
     features: str
     registry: str
     #: Key column made unique when rows are replicated (None: no key to keep unique).
     key: str | None
+    #: The function's arguments, as the Python model passes them.
+    arguments: Callable[[Inputs], tuple] = features_and_registry
     #: Domain module whose ``scoring.score`` calls explain rows (None: no explanations).
     explains: ModuleType | None = None
     #: The rows of the features the function scores (the others it ignores).
@@ -89,6 +94,12 @@ class ScoringModel:
         return f"{self.function.__module__}.{self.function.__name__}"
 
 
+def with_settings(settings: type) -> Callable[[Inputs], tuple]:
+    """The arguments of a function that also takes its domain's settings (``settings``, read
+    from the build settings as the Python model does)."""
+    return lambda i: (i.features, i.registry, settings.from_table(i.build_settings))
+
+
 def _forecast_rows(features: pd.DataFrame) -> pd.DataFrame:
     """The enrollment rows the forecast scores: the forecast period's classes."""
     return features[features["is_forecast_row"].astype(bool)].reset_index(drop=True)
@@ -98,61 +109,49 @@ SCORING_MODELS = [
     ScoringModel(
         names.CHURN_PREDICTIONS,
         churn.score_customers,
-        lambda i: (i.features, i.registry),
         names.CHURN_FEATURES,
         names.CHURN_REGISTRY,
-        key=churn.KEY,
+        churn.KEY,
         explains=churn,
     ),
     ScoringModel(
         names.OFFER_PREDICTIONS,
         sales.score_offers,
-        lambda i: (i.features, i.registry),
         names.OFFER_FEATURES,
         names.OFFER_REGISTRY,
-        key=sales.KEY,
+        sales.KEY,
         explains=sales,
     ),
     ScoringModel(
         names.CAMPAIGN_PREDICTIONS,
         campaign.score_customers,
-        lambda i: (i.features, i.registry),
         names.CAMPAIGN_FEATURES,
         names.CAMPAIGN_REGISTRY,
-        key=campaign.KEY,
+        campaign.KEY,
         explains=campaign,
     ),
     ScoringModel(
         names.CAMPAIGN_SEGMENTS,
         campaign.segment,
-        lambda i: (i.features, i.registry),
         names.CAMPAIGN_FEATURES,
         names.CAMPAIGN_REGISTRY,
-        key=campaign.KEY,
+        campaign.KEY,
     ),
     ScoringModel(
         names.ECOMMERCE_ASSIGNMENTS,
         ecommerce.assign,
-        lambda i: (
-            i.features,
-            i.registry,
-            ecommerce.Settings.from_table(i.build_settings),
-        ),
         names.CUSTOMER_FEATURES,
         names.ECOMMERCE_REGISTRY,
-        key=ecommerce.KEY,
+        ecommerce.KEY,
+        arguments=with_settings(ecommerce.Settings),
     ),
     ScoringModel(
         names.ENROLLMENT_PREDICTIONS,
         enrollment.forecast,
-        lambda i: (
-            i.features,
-            i.registry,
-            enrollment.Settings.from_table(i.build_settings),
-        ),
         names.ENROLLMENT_FEATURES,
         names.ENROLLMENT_REGISTRY,
-        key=None,
+        None,
+        arguments=with_settings(enrollment.Settings),
         scored_rows=_forecast_rows,
     ),
 ]

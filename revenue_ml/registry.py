@@ -201,52 +201,41 @@ def publish_promotion(
     a sentence saying what happened. ``registry`` holds the warehouse's rows of
     ``registry_table``. Never raises: the promotion is already committed."""
     try:
-        return _publish_promotion(con, root, tables, registry, registry_table, reason)
+        newest = snapshots.latest_snapshot(root)
+        if newest is None:
+            return (
+                f"no snapshot published under {root}: nothing to update (the next dbt build "
+                f"publishes one with the new champion; --snapshot DIR names another folder)"
+            )
+        if snapshots.read_status(root).status == "building":
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: a build is publishing "
+                f"into that folder (the build publishes the new champion)"
+            )
+        if registry_table not in newest.tables:
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: it has no "
+                f"{registry_table} (an older build); the next dbt build publishes the new champion"
+            )
+        published = _registry_keys(pd.read_parquet(newest.path / f"{registry_table}.parquet"))
+        unknown = published.merge(_registry_keys(registry), how="left", indicator=True)
+        if (unknown["_merge"] != "both").any():
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: its {registry_table} "
+                f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
+                f"folder this warehouse's builds publish into with --snapshot DIR"
+            )
+        info = snapshots.republish(root, con, tables, reason)
+        snapshots.prune_snapshots(root)
+        return (
+            f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
+            f"with {', '.join(tables)} from the warehouse)"
+        )
     except Exception as err:  # noqa: BLE001 - the warehouse holds the promotion whatever happens
         return (
             f"warning: the snapshot under {root} was not updated ({type(err).__name__}: {err}); "
             f"a service reading it keeps the previous champion until the next dbt build"
         )
-
-
-def _publish_promotion(
-    con: duckdb.DuckDBPyConnection,
-    root: Path,
-    tables: list[str],
-    registry: pd.DataFrame,
-    registry_table: str,
-    reason: str,
-) -> str:
-    newest = snapshots.latest_snapshot(root)
-    if newest is None:
-        return (
-            f"no snapshot published under {root}: nothing to update (the next dbt build "
-            f"publishes one with the new champion; --snapshot DIR names another folder)"
-        )
-    if snapshots.read_status(root).status == "building":
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: a build is publishing "
-            f"into that folder (the build publishes the new champion)"
-        )
-    if registry_table not in newest.tables:
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: it has no "
-            f"{registry_table} (an older build); the next dbt build publishes the new champion"
-        )
-    published = _registry_keys(pd.read_parquet(newest.path / f"{registry_table}.parquet"))
-    unknown = published.merge(_registry_keys(registry), how="left", indicator=True)
-    if (unknown["_merge"] != "both").any():
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: its {registry_table} "
-            f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
-            f"folder this warehouse's builds publish into with --snapshot DIR"
-        )
-    info = snapshots.republish(root, con, tables, reason)
-    snapshots.prune_snapshots(root)
-    return (
-        f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
-        f"with {', '.join(tables)} from the warehouse)"
-    )
 
 
 def promote(

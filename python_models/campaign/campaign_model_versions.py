@@ -1,7 +1,6 @@
-"""Train (or reuse) the campaign models (response, baseline, segments) and register new versions
-(each registered as champion or challenger; logged to MLflow when a tracking URI is set).
-
-Incremental: a build appends a row per model it trains; a reused model adds nothing."""
+"""The campaign registry: the response blend, its default-LightGBM baseline (both with the
+objectives' thresholds) and the k = 2 and k = 3 segments; new versions registered as champion or
+challenger, mirrored to MLflow when a tracking URI is set. Appends only what it trains."""
 
 from revenue_ml.dbt import model_versions
 from revenue_ml.domains import campaign

@@ -1,7 +1,6 @@
-"""Train (or reuse) the churn models and register new versions
-(each registered as champion or challenger; logged to MLflow when a tracking URI is set).
-
-Incremental: a build appends a row per model it trains; a reused model adds nothing."""
+"""The churn registry: churn_lightgbm (searched) and its random-forest baseline, trained when
+the retrain policy says so; each new version registered as champion or challenger and logged to
+MLflow when a tracking URI is set. Incremental: one row per trained model."""
 
 from revenue_ml.dbt import model_versions
 from revenue_ml.domains import churn

@@ -1,7 +1,6 @@
-"""Train (or reuse) the Insiders segmentation and register new versions
-(each registered as champion or challenger; logged to MLflow when a tracking URI is set).
-
-Incremental: a build appends a row when it trains; a reused model adds nothing."""
+"""The Insiders registry: the selected segmentation (spaces x families x k), registered as
+champion or challenger when the retrain policy trains it (MLflow when a tracking URI is set);
+incremental, nothing is appended when it is reused."""
 
 from revenue_ml.dbt import model_versions
 from revenue_ml.domains import ecommerce

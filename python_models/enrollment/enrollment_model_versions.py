@@ -1,8 +1,6 @@
-"""Train (or reuse) the enrollment forecast model, with its rolling-origin backtest, and
-register new versions (each as champion or challenger; logged to MLflow when a tracking URI
-is set).
-
-Incremental: a build appends a row only when it trains."""
+"""The enrollment registry: the class-size forecaster (rolling-origin backtest, ensemble) and
+the best naive baseline, registered as champion or challenger when trained (MLflow when a
+tracking URI is set); incremental, a row only when it trains."""
 
 from revenue_ml.dbt import model_versions
 from revenue_ml.domains import enrollment

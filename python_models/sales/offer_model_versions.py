@@ -1,7 +1,6 @@
-"""Train (or reuse) the offer models and register new versions
-(each registered as champion or challenger; logged to MLflow when a tracking URI is set).
-
-Incremental: a build appends a row per model it trains; a reused model adds nothing."""
+"""The offer registry: the by_age, at_open and at_close models with their baselines, trained
+when the retrain policy says so and registered (champion or challenger; MLflow when a tracking
+URI is set). A reused model adds no row."""
 
 from revenue_ml.dbt import model_versions
 from revenue_ml.domains import sales

@@ -28,7 +28,7 @@ Raw records of the campaign file are scored outside dbt along :data:`ROUTES` wit
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -56,6 +56,18 @@ TARGET = "responded"
 MODEL = "campaign_response"
 BASELINE = "campaign_response_baseline"
 
+#: Spend per product category and in total, purchases per channel (the response model's and
+#: the segmentation's).
+SPEND = [
+    "spend_wines",
+    "spend_fruits",
+    "spend_meat",
+    "spend_fish",
+    "spend_sweets",
+    "spend_gold",
+    "spend_total",
+]
+PURCHASES = ["purchases_deals", "purchases_web", "purchases_catalog", "purchases_store"]
 NUMERIC = [
     "age",
     "is_birth_year_implausible",
@@ -66,17 +78,8 @@ NUMERIC = [
     "teens_at_home",
     "children_at_home",
     "recency_days",
-    "spend_wines",
-    "spend_fruits",
-    "spend_meat",
-    "spend_fish",
-    "spend_sweets",
-    "spend_gold",
-    "spend_total",
-    "purchases_deals",
-    "purchases_web",
-    "purchases_catalog",
-    "purchases_store",
+    *SPEND,
+    *PURCHASES,
     "purchases_total",
     "web_visits_last_month",
     "accepted_campaign_1",
@@ -164,17 +167,8 @@ SEGMENT_FEATURES = [
     "children_at_home",
     "tenure_days",
     "recency_days",
-    "spend_wines",
-    "spend_fruits",
-    "spend_meat",
-    "spend_fish",
-    "spend_sweets",
-    "spend_gold",
-    "spend_total",
-    "purchases_deals",
-    "purchases_web",
-    "purchases_catalog",
-    "purchases_store",
+    *SPEND,
+    *PURCHASES,
     "web_visits_last_month",
     "campaigns_accepted",
 ]
@@ -232,27 +226,18 @@ def trainers(
 ) -> list:
     """The response blend (gated, with the objectives and the expected-profit curve), its
     default-LightGBM baseline and the segmentations."""
-    common = dict(
-        domain=DOMAIN,
-        variant="all_customers",
-        key=KEY,
-        target=TARGET,
-        categorical=CATEGORICAL,
+    spec = replace(
+        scoring_spec(),
         forbidden=forbidden,
         test_share=0.2,
         cv_folds=cv_folds,
         seed=seed,
         min_rows=30,
         repeated_splits=repeated,
-    )
-    spec = BinarySpec(
-        name=MODEL,
-        numeric=NUMERIC + ENGINEERED,
         params={**DEFAULT_PARAMS, "blend_weight": 0.5, "logistic_c": 1.0},
-        **common,
     )
-    baseline = BinarySpec(
-        name=BASELINE, numeric=list(NUMERIC), params=dict(DEFAULT_LIGHTGBM_PARAMS), **common
+    baseline = replace(
+        spec, name=BASELINE, numeric=list(NUMERIC), params=dict(DEFAULT_LIGHTGBM_PARAMS)
     )
     extra = {
         "objectives": objectives,

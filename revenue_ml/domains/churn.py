@@ -129,21 +129,16 @@ def trainers(
 ) -> list[BinaryTrainer]:
     """LightGBM (searched, gated by ``auc_floor`` on CV AUC, compared with the baseline on
     the same CV AUC) and the random-forest baseline."""
-    common = dict(
-        domain=DOMAIN,
-        variant="all_customers",
-        key=KEY,
-        target=TARGET,
-        numeric=FEATURES,
-        forbidden=forbidden,
+    lgb_spec = replace(
+        base_spec(forbidden),
         test_share=0.2,
         cv_folds=cv_folds,
         seed=seed,
         min_rows=30,
         class_weight="balanced",
+        params=dict(LGB_PARAMS),
     )
-    lgb_spec = BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
-    rf_spec = BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
+    rf_spec = replace(lgb_spec, name=BASELINE_MODEL, params=dict(RF_PARAMS))
     space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds, seed=seed)
     rule = BaselineRule(BASELINE_MODEL, f"{lgb_spec.cv_name}.auc", baseline_margin)
     return [

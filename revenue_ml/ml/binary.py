@@ -245,21 +245,14 @@ class BinaryTrainer(SpecTrainer):
     baseline_rule: BaselineRule | None = None
 
     @property
-    def family(self) -> str:
-        return self.model.family
-
-    @property
     def params(self) -> dict:
         # The floor is part of the parameters: changing it re-evaluates the model against it.
         spec = self.spec
-        params = {
-            "family": self.family,
-            **spec.params,
-            "seed": spec.seed,
-            "class_weight": spec.class_weight,
-            "cv_folds": spec.cv_folds,
-            "quality_floor": self.quality_floor,
-        }
+        params = self.spec_params(
+            class_weight=spec.class_weight,
+            cv_folds=spec.cv_folds,
+            quality_floor=self.quality_floor,
+        )
         if self.search is not None:
             params["search"] = self.search.describe()
         # the optional protocols, only when used (the parameters of other models stay as they

@@ -371,27 +371,20 @@ class LandmarkTrainer(SpecTrainer):
     primary_metric: str = "auc"
 
     @property
-    def family(self) -> str:
-        return self.model.family
-
-    @property
     def categorical_features(self) -> list[str]:
         return self.spec.model_categorical
 
     @property
     def params(self) -> dict:
         spec = self.spec
-        params = {
-            "family": self.family,
-            **spec.params,
-            "seed": spec.seed,
-            "cv_folds": spec.cv_folds,
-            "quality_floor": self.quality_floor,
-            "landmarks": list(spec.landmarks),
-            "horizon_days": spec.horizon_days,
-            "origins": spec.origins,
-            "origin_share": spec.origin_share,
-        }
+        params = self.spec_params(
+            cv_folds=spec.cv_folds,
+            quality_floor=self.quality_floor,
+            landmarks=list(spec.landmarks),
+            horizon_days=spec.horizon_days,
+            origins=spec.origins,
+            origin_share=spec.origin_share,
+        )
         return self.with_baseline_rule(params)
 
     def known_on(self, frame: pd.DataFrame):

@@ -176,9 +176,21 @@ class Trainer(ABC):
 
 class SpecTrainer(Trainer):
     """A trainer whose ``spec`` names the model and lists its features (binary, landmark and
-    count models): the identity and the feature lists read from the spec."""
+    count models): the identity and the feature lists read from the spec, the family from
+    ``model``, the family's class (:mod:`revenue_ml.ml.families`; a trainer without one sets
+    ``family`` itself)."""
 
     spec: object
+    model: type
+
+    @property
+    def family(self) -> str:
+        return self.model.family
+
+    def spec_params(self, **params) -> dict:
+        """The family, the spec's own parameters and its seed, then ``params`` (what every
+        spec-based model's parameters start with)."""
+        return {"family": self.family, **self.spec.params, "seed": self.spec.seed, **params}
 
     @property
     def name(self) -> str:

@@ -442,20 +442,18 @@ class RegressionTrainer(SpecTrainer):
     @property
     def params(self) -> dict:
         spec = self.spec
-        params = {
-            "family": LIGHTGBM,
-            **spec.params,
-            "seed": spec.seed,
-            "backtest_periods": spec.backtest_periods,
-            "min_rows": spec.min_rows,
-            "ensemble": {
-                "methods": methods(spec),
-                "availability": dict(sorted(spec.availability.items())),
-                "levels": [[name, list(keys)] for name, keys in spec.levels],
-                "interval_level": spec.interval_level,
-            },
-            **self.extra_params,
+        ensemble = {
+            "methods": methods(spec),
+            "availability": dict(sorted(spec.availability.items())),
+            "levels": [[name, list(keys)] for name, keys in spec.levels],
+            "interval_level": spec.interval_level,
         }
+        params = self.spec_params(
+            backtest_periods=spec.backtest_periods,
+            min_rows=spec.min_rows,
+            ensemble=ensemble,
+            **self.extra_params,
+        )
         return self.with_baseline_rule(params)
 
     def fingerprint(self, frame: pd.DataFrame) -> str:

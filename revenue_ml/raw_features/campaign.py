@@ -73,14 +73,8 @@ INTEGERS = {
 }
 #: The constant economics: optional when scoring, but a value given must be a whole number.
 ECONOMICS = {"Z_CostContact": "cost_per_contact", "Z_Revenue": "revenue_per_responder"}
-SPEND = [
-    "MntWines",
-    "MntFruits",
-    "MntMeatProducts",
-    "MntFishProducts",
-    "MntSweetProducts",
-    "MntGoldProds",
-]
+#: The spend columns (one per product category).
+SPEND = [c for c in INTEGERS if c.startswith("Mnt")]
 #: Counts and amounts that cannot be negative (everything but the birth year).
 NONNEGATIVE = [c for c in INTEGERS if c != "Year_Birth"]
 

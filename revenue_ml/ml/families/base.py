@@ -64,11 +64,13 @@ class BinaryModel(ABC):
         """Feature names and per-row contributions, shape (n_rows, n_features): the reasons'
         inputs (units per family: log-odds, or probability for a random forest)."""
 
-    @abstractmethod
     def _importance(
         self, x: pd.DataFrame, spec: BinarySpec
     ) -> tuple[list[str], list[float | None], np.ndarray]:
-        """(feature names, gain per feature or None, mean |contribution| per feature)."""
+        """(feature names, gain per feature or None, mean |contribution| per feature): by
+        default the mean |contribution| of the reasons' decomposition, without a gain."""
+        names, values = self.contributions(x, spec)
+        return names, [None] * len(names), np.abs(values).mean(axis=0)
 
     def importance(self, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
         """Per feature: gain (where the family has one) and mean |contribution| over at most

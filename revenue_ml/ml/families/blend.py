@@ -120,12 +120,6 @@ class LogitBlend(BinaryModel):
             total += member.weight * values[:, [position[n] for n in names]]
         return names, total
 
-    def _importance(
-        self, x: pd.DataFrame, spec: BinarySpec
-    ) -> tuple[list[str], list[float | None], np.ndarray]:
-        names, values = self.contributions(x, spec)
-        return names, [None] * len(names), np.abs(values).mean(axis=0)
-
     def to_text(self) -> str:
         return json.dumps(
             {

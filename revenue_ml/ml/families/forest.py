@@ -69,40 +69,40 @@ class ForestTree:
     missing_go_to_left: np.ndarray
     positive_share: np.ndarray
 
-    def leaves(self, x: np.ndarray) -> np.ndarray:
-        """Leaf id reached by each row of ``x`` (n_rows, n_features float32 values)."""
+    def _steps(self, x: np.ndarray):
+        """Walk every row of ``x`` (n_rows, n_features float32 values) down the tree at once,
+        one level per step: yields (rows still at an internal node, their nodes, the children
+        they go to), until every row is at its leaf."""
         node = np.zeros(len(x), dtype=np.int64)
         rows = np.arange(len(x))
         while True:
             internal = self.children_left[node] >= 0
             if not internal.any():
-                return node
-            r, n = rows[internal], node[internal]
-            value = x[r, self.feature[n]].astype(np.float64)
-            go_left = np.where(
-                np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
-            )
-            node[r] = np.where(go_left, self.children_left[n], self.children_right[n])
-
-    def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
-        """Per-row change of positive share credited to each split feature,
-        shape (n_rows, n_features)."""
-        out = np.zeros((len(x), n_features))
-        node = np.zeros(len(x), dtype=np.int64)
-        rows = np.arange(len(x))
-        while True:
-            internal = self.children_left[node] >= 0
-            if not internal.any():
-                return out
+                return
             r, n = rows[internal], node[internal]
             value = x[r, self.feature[n]].astype(np.float64)
             go_left = np.where(
                 np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
             )
             child = np.where(go_left, self.children_left[n], self.children_right[n])
+            yield r, n, child
+            node[r] = child
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """Leaf id reached by each row of ``x`` (n_rows, n_features float32 values)."""
+        node = np.zeros(len(x), dtype=np.int64)
+        for r, _, child in self._steps(x):
+            node[r] = child
+        return node
+
+    def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
+        """Per-row change of positive share credited to each split feature,
+        shape (n_rows, n_features)."""
+        out = np.zeros((len(x), n_features))
+        for r, n, child in self._steps(x):
             gain = self.positive_share[child] - self.positive_share[n]
             np.add.at(out, (r, self.feature[n]), gain)
-            node[r] = child
+        return out
 
     def to_dict(self) -> dict:
         return {
@@ -205,12 +205,6 @@ class ForestModel(BinaryModel):
         self, x: pd.DataFrame, spec: BinarySpec, threads: int = 1
     ) -> tuple[list[str], np.ndarray]:
         return list(self.features), self.path_contributions(x)
-
-    def _importance(
-        self, x: pd.DataFrame, spec: BinarySpec
-    ) -> tuple[list[str], list[float | None], np.ndarray]:
-        names = list(self.features)
-        return names, [None] * len(names), np.abs(self.path_contributions(x)).mean(axis=0)
 
     @property
     def bias(self) -> float:

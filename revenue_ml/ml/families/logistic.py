@@ -127,12 +127,6 @@ class LinearModel(BinaryModel):
         values = np.stack(blocks, axis=1) if blocks else np.zeros((len(x), 0))
         return list(self.numeric + self.categorical), values
 
-    def _importance(
-        self, x: pd.DataFrame, spec: BinarySpec
-    ) -> tuple[list[str], list[float | None], np.ndarray]:
-        names, values = self.contributions(x, spec)
-        return names, [None] * len(names), np.abs(values).mean(axis=0)
-
     def to_text(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
