@@ -89,14 +89,42 @@ def run_dbt(
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
 
 
+def shared_vars(shared: Path) -> str:
+    """config/shared_datasets.yml's vars with ``raw_dir`` pointing at ``shared``."""
+    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
+    return vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
+
+
+#: What the enrollment builds select: the forecast, its backtest and the classes at risk with
+#: everything upstream, the run versions and the enrollments' staging; never the registry's
+#: union (``model_registry`` reads every domain's registry).
+ENROLLMENT_SELECT = [
+    "--select",
+    "+enrollment_forecast+",
+    "+enrollment_backtest_metrics",
+    "+enrollment_classes_at_risk",
+    "enrollment_run_versions",
+    "+path:models/staging/enrollments",
+    "--exclude",
+    "model_registry+",
+]
+
+
+def generated(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scale: float, seed: int = SMALL_SEED
+) -> Path:
+    """All five sources generated at ``scale`` into a new temporary folder named ``name``."""
+    from revenue_ml.generate import generate
+
+    out = tmp_path_factory.mktemp(name)
+    generate(out, scale=scale, seed=seed)
+    return out
+
+
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All five sources generated at a small scale, once per session."""
-    from revenue_ml.generate import generate
-
-    out = tmp_path_factory.mktemp("raw_small")
-    generate(out, scale=SMALL_SCALE, seed=SMALL_SEED)
-    return out
+    return generated(tmp_path_factory, "raw_small", SMALL_SCALE)
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +134,8 @@ def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     shared = shared_datasets_dir()
     if not shared.is_dir():
         pytest.skip(f"real datasets folder {shared} is absent (set REVENUE_ML_SHARED_DATASETS)")
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
     work = tmp_path_factory.mktemp("dbt_shared")
-    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=vars_yaml).check()
+    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=shared_vars(shared)).check()
 
 
 @pytest.fixture(scope="session")

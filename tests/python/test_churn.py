@@ -16,6 +16,12 @@ from revenue_ml.ml import lifecycle, scoring
 from revenue_ml.raw_features import churn as churn_raw
 
 
+def score_csv(tmp_path: Path, output: str, warehouse: Path) -> int:
+    """``python -m revenue_ml.score churn`` of ``tmp_path/in.csv`` into ``tmp_path/output``."""
+    args = ["churn", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / output)]
+    return score_cli.main([*args, "--warehouse", str(warehouse)])
+
+
 def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
     raw = bigml_rows(150)
     features = churn_raw.features_from_raw(raw)
@@ -42,35 +48,11 @@ def test_cli_scores_a_csv_like_the_registered_model(tmp_path: Path) -> None:
         )
     batch = raw.head(20).assign(Churn="")
     (tmp_path / "in.csv").write_text(batch.to_csv(index=False))
-    code = score_cli.main(
-        [
-            "churn",
-            "--input",
-            str(tmp_path / "in.csv"),
-            "--output",
-            str(tmp_path / "out.csv"),
-            "--warehouse",
-            str(warehouse),
-        ]
-    )
-    assert code == 0
+    assert score_csv(tmp_path, "out.csv", warehouse) == 0
     out = pd.read_csv(tmp_path / "out.csv")
     record = lifecycle.champion(registry, churn.SCORING_MODEL)
     expected = scoring.score(churn_raw.features_from_raw(batch), record, churn.base_spec())
     np.testing.assert_allclose(out["probability"], expected["probability"], rtol=0, atol=1e-12)
     assert set(out["model_name"]) == {"churn_lightgbm"}
     missing = tmp_path / "none.duckdb"
-    assert (
-        score_cli.main(
-            [
-                "churn",
-                "--input",
-                str(tmp_path / "in.csv"),
-                "--output",
-                str(tmp_path / "x.csv"),
-                "--warehouse",
-                str(missing),
-            ]
-        )
-        == 1
-    )
+    assert score_csv(tmp_path, "x.csv", missing) == 1

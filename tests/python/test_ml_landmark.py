@@ -3,6 +3,8 @@ offer still open at its age closes won within the horizon."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,18 +125,12 @@ def synthetic(n: int = 600, seed: int = 0) -> pd.DataFrame:
     )
 
 
+#: A landmark model of synthetic(): SPEC at the default ages, a 30-day horizon.
+TOY = replace(SPEC, name="toy", landmarks=landmark.LANDMARKS, horizon_days=30, min_rows=50)
+
+
 def test_backtest_replays_past_dates_and_is_deterministic() -> None:
-    spec = landmark.LandmarkSpec(
-        name="toy",
-        domain="toy",
-        variant="by_age",
-        key="offer_id",
-        numeric=["price"],
-        horizon_days=30,
-        landmarks=(0, 7, 14, 30, 60, 90),
-        origins=5,
-        cv_folds=3,
-    )
+    spec = replace(TOY, landmarks=(0, 7, 14, 30, 60, 90), origins=5)
     frame = synthetic()
     known = frame["as_of_date"].iloc[0]
     origins = landmark.backtest_origins(frame, spec, known)
@@ -152,27 +148,8 @@ def test_backtest_replays_past_dates_and_is_deterministic() -> None:
 
 def test_trainer_registers_and_the_baseline_serves_when_the_model_loses() -> None:
     frame = synthetic()
-    model = landmark.LandmarkSpec(
-        name="toy",
-        domain="toy",
-        variant="by_age",
-        key="offer_id",
-        numeric=["price"],
-        horizon_days=30,
-        origins=4,
-        cv_folds=3,
-    )
-    base = landmark.LandmarkSpec(
-        name="toy_baseline",
-        domain="toy",
-        variant="by_age",
-        key="offer_id",
-        numeric=["price"],
-        horizon_days=30,
-        origins=4,
-        cv_folds=3,
-        age_as_band=True,
-    )
+    model = TOY
+    base = replace(model, name="toy_baseline", age_as_band=True)
     # a margin no model can reach: the baseline must score
     rule = BaselineRule("toy_baseline", f"{landmark.BACKTEST_EVALUATION}.auc", margin=1.0)
     trainers = [
