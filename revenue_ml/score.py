@@ -48,7 +48,7 @@ import pandas as pd
 
 from revenue_ml.ml import lifecycle
 from revenue_ml.ml.scoring import Route
-from revenue_ml.raw_features import BUILD_SETTINGS, STAGING_LIMITS, Domain, RawFeatures
+from revenue_ml.raw_features import Domain, RawFeatures
 from revenue_ml.raw_features import campaign as campaign_raw
 from revenue_ml.raw_features import churn as churn_raw
 from revenue_ml.raw_features import offers as offers_raw
@@ -62,9 +62,7 @@ from revenue_ml.warehouse import (
 )
 
 __all__ = [
-    "BUILD_SETTINGS",
     "DOMAINS",
-    "STAGING_LIMITS",
     "Domain",
     "Route",
     "Scorer",
@@ -169,7 +167,7 @@ def read_tables(
 
 class Scorer:
     """One domain's scoring state, built once from the published tables: the champion of each
-    model the domain routes rows to, and the build's lookups. :meth:`score` is what
+    model the domain routes rows to, and the build's lookups. :meth:`scores` is what
     :func:`score_records` runs; the REST service keeps one Scorer per domain between reloads."""
 
     #: Batches of at least this many rows of one model are predicted on ``threads`` threads
@@ -248,28 +246,17 @@ class Scorer:
         out[self.domain.key] = features[self.domain.key]
         return out, result.errors
 
-    def score(
-        self,
-        raw: pd.DataFrame,
-        explain: bool = False,
-        chunk_rows: int | None = None,
-        keep_going: Callable[[int, int], bool] | None = None,
-    ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-        """(scored, errors) for the records of ``raw``: the input columns of the good records
-        (same index) followed by :meth:`scores`' columns; see the module docstring (None
-        when ``keep_going`` said stop, see :meth:`scores`)."""
-        result = self.scores(raw, explain, chunk_rows, keep_going)
-        if result is None:
-            return None
-        scores, errors = result
-        positions = scores.index.to_numpy()
-        inputs = raw.iloc[positions]
-        added = scores.reset_index(drop=True)
-        # an input column named like a score column is replaced by the score
-        kept = inputs.drop(columns=[c for c in added.columns if c in inputs.columns])
-        scored = pd.concat([kept.reset_index(drop=True), added], axis=1)
-        scored.index = inputs.index
-        return scored, errors
+
+def with_inputs(raw: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """The input columns of the good records of ``raw`` (same index) followed by the scores
+    (:meth:`Scorer.scores`, indexed by the records' positions in ``raw``); an input column
+    named like a score column is replaced by the score."""
+    inputs = raw.iloc[scores.index.to_numpy()]
+    added = scores.reset_index(drop=True)
+    kept = inputs.drop(columns=[c for c in added.columns if c in inputs.columns])
+    scored = pd.concat([kept.reset_index(drop=True), added], axis=1)
+    scored.index = inputs.index
+    return scored
 
 
 def score_records(
@@ -278,8 +265,9 @@ def score_records(
     """Score raw records of ``domain`` (``churn``, ``offers`` or ``campaign``) with the
     champions in ``tables`` (:func:`read_tables`): (scored, errors), see the module docstring.
     A header that is not the domain's raw file's raises :class:`WrongFileError`."""
-    check_header(domain, raw.columns)
-    return Scorer(domain, tables).score(raw, explain=explain)
+    result = score_in_chunks(domain, raw, tables, explain, chunk_rows=None)
+    assert result is not None  # nothing asks it to stop
+    return result
 
 
 #: Rows scored at a time by :func:`score_in_chunks` (bounded memory, progress, a way to stop).
@@ -291,15 +279,19 @@ def score_in_chunks(
     raw: pd.DataFrame,
     tables: Mapping[str, pd.DataFrame],
     explain: bool = False,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = CHUNK_ROWS,
     keep_going: Callable[[int, int], bool] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """:func:`score_records`, the scoring (the costly part) ``chunk_rows`` records at a time:
-    the same rows and scores. After each chunk ``keep_going(rows_done, rows_total)`` is
-    called; when it returns False the work stops and None is returned (the dashboard stops
-    when its session ends)."""
+    """:func:`score_records`, the scoring (the costly part) ``chunk_rows`` records at a time
+    (None: all at once): the same rows and scores. After each chunk
+    ``keep_going(rows_done, rows_total)`` is called; when it returns False the work stops and
+    None is returned (the dashboard stops when its session ends)."""
     check_header(domain, raw.columns)
-    return Scorer(domain, tables).score(raw, explain, chunk_rows, keep_going)
+    result = Scorer(domain, tables).scores(raw, explain, chunk_rows, keep_going)
+    if result is None:
+        return None
+    scores, errors = result
+    return with_inputs(raw, scores), errors
 
 
 # --- Command line -----------------------------------------------------------------------------

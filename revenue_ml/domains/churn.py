@@ -6,7 +6,8 @@ the ~14.6% churn rate:
 - ``churn_lightgbm``: LightGBM tuned by a bounded search that maximises cross-validated F1
   (:mod:`revenue_ml.ml.search`); the model that scores customers (``churn_scores``);
 - ``churn_random_forest``: the reference's base model, sklearn's RandomForest with its default
-  hyper-parameters, stored as JSON trees (:mod:`revenue_ml.ml.forest`): the baseline to beat.
+  hyper-parameters, stored as JSON trees (:mod:`revenue_ml.ml.families.forest`): the baseline
+  to beat.
 
 Evaluation: a stratified 20% held-out test split is set aside first; stratified k-fold CV on
 the rest gives the CV metrics and the F1-optimal threshold (the search sees the same rest).
