@@ -38,7 +38,6 @@ SELECTED_BUILD_ROOT = "stg_telco_churn__customers"
 
 #: The settings every build writes (an on-run-start hook), read by the Python models.
 BUILD_SETTINGS = ("ml", "build_settings")
-FORBIDDEN_FEATURES = "forbidden_features"
 MODEL_REGISTRY = "model_registry"
 
 CHURN_FEATURES = "churn_features"

@@ -3,7 +3,7 @@
 - in-warehouse: the package's scoring functions, the ones the Python scoring models run, timed
   in-process on the features and registry read from the built warehouse (dbt start-up
   excluded): probabilities with explanations off, and the cost of the explanations;
-- warm in-process: the offer model through ``lifecycle.score`` at fixed batch sizes (the
+- warm in-process: the offer model through ``scoring.score`` at fixed batch sizes (the
   reference's REST call is 1,000 rows);
 - cold command: the churn scoring CLI as a fresh process;
 - REST API: the scoring service over HTTP (:func:`rest_api_section`): warm 1,000-record
@@ -33,9 +33,8 @@ import pandas as pd
 
 from benchmarks import REPO_ROOT, log, names, timed
 from benchmarks.warehouse import Manifest, connect
-from revenue_ml.dbt import forbidden_features
 from revenue_ml.domains import campaign, churn, ecommerce, enrollment, sales
-from revenue_ml.ml import lifecycle
+from revenue_ml.ml import lifecycle, scoring
 
 
 def resize(frame: pd.DataFrame, rows: int, key: str | None = None) -> pd.DataFrame:
@@ -59,14 +58,17 @@ def per_second(rows: int, seconds: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Inputs:
-    """What a scoring Python model reads: its features, its registry, the build settings
-    (``ml.build_settings``) and the forbidden-features seed (a DuckDB relation, as ``dbt.ref``
-    gives it)."""
+    """What a scoring Python model reads: its features, its registry and the build settings
+    (``ml.build_settings``)."""
 
     features: pd.DataFrame
     registry: pd.DataFrame
     build_settings: pd.DataFrame
-    forbidden_seed: duckdb.DuckDBPyRelation
+
+
+def features_and_registry(inputs: Inputs) -> tuple:
+    """What most scoring functions take: the features and the registry."""
+    return inputs.features, inputs.registry
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,13 @@ class ScoringModel:
 
     mart: str
     function: Callable[..., pd.DataFrame]
-    #: The function's arguments, as the Python model passes them.
-    arguments: Callable[[Inputs], tuple]
     features: str
     registry: str
     #: Key column made unique when rows are replicated (None: no key to keep unique).
     key: str | None
-    #: Domain module whose ``lifecycle.score`` calls explain rows (None: no explanations).
+    #: The function's arguments, as the Python model passes them.
+    arguments: Callable[[Inputs], tuple] = features_and_registry
+    #: Domain module whose ``scoring.score`` calls explain rows (None: no explanations).
     explains: ModuleType | None = None
     #: The rows of the features the function scores (the others it ignores).
     scored_rows: Callable[[pd.DataFrame], pd.DataFrame] = lambda features: features
@@ -90,6 +92,12 @@ class ScoringModel:
     def function_name(self) -> str:
         """The package function's dotted name."""
         return f"{self.function.__module__}.{self.function.__name__}"
+
+
+def with_settings(settings: type) -> Callable[[Inputs], tuple]:
+    """The arguments of a function that also takes its domain's settings (``settings``, read
+    from the build settings as the Python model does)."""
+    return lambda i: (i.features, i.registry, settings.from_table(i.build_settings))
 
 
 def _forecast_rows(features: pd.DataFrame) -> pd.DataFrame:
@@ -101,65 +109,49 @@ SCORING_MODELS = [
     ScoringModel(
         names.CHURN_PREDICTIONS,
         churn.score_customers,
-        lambda i: (i.features, i.registry),
         names.CHURN_FEATURES,
         names.CHURN_REGISTRY,
-        key=churn.KEY,
+        churn.KEY,
         explains=churn,
     ),
     ScoringModel(
         names.OFFER_PREDICTIONS,
         sales.score_offers,
-        lambda i: (
-            i.features,
-            i.registry,
-            forbidden_features(i.forbidden_seed, sales.DOMAIN),
-        ),
         names.OFFER_FEATURES,
         names.OFFER_REGISTRY,
-        key=sales.KEY,
+        sales.KEY,
         explains=sales,
     ),
     ScoringModel(
         names.CAMPAIGN_PREDICTIONS,
         campaign.score_customers,
-        lambda i: (i.features, i.registry),
         names.CAMPAIGN_FEATURES,
         names.CAMPAIGN_REGISTRY,
-        key=campaign.KEY,
+        campaign.KEY,
         explains=campaign,
     ),
     ScoringModel(
         names.CAMPAIGN_SEGMENTS,
         campaign.segment,
-        lambda i: (i.features, i.registry),
         names.CAMPAIGN_FEATURES,
         names.CAMPAIGN_REGISTRY,
-        key=campaign.KEY,
+        campaign.KEY,
     ),
     ScoringModel(
         names.ECOMMERCE_ASSIGNMENTS,
         ecommerce.assign,
-        lambda i: (
-            i.features,
-            i.registry,
-            ecommerce.Settings.from_table(i.build_settings),
-        ),
         names.CUSTOMER_FEATURES,
         names.ECOMMERCE_REGISTRY,
-        key=ecommerce.KEY,
+        ecommerce.KEY,
+        arguments=with_settings(ecommerce.Settings),
     ),
     ScoringModel(
         names.ENROLLMENT_PREDICTIONS,
         enrollment.forecast,
-        lambda i: (
-            i.features,
-            i.registry,
-            enrollment.Settings.from_table(i.build_settings),
-        ),
         names.ENROLLMENT_FEATURES,
         names.ENROLLMENT_REGISTRY,
-        key=None,
+        None,
+        arguments=with_settings(enrollment.Settings),
         scored_rows=_forecast_rows,
     ),
 ]
@@ -167,17 +159,17 @@ SCORING_MODELS = [
 
 @contextmanager
 def explanations(module: ModuleType | None, every_row: bool) -> Iterator[None]:
-    """Inside, the domain ``module``'s calls to ``lifecycle.score`` explain every row (True) or
+    """Inside, the domain ``module``'s calls to ``scoring.score`` explain every row (True) or
     none (False) instead of the rows the domain picks; the scoring function otherwise runs as
     in the build. Nothing changes for a model without explanations (``module`` None)."""
     if module is None:
         yield
         return
-    if module.score is not lifecycle.score:
-        raise RuntimeError(f"{module.__name__} no longer scores through lifecycle.score")
+    if module.score is not scoring.score:
+        raise RuntimeError(f"{module.__name__} no longer scores through scoring.score")
 
     def score(*args, explain: object = None, **kwargs) -> pd.DataFrame:
-        return lifecycle.score(*args, explain=every_row, **kwargs)
+        return scoring.score(*args, explain=every_row, **kwargs)
 
     with mock.patch.object(module, "score", score):
         yield
@@ -257,7 +249,6 @@ def measure_model(
         features=con.sql(f"select * from {manifest.relation(model.features)}").df(),
         registry=con.sql(f"select * from {manifest.relation(model.registry)}").df(),
         build_settings=con.sql(f"select * from {manifest.source(*names.BUILD_SETTINGS)}").df(),
-        forbidden_seed=con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
     )
     model.function(*model.arguments(inputs))  # warm-up: imports, first-call paths
     input_rows = len(model.scored_rows(inputs.features))
@@ -300,7 +291,7 @@ def note(settings: ThroughputSettings) -> str:
         f"at least {settings.rows:,} rows, so that fixed overhead does not dominate the "
         "figure (the enrollment forecast has a few hundred rows); rows/s = input rows / median "
         "seconds (campaign.segment returns two rows per customer: one per k). Probabilities are "
-        "timed with explanations off (lifecycle.score(..., explain=False) forced inside the "
+        "timed with explanations off (scoring.score(..., explain=False) forced inside the "
         "domain function). Explanations: the share of each scoring mart's rows the build "
         "explained (top_feature not null), and the rows explained per second when every row of "
         f"{settings.explain_rows:,} replicated rows is explained (time with every row explained "
@@ -314,11 +305,11 @@ def note(settings: ThroughputSettings) -> str:
 def _time_sizes(
     features: pd.DataFrame, record: dict, spec, sizes: list[int], repeats: int, explain: bool
 ) -> dict:
-    """``lifecycle.score`` at each batch size (large batches once)."""
+    """``scoring.score`` at each batch size (large batches once)."""
     out = {}
     for n in sizes:
         batch = resize(features, n, spec.key)
-        score = partial(lifecycle.score, batch, record, spec, explain=explain)
+        score = partial(scoring.score, batch, record, spec, explain=explain)
         timing, scored = timed(score, repeats if n <= 10_000 else 1)
         assert len(scored) == n
         out[str(n)] = {
@@ -336,22 +327,18 @@ def warm_scoring(
     repeats: int,
     explained_sizes: list[int],
 ) -> dict:
-    """The offer model (at_open) from the registry, scored in-process with lifecycle.score:
+    """The offer model (at_open) from the registry, scored in-process with scoring.score:
     probability + label for ``sizes``; with the top driver (LightGBM pred_contrib, ~20x the
     prediction's cost) for ``explained_sizes``."""
     try:
         with connect(duckdb_path, read_only=True) as con:
             registry = con.sql(f"select * from {manifest.relation(names.OFFER_REGISTRY)}").df()
             features = con.sql(f"select * from {manifest.relation(names.OFFER_FEATURES)}").df()
-            forbidden = forbidden_features(
-                con.sql(f"select * from {manifest.relation(names.FORBIDDEN_FEATURES)}"),
-                sales.DOMAIN,
-            )
-        spec = sales.specs(forbidden)["at_open"]
-        record = lifecycle.latest_passing(registry, spec.name)
+        spec = sales.specs(frozenset())["at_open"]
+        record = lifecycle.champion(registry, spec.name)
     except Exception as exc:  # noqa: BLE001
         return {"available": False, "reason": repr(exc)}
-    lifecycle.score(features.head(10), record, spec)  # warm-up: imports, model load paths
+    scoring.score(features.head(10), record, spec)  # warm-up: imports, model load paths
     return {
         "available": True,
         "model_name": spec.name,

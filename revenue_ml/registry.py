@@ -48,6 +48,7 @@ import pandas as pd
 from revenue_ml import snapshot as snapshots
 from revenue_ml.ml import champion as aliases
 from revenue_ml.settings import settings_of
+from revenue_ml.warehouse import default_warehouse, is_lock_error
 
 PROMOTIONS = "ml.model_promotions"
 #: The marts that show each version's current alias; ``promote`` sets those columns of the
@@ -60,17 +61,13 @@ class RegistryError(RuntimeError):
     """A registry command cannot proceed; the message says why and what to do."""
 
 
-def default_warehouse() -> Path:
-    return Path(os.environ.get("REVENUE_ML_DUCKDB", "warehouse.duckdb"))
-
-
 def connect(warehouse: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not warehouse.exists():
         raise RegistryError(f"warehouse {warehouse} not found; run dbt build first")
     try:
         return duckdb.connect(str(warehouse), read_only=read_only)
     except duckdb.IOException as err:
-        if "lock" not in str(err).lower():
+        if not is_lock_error(err):
             raise
         raise RegistryError(
             f"the warehouse {warehouse} is being written by another process (a dbt build?); "
@@ -99,7 +96,7 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def current_aliases(registry: pd.DataFrame) -> pd.DataFrame:
+def with_aliases(registry: pd.DataFrame) -> pd.DataFrame:
     """The registry rows with their current alias (champion, challenger or None)."""
     current = aliases.current_aliases(registry)
     return registry.merge(current, on=["model_name", "model_version"], how="left")
@@ -204,52 +201,41 @@ def publish_promotion(
     a sentence saying what happened. ``registry`` holds the warehouse's rows of
     ``registry_table``. Never raises: the promotion is already committed."""
     try:
-        return _publish_promotion(con, root, tables, registry, registry_table, reason)
+        newest = snapshots.latest_snapshot(root)
+        if newest is None:
+            return (
+                f"no snapshot published under {root}: nothing to update (the next dbt build "
+                f"publishes one with the new champion; --snapshot DIR names another folder)"
+            )
+        if snapshots.read_status(root).status == "building":
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: a build is publishing "
+                f"into that folder (the build publishes the new champion)"
+            )
+        if registry_table not in newest.tables:
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: it has no "
+                f"{registry_table} (an older build); the next dbt build publishes the new champion"
+            )
+        published = _registry_keys(pd.read_parquet(newest.path / f"{registry_table}.parquet"))
+        unknown = published.merge(_registry_keys(registry), how="left", indicator=True)
+        if (unknown["_merge"] != "both").any():
+            return (
+                f"snapshot {newest.snapshot_id} under {root} not updated: its {registry_table} "
+                f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
+                f"folder this warehouse's builds publish into with --snapshot DIR"
+            )
+        info = snapshots.republish(root, con, tables, reason)
+        snapshots.prune_snapshots(root)
+        return (
+            f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
+            f"with {', '.join(tables)} from the warehouse)"
+        )
     except Exception as err:  # noqa: BLE001 - the warehouse holds the promotion whatever happens
         return (
             f"warning: the snapshot under {root} was not updated ({type(err).__name__}: {err}); "
             f"a service reading it keeps the previous champion until the next dbt build"
         )
-
-
-def _publish_promotion(
-    con: duckdb.DuckDBPyConnection,
-    root: Path,
-    tables: list[str],
-    registry: pd.DataFrame,
-    registry_table: str,
-    reason: str,
-) -> str:
-    newest = snapshots.latest_snapshot(root)
-    if newest is None:
-        return (
-            f"no snapshot published under {root}: nothing to update (the next dbt build "
-            f"publishes one with the new champion; --snapshot DIR names another folder)"
-        )
-    if snapshots.read_status(root).status == "building":
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: a build is publishing "
-            f"into that folder (the build publishes the new champion)"
-        )
-    if registry_table not in newest.tables:
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: it has no "
-            f"{registry_table} (an older build); the next dbt build publishes the new champion"
-        )
-    published = _registry_keys(pd.read_parquet(newest.path / f"{registry_table}.parquet"))
-    unknown = published.merge(_registry_keys(registry), how="left", indicator=True)
-    if (unknown["_merge"] != "both").any():
-        return (
-            f"snapshot {newest.snapshot_id} under {root} not updated: its {registry_table} "
-            f"holds versions this warehouse does not (another warehouse's snapshot?); name the "
-            f"folder this warehouse's builds publish into with --snapshot DIR"
-        )
-    info = snapshots.republish(root, con, tables, reason)
-    snapshots.prune_snapshots(root)
-    return (
-        f"snapshot {info.snapshot_id} published under {root} (snapshot {newest.snapshot_id} "
-        f"with {', '.join(tables)} from the warehouse)"
-    )
 
 
 def promote(
@@ -398,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "aliases":
             con = connect(warehouse, read_only=True)
             try:
-                _print_aliases(current_aliases(read_registry(con)), args.model)
+                _print_aliases(with_aliases(read_registry(con)), args.model)
             finally:
                 con.close()
             return 0

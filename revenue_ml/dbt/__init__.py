@@ -1,17 +1,23 @@
 """Helpers for the thin dbt Python models (reading refs, existing tables, configs).
 
 The models run on DuckDB (dbt-duckdb) and on Spark (dbt-spark, revenue_ml.dbt.spark): this is
-their one boundary with the engine, pandas in and pandas out."""
+their one boundary with the engine, pandas in and pandas out. A model file keeps what dbt reads
+when it parses it (``dbt.config``, every ``dbt.ref`` and ``dbt.source``: they make the graph)
+and hands the relations to one call: :func:`model_versions` for a domain's registry (train or
+reuse, register), :func:`run` for any other model (a domain function on the frames)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import ModuleType
 
 import pandas as pd
 
 from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.lifecycle import register
 from revenue_ml.ml.runtime import set_reporter, single_threaded_pools
+from revenue_ml.settings import RegistrySettings
 
 
 def frame(relation) -> pd.DataFrame:
@@ -98,3 +104,57 @@ def clear_errors() -> Iterator[None]:
         yield
     except ModelInputError as err:
         raise ModelInputError(str(err)) from None
+
+
+def _read(value):
+    """A relation as a frame; a ``(settings class, build settings relation)`` pair as the
+    settings it holds (``from_table``)."""
+    if isinstance(value, tuple):
+        settings, relation = value
+        return settings.from_table(frame(relation))
+    return frame(value)
+
+
+def run(function: Callable[..., pd.DataFrame], *relations, **named) -> pd.DataFrame:
+    """The body of a table Python model: ``function`` called on what the model read, inside
+    :func:`clear_errors`. Each relation (``dbt.ref`` / ``dbt.source``), positional or named,
+    becomes a pandas frame (:func:`frame`); a ``(SettingsClass, relation)`` pair becomes the
+    settings that build-settings relation holds (``SettingsClass.from_table``)."""
+    with clear_errors():
+        args = [_read(value) for value in relations]
+        kwargs = {name: _read(value) for name, value in named.items()}
+        return function(*args, **kwargs)
+
+
+def model_versions(
+    dbt,
+    session,
+    domain: ModuleType,
+    settings,
+    features,
+    forbidden=None,
+    lookups: Mapping[str, object] | None = None,
+    **relations,
+) -> pd.DataFrame:
+    """The body of every ``<domain>_model_versions`` model (incremental): the new registry
+    rows of the domain's models, each with its alias (champion or challenger) and logged to
+    MLflow when a tracking URI is set (:func:`revenue_ml.ml.lifecycle.register`).
+
+    ``domain``: the domain module (its ``DOMAIN``, ``Settings`` and ``train(features,
+    existing, settings, **inputs)``); ``settings``: the build settings relation; ``features``:
+    the training mart; ``forbidden``: the ``forbidden_features`` seed, when the domain's
+    ``train`` takes the domain's forbidden columns; ``relations``: any other input of
+    ``train``, by name, as frames. ``lookups``: the tables the MLflow models of raw-record
+    scorers keep besides the build settings (table name -> relation), read only when such a
+    model is logged."""
+    with clear_errors():
+        table = frame(settings)
+        existing = existing_rows(dbt, session)
+        inputs = {name: frame(r) for name, r in relations.items()}
+        if forbidden is not None:
+            inputs["forbidden"] = forbidden_features(forbidden, domain.DOMAIN)
+        trained = domain.train(
+            frame(features), existing, domain.Settings.from_table(table), **inputs
+        )
+        tables = {"ml.build_settings": table, **(lookups or {})}
+        return register(trained, existing, RegistrySettings.from_table(table), tables)

@@ -15,36 +15,38 @@
 - business objectives (seed ``campaign_objective_definitions``): each turns the model's out-of-fold
   probabilities into a contact threshold (minimum recall, F1-optimal, or maximum expected
   profit) with its expected contacts, responders, cost, revenue and profit. They are computed at
-  training time and stored as ``objective`` rows of the registered version's evaluation;
+  training time and stored as ``objective`` rows of the registered version's evaluation (the
+  thresholds and their economics: :mod:`revenue_ml.ml.objectives`);
 - KMeans segments with k = 2 and k = 3 on :data:`SEGMENT_FEATURES`, standardised, registered
   as ``campaign_segments_k2`` / ``campaign_segments_k3`` (fitted on the labelled customer
   base; every customer, including a new batch, is assigned by the registered model).
+
+Raw records of the campaign file are scored outside dbt along :data:`ROUTES` with
+:func:`scoring_spec`, the spec the marts score with too; :data:`EXAMPLE` is one such record.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 
-from revenue_ml.ml import binary
-from revenue_ml.ml import evaluation as ev
-from revenue_ml.ml.lifecycle import (
-    BaselineRule,
-    BinaryTrainer,
-    cv_folds_for,
-    gate_floor,
-    latest_passing,
-    score,
-    serving,
-    train_or_reuse,
+from revenue_ml.ml import protocols
+from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, cv_folds_for, gate_floor
+from revenue_ml.ml.families import LightGBM, LogitBlend
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import BaselineRule, champion, serving, train_or_reuse
+from revenue_ml.ml.objectives import (
+    objective_rows,
+    objective_thresholds,
+    objectives_from_seed,
+    profit_curve,
 )
 from revenue_ml.ml.reasons import FeatureLabel
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.ml.segmentation import KMeansTrainer, SegmentModel
 from revenue_ml.settings import DomainSettings
 
@@ -53,9 +55,19 @@ KEY = "customer_id"
 TARGET = "responded"
 MODEL = "campaign_response"
 BASELINE = "campaign_response_baseline"
-#: ``evaluation`` name of the objective rows in the shared evaluation layout.
-OBJECTIVE_EVALUATION = "objective"
 
+#: Spend per product category and in total, purchases per channel (the response model's and
+#: the segmentation's).
+SPEND = [
+    "spend_wines",
+    "spend_fruits",
+    "spend_meat",
+    "spend_fish",
+    "spend_sweets",
+    "spend_gold",
+    "spend_total",
+]
+PURCHASES = ["purchases_deals", "purchases_web", "purchases_catalog", "purchases_store"]
 NUMERIC = [
     "age",
     "is_birth_year_implausible",
@@ -66,17 +78,8 @@ NUMERIC = [
     "teens_at_home",
     "children_at_home",
     "recency_days",
-    "spend_wines",
-    "spend_fruits",
-    "spend_meat",
-    "spend_fish",
-    "spend_sweets",
-    "spend_gold",
-    "spend_total",
-    "purchases_deals",
-    "purchases_web",
-    "purchases_catalog",
-    "purchases_store",
+    *SPEND,
+    *PURCHASES,
     "purchases_total",
     "web_visits_last_month",
     "accepted_campaign_1",
@@ -105,10 +108,6 @@ ENGINEERED = [
 ]
 #: The baseline: LightGBM's own defaults (100 rounds, learning rate 0.1, 31 leaves).
 DEFAULT_LIGHTGBM_PARAMS = {"objective": "binary", "num_boost_round": 100}
-#: Percentiles of the bootstrap band of the expected profit.
-PROFIT_BAND = (5.0, 95.0)
-#: Thresholds of the expected-profit curve.
-PROFIT_CURVE_THRESHOLDS = np.round(np.linspace(0.0, 1.0, 101), 2)
 
 #: The features in business words, for the reasons a customer is on a target list.
 LABELS = {
@@ -168,17 +167,8 @@ SEGMENT_FEATURES = [
     "children_at_home",
     "tenure_days",
     "recency_days",
-    "spend_wines",
-    "spend_fruits",
-    "spend_meat",
-    "spend_fish",
-    "spend_sweets",
-    "spend_gold",
-    "spend_total",
-    "purchases_deals",
-    "purchases_web",
-    "purchases_catalog",
-    "purchases_store",
+    *SPEND,
+    *PURCHASES,
     "web_visits_last_month",
     "campaigns_accepted",
 ]
@@ -209,216 +199,7 @@ def segment_model_name(k: int) -> str:
     return f"campaign_segments_k{k}"
 
 
-OBJECTIVE_RULES = ("min_recall", "max_f1", "max_profit")
-
-
-# --- Objectives: thresholds and their economics ----------------------------------------------
-
-
-def economics(
-    y: np.ndarray,
-    prob: np.ndarray,
-    threshold: float,
-    cost_per_contact: float,
-    revenue_per_responder: float,
-) -> dict[str, float]:
-    """Expected outcome of contacting every row with ``prob >= threshold``.
-
-    contacts = rows contacted; responders = contacted rows that responded;
-    cost = contacts x cost_per_contact; revenue = responders x revenue_per_responder;
-    profit = revenue - cost; customers = the rows given. Computed on the rows given (the
-    out-of-fold labelled rows, not scaled).
-    """
-    y = np.asarray(y, dtype=int)
-    contacted = np.asarray(prob, dtype=float) >= threshold
-    contacts = float(contacted.sum())
-    responders = float((contacted & (y == 1)).sum())
-    cost = contacts * cost_per_contact
-    revenue = responders * revenue_per_responder
-    positives = float((y == 1).sum())
-    return {
-        "threshold": float(threshold),
-        "contacts": contacts,
-        "responders": responders,
-        "recall": responders / positives if positives else float("nan"),
-        "precision": responders / contacts if contacts else float("nan"),
-        "cost": cost,
-        "revenue": revenue,
-        "profit": revenue - cost,
-        "customers": float(len(y)),
-    }
-
-
-def min_recall_threshold(y: np.ndarray, prob: np.ndarray, target: float) -> float:
-    """The highest threshold whose recall is still >= ``target`` (fewest contacts)."""
-    y = np.asarray(y, dtype=int)
-    prob = np.asarray(prob, dtype=float)
-    positives = max((y == 1).sum(), 1)
-    best = float(ev.threshold_candidates(prob)[0])
-    for t in ev.threshold_candidates(prob):
-        if ((prob >= t) & (y == 1)).sum() / positives >= target:
-            best = float(t)
-    return best
-
-
-def max_profit_threshold(cost_per_contact: float, revenue_per_responder: float) -> float:
-    """The break-even response probability, ``cost / revenue``: contacting a customer earns
-    ``p x revenue - cost`` in expectation, so contacting exactly the customers above it
-    maximises the expected profit of any list drawn from the same (calibrated) probabilities.
-    The plan (campaign_plan, a sum of those expectations) of this objective is therefore the
-    most profitable of all objectives on the customers it plans for; its measured economics are
-    the out-of-fold outcomes at this threshold."""
-    if revenue_per_responder <= 0:
-        raise ValueError(f"revenue per responder must be positive, got {revenue_per_responder}")
-    return float(cost_per_contact) / float(revenue_per_responder)
-
-
-def objective_threshold(
-    rule: str,
-    target: float | None,
-    y: np.ndarray,
-    prob: np.ndarray,
-    cost_per_contact: float,
-    revenue_per_responder: float,
-) -> float:
-    """Threshold of one objective rule: min_recall (target = recall), max_f1 or max_profit."""
-    if rule == "min_recall":
-        if target is None or not 0 < target <= 1:
-            raise ValueError(f"min_recall needs a target in (0, 1], got {target!r}")
-        return min_recall_threshold(y, prob, target)
-    if rule == "max_f1":
-        return ev.best_f1_threshold(y, prob)
-    if rule == "max_profit":
-        return max_profit_threshold(cost_per_contact, revenue_per_responder)
-    raise ValueError(f"unknown objective rule {rule!r}; expected one of {OBJECTIVE_RULES}")
-
-
-def objective_rows(
-    objectives: list[dict],
-    cost_per_contact: float,
-    revenue_per_responder: float,
-    resamples: int = 0,
-    seed: int = 42,
-) -> Callable[[np.ndarray, np.ndarray], list[dict]]:
-    """An ``extra_evaluation`` hook: per objective, its threshold and economics as long rows
-    (evaluation='objective', fold=<objective name>); with ``resamples`` > 0 also the bootstrap
-    band of its profit and responders (:func:`profit_band`)."""
-
-    def rows(y: np.ndarray, prob: np.ndarray) -> list[dict]:
-        thresholds = []
-        for obj in objectives:
-            target = obj.get("target_value")
-            target = None if target is None or pd.isna(target) else float(target)
-            thresholds.append(
-                objective_threshold(
-                    obj["rule"], target, y, prob, cost_per_contact, revenue_per_responder
-                )
-            )
-        band = (
-            profit_band(
-                y,
-                prob,
-                np.asarray(thresholds),
-                cost_per_contact,
-                revenue_per_responder,
-                resamples,
-                seed,
-            )
-            if resamples > 0 and thresholds
-            else None
-        )
-        out = []
-        for j, (obj, t) in enumerate(zip(objectives, thresholds, strict=True)):
-            values = economics(y, prob, t, cost_per_contact, revenue_per_responder)
-            values.update(
-                {
-                    "cost_per_contact": cost_per_contact,
-                    "revenue_per_responder": revenue_per_responder,
-                }
-            )
-            if band is not None:
-                for name in ("profit_low", "profit_high", "responders_low", "responders_high"):
-                    values[name] = float(band[name][j])
-            out += [
-                {
-                    "evaluation": OBJECTIVE_EVALUATION,
-                    "fold": obj["objective"],
-                    "metric": k,
-                    "value": v,
-                }
-                for k, v in values.items()
-            ]
-        return out
-
-    return rows
-
-
-def profit_band(
-    y: np.ndarray,
-    prob: np.ndarray,
-    thresholds: np.ndarray,
-    cost_per_contact: float,
-    revenue_per_responder: float,
-    resamples: int,
-    seed: int = 42,
-) -> dict[str, np.ndarray]:
-    """Expected profit at each threshold and its bootstrap band over the customers.
-
-    ``y``, ``prob``: labels and out-of-fold probabilities, shape (n,); ``thresholds``: shape
-    (t,). Each of ``resamples`` seeded resamples draws n customers with replacement and
-    recomputes contacts, responders and profit at every threshold (the thresholds stay fixed:
-    the band is the sampling uncertainty of the economics a threshold gives, not of the
-    threshold's choice). Returns arrays of shape (t,): ``profit`` (on the rows as given),
-    ``profit_low`` / ``profit_high`` (the :data:`PROFIT_BAND` percentiles), the same for
-    ``responders``, and ``contacts``.
-    """
-    y = np.asarray(y, dtype=int)
-    prob = np.asarray(prob, dtype=float)
-    thresholds = np.asarray(thresholds, dtype=float)
-    # contacted[i, j]: row i is contacted at threshold j
-    contacted = prob[:, None] >= thresholds[None, :]
-    responded = contacted & (y[:, None] == 1)
-    rng = np.random.default_rng(seed)
-    # counts[b, i]: how often row i is drawn in resample b (a multinomial draw of n rows)
-    counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=max(resamples, 1))
-    contacts_b = counts @ contacted.astype(float)
-    responders_b = counts @ responded.astype(float)
-    profit_b = responders_b * revenue_per_responder - contacts_b * cost_per_contact
-    low, high = PROFIT_BAND
-    contacts = contacted.sum(axis=0).astype(float)
-    responders = responded.sum(axis=0).astype(float)
-    return {
-        "threshold": thresholds,
-        "contacts": contacts,
-        "responders": responders,
-        "profit": responders * revenue_per_responder - contacts * cost_per_contact,
-        "profit_low": np.percentile(profit_b, low, axis=0),
-        "profit_high": np.percentile(profit_b, high, axis=0),
-        "responders_low": np.percentile(responders_b, low, axis=0),
-        "responders_high": np.percentile(responders_b, high, axis=0),
-    }
-
-
-def profit_curve(
-    cost_per_contact: float, revenue_per_responder: float, resamples: int, seed: int = 42
-) -> Callable[[np.ndarray, np.ndarray], dict]:
-    """An ``extra_curves`` hook: the curve ``expected_profit`` (one point per threshold of
-    :data:`PROFIT_CURVE_THRESHOLDS`: contacts, responders, profit and its band)."""
-
-    def curves(y: np.ndarray, prob: np.ndarray) -> dict:
-        band = profit_band(
-            y,
-            prob,
-            PROFIT_CURVE_THRESHOLDS,
-            cost_per_contact,
-            revenue_per_responder,
-            resamples,
-            seed,
-        )
-        points = [{k: float(band[k][j]) for k in band} for j in range(len(PROFIT_CURVE_THRESHOLDS))]
-        return {"expected_profit": points}
-
-    return curves
+# --- Training and scoring --------------------------------------------------------------------
 
 
 def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
@@ -428,9 +209,6 @@ def contact_economics(features: pd.DataFrame) -> tuple[float, float]:
         float(labelled["cost_per_contact"].median()),
         float(labelled["revenue_per_responder"].median()),
     )
-
-
-# --- Training and scoring --------------------------------------------------------------------
 
 
 def trainers(
@@ -448,27 +226,18 @@ def trainers(
 ) -> list:
     """The response blend (gated, with the objectives and the expected-profit curve), its
     default-LightGBM baseline and the segmentations."""
-    common = dict(
-        domain=DOMAIN,
-        variant="all_customers",
-        key=KEY,
-        target=TARGET,
-        categorical=CATEGORICAL,
+    spec = replace(
+        scoring_spec(),
         forbidden=forbidden,
         test_share=0.2,
         cv_folds=cv_folds,
         seed=seed,
         min_rows=30,
         repeated_splits=repeated,
+        params={**DEFAULT_PARAMS, "blend_weight": 0.5, "logistic_c": 1.0},
     )
-    spec = binary.BinarySpec(
-        name=MODEL,
-        numeric=NUMERIC + ENGINEERED,
-        params={**binary.DEFAULT_LGB_PARAMS, "blend_weight": 0.5, "logistic_c": 1.0},
-        **common,
-    )
-    baseline = binary.BinarySpec(
-        name=BASELINE, numeric=list(NUMERIC), params=dict(DEFAULT_LIGHTGBM_PARAMS), **common
+    baseline = replace(
+        spec, name=BASELINE, numeric=list(NUMERIC), params=dict(DEFAULT_LIGHTGBM_PARAMS)
     )
     extra = {
         "objectives": objectives,
@@ -483,7 +252,7 @@ def trainers(
         objectives, cost_per_contact, revenue_per_responder, profit_resamples, seed
     )
     curves = profit_curve(cost_per_contact, revenue_per_responder, profit_resamples, seed)
-    rule = BaselineRule(BASELINE, f"{binary.REPEATED_EVALUATION}.auc", baseline_margin)
+    rule = BaselineRule(BASELINE, f"{protocols.REPEATED_EVALUATION}.auc", baseline_margin)
     segments = [
         KMeansTrainer(
             name=segment_model_name(k),
@@ -500,7 +269,7 @@ def trainers(
     return [
         BinaryTrainer(
             spec,
-            binary.LOGIT_BLEND,
+            LogitBlend,
             auc_floor,
             extra_params=extra,
             extra_evaluation=hook,
@@ -510,7 +279,7 @@ def trainers(
         # the baseline carries the objectives too: it scores when the blend does not beat it
         BinaryTrainer(
             baseline,
-            binary.LIGHTGBM,
+            LightGBM,
             None,
             extra_params=extra,
             extra_evaluation=hook,
@@ -518,18 +287,6 @@ def trainers(
         ),
         *segments,
     ]
-
-
-def objectives_from_seed(seed: pd.DataFrame) -> list[dict]:
-    """The objectives seed as plain dicts, in display order."""
-    rows = seed.sort_values("display_order")
-    out = []
-    for r in rows.itertuples(index=False):
-        target = None if pd.isna(r.target_value) else float(r.target_value)
-        if r.rule not in OBJECTIVE_RULES:
-            raise ValueError(f"objective {r.objective}: unknown rule {r.rule!r}")
-        out.append({"objective": str(r.objective), "rule": str(r.rule), "target_value": target})
-    return out
 
 
 def train(
@@ -564,24 +321,11 @@ def train(
     return pd.concat([classifiers, segments], ignore_index=True) if len(segments) else classifiers
 
 
-def objective_thresholds(record: dict) -> dict[str, float]:
-    """Each objective's contact threshold, as registered with the model version."""
-    rows = json.loads(record["evaluation"])
-    return {
-        r["fold"]: float(r["value"])
-        for r in rows
-        if r["evaluation"] == OBJECTIVE_EVALUATION and r["metric"] == "threshold"
-    }
-
-
-def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
-    """One response probability per customer from ``campaign_response``'s champion, or its
-    baseline's when the blend does not beat it (:func:`revenue_ml.ml.lifecycle.serving`;
-    both carry the objectives' thresholds), out-of-sample for the customers it was trained on
-    (see :func:`revenue_ml.ml.lifecycle.score`); the reasons for the customers on any
-    objective's target list."""
-    record, _ = serving(registry, MODEL)
-    base = binary.BinarySpec(
+def scoring_spec() -> BinarySpec:
+    """The spec the response model (or its baseline) scores with: the build's marts and the
+    raw-record scorer (the registered version's own feature list wins,
+    :func:`revenue_ml.ml.scoring.spec_from_record`)."""
+    return BinarySpec(
         name=MODEL,
         domain=DOMAIN,
         variant="all_customers",
@@ -590,11 +334,55 @@ def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
         numeric=NUMERIC + ENGINEERED,
         categorical=CATEGORICAL,
     )
+
+
+#: Raw records: every customer is scored by the response model (its baseline's MLflow model
+#: scores the same records).
+ROUTES = (Route(MODEL, scoring_spec(), labels=LABELS, alternatives=(BASELINE,)),)
+#: One record of the iFood campaign file (the REST documentation's and the MLflow models'
+#: example).
+EXAMPLE = {
+    "ID": 5524,
+    "Year_Birth": 1957,
+    "Education": "Graduation",
+    "Marital_Status": "Single",
+    "Income": 58138,
+    "Kidhome": 0,
+    "Teenhome": 0,
+    "Dt_Customer": "04-09-2012",
+    "Recency": 58,
+    "MntWines": 635,
+    "MntFruits": 88,
+    "MntMeatProducts": 546,
+    "MntFishProducts": 172,
+    "MntSweetProducts": 88,
+    "MntGoldProds": 88,
+    "NumDealsPurchases": 3,
+    "NumWebPurchases": 8,
+    "NumCatalogPurchases": 10,
+    "NumStorePurchases": 4,
+    "NumWebVisitsMonth": 7,
+    "AcceptedCmp3": 0,
+    "AcceptedCmp4": 0,
+    "AcceptedCmp5": 0,
+    "AcceptedCmp1": 0,
+    "AcceptedCmp2": 0,
+    "Complain": 0,
+}
+
+
+def score_customers(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """One response probability per customer from ``campaign_response``'s champion, or its
+    baseline's when the blend does not beat it (:func:`revenue_ml.ml.lifecycle.serving`;
+    both carry the objectives' thresholds), out-of-sample for the customers it was trained on
+    (see :func:`revenue_ml.ml.scoring.score`); the reasons for the customers on any
+    objective's target list."""
+    record, _ = serving(registry, MODEL)
     lowest = min(objective_thresholds(record).values(), default=float(record["threshold"]))
     scores = score(
         features,
         record,
-        base,
+        scoring_spec(),
         explain=lambda s: s["probability"].to_numpy() >= lowest,
         labels=LABELS,
         out_of_sample=True,
@@ -614,9 +402,9 @@ def segment(features: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     Segment numbers are ordered by the base's mean total spend (0 = lowest), so they are stable
     across builds; ``silhouette`` is the base's mean silhouette for that k (registry)."""
     parts = []
-    frame = binary.in_key_order(features, KEY)
+    frame = protocols.in_key_order(features, KEY)
     for k in SEGMENT_KS:
-        record = latest_passing(registry, segment_model_name(k))
+        record = champion(registry, segment_model_name(k))
         model = SegmentModel.from_json(record["model_text"])
         silhouette = json.loads(record["metrics"])["fit"]["silhouette"]
         parts.append(

@@ -6,7 +6,8 @@ the ~14.6% churn rate:
 - ``churn_lightgbm``: LightGBM tuned by a bounded search that maximises cross-validated F1
   (:mod:`revenue_ml.ml.search`); the model that scores customers (``churn_scores``);
 - ``churn_random_forest``: the reference's base model, sklearn's RandomForest with its default
-  hyper-parameters, stored as JSON trees (:mod:`revenue_ml.ml.forest`): the baseline to beat.
+  hyper-parameters, stored as JSON trees (:mod:`revenue_ml.ml.families.forest`): the baseline
+  to beat.
 
 Evaluation: a stratified 20% held-out test split is set aside first; stratified k-fold CV on
 the rest gives the CV metrics and the F1-optimal threshold (the search sees the same rest).
@@ -14,11 +15,12 @@ Rows whose Churn is empty (``churned`` null) are scored, never trained on.
 
 ``customer_key``: the BigML file has no customer id, so the key is a hash of the row's
 identifying fields (every column but ``Churn``), plus ``-2``, ``-3``... for exact twins; it
-survives re-ordering the file and a label arriving (see :func:`customer_keys`).
+survives re-ordering the file and a label arriving
+(:func:`revenue_ml.raw_features.churn.customer_keys`).
 
-:func:`features_from_raw` computes ``churn_features`` from raw rows with the twin of the SQL
-(:mod:`revenue_ml.raw_features.churn`), which the raw-record scorer uses
-(``python -m revenue_ml.score churn``, the REST service); the tests check both agree.
+Raw records are scored outside dbt (``python -m revenue_ml.score churn``, the REST service,
+the MLflow models) along :data:`ROUTES`, with the features the twin of the SQL computes
+(:mod:`revenue_ml.raw_features.churn`); :data:`EXAMPLE` is a record of the raw file.
 """
 
 from __future__ import annotations
@@ -29,18 +31,13 @@ from typing import ClassVar
 
 import pandas as pd
 
-from revenue_ml.ml import binary, drift
-from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import (
-    BaselineRule,
-    BinaryTrainer,
-    cv_folds_for,
-    gate_floor,
-    score,
-    serving,
-    train_or_reuse,
-)
+from revenue_ml.ml import drift
+from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, cv_folds_for, gate_floor
+from revenue_ml.ml.families import ForestModel, LightGBM
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import BaselineRule, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.ml.search import SearchSpace
 from revenue_ml.settings import DomainSettings, MlSettings
 
@@ -91,7 +88,7 @@ LABELS = {
 SCORING_MODEL = "churn_lightgbm"
 BASELINE_MODEL = "churn_random_forest"
 
-LGB_PARAMS = {**binary.DEFAULT_LGB_PARAMS, "num_boost_round": 300}
+LGB_PARAMS = {**DEFAULT_PARAMS, "num_boost_round": 300}
 LGB_GRID = {
     "num_leaves": [7, 15, 31],
     "learning_rate": [0.03, 0.05, 0.1],
@@ -133,26 +130,21 @@ def trainers(
 ) -> list[BinaryTrainer]:
     """LightGBM (searched, gated by ``auc_floor`` on CV AUC, compared with the baseline on
     the same CV AUC) and the random-forest baseline."""
-    common = dict(
-        domain=DOMAIN,
-        variant="all_customers",
-        key=KEY,
-        target=TARGET,
-        numeric=FEATURES,
-        forbidden=forbidden,
+    lgb_spec = replace(
+        base_spec(forbidden),
         test_share=0.2,
         cv_folds=cv_folds,
         seed=seed,
         min_rows=30,
         class_weight="balanced",
+        params=dict(LGB_PARAMS),
     )
-    lgb_spec = binary.BinarySpec(name=SCORING_MODEL, params=dict(LGB_PARAMS), **common)
-    rf_spec = binary.BinarySpec(name=BASELINE_MODEL, params=dict(RF_PARAMS), **common)
+    rf_spec = replace(lgb_spec, name=BASELINE_MODEL, params=dict(RF_PARAMS))
     space = SearchSpace(grid=LGB_GRID, max_candidates=max_candidates, cv_folds=cv_folds, seed=seed)
     rule = BaselineRule(BASELINE_MODEL, f"{lgb_spec.cv_name}.auc", baseline_margin)
     return [
-        BinaryTrainer(lgb_spec, binary.LIGHTGBM, auc_floor, search=space, baseline_rule=rule),
-        BinaryTrainer(rf_spec, binary.RANDOM_FOREST, None),
+        BinaryTrainer(lgb_spec, LightGBM, auc_floor, search=space, baseline_rule=rule),
+        BinaryTrainer(rf_spec, ForestModel, None),
     ]
 
 
@@ -180,9 +172,9 @@ def train(
     )
 
 
-def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
+def base_spec(forbidden: frozenset[str] = frozenset()) -> BinarySpec:
     """The scoring spec skeleton (the registered record supplies the feature list)."""
-    return binary.BinarySpec(
+    return BinarySpec(
         name=SCORING_MODEL,
         domain=DOMAIN,
         variant="all_customers",
@@ -196,6 +188,33 @@ def base_spec(forbidden: frozenset[str] = frozenset()) -> binary.BinarySpec:
 #: How a customer's reasons read: what raises the churn risk, what lowers it.
 WORDING = Wording(up="Raises the risk", down="Lowers it")
 
+#: Raw records: every customer is scored by the scoring model (its baseline's MLflow model
+#: scores the same records).
+ROUTES = (Route(SCORING_MODEL, base_spec(), labels=LABELS, alternatives=(BASELINE_MODEL,)),)
+#: One record of the BigML churn file (the REST documentation's and the MLflow models'
+#: example).
+EXAMPLE = {
+    "State": "KS",
+    "Account length": 128,
+    "Area code": 415,
+    "International plan": "No",
+    "Voice mail plan": "Yes",
+    "Number vmail messages": 25,
+    "Total day minutes": 265.1,
+    "Total day calls": 110,
+    "Total day charge": 45.07,
+    "Total eve minutes": 197.4,
+    "Total eve calls": 99,
+    "Total eve charge": 16.78,
+    "Total night minutes": 244.7,
+    "Total night calls": 91,
+    "Total night charge": 11.01,
+    "Total intl minutes": 10.0,
+    "Total intl calls": 3,
+    "Total intl charge": 2.7,
+    "Customer service calls": 4,
+}
+
 
 def labels(currency: str = "") -> dict[str, FeatureLabel]:
     """:data:`LABELS` with money in ``currency``."""
@@ -206,7 +225,7 @@ def labels(currency: str = "") -> dict[str, FeatureLabel]:
 
 
 def score_customers(
-    features: pd.DataFrame, registry: pd.DataFrame, currency: str = ""
+    features: pd.DataFrame, registry: pd.DataFrame, settings: Settings | None = None
 ) -> pd.DataFrame:
     """One score per customer. A customer the model was trained on gets its out-of-sample
     probability (out-of-fold, or held-out), never the in-sample one; a new customer (no
@@ -214,7 +233,7 @@ def score_customers(
 
     The reasons are computed for the customers someone may call: every active (not churned)
     customer, whichever side of the threshold (the risk list ranks them all), with what raises
-    the risk and what lowers it."""
+    the risk and what lowers it; money in ``settings.currency``."""
     record, _ = serving(registry, SCORING_MODEL)
     active = features[TARGET].fillna(0).to_numpy() != 1
     scores = score(
@@ -222,7 +241,7 @@ def score_customers(
         record,
         base_spec(),
         explain=active,
-        labels=labels(currency),
+        labels=labels(settings.currency if settings is not None else ""),
         out_of_sample=True,
         wording=WORDING,
     )
@@ -243,40 +262,3 @@ def feature_drift(
     return drift.feature_drift(
         records, batch, settings.drift_ks_threshold, settings.drift_psi_threshold
     )
-
-
-# --- The raw BigML file -> features, for scoring outside dbt ------------------------------------
-# The twin of the staging and feature SQL is revenue_ml.raw_features.churn (one code path for
-# the command-line scorer, the REST service and the dashboard: revenue_ml.score).
-
-
-def customer_keys(raw: pd.DataFrame) -> list[str]:
-    """The staging key of each raw BigML row: ``cust_`` + the first 16 hex digits of the MD5 of
-    the trimmed identity values (every column but ``Churn``) joined by the ASCII unit
-    separator; exact twins get ``-2``, ``-3``... (in the order of their ``Churn`` value, then
-    file order). The SQL twin is the ``identity_digest`` macro."""
-    from revenue_ml.raw_features import churn as raw_churn
-    from revenue_ml.raw_features import text_records, typed
-
-    parsed = typed(text_records(raw, raw_churn.COLUMNS), raw_churn.EXPRESSIONS)
-    return raw_churn.derive(parsed)[KEY].tolist()
-
-
-def features_from_raw(raw: pd.DataFrame, max_minutes: float = float("inf")) -> pd.DataFrame:
-    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text), in
-    row order; ``Churn`` may be absent. Rows staging would reject raise
-    :class:`ModelInputError` naming their row numbers (1-based) and the first problem.
-    ``max_minutes``: the var ``telco_churn_max_minutes`` (default: no limit)."""
-    from revenue_ml.raw_features import churn as raw_churn
-
-    missing = [c for c in raw_churn.COLUMNS if c not in raw.columns and c not in ("Churn",)]
-    if missing:
-        raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
-    result = raw_churn.features(raw, max_minutes)
-    if len(result.errors):
-        rows = sorted({int(r) + 1 for r in result.errors["record"]})
-        raise ModelInputError(
-            f"churn scoring input: row(s) {rows[:20]} cannot be scored (first problem: "
-            f"{result.errors['message'].iloc[0]}); fix or remove them."
-        )
-    return result.features.reset_index(drop=True)[[KEY, TARGET, "is_labeled", *FEATURES]]

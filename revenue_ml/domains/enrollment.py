@@ -17,7 +17,7 @@ forecaster is compared with in every version (``baseline_comparison``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from revenue_ml.ml import forecast as ensemble
 from revenue_ml.ml import regression
-from revenue_ml.ml.lifecycle import BaselineRule, latest_passing, train_or_reuse
+from revenue_ml.ml.lifecycle import BaselineRule, champion, train_or_reuse
 from revenue_ml.settings import DomainSettings
 
 DOMAIN = "enrollment"
@@ -135,7 +135,7 @@ def train(
     )
     trainers = [
         regression.RegressionTrainer(model_spec, extra_params=extra, baseline_rule=rule),
-        regression.NaiveTrainer(model_spec, BASELINE_NAME, extra_params=extra),
+        regression.NaiveTrainer(replace(model_spec, name=BASELINE_NAME), extra_params=extra),
     ]
     return train_or_reuse(
         _history(features), trainers, existing, settings.ml.retrain_policy, settings.ml.runtime()
@@ -155,7 +155,7 @@ def forecast(features: pd.DataFrame, registry: pd.DataFrame, settings: Settings)
     origin.
     """
     versions = settings.versions
-    record = latest_passing(registry, MODEL_NAME)
+    record = champion(registry, MODEL_NAME)
     metrics = json.loads(record["metrics"])
     method = metrics.get("forecast_method", regression.MODEL_METHOD)
     stored = metrics.get("ensemble") or {}
@@ -185,13 +185,13 @@ def forecast(features: pd.DataFrame, registry: pd.DataFrame, settings: Settings)
         base_method = shipped["chosen"].to_numpy()
     else:
         chosen = model_pred if method == regression.MODEL_METHOD else naive[method]
-        counts = regression.to_counts(np.where(np.isnan(chosen), last, chosen))
+        counts = ensemble.to_counts(np.where(np.isnan(chosen), last, chosen))
         base_method = np.full(len(rows), method, dtype=object)
     low, high = (
         ensemble.interval(counts, q) if np.isfinite(q) else (np.full(len(rows), np.nan),) * 2
     )
     out = rows[KEY].copy()
-    out["predict_alumnos"] = regression.to_counts(counts)
+    out["predict_alumnos"] = ensemble.to_counts(counts)
     out["forecast_method"] = method
     out["base_method"] = base_method
     out["predicted_students_low"] = low

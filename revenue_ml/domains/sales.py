@@ -1,5 +1,8 @@
 """Sales pipeline: probability that an offer closes won (reference 000).
 
+Raw records of the offers file are scored outside dbt along :data:`ROUTES` (closed offers by
+at_close, open ones by by_age at their age); :data:`EXAMPLE` is one such record.
+
 Three variants are registered, each next to a baseline it must beat:
 
 - ``by_age``: the question a sales manager has about an offer still open today: "open for
@@ -48,18 +51,13 @@ from typing import ClassVar
 
 import pandas as pd
 
-from revenue_ml.ml import binary, drift, landmark
+from revenue_ml.ml import drift, landmark, protocols
+from revenue_ml.ml.binary import BinarySpec, BinaryTrainer, gate_floor
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import (
-    BaselineRule,
-    BinaryTrainer,
-    champion,
-    gate_floor,
-    score,
-    serving,
-    train_or_reuse,
-)
+from revenue_ml.ml.families import LightGBM, LinearModel
+from revenue_ml.ml.lifecycle import BaselineRule, champion, serving, train_or_reuse
 from revenue_ml.ml.reasons import FeatureLabel, Wording
+from revenue_ml.ml.scoring import Route, score
 from revenue_ml.settings import DomainSettings, MlSettings
 
 DOMAIN = "sales"
@@ -134,7 +132,7 @@ CLOSED_MODEL = "offer_close_at_close"
 #: Primary metric (and the one compared with the baseline) of each variant.
 PRIMARY = {
     "at_close": "cv_10fold",
-    "at_open": binary.ROLLING_EVALUATION,
+    "at_open": protocols.ROLLING_EVALUATION,
     "by_age": landmark.BACKTEST_EVALUATION,
 }
 
@@ -161,7 +159,7 @@ class Settings(DomainSettings):
     gate_min_positives: int
 
 
-def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinarySpec]:
+def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, BinarySpec]:
     """The variants' specs: 10-fold CV as in the write-up and a time holdout on created_date;
     at_open adds the rolling origin on the outcome's known date."""
     common = dict(
@@ -175,14 +173,14 @@ def specs(forbidden: frozenset[str], seed: int = 42) -> dict[str, binary.BinaryS
         seed=seed,
     )
     return {
-        "at_close": binary.BinarySpec(
+        "at_close": BinarySpec(
             name=CLOSED_MODEL,
             variant="at_close",
             numeric=AT_CLOSE_NUMERIC,
             categorical=CATEGORICAL,
             **common,
         ),
-        "at_open": binary.BinarySpec(
+        "at_open": BinarySpec(
             name=OPEN_MODEL,
             variant="at_open",
             numeric=AT_OPEN_NUMERIC,
@@ -230,8 +228,8 @@ def by_age_trainers(
     specs_ = by_age_specs(horizon_days, seed)
     rule = BaselineRule(specs_["baseline"].name, f"{landmark.BACKTEST_EVALUATION}.auc", margin)
     return [
-        landmark.LandmarkTrainer(specs_["model"], binary.LIGHTGBM, floor, baseline_rule=rule),
-        landmark.LandmarkTrainer(specs_["baseline"], binary.LOGISTIC, None),
+        landmark.LandmarkTrainer(specs_["model"], LightGBM, floor, baseline_rule=rule),
+        landmark.LandmarkTrainer(specs_["baseline"], LinearModel, None),
     ]
 
 
@@ -256,7 +254,7 @@ def trainers(
         out.append(
             BinaryTrainer(
                 spec,
-                binary.LIGHTGBM,
+                LightGBM,
                 floors.get(variant),
                 primary_evaluation=PRIMARY[variant] if variant == "at_open" else None,
                 baseline_rule=rule,
@@ -265,7 +263,7 @@ def trainers(
         out.append(
             BinaryTrainer(
                 base_spec,
-                binary.LOGISTIC,
+                LinearModel,
                 None,
                 primary_evaluation=PRIMARY[variant] if variant == "at_open" else None,
             )
@@ -311,10 +309,53 @@ def train(
 WORDING = Wording(up="For a win", down="Against")
 
 
+#: Raw records: closed offers are scored by the at_close model; open ones, as the marts do
+#: (``open_offers``), by the chance to close won within the horizon at their age (by_age, aged
+#: at the as-of date the serving version was trained on; at_open, the chance at creation, and
+#: the baselines are the alternatives). The horizon does not enter a scoring spec.
+ROUTES = (
+    Route(
+        CLOSED_MODEL,
+        specs(frozenset())["at_close"],
+        lambda f: f["is_closed"].to_numpy(dtype=bool),
+        LABELS,
+        alternatives=(baseline_name(CLOSED_MODEL),),
+        rows_described="closed offers (Status Closed Won or Closed Lost)",
+        rows_column="Status",
+        example_changes={"Status": "Closed Won", "Close Date": "2024-04-18"},
+    ),
+    Route(
+        BY_AGE_MODEL,
+        landmark.spec_for_scoring(by_age_specs(90)["model"]),
+        lambda f: ~f["is_closed"].to_numpy(dtype=bool),
+        LABELS,
+        alternatives=(baseline_name(BY_AGE_MODEL), OPEN_MODEL, baseline_name(OPEN_MODEL)),
+        rows_described="open offers (any other Status, or none)",
+        rows_column="Status",
+        prepare=landmark.with_age_at_training_date,
+        skip=UNSTATED,
+        wording=WORDING,
+    ),
+)
+#: One record of the sales offers file, with the optional lead columns (the REST
+#: documentation's and the MLflow models' example).
+EXAMPLE = {
+    "Id": "a1b2c3",
+    "Use Case": "Corporate Events",
+    "Status": "Demo 1",
+    "Created Date": "2024-03-05",
+    "Price": 2500,
+    "Discount code": "",
+    "Pain": "operations",
+    "Lead Source": "Inbound",
+    "Lead City": "Madrid",
+    "Lead Created Date": "2024-02-20",
+}
+
+
 def score_offers(
     features: pd.DataFrame,
     registry: pd.DataFrame,
-    forbidden: frozenset[str],
     settings: Settings | None = None,
 ) -> pd.DataFrame:
     """One score per offer.
@@ -323,12 +364,12 @@ def score_offers(
       (``by_age``, or its baseline when the model does not beat it: ``serving``), with their
       reasons; ``probability_at_creation`` is the at_open model's chance on the first day.
     - Closed offers: ``at_close``, or its baseline when it does not beat it (out-of-sample
-      for the offers it was trained on, see :func:`revenue_ml.ml.lifecycle.score`).
+      for the offers it was trained on, see :func:`revenue_ml.ml.scoring.score`).
     """
     is_closed = features["is_closed"].astype(bool).to_numpy()
     closed = features[is_closed]
     open_ = features[~is_closed]
-    spec = specs(forbidden)
+    spec = specs(frozenset())  # scoring reads no forbidden list: the versions' own features
     parts = []
 
     record, _ = serving(registry, CLOSED_MODEL)

@@ -1,5 +1,6 @@
-"""Binary classifiers: LightGBM, a logistic-regression baseline and a random forest, trained,
-evaluated and scored the same way for every domain.
+"""Binary classifiers: trained, evaluated and registered the same way for every domain and
+every model family (:mod:`revenue_ml.ml.families`: LightGBM, logistic regression, random
+forest, their log-odds blend).
 
 Input is one row per entity (a mart), never raw rows. Rows are put in key order before any
 split, so the same data in any file order gives the same folds, model and threshold.
@@ -30,77 +31,30 @@ Two further protocols, when a spec asks for them (each reported as its own evalu
 With a ``known_at_column`` the time holdout's model, too, is fitted only on the rows whose
 label was known before the holdout starts (a label that arrived later was not available then).
 
-Every fit is single-threaded and seeded; independent fits (folds) may run in parallel
+The protocols themselves are in :mod:`revenue_ml.ml.protocols`. Every fit is single-threaded
+and seeded; independent fits (folds) may run in parallel
 (:class:`revenue_ml.ml.runtime.Runtime`), which never changes a result.
+:class:`BinaryTrainer` is a binary classifier as the lifecycle registers it
+(:mod:`revenue_ml.ml.lifecycle`); :func:`revenue_ml.ml.scoring.score` scores with it.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
 from revenue_ml.ml import evaluation as ev
-from revenue_ml.ml import paths
-from revenue_ml.ml.blend import BlendMember, LogitBlend
+from revenue_ml.ml import protocols
 from revenue_ml.ml.drift import reference_profile
-from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.forest import FOREST_JSON, ForestModel
-from revenue_ml.ml.portable import (
-    LIGHTGBM_TEXT,
-    LINEAR_JSON,
-    LOGIT_BLEND_JSON,
-    LinearModel,
-    booster_to_text,
-    prepare_features,
-)
+from revenue_ml.ml.families import BinaryModel, prepare_features
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import BaselineRule, SpecTrainer, Trained
+from revenue_ml.ml.registry import fingerprint
 from revenue_ml.ml.runtime import SERIAL, Runtime
-
-LIGHTGBM = "lightgbm"
-LOGISTIC = "logistic_regression"
-RANDOM_FOREST = "random_forest"
-#: LightGBM and a logistic regression on the same features, averaged in log-odds space with
-#: weights ``blend_weight`` (LightGBM) and ``1 - blend_weight`` (stored as a LogitBlend).
-LOGIT_BLEND = "lightgbm_logistic_blend"
-#: Solver of every logistic regression (recorded in the registered parameters).
-LOGISTIC_SOLVER = "newton-cholesky"
-#: Keys of a spec's ``params`` that configure the blend or the logistic model, not LightGBM.
-NON_LIGHTGBM_PARAMS = ("blend_weight", "logistic_c")
-
-#: Hyper-parameters of sklearn's RandomForestClassifier a spec's ``params`` may set for the
-#: random-forest family (others, e.g. LightGBM's, are ignored by it).
-RF_PARAM_NAMES = (
-    "n_estimators",
-    "max_depth",
-    "min_samples_leaf",
-    "min_samples_split",
-    "max_features",
-    "criterion",
-    "max_samples",
-)
-DEFAULT_RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
-#: Bootstrap rows per tree of the random forest, at most: on small data (every public dataset)
-#: a tree sees a full bootstrap sample as sklearn's default; on large data each tree sees this
-#: many rows, so a forest's cost stops growing with the data (scale 10: 33k churn customers).
-RF_MAX_SAMPLES = 10_000
-#: Rows used for the mean |contribution| per feature (a seeded sample on large data).
-IMPORTANCE_SAMPLE = 500
-
-DEFAULT_LGB_PARAMS = {
-    "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.9,
-    "lambda_l2": 1.0,
-    "num_boost_round": 200,
-}
+from revenue_ml.ml.search import SearchSpace, search
 
 
 @dataclass
@@ -121,7 +75,7 @@ class BinarySpec:
     cv_folds: int = 10
     seed: int = 42
     min_rows: int = 50
-    params: dict = field(default_factory=lambda: dict(DEFAULT_LGB_PARAMS))
+    params: dict = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     class_weight: str | None = None
     #: Column holding when each row's label became known (e.g. an offer's close date): rows
     #: whose label was known only after a window's origin never train that window's model.
@@ -145,12 +99,18 @@ class BinarySpec:
         return f"cv_{self.cv_folds}fold"
 
 
+def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
+    """The spec's features as the model families want them
+    (:func:`revenue_ml.ml.families.prepare_features`)."""
+    return prepare_features(frame, spec.numeric, spec.categorical)
+
+
 @dataclass
 class TrainedBinary:
     """A fitted model with everything the registry stores about it."""
 
     family: str
-    model: lgb.Booster | LinearModel | ForestModel
+    model: BinaryModel
     model_format: str
     model_text: str
     threshold: float
@@ -160,6 +120,7 @@ class TrainedBinary:
     feature_importance: list[dict]
     reference_profile: dict
     training_rows: int
+    #: The parameters the final model was fitted with (seeded, threaded as fitted).
     params: dict
     #: Out-of-fold probabilities of the fit part's rows and their labels (cross-validation).
     oof: np.ndarray | None = None
@@ -168,455 +129,27 @@ class TrainedBinary:
     oof_keys: np.ndarray | None = None
     #: Name of the cross-validation evaluation (``cv_<folds>fold``, folds actually used).
     cv_name: str = ""
-    #: Every labelled row's out-of-sample probability (see :func:`out_of_sample`).
+    #: Every labelled row's out-of-sample probability (:func:`protocols.out_of_sample`).
     out_of_sample: dict | None = None
 
 
-@dataclass(frozen=True)
-class Holdout:
-    """Row positions (in key order) of the fit part and the held-out part."""
-
-    name: str
-    fit_idx: np.ndarray
-    test_idx: np.ndarray
-
-
-def in_key_order(frame: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
-    """Rows sorted by the entity key (stable), index reset: the order every split starts from."""
-    keys = [key] if isinstance(key, str) else list(key)
-    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True)
-
-
-def validate(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    """Return the labelled rows in key order, or raise :class:`ModelInputError` naming the
-    model and the fix."""
-    leaked = sorted(set(spec.features) & set(spec.forbidden))
-    if leaked:
-        raise ModelInputError(
-            f"model {spec.name}: forbidden feature(s) {leaked} would leak the target. "
-            f"Fix: remove them from the feature list."
-        )
-    missing = [c for c in spec.features + [spec.target, spec.key] if c not in frame.columns]
-    if missing:
-        raise ModelInputError(f"model {spec.name}: training data lacks column(s) {missing}.")
-    labelled = frame[frame[spec.target].notna()]
-    if len(labelled) < spec.min_rows:
-        raise ModelInputError(
-            f"model {spec.name}: only {len(labelled)} labelled rows (at least {spec.min_rows} "
-            f"needed). Fix: supply more history or lower the model's min_rows."
-        )
-    classes = sorted(labelled[spec.target].astype(int).unique().tolist())
-    if classes != [0, 1]:
-        raise ModelInputError(
-            f"model {spec.name}: the target '{spec.target}' has only class {classes} in "
-            f"{len(labelled)} labelled rows; a classifier needs both 0 and 1. Fix: check the "
-            f"source's labels (e.g. the status mapping) or the filters upstream."
-        )
-    per_class = labelled[spec.target].astype(int).value_counts().min()
-    if per_class < spec.cv_folds:
-        raise ModelInputError(
-            f"model {spec.name}: the rarer class has {per_class} rows, fewer than the "
-            f"{spec.cv_folds} cross-validation folds. Fix: supply more data."
-        )
-    if labelled[spec.key].duplicated().any():
-        raise ModelInputError(f"model {spec.name}: the key '{spec.key}' is not unique.")
-    return in_key_order(labelled, spec.key)
-
-
-def holdout(labelled: pd.DataFrame, spec: BinarySpec) -> Holdout | None:
-    """The spec's holdout on key-ordered labelled rows (None when it has none, or when either
-    part would lack a class)."""
-    y = labelled[spec.target].astype(int).to_numpy()
-    if spec.time_column:
-        times = pd.to_datetime(labelled[spec.time_column]).to_numpy()
-        order = np.argsort(times, kind="stable")  # ties keep key order
-        cut = int(round(len(order) * (1 - spec.holdout_share)))
-        fit_idx, test_idx = np.sort(order[:cut]), np.sort(order[cut:])
-        if len(np.unique(y[fit_idx])) == 2 and len(np.unique(y[test_idx])) == 2:
-            return Holdout("time_holdout", fit_idx, test_idx)
-        return None
-    if spec.test_share:
-        fit_idx, test_idx = train_test_split(
-            np.arange(len(y)), test_size=spec.test_share, stratify=y, random_state=spec.seed
-        )
-        return Holdout("test_split", np.sort(fit_idx), np.sort(test_idx))
-    return None
-
-
-def fit_part(labelled: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    """The key-ordered labelled rows outside the holdout (all of them without one): the rows
-    cross-validation, threshold choice and any hyper-parameter search may look at."""
-    split = holdout(labelled, spec)
-    if split is None:
-        return labelled
-    return labelled.iloc[split.fit_idx].reset_index(drop=True)
-
-
-def prepare(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    """The spec's features as LightGBM wants them (``portable.prepare_features``)."""
-    return prepare_features(frame, spec.numeric, spec.categorical)
-
-
-def lgb_params(spec: BinarySpec, y: np.ndarray) -> tuple[dict, int]:
-    """LightGBM parameters (seeded, deterministic, one thread) and boosting rounds."""
-    skip = ("num_boost_round", *NON_LIGHTGBM_PARAMS)
-    params = {k: v for k, v in spec.params.items() if k not in skip}
-    params.update(
-        {
-            "seed": spec.seed,
-            "deterministic": True,
-            "force_row_wise": True,
-            "num_threads": 1,
-            "verbosity": -1,
-        }
-    )
-    if spec.class_weight == "balanced":
-        params["scale_pos_weight"] = float((y == 0).sum() / max((y == 1).sum(), 1))
-    return params, int(spec.params.get("num_boost_round", 200))
-
-
-def fit(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str):
-    """Fit one model on prepared rows ``frame`` (n, n_features) and labels ``y`` (n,)."""
-    if family == LIGHTGBM:
-        params, rounds = lgb_params(spec, y)
-        data = lgb.Dataset(
-            frame, label=y, categorical_feature=spec.categorical or "auto", free_raw_data=False
-        )
-        return lgb.train(params, data, num_boost_round=rounds)
-    if family == LOGISTIC:
-        return _fit_logistic(frame, y, spec)
-    if family == RANDOM_FOREST:
-        return _fit_forest(frame, y, spec)
-    if family == LOGIT_BLEND:
-        return _fit_blend(frame, y, spec)
-    raise ValueError(f"unknown model family {family!r}")
-
-
-def blend_weight(spec: BinarySpec) -> float:
-    """Weight of the LightGBM member of a blend (the logistic member gets the rest)."""
-    weight = float(spec.params.get("blend_weight", 0.5))
-    if not 0.0 <= weight <= 1.0:
-        raise ModelInputError(f"model {spec.name}: blend_weight must be in [0, 1], got {weight}.")
-    return weight
-
-
-def _fit_blend(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> LogitBlend:
-    booster = fit(frame, y, spec, LIGHTGBM)
-    linear = _fit_logistic(frame, y, spec)
-    weight = blend_weight(spec)
-    return LogitBlend(
-        [
-            BlendMember(LIGHTGBM_TEXT, booster_to_text(booster), weight),
-            BlendMember(LINEAR_JSON, linear.to_text(), 1.0 - weight),
-        ]
-    )
-
-
-def _fit_logistic(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> LinearModel:
-    impute = {c: float(np.nan_to_num(frame[c].median(), nan=0.0)) for c in spec.numeric}
-    filled = {c: frame[c].fillna(impute[c]) for c in spec.numeric}
-    mean = {c: float(filled[c].mean()) for c in spec.numeric}
-    scale = {c: float(filled[c].std(ddof=0)) or 1.0 for c in spec.numeric}
-    categories = {
-        c: sorted(str(v) for v in frame[c].dropna().astype(str).unique()) for c in spec.categorical
-    }
-    model = LinearModel(
-        list(spec.numeric), list(spec.categorical), impute, mean, scale, categories, [], 0.0
-    )
-    design = model.design_matrix(_as_object(frame, spec))
-    weight = "balanced" if spec.class_weight == "balanced" else None
-    # Newton-Cholesky: the same L2 optimum as lbfgs in ~5 iterations instead of ~50 (rows far
-    # outnumber coefficients here), which matters for the repeated fits of the protocols
-    clf = LogisticRegression(
-        C=logistic_c(spec),
-        max_iter=2000,
-        solver=LOGISTIC_SOLVER,
-        class_weight=weight,
-        random_state=spec.seed,
-    )
-    clf.fit(design, y)
-    model.coef = clf.coef_[0].astype(float).tolist()
-    model.intercept = float(clf.intercept_[0])
-    return model
-
-
-def logistic_c(spec: BinarySpec) -> float:
-    """Inverse L2 strength of the logistic regression (``params["logistic_c"]``, default 1)."""
-    return float(spec.params.get("logistic_c", 1.0))
-
-
-def rf_params(spec: BinarySpec, rows: int | None = None) -> dict:
-    """The random-forest hyper-parameters of a spec (defaults for those it does not set); on
-    more than :data:`RF_MAX_SAMPLES` rows each tree's bootstrap sample is capped at that."""
-    params = {**DEFAULT_RF_PARAMS, **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
-    for name in ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split"):
-        if params.get(name) is not None:
-            params[name] = int(params[name])
-    if rows is not None and rows > RF_MAX_SAMPLES and params.get("max_samples") is None:
-        params["max_samples"] = RF_MAX_SAMPLES
-    return params
-
-
-def _fit_forest(frame: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> ForestModel:
-    if spec.categorical:
-        raise ModelInputError(
-            f"model {spec.name}: the random forest takes numeric features only; "
-            f"encode {spec.categorical} as flags first."
-        )
-    weight = "balanced" if spec.class_weight == "balanced" else None
-    clf = RandomForestClassifier(
-        **rf_params(spec, len(y)), class_weight=weight, random_state=spec.seed, n_jobs=1
-    )
-    clf.fit(frame[list(spec.numeric)].to_numpy(dtype=np.float64).astype(np.float32), y)
-    return ForestModel.from_sklearn(clf, list(spec.numeric))
-
-
-def _as_object(frame: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
-    out = frame.copy()
-    for col in spec.categorical:
-        out[col] = out[col].astype("object").where(out[col].notna(), None)
-        out[col] = out[col].map(lambda v: None if v is None else str(v))
-    return out
-
-
-def predict_proba(model, frame: pd.DataFrame, spec: BinarySpec, threads: int = 1) -> np.ndarray:
-    """Probability of class 1 for prepared rows, shape (n,). ``threads``: LightGBM's OpenMP
-    threads for this call (each row is scored on its own, so the probabilities are the same
-    bits whatever the count; the build keeps 1, the REST service uses more for big batches)."""
-    if isinstance(model, lgb.Booster):
-        # all-numeric rows go in as the float64 matrix LightGBM would build from the frame
-        # itself (same predictions; its pandas checks cost ~5 ms per 1,000 rows); categorical
-        # ones keep the frame, whose category mapping LightGBM applies
-        data = frame.to_numpy(dtype=np.float64) if not spec.categorical else frame
-        return np.asarray(model.predict(data, num_threads=max(1, int(threads))), dtype=float)
-    if isinstance(model, ForestModel):
-        return model.predict_proba(frame)
-    if isinstance(model, LogitBlend):
-        return model.predict_proba(frame, _as_object(frame, spec))
-    return model.predict_proba(_as_object(frame, spec))
-
-
-def cross_validate(
-    x: pd.DataFrame,
-    y: np.ndarray,
-    spec: BinarySpec,
-    family: str,
-    folds: int,
-    runtime: Runtime = SERIAL,
-) -> tuple[np.ndarray, list[dict]]:
-    """Out-of-fold probabilities (n,) and one AUC row per fold, folds run by ``runtime``."""
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=spec.seed)
-    splits = list(splitter.split(x, y))
-
-    def run(args: tuple[int, tuple[np.ndarray, np.ndarray]]):
-        i, (train_idx, test_idx) = args
-        began = time.monotonic()
-        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
-        prob = predict_proba(model, x.iloc[test_idx], spec)
-        return i, test_idx, prob, time.monotonic() - began
-
-    oof = np.zeros(len(y))
-    rows = []
-    for i, test_idx, prob, seconds in runtime.map(run, list(enumerate(splits))):
-        oof[test_idx] = prob
-        auc = ev.binary_metrics(y[test_idx], prob, 0.5)["auc"]
-        runtime.log(f"{family} cv fold {i + 1}/{folds}: auc {auc:.4f} ({seconds:.2f} s)")
-        rows.append(
-            {"evaluation": f"cv_{folds}fold", "fold": str(i + 1), "metric": "auc", "value": auc}
-        )
-    return oof, rows
-
-
-def _times(labelled: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.to_datetime(labelled[column]).to_numpy(dtype="datetime64[ns]")
-
-
-def known_at(labelled: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
-    """When each row's label became known: ``known_at_column`` (missing values fall back to
-    the time column), else the time column."""
-    times = _times(labelled, spec.time_column)
-    if not spec.known_at_column:
-        return times
-    known = _times(labelled, spec.known_at_column)
-    return np.where(np.isnat(known), times, known)
-
-
-@dataclass(frozen=True)
-class Window:
-    """One rolling-origin window: its origin, the rows it scores and the rows its model may
-    learn from (labels known before the origin), as positions in key order."""
-
-    origin: np.datetime64
-    test_idx: np.ndarray
-    train_idx: np.ndarray
-
-
-def rolling_windows(labelled: pd.DataFrame, spec: BinarySpec) -> list[Window]:
-    """The spec's rolling-origin windows on key-ordered labelled rows (see the module
-    docstring); windows whose training rows lack a class or ``min_rows`` are left out."""
-    if not spec.rolling_windows or not spec.time_column:
-        return []
-    y = labelled[spec.target].astype(int).to_numpy()
-    times, known = _times(labelled, spec.time_column), known_at(labelled, spec)
-    order = np.argsort(times, kind="stable")  # ties keep key order
-    n = len(order)
-    first = int(round(n * (1 - spec.rolling_share)))
-    edges = [
-        first + int(round((n - first) * k / spec.rolling_windows))
-        for k in range(1 + spec.rolling_windows)
-    ]
-    windows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        if hi <= lo:
-            continue
-        test_idx = np.sort(order[lo:hi])
-        origin = times[order[lo]]
-        train_idx = np.flatnonzero(known < origin)
-        cap = spec.rolling_max_train_rows
-        if cap and len(train_idx) > cap:
-            # the most recent labels (ties: key order), back in key order
-            recent = np.argsort(known[train_idx], kind="stable")[-cap:]
-            train_idx = np.sort(train_idx[recent])
-        if len(train_idx) < spec.min_rows or len(np.unique(y[train_idx])) < 2:
-            continue
-        windows.append(Window(origin, test_idx, train_idx))
-    return windows
-
-
-def rolling_origin(
-    labelled: pd.DataFrame,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    spec: BinarySpec,
-    family: str,
-    threshold: float,
-    runtime: Runtime = SERIAL,
-) -> tuple[list[dict], dict[str, float], dict, np.ndarray, np.ndarray]:
-    """Rolling-origin evaluation: (evaluation rows, pooled metrics, curves, labels, scores).
-
-    Pooled metrics are :func:`evaluation.binary_metrics` at ``threshold`` plus the windows'
-    AUC mean / sd / min, the number of windows and the expected calibration error (``ece``)."""
-    windows = rolling_windows(labelled, spec)
-    name = ROLLING_EVALUATION
-
-    def run(window: Window):
-        model = fit(x.iloc[window.train_idx], y[window.train_idx], spec, family)
-        return predict_proba(model, x.iloc[window.test_idx], spec)
-
-    scores = runtime.map(run, windows)
-    rows: list[dict] = []
-    aucs = []
-    for window, prob in zip(windows, scores, strict=True):
-        y_w = y[window.test_idx]
-        fold = str(np.datetime_as_string(window.origin, unit="D"))
-        values = {
-            "rows": float(len(y_w)),
-            "training_rows": float(len(window.train_idx)),
-            "positive_rate": float(y_w.mean()),
-            "auc": ev.binary_metrics(y_w, prob, threshold)["auc"],
-            "brier": float(np.mean((prob - y_w) ** 2)),
-        }
-        if not np.isnan(values["auc"]):
-            aucs.append(values["auc"])
-        rows += [
-            {"evaluation": name, "fold": fold, "metric": k, "value": v} for k, v in values.items()
-        ]
-    if not windows:
-        return rows, {}, {}, np.zeros(0, dtype=int), np.zeros(0)
-    y_all = np.concatenate([y[w.test_idx] for w in windows])
-    p_all = np.concatenate(scores)
-    metrics = ev.binary_metrics(y_all, p_all, threshold)
-    metrics.update(
-        {
-            "windows": float(len(windows)),
-            "auc_window_mean": float(np.mean(aucs)) if aucs else float("nan"),
-            "auc_window_sd": float(np.std(aucs)) if aucs else float("nan"),
-            "auc_window_min": float(np.min(aucs)) if aucs else float("nan"),
-            "ece": ev.expected_calibration_error(y_all, p_all),
-        }
-    )
-    runtime.log(
-        f"{family} rolling origin ({len(windows)} windows): pooled auc {metrics['auc']:.4f}, "
-        f"window mean {metrics['auc_window_mean']:.4f}, brier {metrics['brier']:.4f}"
-    )
-    rows += ev.metric_rows(name, "all", metrics)
-    rows += [
-        {"evaluation": name, "fold": "all", "metric": k, "value": metrics[k]}
-        for k in ("windows", "auc_window_mean", "auc_window_sd", "auc_window_min", "ece")
-    ]
-    curves = {"roc": ev.roc_points(y_all, p_all), "calibration": ev.calibration_bins(y_all, p_all)}
-    return rows, metrics, curves, y_all, p_all
-
-
-def repeated_splits(
-    x: pd.DataFrame, y: np.ndarray, spec: BinarySpec, family: str, runtime: Runtime = SERIAL
-) -> tuple[list[dict], dict[str, float]]:
-    """Repeated stratified splits of all labelled rows (see the module docstring): evaluation
-    rows and the summary (mean AUC and Brier, AUC spread)."""
-    share = spec.test_share or 0.2
-    splits = []
-    for r in range(spec.repeated_splits):
-        splitter = StratifiedShuffleSplit(n_splits=1, test_size=share, random_state=spec.seed + r)
-        splits.append(next(splitter.split(np.zeros(len(y)), y)))
-
-    def run(split: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        train_idx, test_idx = split
-        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
-        return predict_proba(model, x.iloc[test_idx], spec)
-
-    name = REPEATED_EVALUATION
-    rows, aucs, briers = [], [], []
-    for r, ((_, test_idx), prob) in enumerate(zip(splits, runtime.map(run, splits), strict=True)):
-        auc = ev.binary_metrics(y[test_idx], prob, 0.5)["auc"]
-        brier = float(np.mean((prob - y[test_idx]) ** 2))
-        aucs.append(auc)
-        briers.append(brier)
-        fold = f"split_{r + 1:02d}"
-        rows += [
-            {"evaluation": name, "fold": fold, "metric": "auc", "value": auc},
-            {"evaluation": name, "fold": fold, "metric": "brier", "value": brier},
-        ]
-    summary = {
-        "splits": float(len(aucs)),
-        "test_share": float(share),
-        "auc": float(np.mean(aucs)),
-        "auc_sd": float(np.std(aucs, ddof=1)) if len(aucs) > 1 else 0.0,
-        "auc_min": float(np.min(aucs)),
-        "auc_max": float(np.max(aucs)),
-        "brier": float(np.mean(briers)),
-    }
-    rows += [
-        {"evaluation": name, "fold": "all", "metric": k, "value": v} for k, v in summary.items()
-    ]
-    runtime.log(
-        f"{family} {len(aucs)} repeated splits: auc {summary['auc']:.4f} "
-        f"(sd {summary['auc_sd']:.4f}, {summary['auc_min']:.4f}-{summary['auc_max']:.4f})"
-    )
-    return rows, summary
-
-
-#: Evaluation names of the optional protocols.
-ROLLING_EVALUATION = "rolling_origin"
-REPEATED_EVALUATION = "repeated_splits"
-
-
 def train(
-    frame: pd.DataFrame, spec: BinarySpec, family: str, runtime: Runtime = SERIAL
+    frame: pd.DataFrame, spec: BinarySpec, model: type[BinaryModel], runtime: Runtime = SERIAL
 ) -> TrainedBinary:
     """Validate, evaluate (holdout set aside, CV on the rest, and the optional rolling-origin
-    and repeated-splits protocols) and fit the final model on all labelled rows; see the
-    module docstring for the protocol."""
-    labelled = validate(frame, spec)
+    and repeated-splits protocols) and fit the final ``model`` (a family's class) on all
+    labelled rows; see the module docstring for the protocol."""
+    labelled = protocols.validate(frame, spec)
     x = prepare(labelled, spec)
     y = labelled[spec.target].astype(int).to_numpy()
-    split = holdout(labelled, spec)
+    split = protocols.holdout(labelled, spec)
     fit_idx = split.fit_idx if split is not None else np.arange(len(y))
 
     x_fit, y_fit = x.iloc[fit_idx].reset_index(drop=True), y[fit_idx]
     # every fold needs a row of each class: fewer folds when the fit part's rarer class is small
     folds = max(2, min(spec.cv_folds, int(np.bincount(y_fit, minlength=2).min())))
     spec = replace(spec, cv_folds=folds)
-    oof, evaluation = cross_validate(x_fit, y_fit, spec, family, spec.cv_folds, runtime)
+    oof, evaluation = protocols.cross_validate(x_fit, y_fit, spec, model, spec.cv_folds, runtime)
     threshold = ev.best_f1_threshold(y_fit, oof)
     cv_name = spec.cv_name
     metrics = {cv_name: ev.binary_metrics(y_fit, oof, threshold)}
@@ -628,14 +161,10 @@ def train(
     keys = labelled[spec.key].to_numpy()
     sample = {"key": keys[fit_idx], "probability": oof, "evaluation": cv_name}
     if split is not None:
-        train_idx = split.fit_idx
-        if spec.time_column and spec.known_at_column:
-            # only labels known when the holdout starts
-            start = _times(labelled, spec.time_column)[split.test_idx].min()
-            train_idx = train_idx[known_at(labelled, spec)[train_idx] < start]
-        model = fit(x.iloc[train_idx], y[train_idx], spec, family)
-        prob = predict_proba(model, x.iloc[split.test_idx], spec)
-        sample = out_of_sample(
+        train_idx = protocols.holdout_training_rows(labelled, spec, split)
+        fitted = model.fit(x.iloc[train_idx], y[train_idx], spec)
+        prob = fitted.predict_proba(x.iloc[split.test_idx], spec)
+        sample = protocols.out_of_sample(
             [sample, {"key": keys[split.test_idx], "probability": prob, "evaluation": split.name}]
         )
         y_test = y[split.test_idx]
@@ -646,162 +175,158 @@ def train(
             "calibration": ev.calibration_bins(y_test, prob),
         }
         runtime.log(
-            f"{family} {split.name}: auc {metrics[split.name]['auc']:.4f}, "
+            f"{model.family} {split.name}: auc {metrics[split.name]['auc']:.4f}, "
             f"f1 {metrics[split.name]['f1']:.4f} at threshold {threshold:.4f}"
         )
 
     if spec.rolling_windows and spec.time_column:
-        rows, rolled, rolled_curves, _, _ = rolling_origin(
-            labelled, x, y, spec, family, threshold, runtime
-        )
-        evaluation += rows
-        if rolled:
-            metrics[ROLLING_EVALUATION] = rolled
-            curves[ROLLING_EVALUATION] = rolled_curves
+        rolled = protocols.rolling_origin(labelled, x, y, spec, model, threshold, runtime)
+        evaluation += rolled.rows
+        if rolled.metrics:
+            metrics[protocols.ROLLING_EVALUATION] = rolled.metrics
+            curves[protocols.ROLLING_EVALUATION] = rolled.curves
 
     if spec.repeated_splits:
-        rows, summary = repeated_splits(x, y, spec, family, runtime)
+        rows, summary = protocols.repeated_splits(x, y, spec, model, runtime)
         evaluation += rows
-        metrics[REPEATED_EVALUATION] = summary
+        metrics[protocols.REPEATED_EVALUATION] = summary
 
-    final = fit(x, y, spec, family)
-    importance = feature_importance(final, x, spec)
-    params, model_format, text = describe_fitted(final, spec, y, family)
+    final = model.fit(x, y, spec)
     return TrainedBinary(
-        family=family,
+        family=model.family,
         model=final,
-        model_format=model_format,
-        model_text=text,
+        model_format=final.model_format,
+        model_text=final.to_text(),
         threshold=threshold,
         metrics=metrics,
         evaluation=evaluation,
         curves=curves,
-        feature_importance=importance,
+        feature_importance=final.importance(x, spec),
         reference_profile=reference_profile(labelled, spec.numeric, spec.categorical, spec.seed),
         training_rows=len(labelled),
-        params=params,
+        params=model.trained_params(spec, y),
         oof=oof,
         oof_target=y_fit,
         oof_keys=labelled[spec.key].to_numpy()[fit_idx],
         cv_name=cv_name,
-        out_of_sample=sample if split is not None else out_of_sample([sample]),
+        out_of_sample=sample if split is not None else protocols.out_of_sample([sample]),
     )
 
 
-def describe_fitted(model, spec: BinarySpec, y: np.ndarray, family: str) -> tuple[dict, str, str]:
-    """A fitted model's parameters as trained (seeded, threaded as fitted), its storage format
-    and its text (LightGBM text or JSON; never a pickle)."""
-    if family == LIGHTGBM:
-        params, rounds = lgb_params(spec, y)
-        params["num_boost_round"] = rounds
-        return params, LIGHTGBM_TEXT, booster_to_text(model)
-    if family == RANDOM_FOREST:
-        params = {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
-        return params, FOREST_JSON, model.to_text()
-    if family == LOGIT_BLEND:
-        params, rounds = lgb_params(spec, y)
-        params.update(
-            {
-                "num_boost_round": rounds,
-                "blend_weight": blend_weight(spec),
-                "logistic_c": logistic_c(spec),
-                "logistic_solver": LOGISTIC_SOLVER,
-            }
+# --- The binary classifier as a registered model ---------------------------------------------
+
+
+@dataclass
+class BinaryTrainer(SpecTrainer):
+    """A binary classifier to keep registered: spec, model family and quality floor (None = no
+    gate).
+
+    ``model``: the family's class (:mod:`revenue_ml.ml.families`). ``search``: an optional
+    bounded hyper-parameter search run before training (see :mod:`revenue_ml.ml.search`).
+    ``extra_params``: settings that belong to the model (changing them retrains it).
+    ``extra_evaluation`` / ``extra_curves``: extra evaluation rows / curves computed from
+    (labels, out-of-fold probabilities) of the fit part. ``baseline_rule``: the registered
+    baseline to beat (part of the parameters: changing it retrains).
+    """
+
+    spec: BinarySpec
+    model: type[BinaryModel]
+    quality_floor: float | None = None
+    primary_metric: str = "auc"
+    primary_evaluation: str | None = None  # default: the cross-validation
+    search: SearchSpace | None = None
+    extra_params: dict = field(default_factory=dict)
+    extra_evaluation: Callable[[np.ndarray, np.ndarray], list[dict]] | None = None
+    #: Extra curves from the same (labels, out-of-fold probabilities), stored under the
+    #: cross-validation's curves (e.g. campaign's expected profit per threshold).
+    extra_curves: Callable[[np.ndarray, np.ndarray], dict] | None = None
+    #: The registered baseline this model must beat (compared after training, see
+    #: :func:`revenue_ml.ml.lifecycle.baseline_comparison`).
+    baseline_rule: BaselineRule | None = None
+
+    @property
+    def params(self) -> dict:
+        # The floor is part of the parameters: changing it re-evaluates the model against it.
+        spec = self.spec
+        params = self.spec_params(
+            class_weight=spec.class_weight,
+            cv_folds=spec.cv_folds,
+            quality_floor=self.quality_floor,
         )
-        return params, LOGIT_BLEND_JSON, model.to_text()
-    params = {
-        "C": logistic_c(spec),
-        "max_iter": 2000,
-        "solver": LOGISTIC_SOLVER,
-        "class_weight": spec.class_weight,
-    }
-    return params, LINEAR_JSON, model.to_text()
+        if self.search is not None:
+            params["search"] = self.search.describe()
+        # the optional protocols, only when used (the parameters of other models stay as they
+        # were, so their registered versions keep being reused)
+        if spec.known_at_column:
+            params["known_at_column"] = spec.known_at_column
+        if spec.rolling_windows:
+            params["rolling_windows"] = spec.rolling_windows
+            params["rolling_share"] = spec.rolling_share
+            params["rolling_max_train_rows"] = spec.rolling_max_train_rows
+        if spec.repeated_splits:
+            params["repeated_splits"] = spec.repeated_splits
+        return {**self.with_baseline_rule(params), **self.extra_params}
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        spec = self.spec
+        labelled = frame[frame[spec.target].notna()]
+        return fingerprint(labelled, spec.features + [spec.target], key=spec.key)
+
+    def train(self, frame: pd.DataFrame, runtime: Runtime) -> Trained:
+        spec, found = self.spec, None
+        if self.search is not None:
+            found = search(frame, spec, self.model, self.search, runtime)
+            spec = replace(spec, params=found.best.params)
+        trained = train(frame, spec, self.model, runtime)
+        evaluation = list(trained.evaluation)
+        metrics = dict(trained.metrics)
+        if found is not None:
+            evaluation += found.evaluation_rows()
+            metrics["search"] = found.summary()
+        if self.extra_evaluation is not None:
+            evaluation += self.extra_evaluation(trained.oof_target, trained.oof)
+        curves = dict(trained.curves)
+        if self.extra_curves is not None:
+            cv_curves = dict(curves.get(trained.cv_name, {}))
+            cv_curves.update(self.extra_curves(trained.oof_target, trained.oof))
+            curves[trained.cv_name] = cv_curves
+        primary = self.primary_evaluation or trained.cv_name
+        return Trained(
+            model_family=self.family,
+            model_format=trained.model_format,
+            model_text=trained.model_text,
+            training_rows=trained.training_rows,
+            primary_metric=f"{primary}.{self.primary_metric}",
+            primary_metric_value=trained.metrics[primary][self.primary_metric],
+            metrics=metrics,
+            evaluation=evaluation,
+            curves=curves,
+            feature_importance=trained.feature_importance,
+            reference_profile=trained.reference_profile,
+            threshold=trained.threshold,
+            selected_params=found.best.params if found is not None else None,
+            out_of_sample=trained.out_of_sample or {},
+        )
 
 
-def out_of_sample(parts: list[dict]) -> dict:
-    """Every labelled row's probability from a model that did not see it: out-of-fold for the
-    fit part (cross-validation), the fit part's model for the held-out part. Stored with the
-    registered version so that decision lists never show a training row's in-sample score:
-    ``{"key": [...], "probability": [...], "evaluation": [...]}`` in key order."""
-    keys = np.concatenate([np.asarray(p["key"], dtype=object) for p in parts])
-    prob = np.concatenate([np.asarray(p["probability"], dtype=float) for p in parts])
-    names = np.concatenate([np.full(len(p["key"]), p["evaluation"], dtype=object) for p in parts])
-    order = np.argsort(keys.astype(str), kind="mergesort")
-    return {
-        "key": [str(k) for k in keys[order]],
-        "probability": [float(v) for v in prob[order]],
-        "evaluation": [str(n) for n in names[order]],
-    }
+def _rarer_class_rows(features: pd.DataFrame, target: str) -> int | None:
+    """Labelled rows of the rarer class of ``target``, None unless both classes are present."""
+    labels = features.loc[features[target].notna(), target].astype(int)
+    return int(labels.value_counts().min()) if labels.nunique() == 2 else None
 
 
-def feature_importance(model, x: pd.DataFrame, spec: BinarySpec) -> list[dict]:
-    """Per feature: gain (LightGBM) and mean |contribution| over at most
-    :data:`IMPORTANCE_SAMPLE` rows (a seeded sample of ``x``)."""
-    if len(x) > IMPORTANCE_SAMPLE:
-        x = x.sample(n=IMPORTANCE_SAMPLE, random_state=spec.seed)
-    rows = []
-    if isinstance(model, lgb.Booster):
-        gain = model.feature_importance("gain")
-        contrib = np.abs(
-            np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]
-        ).mean(axis=0)
-        for name, g, c in zip(model.feature_name(), gain, contrib, strict=True):
-            rows.append({"feature": name, "gain": float(g), "mean_abs_contribution": float(c)})
-    elif isinstance(model, ForestModel):
-        contrib = np.abs(model.contributions(x)).mean(axis=0)
-        for name, c in zip(model.features, contrib, strict=True):
-            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
-    elif isinstance(model, LogitBlend):
-        names, values = contributions(model, x, spec)
-        for name, c in zip(names, np.abs(values).mean(axis=0), strict=True):
-            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
-    else:
-        contrib = np.abs(linear_contributions(model, x, spec)).mean(axis=0)
-        for name, c in zip(model.numeric + model.categorical, contrib, strict=True):
-            rows.append({"feature": name, "gain": None, "mean_abs_contribution": float(c)})
-    return sorted(rows, key=lambda r: (-r["mean_abs_contribution"], r["feature"]))
+def gate_floor(
+    features: pd.DataFrame, target: str, auc_floor: float | None, min_positives: int
+) -> float | None:
+    """The AUC floor to gate on, or None when the rarer class has fewer than ``min_positives``
+    labelled rows: an AUC measured on a handful of positives is noise, not evidence (tiny demo
+    data). The registry row then shows ``quality_floor`` null, i.e. ungated."""
+    rarer = _rarer_class_rows(features, target) or 0
+    return auc_floor if rarer >= min_positives else None
 
 
-def linear_contributions(model: LinearModel, x: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
-    """Per row and feature: coefficient x standardised value (one-hot blocks summed),
-    shape (n_rows, n_features), log-odds units."""
-    design = model.design_matrix(_as_object(x, spec)) * np.asarray(model.coef)
-    blocks, position = [], 0
-    for name in model.numeric + model.categorical:
-        width = 1 if name in model.numeric else len(model.categories[name])
-        blocks.append(design[:, position : position + width].sum(axis=1))
-        position += width
-    return np.stack(blocks, axis=1) if blocks else np.zeros((len(x), 0))
-
-
-def contributions(
-    model, x: pd.DataFrame, spec: BinarySpec, threads: int = 1
-) -> tuple[list[str], np.ndarray]:
-    """Feature names and per-row contributions, shape (n_rows, n_features): log-odds units
-    (LightGBM's path contributions, :mod:`revenue_ml.ml.paths`; coefficient x standardised
-    value; a blend's weighted sum of its members') or probability units for a random forest
-    (path decomposition). These are the reasons' inputs; global importance keeps TreeSHAP
-    (:func:`feature_importance`)."""
-    if isinstance(model, lgb.Booster):
-        data = x.to_numpy(dtype=np.float64) if not spec.categorical else x
-        return model.feature_name(), paths.contributions(model, data, threads)
-    if isinstance(model, ForestModel):
-        return list(model.features), model.contributions(x)
-    if isinstance(model, LogitBlend):
-        # weighted sum of the members' log-odds contributions, in the spec's feature order
-        names = list(spec.features)
-        total = np.zeros((len(x), len(names)))
-        for member, fitted in zip(model.members, model.models, strict=True):
-            member_names, values = contributions(fitted, x, spec)
-            position = {n: i for i, n in enumerate(member_names)}
-            total += member.weight * values[:, [position[n] for n in names]]
-        return names, total
-    return list(model.numeric + model.categorical), linear_contributions(model, x, spec)
-
-
-def top_contributions(model, x: pd.DataFrame, spec: BinarySpec) -> tuple[list[str], np.ndarray]:
-    """For each row, the feature with the largest absolute contribution and that
-    contribution (units as :func:`contributions`)."""
-    names, contrib = contributions(model, x, spec)
-    idx = np.abs(contrib).argmax(axis=1)
-    return [names[i] for i in idx], contrib[np.arange(len(idx)), idx]
+def cv_folds_for(features: pd.DataFrame, target: str, configured: int) -> int:
+    """Folds actually used: the configured number, fewer when the rarer class is smaller
+    (each fold needs one row of each class), never fewer than 2."""
+    rarer = _rarer_class_rows(features, target)
+    return max(2, min(configured, configured if rarer is None else rarer))

@@ -41,12 +41,14 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
-from revenue_ml.ml import binary
+from revenue_ml.ml import binary, protocols
 from revenue_ml.ml import evaluation as ev
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import BaselineRule, Trained
-from revenue_ml.ml.registry import fingerprint
+from revenue_ml.ml.families import BinaryModel
+from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+from revenue_ml.ml.lifecycle import BaselineRule, SpecTrainer, Trained
+from revenue_ml.ml.registry import fingerprint, json_field
 from revenue_ml.ml.runtime import SERIAL, Runtime
 
 #: The age feature (days open at the landmark, or at scoring) and its banded twin.
@@ -94,7 +96,7 @@ class LandmarkSpec:
     cv_folds: int = 5
     seed: int = 42
     min_rows: int = 50
-    params: dict = field(default_factory=lambda: dict(binary.DEFAULT_LGB_PARAMS))
+    params: dict = field(default_factory=lambda: dict(DEFAULT_PARAMS))
 
     @property
     def age_feature(self) -> str:
@@ -263,13 +265,17 @@ class Backtest:
 def as_of_backtest(
     frame: pd.DataFrame,
     spec: LandmarkSpec,
-    family: str,
+    model: type[BinaryModel],
     known_on,
     threshold: float,
     runtime: Runtime = SERIAL,
 ) -> Backtest:
-    """Replay the decision at each origin (see the module docstring); metrics at
-    ``threshold`` are pooled over every origin's open entities."""
+    """Replay the decision at each origin (see the module docstring) with ``model`` (a
+    family's class); metrics at ``threshold`` are pooled over every origin's open entities
+    (:func:`revenue_ml.ml.protocols.windowed_evaluation`, fold = the origin)."""
+    # the open entities in key order: the pooled figures then sum in the same order whatever
+    # the input's row order (a warehouse table's scan order is not fixed)
+    frame = protocols.in_key_order(frame, spec.key)
     bspec = spec.binary_spec()
     t = timeline(frame, spec)
     known = _day(known_on)
@@ -294,63 +300,40 @@ def as_of_backtest(
 
     def run(job):
         origin, train, test, _ = job
-        model = binary.fit(binary.prepare(train, bspec), train[LABEL].to_numpy(), bspec, family)
-        return binary.predict_proba(model, binary.prepare(test, bspec), bspec)
+        fitted = model.fit(binary.prepare(train, bspec), train[LABEL].to_numpy(), bspec)
+        return fitted.predict_proba(binary.prepare(test, bspec), bspec)
 
-    scores = runtime.map(run, jobs)
-    rows: list[dict] = []
-    aucs = []
-    for (origin, train, _, y_w), prob in zip(jobs, scores, strict=True):
-        fold = str(np.datetime_as_string(origin, unit="D"))
-        values = {
-            "rows": float(len(y_w)),
-            "training_rows": float(len(train)),
-            "positive_rate": float(y_w.mean()) if len(y_w) else float("nan"),
-            "auc": ev.binary_metrics(y_w, prob, threshold)["auc"],
-            "brier": float(np.mean((prob - y_w) ** 2)),
-        }
-        if not np.isnan(values["auc"]):
-            aucs.append(values["auc"])
-        rows += [
-            {"evaluation": BACKTEST_EVALUATION, "fold": fold, "metric": k, "value": v}
-            for k, v in values.items()
-        ]
+    scored = [
+        protocols.Scored(str(np.datetime_as_string(origin, unit="D")), y_w, prob, len(train))
+        for (origin, train, _, y_w), prob in zip(jobs, runtime.map(run, jobs), strict=True)
+    ]
+    result = protocols.windowed_evaluation(
+        BACKTEST_EVALUATION, scored, threshold, {"horizon_days": float(spec.horizon_days)}
+    )
     if not jobs:
         empty = np.zeros(0)
-        return Backtest(rows, {}, {}, empty.astype(int), empty, empty, empty)
-    y_all = np.concatenate([j[3] for j in jobs])
-    p_all = np.concatenate(scores)
-    origin_all = np.concatenate(
-        [np.full(len(j[3]), str(np.datetime_as_string(j[0], unit="D"))) for j in jobs]
-    )
+        return Backtest(result.rows, {}, {}, empty.astype(int), empty, empty, empty)
+    origin_all = np.concatenate([np.full(len(w.labels), w.fold) for w in scored])
     key_all = np.concatenate([j[2][spec.key].to_numpy(dtype=object) for j in jobs])
-    metrics = ev.binary_metrics(y_all, p_all, threshold)
-    metrics.update(
-        {
-            "windows": float(len(jobs)),
-            "horizon_days": float(spec.horizon_days),
-            "auc_window_mean": float(np.mean(aucs)) if aucs else float("nan"),
-            "auc_window_sd": float(np.std(aucs)) if aucs else float("nan"),
-            "auc_window_min": float(np.min(aucs)) if aucs else float("nan"),
-            "ece": ev.expected_calibration_error(y_all, p_all),
-        }
-    )
+    metrics = result.metrics
     runtime.log(
-        f"{family} as-of backtest ({len(jobs)} origins, {len(y_all)} open entities): pooled "
-        f"auc {metrics['auc']:.4f}, brier {metrics['brier']:.4f}, ece {metrics['ece']:.4f}"
+        f"{model.family} as-of backtest ({len(jobs)} origins, {len(result.labels)} open "
+        f"entities): pooled auc {metrics['auc']:.4f}, brier {metrics['brier']:.4f}, ece "
+        f"{metrics['ece']:.4f}"
     )
-    rows += ev.metric_rows(BACKTEST_EVALUATION, "all", metrics)
-    rows += [
-        {"evaluation": BACKTEST_EVALUATION, "fold": "all", "metric": k, "value": metrics[k]}
-        for k in ("windows", "horizon_days", "auc_window_mean", "auc_window_sd")
-        + ("auc_window_min", "ece")
-    ]
-    curves = {"roc": ev.roc_points(y_all, p_all), "calibration": ev.calibration_bins(y_all, p_all)}
-    return Backtest(rows, metrics, curves, y_all, p_all, origin_all, key_all)
+    return Backtest(
+        result.rows,
+        metrics,
+        result.curves,
+        result.labels,
+        result.probabilities,
+        origin_all,
+        key_all,
+    )
 
 
 def grouped_cv(
-    rows: pd.DataFrame, spec: LandmarkSpec, family: str, runtime: Runtime = SERIAL
+    rows: pd.DataFrame, spec: LandmarkSpec, model: type[BinaryModel], runtime: Runtime = SERIAL
 ) -> tuple[np.ndarray, int]:
     """Out-of-fold probabilities of the landmark rows (folds by entity, stratified by label,
     seeded) and the number of folds used (fewer when an entity-level class is rare)."""
@@ -364,8 +347,8 @@ def grouped_cv(
 
     def run(split):
         train_idx, test_idx = split
-        model = binary.fit(x.iloc[train_idx], y[train_idx], bspec, family)
-        return test_idx, binary.predict_proba(model, x.iloc[test_idx], bspec)
+        fitted = model.fit(x.iloc[train_idx], y[train_idx], bspec)
+        return test_idx, fitted.predict_proba(x.iloc[test_idx], bspec)
 
     oof = np.zeros(len(y))
     for test_idx, prob in runtime.map(run, splits):
@@ -374,33 +357,18 @@ def grouped_cv(
 
 
 @dataclass
-class LandmarkTrainer:
+class LandmarkTrainer(SpecTrainer):
     """A registered landmark model (see the module docstring): trainer for
-    :func:`revenue_ml.ml.lifecycle.train_or_reuse`. The knowledge date is the frame's
-    ``as_of_column`` (one date for every row: the data's as-of date)."""
+    :func:`revenue_ml.ml.lifecycle.train_or_reuse`; ``model`` is the family's class
+    (:mod:`revenue_ml.ml.families`). The knowledge date is the frame's ``as_of_column`` (one
+    date for every row: the data's as-of date)."""
 
     spec: LandmarkSpec
-    family: str
+    model: type[BinaryModel]
     quality_floor: float | None = None
     as_of_column: str = "as_of_date"
     baseline_rule: BaselineRule | None = None
     primary_metric: str = "auc"
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def domain(self) -> str:
-        return self.spec.domain
-
-    @property
-    def variant(self) -> str:
-        return self.spec.variant
-
-    @property
-    def feature_names(self) -> list[str]:
-        return self.spec.features
 
     @property
     def categorical_features(self) -> list[str]:
@@ -409,20 +377,15 @@ class LandmarkTrainer:
     @property
     def params(self) -> dict:
         spec = self.spec
-        params = {
-            "family": self.family,
-            **spec.params,
-            "seed": spec.seed,
-            "cv_folds": spec.cv_folds,
-            "quality_floor": self.quality_floor,
-            "landmarks": list(spec.landmarks),
-            "horizon_days": spec.horizon_days,
-            "origins": spec.origins,
-            "origin_share": spec.origin_share,
-        }
-        if self.baseline_rule is not None:
-            params["baseline_rule"] = self.baseline_rule.describe()
-        return params
+        params = self.spec_params(
+            cv_folds=spec.cv_folds,
+            quality_floor=self.quality_floor,
+            landmarks=list(spec.landmarks),
+            horizon_days=spec.horizon_days,
+            origins=spec.origins,
+            origin_share=spec.origin_share,
+        )
+        return self.with_baseline_rule(params)
 
     def known_on(self, frame: pd.DataFrame):
         values = pd.to_datetime(frame[self.as_of_column]).dropna().unique()
@@ -453,7 +416,7 @@ class LandmarkTrainer:
                 f"classes are needed. Fix: supply more closed history."
             )
         began = time.monotonic()
-        oof, folds = grouped_cv(rows, spec, self.family, runtime)
+        oof, folds = grouped_cv(rows, spec, self.model, runtime)
         threshold = ev.best_f1_threshold(y, oof)
         cv_name = f"grouped_cv_{folds}fold"
         metrics = {cv_name: ev.binary_metrics(y, oof, threshold)}
@@ -465,7 +428,7 @@ class LandmarkTrainer:
             f"{self.family} grouped cv ({folds} folds, {len(rows)} landmark rows): auc "
             f"{metrics[cv_name]['auc']:.4f} ({time.monotonic() - began:.1f} s)"
         )
-        backtest = as_of_backtest(frame, spec, self.family, known_on, threshold, runtime)
+        backtest = as_of_backtest(frame, spec, self.model, known_on, threshold, runtime)
         evaluation += backtest.rows
         if backtest.metrics:
             metrics[BACKTEST_EVALUATION] = backtest.metrics
@@ -473,23 +436,22 @@ class LandmarkTrainer:
         primary = BACKTEST_EVALUATION if backtest.metrics else cv_name
 
         x = binary.prepare(rows, bspec)
-        final = binary.fit(x, y, bspec, self.family)
-        _, model_format, text = binary.describe_fitted(final, bspec, y, self.family)
+        final = self.model.fit(x, y, bspec)
         start = rows[rows[AGE] == 0]
         return Trained(
             # the knowledge date: the scorer of raw records (REST, CLI, MLflow) ages an open
             # offer at it, as the marts do at the build's as-of date
             selected_params={"as_of_date": str(pd.Timestamp(known_on).date())},
             model_family=self.family,
-            model_format=model_format,
-            model_text=text,
+            model_format=final.model_format,
+            model_text=final.to_text(),
             training_rows=len(rows),
             primary_metric=f"{primary}.{self.primary_metric}",
             primary_metric_value=metrics[primary][self.primary_metric],
             metrics=metrics,
             evaluation=evaluation,
             curves=curves,
-            feature_importance=binary.feature_importance(final, x, bspec),
+            feature_importance=final.importance(x, bspec),
             # the average entity as created (landmark 0), for the reasons' comparisons
             reference_profile=reference_profile(
                 start if len(start) else rows, bspec.numeric, bspec.categorical, spec.seed
@@ -504,10 +466,7 @@ def with_age_at_training_date(
     """``frame`` (open entities) with the age features at the knowledge date of the data the
     registered version ``record`` was trained on (its ``params.selected_params.as_of_date``;
     a build's marts age entities at the same date when they score them) and its landmarks."""
-    import json
-
-    params = record.get("params")
-    params = json.loads(params) if isinstance(params, str) else dict(params or {})
+    params = json_field(record.get("params"))
     as_of = (params.get("selected_params") or {}).get("as_of_date")
     if as_of is None:
         raise ModelInputError(
@@ -525,5 +484,5 @@ def with_age_at_training_date(
 
 
 def spec_for_scoring(spec: LandmarkSpec) -> binary.BinarySpec:
-    """The binary spec :func:`revenue_ml.ml.lifecycle.score` scores a landmark model with."""
+    """The binary spec :func:`revenue_ml.ml.scoring.score` scores a landmark model with."""
     return replace(spec.binary_spec(), target=spec.event_column)

@@ -5,7 +5,7 @@ exact Shapley values, at a cost that grows with the trees' leaves and depth squa
 churn model: ~450 rows/s on one core). The reasons a person reads need the few features that
 pushed a row's score up or down, for every row of a file; so they use *path contributions*
 (Saabas; XGBoost's ``approx_contribs``), the decomposition the project's random forest
-explains with too (:mod:`revenue_ml.ml.forest`): along the path a row takes through a tree,
+explains with too (:mod:`revenue_ml.ml.families.forest`): along the path a row takes through a tree,
 each split's change of the expected score (the mean leaf value under the node) is credited to
 the split's feature. Per tree the contributions add up to the row's leaf value minus the
 tree's expected value, so over the model they add up to the raw score minus the bias, as SHAP

@@ -8,7 +8,7 @@ with MLflow's "models from code": the model's code is :data:`CODE_FILE` (it only
 Parquet files that are parsed, never unpickled:
 
 - ``model.txt`` (LightGBM text) or ``model.json``: the version's portable text
-  (:func:`revenue_ml.ml.portable.load`);
+  (:func:`revenue_ml.ml.families.load`);
 - ``registry_record.json``: the registry fields scoring reads (name, version, format,
   features, threshold, the training profile the reasons compare with);
 - ``lookups/<table>.parquet``: what featurising a raw record reads besides the registry
@@ -29,7 +29,7 @@ does a record of the other offers model (an open offer sent to ``offer_close_at_
 
 The predictions are :func:`revenue_ml.score.score_records`' bit for bit when the lookups are
 the same (the tests check it): the same twin of the SQL and the same
-:func:`revenue_ml.ml.lifecycle.score`. The REST service scores with the *latest* build's
+:func:`revenue_ml.ml.scoring.score`. The REST service scores with the *latest* build's
 lookups; a version reused by later builds keeps those of the build that trained it.
 """
 
@@ -53,9 +53,8 @@ from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 
 import revenue_ml
 from revenue_ml import score
-from revenue_ml.ml import lifecycle
-from revenue_ml.ml.portable import LIGHTGBM_TEXT
-from revenue_ml.raw_features import ERROR_COLUMNS
+from revenue_ml.ml.families.lightgbm import LIGHTGBM_TEXT
+from revenue_ml.raw_features import BUILD_SETTINGS, ERROR_COLUMNS, STAGING_LIMITS
 
 #: The models-from-code file every logged model runs at load time.
 CODE_FILE = Path(__file__).with_name("mlflow_model_code.py")
@@ -63,7 +62,7 @@ CODE_FILE = Path(__file__).with_name("mlflow_model_code.py")
 MODEL_ARTIFACT = "model"
 RECORD_ARTIFACT = "registry_record"
 LOOKUPS_ARTIFACT = "lookups"
-#: The registry fields the model keeps besides its text (what :func:`lifecycle.score` reads).
+#: The registry fields the model keeps besides its text (what :func:`scoring.score` reads).
 RECORD_FIELDS = (
     "model_name",
     "model_version",
@@ -192,16 +191,8 @@ class VersionScorer:
         key = self.domain.key
         if not len(features):
             return pd.DataFrame(columns=[key, *columns])
-        scored = lifecycle.score(
-            self.route.inputs(features, self.record),
-            self.record,
-            self.route.spec,
-            explain,
-            labels=self.route.labels,
-            threads=self.threads if len(features) >= score.Scorer.PARALLEL_MIN_ROWS else 1,
-            skip=self.route.skip,
-            wording=self.route.wording,
-        )
+        threads = self.threads if len(features) >= score.Scorer.PARALLEL_MIN_ROWS else 1
+        scored = self.route.score(features, self.record, explain, threads)
         out = scored.reindex(columns=[key, *columns])
         out[key] = features[key].to_numpy()
         return out.reset_index(drop=True)
@@ -232,7 +223,7 @@ class VersionScorer:
 
 
 def _as_json(value) -> str:
-    """A registry list field as the registry's JSON text (what :func:`lifecycle.score` reads)."""
+    """A registry list field as the registry's JSON text (what :func:`scoring.score` reads)."""
     return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -291,8 +282,8 @@ def lookup_frames(domain: str, tables: Mapping[str, pd.DataFrame]) -> dict[str, 
     out = {}
     for table in score.lookup_tables(domain):
         frame = tables[table]
-        if table == score.BUILD_SETTINGS:
-            wanted = {(d, s) for d, names in score.STAGING_LIMITS.items() for s in names}
+        if table == BUILD_SETTINGS:
+            wanted = {(d, s) for d, names in STAGING_LIMITS.items() for s in names}
             pairs = zip(frame["domain"], frame["setting"], strict=True)
             frame = frame[[pair in wanted for pair in pairs]]
         out[table] = frame.reset_index(drop=True)

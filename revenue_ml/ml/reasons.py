@@ -31,6 +31,8 @@ TOP_REASONS = 3
 RATIO_BAND = 0.15
 #: Separator between the reasons of a row.
 SEPARATOR = "; "
+#: The reasons of a row no factor pushed strongly enough.
+NOTHING_STANDS_OUT = "no single factor stands out"
 
 
 @dataclass(frozen=True)
@@ -232,12 +234,12 @@ def row_reasons(
         ups = [text(i, g) for g in order_up[i][:up_count] if summed[i, g] > 0]
         downs = [text(i, g) for g in order_down[i][:down_count] if summed[i, g] < 0]
         if wording is None:
-            out.append(SEPARATOR.join(ups) if ups else "no single factor stands out")
+            out.append(SEPARATOR.join(ups) if ups else NOTHING_STANDS_OUT)
             continue
         sides = []
         if ups:
             sides.append(f"{wording.up}: {SEPARATOR.join(ups)}")
         if downs:
             sides.append(f"{wording.down}: {SEPARATOR.join(downs)}")
-        out.append(". ".join(sides) if sides else "no single factor stands out")
+        out.append(". ".join(sides) if sides else NOTHING_STANDS_OUT)
     return out

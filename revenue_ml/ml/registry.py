@@ -106,6 +106,14 @@ def decide(
     return False, "training data unchanged: reusing the latest version"
 
 
+def json_field(value: object) -> dict:
+    """A registry row's JSON field (``metrics``, ``params``, ``reference_profile``, ...) as a
+    dict, whether the row holds its text or the parsed value ({} when empty)."""
+    if isinstance(value, str) and value:
+        return json.loads(value)
+    return value if isinstance(value, dict) else {}
+
+
 def latest_versions(existing: pd.DataFrame | None) -> dict[str, dict]:
     """The latest registered version of each model name, as dicts."""
     if existing is None or existing.empty:

@@ -21,12 +21,19 @@ import pandas as pd
 from revenue_ml.ml import forecast
 from revenue_ml.ml.drift import reference_profile
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.ml.lifecycle import BaselineRule, Trained
-from revenue_ml.ml.portable import LIGHTGBM_TEXT, booster_to_text, load, prepare_features
+from revenue_ml.ml.families import load, prepare_features
+from revenue_ml.ml.families.lightgbm import (
+    LIGHTGBM_TEXT,
+    LightGBM,
+    booster_params,
+    mean_abs_shap,
+    train_booster,
+)
+from revenue_ml.ml.lifecycle import BaselineRule, SpecTrainer, Trained
 from revenue_ml.ml.registry import fingerprint
 from revenue_ml.ml.runtime import SERIAL, Runtime
 
-LIGHTGBM = "lightgbm"
+LIGHTGBM = LightGBM.family
 #: Name of the model's own method in backtests and forecasts (baselines use their own names).
 MODEL_METHOD = "model"
 
@@ -85,27 +92,9 @@ class RegressionSpec:
 
 
 def prepare(frame: pd.DataFrame, spec: RegressionSpec) -> pd.DataFrame:
-    """The spec's features as LightGBM wants them (``portable.prepare_features``)."""
+    """The spec's features as LightGBM wants them
+    (:func:`revenue_ml.ml.families.prepare_features`)."""
     return prepare_features(frame, spec.numeric, spec.categorical)
-
-
-def lgb_params(spec: RegressionSpec) -> tuple[dict, int]:
-    """LightGBM parameters (seeded, deterministic) and boosting rounds.
-
-    One thread: per-class data is small, and OpenMP threads spinning on a shared machine cost
-    far more than they save.
-    """
-    params = {k: v for k, v in spec.params.items() if k != "num_boost_round"}
-    params.update(
-        {
-            "seed": spec.seed,
-            "deterministic": True,
-            "force_row_wise": True,
-            "num_threads": 1,
-            "verbosity": -1,
-        }
-    )
-    return params, int(spec.params.get("num_boost_round", 300))
 
 
 def fit(frame: pd.DataFrame, spec: RegressionSpec) -> lgb.Booster:
@@ -120,14 +109,8 @@ def fit(frame: pd.DataFrame, spec: RegressionSpec) -> lgb.Booster:
     y = labelled[spec.target].astype(float).to_numpy()
     if (y < 0).any():
         raise ModelInputError(f"model {spec.name}: the count target '{spec.target}' is negative.")
-    params, rounds = lgb_params(spec)
-    data = lgb.Dataset(
-        prepare(labelled, spec),
-        label=y,
-        categorical_feature=spec.categorical or "auto",
-        free_raw_data=False,
-    )
-    return lgb.train(params, data, num_boost_round=rounds)
+    params, rounds = booster_params(spec.params, spec.seed, 300)
+    return train_booster(prepare(labelled, spec), y, params, rounds, spec.categorical)
 
 
 def predict(model: lgb.Booster, frame: pd.DataFrame, spec: RegressionSpec) -> np.ndarray:
@@ -143,11 +126,6 @@ def naive_forecast(frame: pd.DataFrame, spec: RegressionSpec, method: str) -> np
     """A baseline's forecast per row (NaN where it cannot forecast; 0 for non-candidates)."""
     values = pd.to_numeric(frame[spec.baselines[method]], errors="coerce").astype(float)
     return np.where(_candidates(frame, spec), values.to_numpy(), 0.0)
-
-
-def to_counts(pred: np.ndarray) -> np.ndarray:
-    """Shipped forecasts: non-negative integers (half up), shape unchanged."""
-    return np.floor(np.clip(np.nan_to_num(pred, nan=0.0), 0.0, None) + 0.5).astype(np.int64)
 
 
 def _candidates(frame: pd.DataFrame, spec: RegressionSpec) -> np.ndarray:
@@ -323,7 +301,7 @@ def backtest(
                     "method": method,
                     t: period,
                     "actual": test[spec.target].astype(float).to_numpy(),
-                    "forecast": to_counts(values),
+                    "forecast": forecast.to_counts(values),
                 }
             )
             for col in spec.key:
@@ -371,9 +349,7 @@ def feature_importance(
     latter over a seeded sample of at most ``sample`` rows of ``x``."""
     if len(x) > sample:
         x = x.sample(n=sample, random_state=seed)
-    contrib = np.abs(np.asarray(model.predict(x, pred_contrib=True, num_threads=1))[:, :-1]).mean(
-        axis=0
-    )
+    contrib = mean_abs_shap(model, x)
     rows = [
         {"feature": n, "gain": float(g), "mean_abs_contribution": float(c)}
         for n, g, c in zip(
@@ -446,7 +422,7 @@ def _naive_quantile(wide: pd.DataFrame, method: str, level: float) -> float:
 
 
 @dataclass
-class RegressionTrainer:
+class RegressionTrainer(SpecTrainer):
     """The count model as a registry trainer (see :mod:`revenue_ml.ml.lifecycle`).
 
     Training = the rolling-origin backtest (model and baselines), the ensemble over it
@@ -464,45 +440,21 @@ class RegressionTrainer:
     baseline_rule: BaselineRule | None = None
 
     @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def domain(self) -> str:
-        return self.spec.domain
-
-    @property
-    def variant(self) -> str:
-        return self.spec.variant
-
-    @property
-    def feature_names(self) -> list[str]:
-        return self.spec.features
-
-    @property
-    def categorical_features(self) -> list[str]:
-        return list(self.spec.categorical)
-
-    @property
     def params(self) -> dict:
         spec = self.spec
-        params = {
-            "family": LIGHTGBM,
-            **spec.params,
-            "seed": spec.seed,
-            "backtest_periods": spec.backtest_periods,
-            "min_rows": spec.min_rows,
-            "ensemble": {
-                "methods": methods(spec),
-                "availability": dict(sorted(spec.availability.items())),
-                "levels": [[name, list(keys)] for name, keys in spec.levels],
-                "interval_level": spec.interval_level,
-            },
-            **self.extra_params,
+        ensemble = {
+            "methods": methods(spec),
+            "availability": dict(sorted(spec.availability.items())),
+            "levels": [[name, list(keys)] for name, keys in spec.levels],
+            "interval_level": spec.interval_level,
         }
-        if self.baseline_rule is not None:
-            params["baseline_rule"] = self.baseline_rule.describe()
-        return params
+        params = self.spec_params(
+            backtest_periods=spec.backtest_periods,
+            min_rows=spec.min_rows,
+            ensemble=ensemble,
+            **self.extra_params,
+        )
+        return self.with_baseline_rule(params)
 
     def fingerprint(self, frame: pd.DataFrame) -> str:
         return training_fingerprint(frame, self.spec)
@@ -570,7 +522,7 @@ class RegressionTrainer:
         return Trained(
             model_family=LIGHTGBM,
             model_format=LIGHTGBM_TEXT,
-            model_text=booster_to_text(model),
+            model_text=LightGBM(model).to_text(),
             training_rows=int(len(labelled)),
             primary_metric=f"{primary}.wape",
             primary_metric_value=float("nan") if ens_wape is None else float(ens_wape),
@@ -589,24 +541,16 @@ NAIVE = "naive"
 
 
 @dataclass
-class NaiveTrainer:
+class NaiveTrainer(SpecTrainer):
     """The best naive baseline as a registered model: the baselines' rolling-origin backtest
     over the same periods as the model's (no model is fitted), and the best one's rule as
-    JSON (``{"method": ..., "column": ...}``). It is what the forecaster must beat."""
+    JSON (``{"method": ..., "column": ...}``). It is what the forecaster must beat. ``spec``:
+    the forecaster's spec under the baseline's name (its periods and baselines)."""
 
     spec: RegressionSpec
-    name: str
     extra_params: dict = field(default_factory=dict)
     quality_floor: float | None = None
     family: str = NAIVE
-
-    @property
-    def domain(self) -> str:
-        return self.spec.domain
-
-    @property
-    def variant(self) -> str:
-        return self.spec.variant
 
     @property
     def feature_names(self) -> list[str]:
@@ -659,4 +603,4 @@ class NaiveTrainer:
 
 def load_model(record: dict) -> lgb.Booster:
     """The registered booster (parsed from its LightGBM text, never unpickled)."""
-    return load(record["model_format"], record["model_text"])
+    return load(record["model_format"], record["model_text"]).booster

@@ -1,7 +1,8 @@
 """Bounded hyper-parameter search: a fixed number of candidates, scored by cross-validated F1.
 
-The search sees the fit part of the spec's protocol only (:func:`revenue_ml.ml.binary.fit_part`:
-the holdout is set aside exactly as :func:`revenue_ml.ml.binary.train` sets it aside), so the
+The search sees the fit part of the spec's protocol only
+(:func:`revenue_ml.ml.protocols.fit_part`: the holdout is set aside exactly as
+:func:`revenue_ml.ml.binary.train` sets it aside), so the
 held-out figures stay unbiased. Candidate 1 is the spec's own parameters; the next ones are
 distinct samples of the grid drawn with a fixed seed. Each candidate's score is the F1 of its
 out-of-fold probabilities at their F1-optimal threshold (ties go to the earlier candidate).
@@ -17,14 +18,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import ParameterSampler
 
-from revenue_ml.ml import binary
 from revenue_ml.ml import evaluation as ev
+from revenue_ml.ml import protocols
+from revenue_ml.ml.families import BinaryModel, prepare_features
 from revenue_ml.ml.runtime import SERIAL, Runtime
+
+if TYPE_CHECKING:  # the binary trainer runs the search
+    from revenue_ml.ml.binary import BinarySpec
 
 #: ``evaluation`` name of the search rows in the shared evaluation layout.
 SEARCH_EVALUATION = "search"
@@ -105,12 +111,12 @@ class SearchResult:
         }
 
 
-def training_part(labelled: pd.DataFrame, spec: binary.BinarySpec) -> pd.DataFrame:
+def training_part(labelled: pd.DataFrame, spec: BinarySpec) -> pd.DataFrame:
     """The labelled rows the search may use: the fit part, in key order."""
-    return binary.fit_part(binary.in_key_order(labelled, spec.key), spec)
+    return protocols.fit_part(protocols.in_key_order(labelled, spec.key), spec)
 
 
-def candidate_params(spec: binary.BinarySpec, space: SearchSpace) -> list[dict]:
+def candidate_params(spec: BinarySpec, space: SearchSpace) -> list[dict]:
     """Candidate parameter sets: the spec's own, then distinct samples of the grid."""
     out = [dict(spec.params)]
     if space.max_candidates <= 1 or not space.grid:
@@ -130,14 +136,15 @@ def candidate_params(spec: binary.BinarySpec, space: SearchSpace) -> list[dict]:
 
 def search(
     frame: pd.DataFrame,
-    spec: binary.BinarySpec,
-    family: str,
+    spec: BinarySpec,
+    model: type[BinaryModel],
     space: SearchSpace,
     runtime: Runtime = SERIAL,
 ) -> SearchResult:
-    """Run the bounded search on ``frame``'s labelled fit part; see the module docstring."""
-    labelled = training_part(binary.validate(frame, spec), spec)
-    x = binary.prepare(labelled, spec)
+    """Run the bounded search of ``model`` (a family's class) on ``frame``'s labelled fit
+    part; see the module docstring."""
+    labelled = training_part(protocols.validate(frame, spec), spec)
+    x = prepare_features(labelled, spec.numeric, spec.categorical)
     y = labelled[spec.target].astype(int).to_numpy()
     folds = max(2, min(space.cv_folds, int(np.bincount(y).min())))
     quiet = runtime.silent()  # one line per candidate, not one per fold
@@ -145,7 +152,8 @@ def search(
     result = SearchResult()
     for i, params in enumerate(candidates, start=1):
         began = time.monotonic()
-        oof, _ = binary.cross_validate(x, y, replace(spec, params=params), family, folds, quiet)
+        candidate = replace(spec, params=params)
+        oof, _ = protocols.cross_validate(x, y, candidate, model, folds, quiet)
         threshold = ev.best_f1_threshold(y, oof)
         metrics = ev.binary_metrics(y, oof, threshold)
         result.trials.append(

@@ -43,7 +43,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from revenue_ml.ml.drift import reference_profile
-from revenue_ml.ml.lifecycle import Trained
+from revenue_ml.ml.lifecycle import Trained, Trainer
 from revenue_ml.ml.registry import fingerprint
 from revenue_ml.ml.runtime import Runtime
 
@@ -490,7 +490,7 @@ SELECTION_EVALUATION = "selection"
 
 
 @dataclass
-class SelectionTrainer:
+class SelectionTrainer(Trainer):
     """Candidates over spaces x families x k, the selection rule, the chosen model registered
     (see :func:`fit_segments`). ``key`` orders the rows before fitting."""
 
@@ -565,7 +565,7 @@ class SelectionTrainer:
 
 
 @dataclass
-class KMeansTrainer:
+class KMeansTrainer(Trainer):
     """KMeans with a fixed ``k`` on standardised ``features`` (missing values replaced by the
     training medians), clusters numbered ``first_id``, ``first_id + 1``, ... by the training
     mean of ``order_by`` (ascending), so the numbering is stable across builds."""

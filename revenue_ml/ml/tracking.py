@@ -52,7 +52,7 @@ from pathlib import Path
 import pandas as pd
 
 from revenue_ml.ml import champion as aliases
-from revenue_ml.ml.portable import LIGHTGBM_TEXT
+from revenue_ml.ml.families.lightgbm import LIGHTGBM_TEXT
 from revenue_ml.ml.runtime import progress
 from revenue_ml.settings import RegistrySettings
 

@@ -14,8 +14,13 @@ offers file, the iFood campaign file), as text or JSON values. Each domain modul
   numpy on the parsed values, the way the SQL does them (decimal amounts summed as exact
   cents, then cast to double, as DuckDB does);
 - the parameters a build derived from its data (the imputation income, the leads it knows, the
-  statuses, the staging limits) come from the tables the build published
-  (:data:`revenue_ml.score.DOMAINS` lists them per domain).
+  statuses, the staging limits) come from the tables the build published (each module's
+  :class:`Domain`, ``SCORING``, lists them).
+
+Each module ends with ``SCORING``, the :class:`Domain` the scorer of raw records serves
+(:data:`revenue_ml.score.DOMAINS`): its raw file, the tables featurising reads, and the domain
+module's routes and example record (:mod:`revenue_ml.domains`: the features, the scoring
+specs and the examples are written once, there).
 
 A record staging would reject for a row-level reason is not scored: each bad field gives one
 error (record position, column, value, a message with the fix) and the other records are still
@@ -30,18 +35,30 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from revenue_ml.ml.scoring import Route
+from revenue_ml.settings import settings_of
+
 #: Column of the record's position in the input (0-based), carried through every query.
 RECORD = "_record"
 #: Columns of an errors frame.
 ERROR_COLUMNS = ["record", "column", "value", "message"]
+#: The build's settings table: the staging limits a twin applies come from it.
+BUILD_SETTINGS = "ml.build_settings"
+#: The staging limits of the raw sources the twins apply, as ``ml.build_settings`` holds them
+#: (domain = the raw source, setting = the var without the source's prefix).
+STAGING_LIMITS = {
+    "telco_churn": ("max_minutes",),
+    "sales_pipeline": ("max_price",),
+    "marketing_campaign": ("max_income", "max_spend"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,47 @@ class RawFeatures:
 
     features: pd.DataFrame
     errors: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain the scorer of raw records serves: its raw file, its twin and which model
+    scores which row."""
+
+    name: str
+    title: str
+    #: The raw file the records come from, as people name it.
+    file: str
+    key: str
+    registry: str
+    #: Every table the scorer reads (the registry, the build settings and the lookups).
+    tables: tuple[str, ...]
+    #: The raw file's columns (what a record may hold) and those a record must have.
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    featurise: Callable[[pd.DataFrame, Mapping[str, pd.DataFrame]], RawFeatures]
+    routes: tuple[Route, ...]
+    #: One record, for the API documentation, the MLflow models and the benchmarks.
+    example: dict = field(default_factory=dict)
+
+    @property
+    def lookup_tables(self) -> tuple[str, ...]:
+        """The tables besides the registry that featurising the records reads (the build
+        settings and the build's lookups)."""
+        return tuple(t for t in self.tables if t != self.registry)
+
+
+def staging_limit(tables: Mapping[str, pd.DataFrame], source: str, name: str) -> float:
+    """The staging limit ``name`` of the raw ``source`` as the build published it
+    (:data:`STAGING_LIMITS`, in :data:`BUILD_SETTINGS`)."""
+    assert name in STAGING_LIMITS[source], (source, name)
+    values = settings_of(tables[BUILD_SETTINGS], source)
+    if values.get(name) is None:
+        raise LookupError(
+            f"{BUILD_SETTINGS} has no {source} setting {name!r} (a build older than the "
+            f"scorer?); run dbt build to republish the settings"
+        )
+    return float(values[name])
 
 
 # --- SQL pieces: the same expressions as the dbt macros (macros/staging/) -------------------

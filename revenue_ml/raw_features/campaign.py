@@ -19,13 +19,19 @@ score each, under the same ``customer_id``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from revenue_ml.contracts import MARKETING_CAMPAIGN
+from revenue_ml.domains import campaign
+from revenue_ml.domains.campaign import CATEGORICAL, ENGINEERED, KEY, NUMERIC, TARGET
 from revenue_ml.raw_features import (
+    BUILD_SETTINGS,
     RECORD,
     Check,
+    Domain,
     RawFeatures,
     cents_to_double,
     clean,
@@ -33,13 +39,12 @@ from revenue_ml.raw_features import (
     numbers,
     parse,
     split,
+    staging_limit,
     text_records,
     typed,
     whole_number_checks,
 )
 
-KEY = "customer_id"
-TARGET = "responded"
 COLUMNS = list(MARKETING_CAMPAIGN.columns)
 
 #: Integer columns (raw -> staged name) a record must have.
@@ -68,64 +73,14 @@ INTEGERS = {
 }
 #: The constant economics: optional when scoring, but a value given must be a whole number.
 ECONOMICS = {"Z_CostContact": "cost_per_contact", "Z_Revenue": "revenue_per_responder"}
-SPEND = [
-    "MntWines",
-    "MntFruits",
-    "MntMeatProducts",
-    "MntFishProducts",
-    "MntSweetProducts",
-    "MntGoldProds",
-]
+#: The spend columns (one per product category).
+SPEND = [c for c in INTEGERS if c.startswith("Mnt")]
 #: Counts and amounts that cannot be negative (everything but the birth year).
 NONNEGATIVE = [c for c in INTEGERS if c != "Year_Birth"]
 
-#: The columns of ``campaign_features`` the twin computes, in the mart's order.
-FEATURE_COLUMNS = [
-    "education",
-    "marital_status",
-    "age",
-    "is_birth_year_implausible",
-    "tenure_days",
-    "income",
-    "income_imputed",
-    "is_income_missing",
-    "kids_at_home",
-    "teens_at_home",
-    "children_at_home",
-    "recency_days",
-    "spend_wines",
-    "spend_fruits",
-    "spend_meat",
-    "spend_fish",
-    "spend_sweets",
-    "spend_gold",
-    "spend_total",
-    "purchases_deals",
-    "purchases_web",
-    "purchases_catalog",
-    "purchases_store",
-    "purchases_total",
-    "web_visits_last_month",
-    "accepted_campaign_1",
-    "accepted_campaign_2",
-    "accepted_campaign_3",
-    "accepted_campaign_4",
-    "accepted_campaign_5",
-    "campaigns_accepted",
-    "has_complained",
-    # the response model's engineered features
-    "spend_per_purchase",
-    "wine_share",
-    "meat_share",
-    "gold_share",
-    "deals_share",
-    "catalog_share",
-    "web_purchases_per_visit",
-    "lives_with_partner",
-    "household_size",
-    "income_per_household_member",
-    "spend_to_income",
-]
+#: The columns of ``campaign_features`` the twin computes: the model's features
+#: (:mod:`revenue_ml.domains.campaign`) and the income before imputation.
+FEATURE_COLUMNS = [*CATEGORICAL, "income", *NUMERIC, *ENGINEERED]
 
 
 def _expressions() -> list[str]:
@@ -296,3 +251,36 @@ def features(
         derive(parsed, parameters, marital), checks(parsed, max_income, max_spend), records
     )
     return RawFeatures(good, errors)
+
+
+def featurise(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    """:func:`features` with the feature parameters, the marital-status map and the staging
+    limits the build published."""
+    return features(
+        raw,
+        tables["campaign.campaign_feature_parameters"],
+        tables["seeds.marital_status_map"],
+        staging_limit(tables, "marketing_campaign", "max_income"),
+        staging_limit(tables, "marketing_campaign", "max_spend"),
+    )
+
+
+SCORING = Domain(
+    name="campaign",
+    title="Campaign response: probability that a customer answers the next campaign "
+    "(iFood marketing_campaign file columns)",
+    file="the iFood campaign file (marketing_campaign.csv)",
+    key=KEY,
+    registry="ml.campaign_model_versions",
+    tables=(
+        "ml.campaign_model_versions",
+        BUILD_SETTINGS,
+        "campaign.campaign_feature_parameters",
+        "seeds.marital_status_map",
+    ),
+    columns=tuple(COLUMNS),
+    required=("ID", "Dt_Customer", *INTEGERS),
+    featurise=featurise,
+    routes=campaign.ROUTES,
+    example=campaign.EXAMPLE,
+)

@@ -11,13 +11,20 @@ a plan flag other than Yes/No, a Churn value other than True/False/1/0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from revenue_ml.contracts import TELCO_CHURN
+from revenue_ml.domains import churn
+from revenue_ml.domains.churn import FEATURES, KEY, TARGET
+from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.raw_features import (
+    BUILD_SETTINGS,
     RECORD,
     Check,
+    Domain,
     RawFeatures,
     clean,
     identity_digest,
@@ -25,14 +32,12 @@ from revenue_ml.raw_features import (
     parse,
     quoted,
     split,
+    staging_limit,
     text_records,
     twin_numbers,
     typed,
     whole_number_checks,
 )
-
-KEY = "customer_key"
-TARGET = "churned"
 
 INTEGERS = {
     "Account length": "account_length_days",
@@ -61,26 +66,6 @@ IDENTITY_COLUMNS = [c for c in TELCO_CHURN.columns if c != "Churn"]
 COLUMNS = list(TELCO_CHURN.columns)
 DECIMAL = "decimal(10, 2)"
 CHURN_LABELS = {"True": 1.0, "False": 0.0, "1": 1.0, "0": 0.0}
-
-#: The features of ``churn_features``, in the mart's order.
-FEATURES = [
-    "has_international_plan",
-    "has_voice_mail_plan",
-    "account_length_days",
-    "vmail_messages",
-    "day_minutes",
-    "day_calls",
-    "eve_minutes",
-    "eve_calls",
-    "night_minutes",
-    "night_calls",
-    "intl_minutes",
-    "intl_calls",
-    "customer_service_calls",
-    "total_minutes",
-    "total_calls",
-    "total_charge",
-]
 
 
 def _expressions() -> list[str]:
@@ -162,7 +147,8 @@ def checks(parsed: pd.DataFrame, max_minutes: float) -> list[Check]:
 
 
 def derive(parsed: pd.DataFrame) -> pd.DataFrame:
-    """``churn_features`` columns from the parsed records (as ``churn_features.sql``)."""
+    """``churn_features`` columns from the parsed records (as ``churn_features.sql``), the
+    features in the model's order (:data:`revenue_ml.domains.churn.FEATURES`)."""
     twin = twin_numbers(parsed, "identity_digest", ["churn_text", RECORD])
     digests = parsed["identity_digest"]
     churned = parsed["churn_text"].map(CHURN_LABELS).to_numpy(dtype="float64")
@@ -196,3 +182,50 @@ def features(raw: pd.DataFrame, max_minutes: float) -> RawFeatures:
     parsed = typed(records, EXPRESSIONS)
     good, errors = split(derive(parsed), checks(parsed, max_minutes), records)
     return RawFeatures(good, errors)
+
+
+def customer_keys(raw: pd.DataFrame) -> list[str]:
+    """The staging key of each raw BigML row: ``cust_`` + the first 16 hex digits of the MD5 of
+    the trimmed identity values (every column but ``Churn``) joined by the ASCII unit
+    separator; exact twins get ``-2``, ``-3``... (in the order of their ``Churn`` value, then
+    file order). The SQL twin is the ``identity_digest`` macro."""
+    parsed = typed(text_records(raw, COLUMNS), EXPRESSIONS)
+    return derive(parsed)[KEY].tolist()
+
+
+def features_from_raw(raw: pd.DataFrame, max_minutes: float = float("inf")) -> pd.DataFrame:
+    """``churn_features`` rows computed from raw BigML-schema rows (all columns as text), in
+    row order; ``Churn`` may be absent. Rows staging would reject raise
+    :class:`ModelInputError` naming their row numbers (1-based) and the first problem.
+    ``max_minutes``: the var ``telco_churn_max_minutes`` (default: no limit)."""
+    missing = [c for c in COLUMNS if c not in raw.columns and c not in ("Churn",)]
+    if missing:
+        raise ModelInputError(f"churn scoring input lacks column(s) {missing}")
+    result = features(raw, max_minutes)
+    if len(result.errors):
+        rows = sorted({int(r) + 1 for r in result.errors["record"]})
+        raise ModelInputError(
+            f"churn scoring input: row(s) {rows[:20]} cannot be scored (first problem: "
+            f"{result.errors['message'].iloc[0]}); fix or remove them."
+        )
+    return result.features.reset_index(drop=True)[[KEY, TARGET, "is_labeled", *FEATURES]]
+
+
+def featurise(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    """:func:`features` with the staging limit the build published."""
+    return features(raw, staging_limit(tables, "telco_churn", "max_minutes"))
+
+
+SCORING = Domain(
+    name="churn",
+    title="Telecom churn: probability that a customer leaves (BigML churn file columns)",
+    file="the BigML churn file (churn-bigml-80.csv)",
+    key=KEY,
+    registry="ml.churn_model_versions",
+    tables=("ml.churn_model_versions", BUILD_SETTINGS),
+    columns=tuple(COLUMNS),
+    required=tuple(c for c in COLUMNS if c not in ("Area code", "Churn")),
+    featurise=featurise,
+    routes=churn.ROUTES,
+    example=churn.EXAMPLE,
+)

@@ -25,12 +25,18 @@ unknown status, an unparseable, negative or implausible price (var
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from revenue_ml.contracts import OFFERS
+from revenue_ml.domains import sales
+from revenue_ml.domains.sales import KEY
 from revenue_ml.raw_features import (
+    BUILD_SETTINGS,
     RECORD,
     Check,
+    Domain,
     RawFeatures,
     clean,
     days_between,
@@ -38,12 +44,12 @@ from revenue_ml.raw_features import (
     parse,
     quoted,
     split,
+    staging_limit,
     text_records,
     twin_numbers,
     typed,
 )
 
-KEY = "offer_id"
 CREATION_COLUMNS = ["Id", "Use Case", "Created Date", "Price", "Discount code", "Pain"]
 OUTCOME_COLUMNS = ["Status", "Close Date", "Loss Reason"]
 #: Optional lead columns of a record (the leads file's names, prefixed) -> feature inputs.
@@ -252,3 +258,34 @@ def features(
         derive(parsed, statuses, leads), checks(parsed, statuses, max_price), records
     )
     return RawFeatures(good, errors)
+
+
+def featurise(raw: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> RawFeatures:
+    """:func:`features` with the statuses, the leads and the staging limit the build
+    published."""
+    return features(
+        raw,
+        tables["seeds.offer_statuses"],
+        tables["sales.lead_attributes"],
+        staging_limit(tables, "sales_pipeline", "max_price"),
+    )
+
+
+SCORING = Domain(
+    name="offers",
+    title="Sales pipeline: probability that an offer closes won (offers file columns)",
+    file="the sales offers file (offers.csv)",
+    key=KEY,
+    registry="ml.offer_model_versions",
+    tables=(
+        "ml.offer_model_versions",
+        BUILD_SETTINGS,
+        "sales.lead_attributes",
+        "seeds.offer_statuses",
+    ),
+    columns=tuple(COLUMNS),
+    required=("Created Date",),
+    featurise=featurise,
+    routes=sales.ROUTES,
+    example=sales.EXAMPLE,
+)

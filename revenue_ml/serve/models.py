@@ -16,6 +16,7 @@ import pandas as pd
 from revenue_ml import score
 from revenue_ml.ml import champion as aliases
 from revenue_ml.snapshot import latest_snapshot, snapshot_root
+from revenue_ml.warehouse import read_warehouse_tables
 
 HOST_ENV = "REVENUE_ML_SERVE_HOST"
 PORT_ENV = "REVENUE_ML_SERVE_PORT"
@@ -147,7 +148,7 @@ def _read_all(settings: ServiceSettings) -> tuple[str | None, dict[str, pd.DataF
     wanted = _all_tables()
     if settings.warehouse is not None:
         missing: dict[str, str] = {}
-        return None, score.read_warehouse_tables(settings.warehouse, wanted, missing), missing
+        return None, read_warehouse_tables(settings.warehouse, wanted, missing), missing
     info = latest_snapshot(settings.snapshot)
     if info is None:
         reason = f"no published snapshot in the {settings.source_name}; run dbt build first"

@@ -1,4 +1,6 @@
-"""Shared pytest fixtures: small generated data, dbt runs in temporary DuckDB files."""
+"""Shared pytest fixtures and helpers: small generated data, dbt runs in temporary DuckDB
+files and queries of them, toy rows and specs for the package tests (imported by the test
+modules: ``from conftest import toy_rows, toy_spec``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +38,21 @@ class DbtResult:
     def check(self) -> DbtResult:
         assert self.returncode == 0, f"dbt failed:\n{self.output[-6000:]}"
         return self
+
+
+def query(source: DbtResult | Path, sql: str) -> list[tuple]:
+    """``sql``'s rows in a build's warehouse (a :class:`DbtResult` or the DuckDB file), over a
+    read-only connection closed at once."""
+    path = source.duckdb_path if isinstance(source, DbtResult) else source
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def query_frame(source: DbtResult | Path, sql: str) -> pd.DataFrame:
+    """:func:`query` as a pandas frame."""
+    path = source.duckdb_path if isinstance(source, DbtResult) else source
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).df()
 
 
 def run_dbt(
@@ -69,14 +89,42 @@ def run_dbt(
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
 
 
+def shared_vars(shared: Path) -> str:
+    """config/shared_datasets.yml's vars with ``raw_dir`` pointing at ``shared``."""
+    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
+    return vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
+
+
+#: What the enrollment builds select: the forecast, its backtest and the classes at risk with
+#: everything upstream, the run versions and the enrollments' staging; never the registry's
+#: union (``model_registry`` reads every domain's registry).
+ENROLLMENT_SELECT = [
+    "--select",
+    "+enrollment_forecast+",
+    "+enrollment_backtest_metrics",
+    "+enrollment_classes_at_risk",
+    "enrollment_run_versions",
+    "+path:models/staging/enrollments",
+    "--exclude",
+    "model_registry+",
+]
+
+
+def generated(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scale: float, seed: int = SMALL_SEED
+) -> Path:
+    """All five sources generated at ``scale`` into a new temporary folder named ``name``."""
+    from revenue_ml.generate import generate
+
+    out = tmp_path_factory.mktemp(name)
+    generate(out, scale=scale, seed=seed)
+    return out
+
+
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All five sources generated at a small scale, once per session."""
-    from revenue_ml.generate import generate
-
-    out = tmp_path_factory.mktemp("raw_small")
-    generate(out, scale=SMALL_SCALE, seed=SMALL_SEED)
-    return out
+    return generated(tmp_path_factory, "raw_small", SMALL_SCALE)
 
 
 @pytest.fixture(scope="session")
@@ -86,10 +134,8 @@ def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     shared = shared_datasets_dir()
     if not shared.is_dir():
         pytest.skip(f"real datasets folder {shared} is absent (set REVENUE_ML_SHARED_DATASETS)")
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
     work = tmp_path_factory.mktemp("dbt_shared")
-    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=vars_yaml).check()
+    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=shared_vars(shared)).check()
 
 
 @pytest.fixture(scope="session")
@@ -131,3 +177,162 @@ def mlflow_store(template: Path, directory: Path) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, directory / "mlruns.db")
     return f"sqlite:///{directory / 'mlruns.db'}"
+
+
+# --- Package tests: toy rows and specs ---------------------------------------------------------
+
+
+def lightgbm_params(rounds: int, **extra) -> dict:
+    """LightGBM's default binary parameters with ``rounds`` boosting rounds (fast fits)."""
+    from revenue_ml.ml.families.lightgbm import DEFAULT_PARAMS
+
+    return {**DEFAULT_PARAMS, "num_boost_round": rounds, **extra}
+
+
+def toy_rows(n: int = 240, seed: int = 0, noise: float = 0.5) -> pd.DataFrame:
+    """Labelled rows of a known rule: ``key``, three numeric features (``c`` is noise) and
+    ``y`` = 1 where 2a - 1.5b + noise > 1 (about a quarter of the rows)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    logit = 2.0 * x[:, 0] - 1.5 * x[:, 1] + rng.normal(scale=noise, size=n)
+    return pd.DataFrame(
+        {"key": [f"k{i:04d}" for i in range(n)], "a": x[:, 0], "b": x[:, 1], "c": x[:, 2]}
+    ).assign(y=(logit > 1.0).astype(float))
+
+
+def toy_spec(**fields):
+    """A small :class:`~revenue_ml.ml.binary.BinarySpec` of :func:`toy_rows`: features a, b, c,
+    a 25% test split, 3 folds, LightGBM with 20 rounds; ``fields`` override any field."""
+    from revenue_ml.ml.binary import BinarySpec
+
+    base = dict(
+        name="toy",
+        domain="toy",
+        variant="v",
+        key="key",
+        target="y",
+        numeric=["a", "b", "c"],
+        cv_folds=3,
+        min_rows=30,
+        test_share=0.25,
+        params=lightgbm_params(20),
+    )
+    return BinarySpec(**{**base, **fields})
+
+
+def mixed_rows(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Rows with a numeric, a noise and a categorical feature and a date (``id``, ``x1``,
+    ``x2``, ``cat``, ``when``, ``y``); the last 40 are unlabelled (rows to score)."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    cat = rng.choice(["a", "b", "c"], size=n)
+    logit = 1.5 * x1 + (cat == "a") * 1.0 - 0.2
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    frame = pd.DataFrame(
+        {
+            "id": [f"k{i:04d}" for i in range(n)],
+            "x1": x1,
+            "x2": rng.normal(size=n),
+            "cat": cat,
+            "when": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "y": y,
+        }
+    )
+    frame.loc[frame.index[-40:], "y"] = np.nan  # rows to score
+    return frame
+
+
+def mixed_spec(**fields):
+    """The spec of :func:`mixed_rows` (model ``toy``): a time holdout on ``when``, 5 folds,
+    ``leak`` forbidden, LightGBM with 30 rounds."""
+    base = dict(
+        domain="test",
+        key="id",
+        numeric=["x1", "x2"],
+        categorical=["cat"],
+        forbidden=frozenset({"leak"}),
+        time_column="when",
+        test_share=None,
+        cv_folds=5,
+        min_rows=50,
+        params=lightgbm_params(30),
+    )
+    return toy_spec(**{**base, **fields})
+
+
+def dated_rows(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Labelled rows created over 400 days; a label is known 0-60 days after creation
+    (``created``, ``known``; features ``a``, ``b``, ``kind``)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    created = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    known = created + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    logit = 1.5 * x[:, 0] - x[:, 1] + rng.normal(scale=0.7, size=n)
+    return pd.DataFrame(
+        {
+            "key": [f"k{i:04d}" for i in range(n)],
+            "a": x[:, 0],
+            "b": x[:, 1],
+            "kind": rng.choice(["p", "q", "r"], size=n),
+            "created": created,
+            "known": known,
+            "y": (logit > 0).astype(float),
+        }
+    )
+
+
+def dated_spec(**fields):
+    """The spec of :func:`dated_rows` (model ``m``): a time holdout on ``created``, labels
+    known at ``known``, 3 folds, a 5-window rolling origin, LightGBM with 30 rounds."""
+    base = dict(
+        name="m",
+        domain="d",
+        numeric=["a", "b"],
+        categorical=["kind"],
+        time_column="created",
+        known_at_column="known",
+        holdout_share=0.2,
+        test_share=None,
+        rolling_windows=5,
+        rolling_share=0.5,
+        params=lightgbm_params(30),
+    )
+    return toy_spec(**{**base, **fields})
+
+
+#: The BigML churn file's header.
+BIGML_COLUMNS = (
+    "State,Account length,Area code,International plan,Voice mail plan,"
+    "Number vmail messages,Total day minutes,Total day calls,Total day charge,"
+    "Total eve minutes,Total eve calls,Total eve charge,Total night minutes,"
+    "Total night calls,Total night charge,Total intl minutes,Total intl calls,"
+    "Total intl charge,Customer service calls,Churn"
+).split(",")
+
+
+def bigml_rows(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` raw records of the BigML churn file, as text; customers with many daytime minutes
+    or service calls churn."""
+    rng = np.random.default_rng(seed)
+    day = np.round(rng.uniform(50, 350, n), 1)
+    service = rng.integers(0, 8, n)
+    churned = (day > 260) | (service >= 4)
+    rows = {
+        "State": rng.choice(["KS", "OH", "NJ"], n),
+        "Account length": rng.integers(1, 200, n),
+        "Area code": rng.choice(["408", "415", "510"], n),
+        "International plan": rng.choice(["Yes", "No"], n, p=[0.1, 0.9]),
+        "Voice mail plan": rng.choice(["Yes", "No"], n),
+        "Number vmail messages": rng.integers(0, 40, n),
+        "Total day minutes": day,
+        "Total day calls": rng.integers(50, 150, n),
+        "Total day charge": np.round(day * 0.17, 2),
+    }
+    for period, rate in (("eve", 0.085), ("night", 0.045), ("intl", 0.27)):
+        minutes = np.round(rng.uniform(0, 300 if period != "intl" else 20, n), 1)
+        rows[f"Total {period} minutes"] = minutes
+        rows[f"Total {period} calls"] = rng.integers(0, 150, n)
+        rows[f"Total {period} charge"] = np.round(minutes * rate, 2)
+    rows["Customer service calls"] = service
+    rows["Churn"] = np.where(churned, "True", "False")
+    return pd.DataFrame(rows)[BIGML_COLUMNS].astype(str)

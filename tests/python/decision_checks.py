@@ -12,18 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
+from conftest import query
 
 from dashboard import testing
 
 
-def warehouse(path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def scalar(path: Path, sql: str):
-    return warehouse(path, sql)[0][0]
+    return query(path, sql)[0][0]
 
 
 def alert(page, text: str) -> str:
@@ -45,7 +40,7 @@ def check_sales(page, url: str, db: Path) -> None:
     """The worklist holds offers young enough to still close, ranked by expected value; the
     likely dead have their own list; headlines count those rows; reasons in business words."""
     testing.goto(page, url, "sales", "Sales pipeline")
-    (work, dead, limit) = warehouse(
+    (work, dead, limit) = query(
         db,
         "select count(*) filter (where not is_likely_dead), count(*) filter (where "
         "is_likely_dead), max(likely_dead_after_days) from sales.open_offers",
@@ -57,7 +52,7 @@ def check_sales(page, url: str, db: Path) -> None:
         assert ages and max(ages) <= limit, f"worklist offers older than {limit} days: {ages}"
         expected = [
             o
-            for (o,) in warehouse(
+            for (o,) in query(
                 db,
                 "select offer_id from sales.open_offers where not is_likely_dead "
                 "order by list_rank limit 25",
@@ -66,7 +61,7 @@ def check_sales(page, url: str, db: Path) -> None:
         assert testing.column(page, "Offer", 0) == expected
         values = [
             v
-            for (v,) in warehouse(
+            for (v,) in query(
                 db,
                 "select coalesce(expected_value, -1) from sales.open_offers "
                 "where not is_likely_dead order by list_rank",
@@ -87,7 +82,7 @@ def check_sales(page, url: str, db: Path) -> None:
         assert min(dead_ages) > limit
         assert all("Close it or requalify it" in w for w in testing.column(page, "Why", dead_table))
     # the figures are the serving model's, named with their protocol
-    (name,) = warehouse(db, "select distinct model_name from sales.open_offers")[0]
+    (name,) = query(db, "select distinct model_name from sales.open_offers")[0]
     assert page.get_by_text(re.compile(rf"Scored by\s+{name}")).count() >= 1
     tables_fit(page, "Sales pipeline")
 
@@ -122,7 +117,7 @@ def check_insiders(page, url: str, db: Path, real: bool) -> None:
     the names and actions the marts hold, one action per segment); customers without an id and
     customers whose returns cancel their purchases are not Insiders; money in business format."""
     testing.goto(page, url, "ecommerce", "Insiders")
-    profiles = warehouse(
+    profiles = query(
         db, "select cluster_name, action from ecommerce.segment_profiles order by revenue desc"
     )
     shown = testing.column(page, "Segment", 1)
@@ -149,7 +144,7 @@ def check_insiders(page, url: str, db: Path, real: bool) -> None:
         testing.goto(page, url, "ecommerce", "Insiders")
     answer = page.get_by_text(re.compile(r"of revenue \(")).first.inner_text()
     assert re.search(r"\d+% of revenue \(\S+ of \S+\)", answer), answer
-    report = " ".join(a for (a,) in warehouse(db, "select answer from ecommerce.insiders_report"))
+    report = " ".join(a for (a,) in query(db, "select answer from ecommerce.insiders_report"))
     assert not re.search(r"\d{5,}", report), "a number without thousands separators"
     if real:
         assert re.search(r"£[\d.]+m of £[\d.]+m", report), report
@@ -160,7 +155,7 @@ def check_campaign(page, url: str, db: Path) -> None:
     """The page opens on the max-profit objective, whose plan is the most profitable; every
     planned profit lies inside its tested band on the plan's base."""
     testing.goto(page, url, "campaign", "Campaign")
-    plan = warehouse(
+    plan = query(
         db,
         "select objective, rule, expected_profit, tested_profit_low, tested_profit_high "
         "from campaign.campaign_plan order by display_order",
@@ -178,7 +173,7 @@ def check_campaign(page, url: str, db: Path) -> None:
 def check_enrollment(page, url: str, db: Path) -> None:
     """The total's range is the total's own; the backtest figures agree with each other."""
     testing.goto(page, url, "enrollment", "Enrollment")
-    (total, low, high) = warehouse(
+    (total, low, high) = query(
         db,
         "select predict_alumnos, predicted_students_low, predicted_students_high "
         "from enrollment.enrollment_forecast_total",
@@ -188,7 +183,7 @@ def check_enrollment(page, url: str, db: Path) -> None:
         assert f"{total:,} students, likely between {low:,} and {high:,}" in text, text
     summed = scalar(db, "select sum(predicted_students_high) from enrollment.enrollment_forecast")
     assert high is None or high < summed, "the total's range is the sum of the classes' ranges"
-    (classes, rows, mae) = warehouse(
+    (classes, rows, mae) = query(
         db,
         "select classes, interval_rows, mae from enrollment.enrollment_backtest_metrics "
         "where scope = 'overall' and is_forecast_method",
@@ -211,7 +206,7 @@ def check_model_health(page, url: str, db: Path) -> None:
     assert headers[:3] == ["Model", "Domain", "Headline figure"], headers
     card = {
         r[0]: r
-        for r in warehouse(
+        for r in query(
             db, "select model_name, serving_model, lift, protocol from ml.model_scorecard"
         )
     }
@@ -220,6 +215,16 @@ def check_model_health(page, url: str, db: Path) -> None:
         model, serving, _, _ = card[row[0]]
         if serving is not None:
             assert row[headers.index("Who scores, and why")].startswith(serving), row
-    for flagged in warehouse(db, "select flagged_by from ml.model_feature_drift where is_drifted"):
+    for flagged in query(db, "select flagged_by from ml.model_feature_drift where is_drifted"):
         assert flagged[0] and re.match(r"(KS|PSI) ", flagged[0])
     tables_fit(page, "Model health")
+
+
+def check_all(page, url: str, db: Path, real: bool) -> None:
+    """Every page's checks, in the pages' order (``real``: the real datasets' build)."""
+    check_sales(page, url, db)
+    check_churn(page, url, db)
+    check_insiders(page, url, db, real=real)
+    check_campaign(page, url, db)
+    check_enrollment(page, url, db)
+    check_model_health(page, url, db)

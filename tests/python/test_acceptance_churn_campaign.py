@@ -8,7 +8,7 @@ import json
 
 import duckdb
 import pytest
-from conftest import DbtResult
+from conftest import DbtResult, query
 
 pytestmark = pytest.mark.acceptance
 
@@ -105,10 +105,9 @@ def test_campaign_auc_and_objectives(shared_warehouse: DbtResult) -> None:
     # plans the most profit of all objectives on the plan's base (issue 21); measured out of
     # fold, its profit stays within the best objective's band (the bootstrap noise).
     assert by_name["cost_aware"][1] == pytest.approx(3.0 / 11.0)
-    with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
-        planned = dict(
-            con.execute("select objective, expected_profit from campaign.campaign_plan").fetchall()
-        )
+    planned = dict(
+        query(shared_warehouse, "select objective, expected_profit from campaign.campaign_plan")
+    )
     assert planned["cost_aware"] >= max(planned.values()) - 1e-9
     best = max(bands, key=lambda b: b[2])
     assert by_name["cost_aware"][7] >= best[1]

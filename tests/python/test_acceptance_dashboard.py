@@ -91,10 +91,4 @@ def test_real_data_decisions_answer_their_users_questions(
     apart, the churn headline equal to the rows shown, segment names against their medians and
     12346 no Insider, the max-profit objective the most profitable with every plan inside its
     band, the total's own range, and Model health's scorecard."""
-    db = shared_warehouse.duckdb_path
-    checks.check_sales(shared_page, shared_app, db)
-    checks.check_churn(shared_page, shared_app, db)
-    checks.check_insiders(shared_page, shared_app, db, real=True)
-    checks.check_campaign(shared_page, shared_app, db)
-    checks.check_enrollment(shared_page, shared_app, db)
-    checks.check_model_health(shared_page, shared_app, db)
+    checks.check_all(shared_page, shared_app, shared_warehouse.duckdb_path, real=True)

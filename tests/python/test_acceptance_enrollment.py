@@ -7,19 +7,10 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
-from conftest import REPO_ROOT, run_dbt, shared_datasets_dir
+from conftest import ENROLLMENT_SELECT, query, run_dbt, shared_datasets_dir, shared_vars
 
 pytestmark = pytest.mark.acceptance
-
-SELECT = [
-    "+enrollment_forecast+",
-    "+enrollment_backtest_metrics",
-    "+enrollment_classes_at_risk",
-    "enrollment_run_versions",
-    "+path:models/staging/enrollments",
-]
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +21,14 @@ def oulad_warehouse(tmp_path_factory: pytest.TempPathFactory):
             f"real datasets folder {shared}/enrollments/oulad is absent "
             f"(set REVENUE_ML_SHARED_DATASETS)"
         )
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
+    vars_yaml = shared_vars(shared)
     work = tmp_path_factory.mktemp("dbt_oulad_enrollment")
     return run_dbt(
-        ["build", "--select", *SELECT, "--exclude", "model_registry+"],
+        ["build", *ENROLLMENT_SELECT],
         raw_dir=shared,
         work_dir=work,
         vars_yaml=vars_yaml,
     ).check()
-
-
-def query(result, sql: str) -> list[tuple]:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_oulad_forecast_and_backtest(oulad_warehouse) -> None:
@@ -120,8 +105,7 @@ def test_oulad_build_fails_on_request_when_naive_is_not_beaten_by_the_margin(
     forecaster beats the naive baselines on these files (by 0.04 WAPE), so the test asks it to
     beat them by a margin it cannot reach (enrollment_baseline_margin 0.5)."""
     shared = shared_datasets_dir()
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {shared}")
+    vars_yaml = shared_vars(shared)
     vars_yaml += "\nenrollment_fail_if_worse_than_naive: true\nenrollment_baseline_margin: 0.5\n"
     result = run_dbt(
         ["test", "--select", "enrollment_model_versions"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import DbtResult
+from conftest import DbtResult, query
 
 pytestmark = pytest.mark.acceptance
 
@@ -16,11 +16,11 @@ def one(result: DbtResult, sql: str):
 
 def accounting(result: DbtResult) -> dict[str, tuple[int, int, int]]:
     """``{"source.table": (raw, staged, rejected)}``; asserts every file reconciles."""
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        rows = con.execute(
-            "select source_name || '.' || table_name, raw_rows, staged_rows, rejected_rows, "
-            "is_reconciled from quality.raw_row_accounting"
-        ).fetchall()
+    rows = query(
+        result,
+        "select source_name || '.' || table_name, raw_rows, staged_rows, rejected_rows, "
+        "is_reconciled from quality.raw_row_accounting",
+    )
     assert all(r[4] for r in rows), rows
     return {r[0]: r[1:4] for r in rows}
 
@@ -94,11 +94,11 @@ def test_oulad_maps_onto_the_enrollment_contract(shared_warehouse: DbtResult) ->
 
 def test_offer_model_reaches_the_write_up_auc(shared_warehouse: DbtResult) -> None:
     """The write-up reports AUC 0.88 (10-fold CV) for its at-close feature set."""
-    with duckdb.connect(str(shared_warehouse.duckdb_path), read_only=True) as con:
-        rows = con.execute(
-            "select model_name, evaluation, auc from sales.offer_model_metrics "
-            "where is_latest_version order by all"
-        ).fetchall()
+    rows = query(
+        shared_warehouse,
+        "select model_name, evaluation, auc from sales.offer_model_metrics "
+        "where is_latest_version order by all",
+    )
     auc = {(name, evaluation): value for name, evaluation, value in rows}
     print("\noffer models AUC (model, evaluation):", {k: round(v, 4) for k, v in auc.items()})
     assert auc[("offer_close_at_close", "cv_10fold")] >= 0.85

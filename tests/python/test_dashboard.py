@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import decision_checks as checks
-import duckdb
 import pytest
-from conftest import DBT, REPO_ROOT, DbtResult
+from conftest import DBT, REPO_ROOT, DbtResult, query
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from dashboard import data, format, testing
@@ -26,17 +25,10 @@ ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
 BANNER = "Refreshing: dbt build in progress"
 
 
-def warehouse(path: Path, sql: str):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def warehouse_tables(path: Path) -> set[str]:
     return {
         f"{s}.{t}"
-        for s, t in warehouse(
-            path, "select table_schema, table_name from information_schema.tables"
-        )
+        for s, t in query(path, "select table_schema, table_name from information_schema.tables")
     }
 
 
@@ -98,13 +90,7 @@ def test_demo_decisions_answer_their_users_questions(
     small_warehouse: DbtResult, app_url: str, page
 ) -> None:
     """Issue 21's checks (decision_checks) on the demo data, as on the real data."""
-    db = small_warehouse.duckdb_path
-    checks.check_sales(page, app_url, db)
-    checks.check_churn(page, app_url, db)
-    checks.check_insiders(page, app_url, db, real=False)
-    checks.check_campaign(page, app_url, db)
-    checks.check_enrollment(page, app_url, db)
-    checks.check_model_health(page, app_url, db)
+    checks.check_all(page, app_url, small_warehouse.duckdb_path, real=False)
 
 
 def test_churn_list_holds_active_customers_scored_out_of_sample(
@@ -112,7 +98,7 @@ def test_churn_list_holds_active_customers_scored_out_of_sample(
 ) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "churn", "Churn")
-    ((at_risk, revenue),) = warehouse(
+    ((at_risk, revenue),) = query(
         db,
         "select count(*), sum(revenue_at_risk) from churn.churn_risk_list where is_at_risk",
     )
@@ -123,7 +109,7 @@ def test_churn_list_holds_active_customers_scored_out_of_sample(
     shown = testing.column(page, "Customer")
     assert shown, "the risk list is empty"
     keys = ", ".join(f"'{k}'" for k in shown)
-    ((churned, in_sample, not_ranked),) = warehouse(
+    ((churned, in_sample, not_ranked),) = query(
         db,
         "select count(*) filter (where churned = 1), "
         "count(*) filter (where is_training_row and score_source = 'model'), "
@@ -135,7 +121,7 @@ def test_churn_list_holds_active_customers_scored_out_of_sample(
     assert not_ranked == 0, "the default view shows only customers at risk"
     expected = [
         k
-        for (k,) in warehouse(
+        for (k,) in query(
             db,
             "select customer_key from churn.churn_risk_list where is_at_risk "
             "order by risk_rank limit 25",
@@ -145,7 +131,7 @@ def test_churn_list_holds_active_customers_scored_out_of_sample(
     # every at-risk row says why, in words
     assert all(len(r) > 3 for r in testing.column(page, "Why"))
     # the filter state is in the URL: a link reopens the same view
-    ((state,),) = warehouse(
+    ((state,),) = query(
         db, "select state from churn.churn_risk_list where is_at_risk order by risk_rank limit 1"
     )
     testing.goto(page, app_url, f"churn?state={state}", "Churn")
@@ -157,12 +143,12 @@ def test_sales_page_opens_on_the_worklist_ranked_by_expected_value(
 ) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "sales", "Sales pipeline")
-    ((offers, value),) = warehouse(
+    ((offers, value),) = query(
         db,
         "select count(*), sum(expected_value) from sales.open_offers where not is_likely_dead",
     )
-    ((open_offers,),) = warehouse(db, "select count(*) from sales.open_offers")
-    ((open_scored,),) = warehouse(db, "select count(*) from sales.offer_scores where not is_closed")
+    ((open_offers,),) = query(db, "select count(*) from sales.open_offers")
+    ((open_scored,),) = query(db, "select count(*) from sales.offer_scores where not is_closed")
     assert open_offers == open_scored
     assert testing.metric_int(page, "Offers to work on") == offers
     shown_value = testing.money_value(testing.metric(page, "Expected value of the worklist"))
@@ -172,14 +158,14 @@ def test_sales_page_opens_on_the_worklist_ranked_by_expected_value(
     shown = testing.column(page, "Offer")
     expected = [
         o
-        for (o,) in warehouse(
+        for (o,) in query(
             db,
             "select offer_id from sales.open_offers where not is_likely_dead order by list_rank",
         )
     ][: len(shown)]
     assert shown == expected
     ids = ", ".join(f"'{o}'" for o in shown)
-    ((closed,),) = warehouse(
+    ((closed,),) = query(
         db, f"select count(*) from sales.offer_scores where is_closed and offer_id in ({ids})"
     )
     assert closed == 0
@@ -200,13 +186,13 @@ def test_campaign_figures_agree_with_each_other_and_the_list(
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "campaign", "Campaign")
     # the page opens on the most profitable plan
-    ((objective, contacts, responders, per_responder, revenue, per_contact, cost),) = warehouse(
+    ((objective, contacts, responders, per_responder, revenue, per_contact, cost),) = query(
         db,
         "select objective, contacts, expected_responders, revenue_per_responder, "
         "expected_revenue, cost_per_contact, expected_cost "
         "from campaign.campaign_plan order by expected_profit desc, display_order limit 1",
     )
-    ((listed,),) = warehouse(
+    ((listed,),) = query(
         db,
         "select count(*) from campaign.campaign_contacts "
         f"where objective = '{objective}' and is_contacted",
@@ -224,11 +210,11 @@ def test_campaign_figures_agree_with_each_other_and_the_list(
 def test_insiders_list_is_ranked_by_revenue(small_warehouse: DbtResult, app_url: str, page) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "ecommerce", "Insiders")
-    ((segmented, insiders),) = warehouse(
+    ((segmented, insiders),) = query(
         db,
         "select count(*), count(*) filter (where is_insider) from ecommerce.customer_segments",
     )
-    ((share,),) = warehouse(
+    ((share,),) = query(
         db, "select figure from ecommerce.insiders_report where question_number = 4"
     )
     assert testing.metric_int(page, "Eligible customers") == insiders
@@ -245,10 +231,8 @@ def test_insiders_list_is_ranked_by_revenue(small_warehouse: DbtResult, app_url:
 def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: str, page) -> None:
     db = small_warehouse.duckdb_path
     testing.goto(page, app_url, "enrollment", "Enrollment")
-    ((students,),) = warehouse(
-        db, "select sum(predict_alumnos) from enrollment.enrollment_forecast"
-    )
-    ((below,),) = warehouse(db, "select count(*) from enrollment.enrollment_classes_at_risk")
+    ((students,),) = query(db, "select sum(predict_alumnos) from enrollment.enrollment_forecast")
+    ((below,),) = query(db, "select count(*) from enrollment.enrollment_classes_at_risk")
     assert testing.metric_int(page, "Forecast students (next period)") == students
     assert testing.metric_int(page, "Classes below minimum") == below
     # the total's own interval drawn on the chart as a band, and each listed class's range
@@ -261,8 +245,8 @@ def test_enrollment_and_model_health_pages(small_warehouse: DbtResult, app_url: 
     assert ranges and all(re.fullmatch(r"\d+\u2013\d+", r) for r in ranges), ranges
 
     testing.goto(page, app_url, "model-health", "Model health")
-    ((versions,),) = warehouse(db, "select count(*) from ml.model_registry")
-    ((rejected,),) = warehouse(db, "select sum(rejected_rows) from quality.raw_row_accounting")
+    ((versions,),) = query(db, "select count(*) from ml.model_registry")
+    ((rejected,),) = query(db, "select sum(rejected_rows) from quality.raw_row_accounting")
     assert testing.metric_int(page, "Registered model versions") == versions
     assert testing.metric_int(page, "Rejected rows") == rejected
 
@@ -402,9 +386,7 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         page.get_by_text(new_id).first.wait_for(timeout=60_000)
         assert page.get_by_text(BANNER).count() == 0
         testing.goto(page, url, "sales", "Sales pipeline")
-        ((offers,),) = warehouse(
-            db, "select count(*) from sales.open_offers where not is_likely_dead"
-        )
+        ((offers,),) = query(db, "select count(*) from sales.open_offers where not is_likely_dead")
         assert testing.metric_int(page, "Offers to work on") == offers
         assert data.read_status(target / "dashboard_snapshot" / "warehouse").status == "ready"
 

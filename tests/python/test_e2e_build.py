@@ -8,16 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DbtResult, run_dbt
+from conftest import DbtResult, query, run_dbt
 
 from revenue_ml.contracts import GENERATED_FILES
 
 pytestmark = pytest.mark.e2e
-
-
-def query(result: DbtResult, sql: str) -> list[tuple]:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def test_build_is_green_and_runs_unit_and_data_tests(small_warehouse: DbtResult) -> None:

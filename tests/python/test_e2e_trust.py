@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import DbtResult, run_dbt
+from conftest import DbtResult, query, run_dbt
 
 from revenue_ml.contracts import GENERATED_FILES
 from revenue_ml.warehouse_diff import APPENDED_PER_RUN, differences, output_tables
@@ -32,11 +32,6 @@ def shuffled_copy(raw_dir: Path, dest: Path, seed: int = 2024) -> Path:
         rng.shuffle(body)
         path.write_bytes(header + b"".join(body))
     return dest
-
-
-def query(path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 # --- Same data, same decisions ---------------------------------------------------------------

@@ -18,12 +18,11 @@ import time
 import urllib.error
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
-from conftest import DbtResult, mlflow_store, run_dbt
+from conftest import DbtResult, mlflow_store, query_frame, run_dbt
 
-from revenue_ml import score
+from revenue_ml import raw_features, score
 from revenue_ml.ml import pyfunc, runtime, tracking
 from revenue_ml.serve.process import free_port, request
 from revenue_ml.settings import RegistrySettings
@@ -40,11 +39,6 @@ RAW_FILES = {
 SERVED = [(d.name, r.model_name) for d in score.DOMAINS.values() for r in d.routes]
 COMPARED = [*score.SCORE_COLUMNS, *score.EXPLANATION_COLUMNS]
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".cloudpickle", ".joblib")
-
-
-def query(path: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +91,7 @@ def test_each_new_version_is_an_mlflow_model_from_code_without_pickles(
 
     client = MlflowClient(tracking_uri=logged["uri"], registry_uri=logged["uri"])
     rows = pd.concat(
-        [query(logged["db"], f"select * from ml.{t}") for t in REGISTRIES], ignore_index=True
+        [query_frame(logged["db"], f"select * from ml.{t}") for t in REGISTRIES], ignore_index=True
     )
     new = rows[
         rows["model_version"] == rows.groupby("model_name")["model_version"].transform("max")
@@ -124,7 +118,7 @@ def test_each_new_version_is_an_mlflow_model_from_code_without_pickles(
         required = (local / "requirements.txt").read_text().split()
         assert "revenue_ml==0.1.0" in required and "mlflow-skinny==3.17.2" in required
         kept = pd.read_parquet(local / "artifacts/lookups/ml.build_settings.parquet")
-        assert set(kept["domain"]) <= set(score.STAGING_LIMITS)  # no tracking URI, no ids
+        assert set(kept["domain"]) <= set(raw_features.STAGING_LIMITS)  # no tracking URI, no ids
 
 
 @pytest.mark.parametrize("domain", list(score.DOMAINS))
@@ -262,12 +256,12 @@ def test_a_version_whose_mlflow_model_cannot_be_written_is_logged_as_text(
 
     lines: list[str] = []
     monkeypatch.setattr(runtime, "_reporter", lines.append)
-    rows = query(
+    rows = query_frame(
         logged["db"],
         "select * from ml.churn_model_versions where model_name = 'churn_lightgbm' "
         "order by model_version desc limit 1",
     )
-    settings_table = query(logged["db"], "select * from ml.build_settings")
+    settings_table = query_frame(logged["db"], "select * from ml.build_settings")
     uri = mlflow_store(mlflow_store_template, tmp_path / "store")
     settings = RegistrySettings(
         champion_margin=0.0,

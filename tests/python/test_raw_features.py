@@ -1,19 +1,20 @@
 """The raw-record twins of the staging and feature SQL (revenue_ml.raw_features) against the
 marts of the session's small build, and the one scoring path (revenue_ml.score) behind the
 CLI: features equal to the marts within 1e-9 for every staged row, bad rows named with the fix
-while the good ones are scored, the input columns kept."""
+while the good ones are scored, the input columns kept; the churn twin's keys (stable under
+reordering, labels and exact twins) and its strict form."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DbtResult
+from conftest import DbtResult, bigml_rows, query_frame
 
 from revenue_ml import score
+from revenue_ml.ml.errors import ModelInputError
 from revenue_ml.raw_features import _as_text
 from revenue_ml.raw_features import campaign as campaign_raw
 from revenue_ml.raw_features import churn as churn_raw
@@ -34,11 +35,6 @@ MARTS = {
 }
 #: Staging reasons that depend on the whole file (a batch of records cannot apply them).
 FILE_LEVEL_REASONS = {"implausible_created_date", "implausible_close_date", "duplicate_key"}
-
-
-def warehouse(build: DbtResult, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(build.duckdb_path), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +65,14 @@ def test_twin_features_equal_the_marts(
     assert result.errors.empty, result.errors.head().to_dict("records")
     relation, columns = MARTS[domain]
     key = score.DOMAINS[domain].key
-    mart = warehouse(small_warehouse, f"select * from {relation}")
+    mart = query_frame(small_warehouse, f"select * from {relation}")
     joined = mart.merge(result.features, on=key, suffixes=("_mart", "_twin"), how="left")
     assert len(joined) == len(mart) and joined[f"{columns[0]}_twin"].notna().any()
     for column in columns:
         assert_same(joined[f"{column}_mart"], joined[f"{column}_twin"], f"{domain}.{column}")
     # the twin scores every raw row but those staging rejected for a file-level reason
     source = {"churn": "telco_churn", "offers": "sales_pipeline", "campaign": "marketing_campaign"}
-    rejects = warehouse(
+    rejects = query_frame(
         small_warehouse,
         f"select reject_reason from staging.stg_{source[domain]}__rejects "
         f"where source_table = '{'offers' if domain == 'offers' else 'customers'}'",
@@ -232,3 +228,44 @@ def test_scoring_in_chunks_gives_the_same_rows_and_stops_when_told(
         keep_going=lambda done, total: calls.append(done) or len(calls) < 2,
     )
     assert stopped is None and calls == [7, 14]
+
+
+# --- The churn twin's keys and its strict form -------------------------------------------------
+
+
+def test_features_from_raw_mirrors_the_sql_rules() -> None:
+    raw = bigml_rows(3)
+    raw.loc[1, "Churn"] = ""
+    raw.loc[2, "International plan"] = " Yes "
+    features = churn_raw.features_from_raw(raw)
+    keys = list(features["customer_key"])
+    assert len(set(keys)) == 3 and all(k.startswith("cust_") and len(k) == 21 for k in keys)
+    assert features.loc[1, "churned"] != features.loc[1, "churned"]  # NaN: to score
+    assert not features.loc[1, "is_labeled"]
+    assert features.loc[2, "has_international_plan"] == 1.0
+    row = raw.iloc[0]
+    charges = sum(float(row[f"Total {p} charge"]) for p in ("day", "eve", "night", "intl"))
+    assert features.loc[0, "total_charge"] == round(charges, 2)
+    assert "state" not in features.columns and "day_charge" not in features.columns
+    bad = raw.copy()
+    bad.loc[0, "Voice mail plan"] = "maybe"
+    with pytest.raises(ModelInputError, match=r"row\(s\) \[1\]"):
+        churn_raw.features_from_raw(bad)
+
+
+def test_customer_keys_survive_reordering_and_labels_and_number_exact_twins() -> None:
+    raw = bigml_rows(6)
+    keys = churn_raw.customer_keys(raw)
+    shuffled = raw.iloc[[4, 2, 0, 5, 1, 3]].reset_index(drop=True)
+    assert churn_raw.customer_keys(shuffled) == [keys[i] for i in [4, 2, 0, 5, 1, 3]]
+    unlabelled = raw.assign(Churn="")
+    assert churn_raw.customer_keys(unlabelled) == keys  # a label arriving keeps the key
+    twins = pd.concat(
+        [raw.iloc[[0]].assign(Churn="False"), raw.iloc[[0]].assign(Churn="True")], ignore_index=True
+    )
+    twin_keys = churn_raw.customer_keys(twins)
+    assert twin_keys[1] == twin_keys[0] + "-2" or twin_keys[0] == twin_keys[1] + "-2"
+    assert churn_raw.customer_keys(twins.iloc[::-1].reset_index(drop=True)) == twin_keys[::-1]
+    changed = raw.copy()
+    changed.loc[0, "Total day minutes"] = "1.0"
+    assert churn_raw.customer_keys(changed)[0] != keys[0]

@@ -127,17 +127,8 @@ def test_cli_scorer_names_a_busy_warehouse_and_the_way_out(tmp_path: Path, capsy
     try:
         assert holder.stdout.readline().strip() == "ready"
         (tmp_path / "in.csv").write_text("State\nKS\n")
-        code = score_cli.main(
-            [
-                "churn",
-                "--input",
-                str(tmp_path / "in.csv"),
-                "--output",
-                str(tmp_path / "out.csv"),
-                "--warehouse",
-                str(warehouse),
-            ]
-        )
+        files = ["--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out.csv")]
+        code = score_cli.main(["churn", *files, "--warehouse", str(warehouse)])
     finally:
         holder.kill()
         holder.wait()

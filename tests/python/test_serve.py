@@ -27,7 +27,7 @@ import pytest
 from conftest import DbtResult, run_dbt
 
 from revenue_ml import score
-from revenue_ml.ml import lifecycle
+from revenue_ml.ml import lifecycle, scoring
 from revenue_ml.serve.process import Service, request, running_service
 from revenue_ml.snapshot import latest_snapshot
 
@@ -130,7 +130,7 @@ def test_each_domain_scores_like_the_registered_model_on_the_marts(
         rows = features[features[key].isin(api.loc[api["model_name"] == record["model_name"], key])]
         # route.inputs: an open offer aged at its version's as-of date, the marts' as-of date
         expected.append(
-            lifecycle.score(route.inputs(rows, record), record, route.spec, explain=False)
+            scoring.score(route.inputs(rows, record), record, route.spec, explain=False)
         )
     expected = pd.concat(expected)[[key, "probability", "predicted_label"]]
     check = api.merge(expected, on=key, suffixes=("", "_model"), validate="one_to_one")

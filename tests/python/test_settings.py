@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 import revenue_ml.domains
 from revenue_ml.domains import churn
 from revenue_ml.ml.errors import ModelInputError
-from revenue_ml.score import STAGING_LIMITS
+from revenue_ml.raw_features import STAGING_LIMITS
 from revenue_ml.settings import MlSettings, RegistrySettings
 
 

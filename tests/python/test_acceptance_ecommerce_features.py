@@ -11,7 +11,15 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from conftest import REPO_ROOT, DbtResult, run_dbt, shared_datasets_dir
+from conftest import (
+    REPO_ROOT,
+    DbtResult,
+    query,
+    query_frame,
+    run_dbt,
+    shared_datasets_dir,
+    shared_vars,
+)
 
 pytestmark = pytest.mark.acceptance
 
@@ -58,8 +66,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
         pytest.skip(
             f"real Online Retail file {RAW_FILE} is absent (set REVENUE_ML_SHARED_DATASETS)"
         )
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {SHARED}")
+    vars_yaml = shared_vars(SHARED)
     vars_yaml += "\necommerce_missing_customer_rule: surrogate\n"
     work = tmp_path_factory.mktemp("dbt_ecommerce")
     # Parents of the two marts (seeds included); the rejects model too, because staging's
@@ -153,8 +160,7 @@ def expected_features(reference: bool = False) -> pd.DataFrame:
 
 
 def features(result: DbtResult) -> pd.DataFrame:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        frame = con.execute("select * from ecommerce.customer_features").df()
+    frame = query_frame(result, "select * from ecommerce.customer_features")
     return frame.set_index("customer_id")
 
 
@@ -204,11 +210,11 @@ def test_every_staged_line_is_accounted_for(warehouse: DbtResult) -> None:
 
 
 def test_surrogate_numbering_follows_invoice_numbers(warehouse: DbtResult) -> None:
-    with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as con:
-        numbered = con.execute(
-            "select invoice_no, surrogate_customer_id from "
-            "intermediate.int_ecommerce__surrogate_customers order by surrogate_customer_id"
-        ).fetchall()
+    numbered = query(
+        warehouse,
+        "select invoice_no, surrogate_customer_id from "
+        "intermediate.int_ecommerce__surrogate_customers order by surrogate_customer_id",
+    )
     invoices = [invoice for invoice, _ in numbered]
     assert invoices == sorted(invoices)  # the file order plays no part
     assert [sid for _, sid in numbered] == list(range(19000, 19000 + len(numbered)))
@@ -219,8 +225,7 @@ def reference_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     """The customer features built with config/reference_004.yml: the reference's own rules."""
     if not RAW_FILE.is_file():
         pytest.skip(f"real Online Retail file {RAW_FILE} is absent")
-    vars_yaml = (REPO_ROOT / "config" / "shared_datasets.yml").read_text()
-    vars_yaml = vars_yaml.replace("raw_dir: ../shared/datasets", f"raw_dir: {SHARED}")
+    vars_yaml = shared_vars(SHARED)
     vars_yaml += "\n" + (REPO_ROOT / "config" / "reference_004.yml").read_text()
     return run_dbt(
         ["build", "-s", "+customer_features", "--indirect-selection", "cautious"],

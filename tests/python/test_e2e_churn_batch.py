@@ -13,12 +13,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DbtResult, run_dbt
+from conftest import DbtResult, query, run_dbt
 
 from revenue_ml import score as score_cli
 from revenue_ml.domains import churn
 from revenue_ml.generate import generate
-from revenue_ml.ml import lifecycle
+from revenue_ml.ml import lifecycle, scoring
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +40,6 @@ BATCH = 15
 REGISTRY_SQL = "select model_name, model_version, training_fingerprint from ml.{table} order by all"
 CHURN_FILE = Path("telco_churn/churn-bigml-80.csv")
 CAMPAIGN_FILE = Path("marketing_campaign/marketing_campaign.csv")
-
-
-def query(result: DbtResult, sql: str) -> list[tuple]:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def append_unlabelled_batch(raw_dir: Path) -> None:
@@ -159,7 +154,7 @@ def test_cli_scorer_matches_the_mart(builds, raw_dir: Path, tmp_path: Path) -> N
     # every row gets the serving model's own probability (the mart shows training rows'
     # out-of-sample ones), computed from the same features as the mart's
     record, _ = lifecycle.serving(registry, churn.SCORING_MODEL)
-    model = lifecycle.score(features, record, churn.base_spec(), explain=False)
+    model = scoring.score(features, record, churn.base_spec(), explain=False)
     check = cli.merge(model, on="customer_key", suffixes=("_cli", "_model"))
     assert len(check) == len(cli)
     assert np.abs(check["probability_cli"] - check["probability_model"]).max() <= 1e-9

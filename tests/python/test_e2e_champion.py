@@ -9,10 +9,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
-from conftest import DbtResult, mlflow_store, run_dbt
+from conftest import DbtResult, mlflow_store, query_frame, run_dbt
 
 from revenue_ml import registry as registry_cli
 from revenue_ml import snapshot
@@ -25,11 +24,6 @@ SELECT = ["-s", "churn_model_versions", "churn_predictions", "churn_scores", "mo
 #: search candidate keeps the retrain quick; both builds use the same vars. The baseline margin
 #: of -1 keeps the random forest from scoring instead (this test is about the champion rule).
 VARS = "{churn_search_max_candidates: 1, champion_margin: -1, churn_baseline_margin: -1}"
-
-
-def query(path: Path, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +48,8 @@ def flow(
         env=env,
     ).check()
     after_retrain = {
-        "registry": query(db, "select * exclude (model_text) from ml.model_registry"),
-        "scores": query(db, "select distinct model_version from churn.churn_scores"),
+        "registry": query_frame(db, "select * exclude (model_text) from ml.model_registry"),
+        "scores": query_frame(db, "select distinct model_version from churn.churn_scores"),
         "log": retrain.output,
     }
     return {"db": db, "uri": uri, "work": work, "env": env, "retrain": after_retrain}
@@ -63,17 +57,17 @@ def flow(
 
 def assert_sql_aliases_match_python(db: Path) -> None:
     """``alias`` in ml.model_registry (SQL) is what revenue_ml.ml.champion computes."""
-    tables = query(
+    tables = query_frame(
         db,
         "select table_name from information_schema.tables "
         "where table_schema = 'ml' and table_name like '%_model_versions'",
     )["table_name"]
     versions = pd.concat(
-        [query(db, f"select * exclude (model_text) from ml.{t}") for t in tables],
+        [query_frame(db, f"select * exclude (model_text) from ml.{t}") for t in tables],
         ignore_index=True,
     )
     python = champion.current_aliases(versions)
-    sql = query(db, "select model_name, model_version, alias from ml.model_registry")
+    sql = query_frame(db, "select model_name, model_version, alias from ml.model_registry")
     joined = sql.merge(python, on=["model_name", "model_version"], suffixes=("_sql", "_py"))
     assert len(joined) == len(sql) == len(python)
     same = (joined["alias_sql"] == joined["alias_py"]) | (
@@ -142,7 +136,7 @@ def test_a_promotion_is_audited_mirrored_and_survives_a_later_build(
     assert f"published under {root}" in printed
     published = pd.read_parquet(snapshot.latest_snapshot(root).path / "ml.model_registry.parquet")
     assert churn_rows(published).loc[2, "alias"] == "champion"
-    audit = query(db, "select * from ml.model_promotions")
+    audit = query_frame(db, "select * from ml.model_promotions")
     assert len(audit) == 1
     entry = audit.iloc[0]
     assert (entry["model_name"], entry["model_version"], entry["previous_champion_version"]) == (
@@ -174,14 +168,14 @@ def test_a_promotion_is_audited_mirrored_and_survives_a_later_build(
         env=flow["env"],
     ).check()
     assert "MLflow:" not in rebuild.output  # reused versions log nothing
-    registry = query(db, "select * exclude (model_text) from ml.model_registry")
+    registry = query_frame(db, "select * exclude (model_text) from ml.model_registry")
     rows = churn_rows(registry)
     assert list(rows.index) == [1, 2]
     assert rows.loc[2, "alias"] == "champion" and pd.isna(rows.loc[1, "alias"])
     assert pd.notna(rows.loc[2, "promoted_at"])
-    assert query(db, "select distinct model_version from churn.churn_scores")[
+    assert query_frame(db, "select distinct model_version from churn.churn_scores")[
         "model_version"
     ].tolist() == [2]
-    assert len(query(db, "select * from ml.model_promotions")) == 1
+    assert len(query_frame(db, "select * from ml.model_promotions")) == 1
     assert_sql_aliases_match_python(db)
     assert len(client.search_runs([experiment])) == runs_before

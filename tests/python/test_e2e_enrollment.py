@@ -10,40 +10,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import DbtResult, run_dbt
+from conftest import ENROLLMENT_SELECT, DbtResult, generated, query, run_dbt
 
 pytestmark = pytest.mark.e2e
 
 SCALE = 0.2
 SEED = 7
-SELECT = [
-    "+enrollment_forecast+",
-    "+enrollment_backtest_metrics",
-    "+enrollment_classes_at_risk",
-    "enrollment_run_versions",
-    "+path:models/staging/enrollments",
-]
-EXCLUDE = ["model_registry+"]
-
-
-def query(result: DbtResult, sql: str) -> list[tuple]:
-    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def build_args(*extra: str) -> list[str]:
-    return ["build", "--select", *SELECT, "--exclude", *EXCLUDE, *extra]
+    return ["build", *ENROLLMENT_SELECT, *extra]
 
 
 @pytest.fixture(scope="module")
 def enrollment_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from revenue_ml.generate import generate
-
-    out = tmp_path_factory.mktemp("raw_enrollment")
-    generate(out, scale=SCALE, seed=SEED)
-    return out
+    return generated(tmp_path_factory, "raw_enrollment", SCALE, SEED)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from conftest import ml_settings
 
 from revenue_ml.domains import enrollment
-from revenue_ml.ml import regression
+from revenue_ml.ml import forecast, regression
 from revenue_ml.ml.errors import ModelInputError
 
 VERSIONS = {
@@ -106,7 +106,7 @@ def test_error_metrics_known_values() -> None:
 
 
 def test_to_counts_are_non_negative_integers() -> None:
-    out = regression.to_counts(np.array([-1.2, 0.49, 0.5, 2.51, np.nan]))
+    out = forecast.to_counts(np.array([-1.2, 0.49, 0.5, 2.51, np.nan]))
     assert out.dtype.kind == "i"
     assert out.tolist() == [0, 0, 1, 3, 0]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import DbtResult, run_dbt
+from conftest import DbtResult, query, run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +19,6 @@ def copy_warehouse(source: DbtResult, tmp_path: Path) -> Path:
     return copy
 
 
-def rows(path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 SCORES = (
     "select offer_id, probability, model_name, model_version from sales.offer_scores order by 1"
 )
@@ -35,16 +29,16 @@ def test_rebuild_on_unchanged_data_reuses_models_and_scores_identically(
     small_warehouse: DbtResult, small_raw_dir: Path, tmp_path: Path
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
-    before_scores, before_versions = rows(warehouse, SCORES), rows(warehouse, VERSIONS)
+    before_scores, before_versions = query(warehouse, SCORES), query(warehouse, VERSIONS)
     run_dbt(
         ["build", *OFFER_NODES],
         raw_dir=small_raw_dir,
         work_dir=tmp_path / "dbt",
         duckdb_path=warehouse,
     ).check()
-    assert rows(warehouse, VERSIONS) == before_versions  # nothing retrained
-    assert rows(warehouse, SCORES) == before_scores  # identical probabilities
-    history = rows(
+    assert query(warehouse, VERSIONS) == before_versions  # nothing retrained
+    assert query(warehouse, SCORES) == before_scores  # identical probabilities
+    history = query(
         warehouse,
         "select count(distinct dbt_invocation_id), bool_or(trained_this_run) "
         "filter (where dbt_invocation_id = (select max_by(dbt_invocation_id, "
@@ -58,7 +52,7 @@ def test_policy_always_trains_a_new_identical_version(
     small_warehouse: DbtResult, small_raw_dir: Path, tmp_path: Path
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
-    before = rows(warehouse, SCORES)
+    before = query(warehouse, SCORES)
     run_dbt(
         ["build", *OFFER_NODES],
         raw_dir=small_raw_dir,
@@ -66,7 +60,7 @@ def test_policy_always_trains_a_new_identical_version(
         duckdb_path=warehouse,
         vars_yaml="{retrain_policy: always}",
     ).check()
-    after = rows(warehouse, SCORES)
+    after = query(warehouse, SCORES)
     assert {r[3] for r in after} == {2}
     # Fixed seeds: the same data gives an identical model, hence identical probabilities.
     assert [r[:2] for r in after] == [r[:2] for r in before]
@@ -76,7 +70,7 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
     small_warehouse: DbtResult, small_raw_dir: Path, tmp_path: Path
 ) -> None:
     warehouse = copy_warehouse(small_warehouse, tmp_path)
-    before = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
+    before = query(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
     result = run_dbt(
         ["build", *OFFER_NODES],
         raw_dir=small_raw_dir,
@@ -89,11 +83,11 @@ def test_quality_gate_failure_stops_the_build_and_keeps_previous_scores(
     assert "passes_quality_gate_offer_model_versions" in result.output
     assert "SKIP relation sales.offer_scores" in result.output or "offer_scores" in result.output
     # The failing version is recorded, flagged, and the scoring mart was not refreshed.
-    failed = rows(
+    failed = query(
         warehouse,
         "select passed_gate, quality_floor from ml.offer_model_versions "
         "where model_name = 'offer_close_at_close' order by model_version",
     )
     assert failed[-1] == (False, 0.999)
-    after = rows(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
+    after = query(warehouse, "select offer_id, probability, scored_at from sales.offer_scores")
     assert after == before

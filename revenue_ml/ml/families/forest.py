@@ -15,11 +15,47 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
 
-from revenue_ml.ml.portable import FOREST_JSON  # noqa: F401  (the format name, re-exported)
+from revenue_ml.ml.errors import ModelInputError
+from revenue_ml.ml.families.base import BinaryModel
+
+if TYPE_CHECKING:
+    from revenue_ml.ml.binary import BinarySpec
+
+FOREST_JSON = "forest_json"
+#: Hyper-parameters of sklearn's RandomForestClassifier a spec's ``params`` may set for the
+#: random-forest family (others, e.g. LightGBM's, are ignored by it).
+RF_PARAM_NAMES = (
+    "n_estimators",
+    "max_depth",
+    "min_samples_leaf",
+    "min_samples_split",
+    "max_features",
+    "criterion",
+    "max_samples",
+)
+DEFAULT_RF_PARAMS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
+#: Bootstrap rows per tree of the random forest, at most: on small data (every public dataset)
+#: a tree sees a full bootstrap sample as sklearn's default; on large data each tree sees this
+#: many rows, so a forest's cost stops growing with the data (scale 10: 33k churn customers).
+RF_MAX_SAMPLES = 10_000
+
+
+def rf_params(spec: BinarySpec, rows: int | None = None) -> dict:
+    """The random-forest hyper-parameters of a spec (defaults for those it does not set); on
+    more than :data:`RF_MAX_SAMPLES` rows each tree's bootstrap sample is capped at that."""
+    params = {**DEFAULT_RF_PARAMS, **{k: v for k, v in spec.params.items() if k in RF_PARAM_NAMES}}
+    for name in ("n_estimators", "max_depth", "min_samples_leaf", "min_samples_split"):
+        if params.get(name) is not None:
+            params[name] = int(params[name])
+    if rows is not None and rows > RF_MAX_SAMPLES and params.get("max_samples") is None:
+        params["max_samples"] = RF_MAX_SAMPLES
+    return params
 
 
 @dataclass
@@ -33,40 +69,40 @@ class ForestTree:
     missing_go_to_left: np.ndarray
     positive_share: np.ndarray
 
-    def leaves(self, x: np.ndarray) -> np.ndarray:
-        """Leaf id reached by each row of ``x`` (n_rows, n_features float32 values)."""
+    def _steps(self, x: np.ndarray):
+        """Walk every row of ``x`` (n_rows, n_features float32 values) down the tree at once,
+        one level per step: yields (rows still at an internal node, their nodes, the children
+        they go to), until every row is at its leaf."""
         node = np.zeros(len(x), dtype=np.int64)
         rows = np.arange(len(x))
         while True:
             internal = self.children_left[node] >= 0
             if not internal.any():
-                return node
-            r, n = rows[internal], node[internal]
-            value = x[r, self.feature[n]].astype(np.float64)
-            go_left = np.where(
-                np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
-            )
-            node[r] = np.where(go_left, self.children_left[n], self.children_right[n])
-
-    def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
-        """Per-row change of positive share credited to each split feature,
-        shape (n_rows, n_features)."""
-        out = np.zeros((len(x), n_features))
-        node = np.zeros(len(x), dtype=np.int64)
-        rows = np.arange(len(x))
-        while True:
-            internal = self.children_left[node] >= 0
-            if not internal.any():
-                return out
+                return
             r, n = rows[internal], node[internal]
             value = x[r, self.feature[n]].astype(np.float64)
             go_left = np.where(
                 np.isnan(value), self.missing_go_to_left[n], value <= self.threshold[n]
             )
             child = np.where(go_left, self.children_left[n], self.children_right[n])
+            yield r, n, child
+            node[r] = child
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """Leaf id reached by each row of ``x`` (n_rows, n_features float32 values)."""
+        node = np.zeros(len(x), dtype=np.int64)
+        for r, _, child in self._steps(x):
+            node[r] = child
+        return node
+
+    def contributions(self, x: np.ndarray, n_features: int) -> np.ndarray:
+        """Per-row change of positive share credited to each split feature,
+        shape (n_rows, n_features)."""
+        out = np.zeros((len(x), n_features))
+        for r, n, child in self._steps(x):
             gain = self.positive_share[child] - self.positive_share[n]
             np.add.at(out, (r, self.feature[n]), gain)
-            node[r] = child
+        return out
 
     def to_dict(self) -> dict:
         return {
@@ -91,11 +127,33 @@ class ForestTree:
 
 
 @dataclass
-class ForestModel:
-    """A binary random forest: feature names (column order) and its trees."""
+class ForestModel(BinaryModel):
+    """A binary random forest (``random_forest``): feature names (column order) and its
+    trees. Numeric features only (encode categories as flags first)."""
+
+    family: ClassVar[str] = "random_forest"
+    model_format: ClassVar[str] = FOREST_JSON
 
     features: list[str]
     trees: list[ForestTree]
+
+    @classmethod
+    def fit(cls, x: pd.DataFrame, y: np.ndarray, spec: BinarySpec) -> ForestModel:
+        if spec.categorical:
+            raise ModelInputError(
+                f"model {spec.name}: the random forest takes numeric features only; "
+                f"encode {spec.categorical} as flags first."
+            )
+        weight = "balanced" if spec.class_weight == "balanced" else None
+        clf = RandomForestClassifier(
+            **rf_params(spec, len(y)), class_weight=weight, random_state=spec.seed, n_jobs=1
+        )
+        clf.fit(x[list(spec.numeric)].to_numpy(dtype=np.float64).astype(np.float32), y)
+        return cls.from_sklearn(clf, list(spec.numeric))
+
+    @classmethod
+    def trained_params(cls, spec: BinarySpec, y: np.ndarray) -> dict:
+        return {**rf_params(spec, len(y)), "class_weight": spec.class_weight}
 
     @classmethod
     def from_sklearn(cls, forest, features: list[str]) -> ForestModel:
@@ -124,7 +182,7 @@ class ForestModel:
         # sklearn compares float32 inputs with float64 thresholds; do exactly the same.
         return frame[self.features].to_numpy(dtype=np.float64).astype(np.float32)
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         """Probability of class 1, shape (n_rows,): the mean of the trees' leaf shares."""
         x = self._matrix(frame)
         total = np.zeros(len(x))
@@ -132,13 +190,21 @@ class ForestModel:
             total += tree.positive_share[tree.leaves(x)]
         return total / len(self.trees)
 
-    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, x: pd.DataFrame, spec: BinarySpec, threads: int = 1) -> np.ndarray:
+        return self.probabilities(x)
+
+    def path_contributions(self, frame: pd.DataFrame) -> np.ndarray:
         """Per-row, per-feature contributions (probability units), shape (n_rows, n_features)."""
         x = self._matrix(frame)
         total = np.zeros((len(x), len(self.features)))
         for tree in self.trees:
             total += tree.contributions(x, len(self.features))
         return total / len(self.trees)
+
+    def contributions(
+        self, x: pd.DataFrame, spec: BinarySpec, threads: int = 1
+    ) -> tuple[list[str], np.ndarray]:
+        return list(self.features), self.path_contributions(x)
 
     @property
     def bias(self) -> float:
