@@ -120,7 +120,7 @@ ROW_COLUMNS = (
     "domain",
     "decision_context",
     "slice_attribute",
-    "slice_group",
+    "entity_group",
     "group_order",
     "label",
     "probability",
@@ -259,6 +259,7 @@ def slice_metrics(
         )
     _check(rows, ROW_COLUMNS, "int_governance__slice_rows")
     _check(sites, SITE_COLUMNS, "int_governance__forecast_site_slices")
+    rows = rows.rename(columns={"entity_group": "slice_group"})
     seeds = _attributes(attributes)
     computed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     parts = [
@@ -435,6 +436,7 @@ def disparities(
             f"var fairness_min_group_size is {min_group_size}; it must be at least 1."
         )
     _check(rows, ROW_COLUMNS, "int_governance__slice_rows")
+    rows = rows.rename(columns={"entity_group": "slice_group"})
     seeds = _attributes(attributes)
     computed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     sensitive = seeds[seeds["is_sensitive"]]

@@ -311,7 +311,7 @@ final as (
 
         -- the slice
         groups.slice_attribute,
-        groups.slice_group,
+        groups.slice_group as entity_group,
         cast(groups.group_order as integer) as group_order,
 
         -- outcome and prediction (out of sample)
