@@ -478,3 +478,66 @@ def came_true(snap: Snapshot, model: str, context: str, limit: int = 200) -> pd.
         "order by data_as_of desc, prediction desc, entity_id limit ?",
         [model, context, limit],
     )
+
+
+# --- Fairness slices and model cards (issue 25; docs/governance.md) -----------------------------
+
+SLICES = "ml.model_slice_metrics"
+FAIRNESS = "ml.model_fairness"
+MODEL_CARDS = "ml.model_cards"
+
+#: The versions in use: the champion of the model that scores (its baseline when the model does
+#: not beat it), or of the model itself when it feeds no scoring mart (alert_log.sql's rule).
+_IN_USE = (
+    "in_use as ("
+    "  select registry.model_version_id, registry.threshold as registered_threshold"
+    f"  from {SCORECARD} as scorecard join {REGISTRY} as registry"
+    "    on coalesce(scorecard.serving_model, scorecard.model_name) = registry.model_name"
+    "  where registry.is_champion"
+    ")"
+)
+
+
+def slices_in_use(snap: Snapshot) -> pd.DataFrame:
+    """The groups of every slice attribute of the versions in use, with their figures and
+    their gap to overall, at one decision context per version (`all`, or the campaign
+    objective whose threshold is the version's registered one): compared groups first, the
+    worst (largest ``worse_by``) at the top, then the small groups."""
+    if not snap.has(SLICES, SCORECARD, REGISTRY):
+        return pd.DataFrame()
+    return snap.df(
+        f"with {_IN_USE}, "
+        "versions as ("
+        "  select slices.*, in_use.registered_threshold"
+        f"  from {SLICES} as slices join in_use using (model_version_id)"
+        "), contexts as ("
+        "  select model_version_id, decision_context, row_number() over ("
+        "    partition by model_version_id order by (decision_context = 'all') desc,"
+        "    abs(min(threshold) - min(registered_threshold)) nulls last, decision_context"
+        "  ) as choice from versions group by model_version_id, decision_context"
+        ") select versions.* from versions join contexts using (model_version_id, decision_context)"
+        " where contexts.choice = 1 and not versions.is_overall"
+        " order by versions.is_small_group, versions.worse_by desc nulls last,"
+        " versions.model_name, versions.slice_attribute, versions.group_order"
+    )
+
+
+def fairness_in_use(snap: Snapshot) -> pd.DataFrame:
+    """The disparities of the versions in use, per sensitive attribute and decision context."""
+    if not snap.has(FAIRNESS, SCORECARD, REGISTRY):
+        return pd.DataFrame()
+    return snap.df(
+        f"with {_IN_USE} select fairness.* from {FAIRNESS} as fairness "
+        "join in_use using (model_version_id) "
+        "order by fairness.model_name, fairness.slice_attribute, fairness.decision_context"
+    )
+
+
+def model_cards(snap: Snapshot) -> pd.DataFrame:
+    """Every model version's card (markdown), champions first within a model."""
+    if not snap.has(MODEL_CARDS):
+        return pd.DataFrame(columns=["model_name", "model_version", "alias", "card_markdown"])
+    return snap.df(
+        f"select model_name, model_version, alias, card_markdown from {MODEL_CARDS} "
+        "order by model_name, alias = 'champion' desc nulls last, model_version desc"
+    )

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard.format import Col, humanize, integer, number
+from revenue_ml.governance.cards import gap_sentence
 
 QUESTION = "Are the models good enough, up to date, and fed clean data?"
 
@@ -92,6 +93,25 @@ QUALITY = [
     Col("rejected_rows", "Rejected", "int"),
     Col("rejected_share", "Rejected share", "percent", 2),
     Col("is_reconciled", "Every row accounted for", "bool"),
+]
+SLICE_GAPS = [
+    Col("gap_text", "Where it is worse than overall"),
+    Col("business_label", "Attribute"),
+    Col("row_count", "Rows", "int"),
+    Col("positives", "Positives", "int"),
+]
+SMALL_GROUPS = [
+    Col("model_name", "Model"),
+    Col("business_label", "Attribute"),
+    Col("group_text", "Group"),
+    Col("row_count", "Rows", "int"),
+]
+DISPARITIES = [
+    Col("model_name", "Model"),
+    Col("business_label", "Personal attribute"),
+    Col("parity_text", "Share selected, least and most"),
+    Col("odds_text", "Error rates apart (equalized odds)"),
+    Col("small_text", "Small groups left out"),
 ]
 #: How each metric reads, and which way is better (each gets its own axis).
 METRICS = {
@@ -208,6 +228,7 @@ def render() -> None:
             fig = quality_chart(part, metric)
             st.plotly_chart(fig, use_container_width=True)
 
+    slices_section(snap)
     track_record_section(snap)
 
     st.subheader("Champions and challengers")
@@ -381,3 +402,116 @@ def track_record_section(snap) -> None:
             latest["outcome_text"] = [f"{o:.0f} students" for o in latest["outcome"]]
         latest["came_true"] = ["yes" if t else "no" for t in latest["decision_came_true"]]
         ui.decision_list(latest, CAME_TRUE, "came_true", "predictions with a known outcome")
+
+
+def slices_section(snap) -> None:
+    """Where each model in use is worse than overall (ml.model_slice_metrics), in words, the
+    worst first; small groups named, never compared; disparities on the personal attributes
+    (ml.model_fairness); every version's model card. Group labels are aggregates; no person is
+    ever listed."""
+    st.subheader("Where each model is worse")
+    slices = data.slices_in_use(snap)
+    if slices.empty:
+        st.caption(
+            "No slice table in this snapshot (ml.model_slice_metrics is written by dbt build)."
+        )
+        return
+    compared = slices[~slices["is_small_group"].astype(bool)]
+    worse = compared[compared["worse_by"] > 0].copy()
+    if len(worse):
+        worse["gap_text"] = [gap_sentence(r) for r in worse.to_dict("records")]
+        st.markdown(f"**Largest gap:** {worse['gap_text'].iloc[0]}.")
+        ui.decision_list(worse, SLICE_GAPS, "slices", "groups worse than overall")
+    else:
+        st.info("No compared group is worse than its model's overall figure.")
+    size = int(slices["min_group_size"].max())
+    st.caption(
+        "Each model in use, measured per group on its out-of-sample predictions only "
+        "(out-of-fold and held-out rows; the forecast: its backtest per site): AUC for the "
+        "classifiers (the campaign model at its F1 objective's threshold), WAPE for the "
+        f"forecast. Groups of fewer than {size} rows are too small to compare and are listed "
+        "apart. Every figure per group and decision threshold is in ml.model_slice_metrics "
+        "(docs/governance.md)."
+    )
+    small = slices[slices["is_small_group"].astype(bool)].copy()
+    if len(small):
+        small["group_text"] = [
+            f"{e} {g}" for e, g in zip(small["entity_label"], small["slice_group"], strict=True)
+        ]
+        with st.expander(f"Small groups, not compared ({len(small)})"):
+            ui.table(small.sort_values(["model_name", "slice_attribute"]), SMALL_GROUPS)
+    disparities_table(data.fairness_in_use(snap))
+    cards_viewer(data.model_cards(snap))
+
+
+def disparities_table(fairness) -> None:
+    """Per model in use and personal attribute: the decision context where the shares
+    selected are furthest apart, and where the error rates are."""
+    if fairness.empty:
+        return
+    rows = []
+    for (model, label), part in fairness.groupby(["model_name", "business_label"], sort=True):
+        parity = part.sort_values("demographic_parity_difference", ascending=False).iloc[0]
+        odds = part.sort_values("equalized_odds_difference", ascending=False).iloc[0]
+        entity = parity["entity_label"]
+        rows.append(
+            {
+                "model_name": model,
+                "business_label": label,
+                "parity_text": (
+                    f"{100 * parity['lowest_selection_rate']:.0f}% of {entity} "
+                    f"{parity['lowest_selection_group']}, "
+                    f"{100 * parity['highest_selection_rate']:.0f}% of those "
+                    f"{parity['highest_selection_group']}: "
+                    f"{parity['demographic_parity_difference']:.2f} apart"
+                    + _context(parity["decision_context"])
+                )
+                if parity["demographic_parity_difference"]
+                == parity["demographic_parity_difference"]
+                else "\u2014",
+                "odds_text": (
+                    f"{odds['equalized_odds_difference']:.2f}"
+                    + _context(odds["decision_context"])
+                    + f"; the rates rest on at least {int(odds['fewest_outcomes'])} of each "
+                    "outcome per group"
+                )
+                if odds["equalized_odds_difference"] == odds["equalized_odds_difference"]
+                else "\u2014",
+                "small_text": parity["small_group_labels"]
+                if isinstance(parity["small_group_labels"], str)
+                else "none",
+            }
+        )
+    st.markdown("**How differently the decisions treat the groups of a personal attribute**")
+    ui.table(pd.DataFrame(rows), DISPARITIES)
+    st.caption(
+        "Groups are aggregates (no person is listed). Share selected: who the decision picks "
+        "(to contact); apart = demographic parity difference. Error rates: the largest gap in "
+        "true- or false-positive rate between two groups (equalized odds difference). Both "
+        "over 0.20 raise an alert (seeds/ml/alert_rules.csv)."
+    )
+
+
+def _context(context: str) -> str:
+    return "" if context == "all" else f" ({context} objective)"
+
+
+def cards_viewer(cards) -> None:
+    """One model version's card (ml.model_cards), chosen by model and version."""
+    if cards.empty:
+        return
+    st.subheader("Model cards")
+    model = ui.url_select("Model", sorted(cards["model_name"].unique()), "card_model")
+    versions = cards[cards["model_name"] == model]
+    labels = [
+        f"v{int(v)}" + (f" ({a})" if isinstance(a, str) else "")
+        for v, a in zip(versions["model_version"], versions["alias"], strict=True)
+    ]
+    chosen = ui.url_select("Version", labels, "card_version")
+    card = versions.iloc[labels.index(chosen)]["card_markdown"]
+    with st.container(border=True):
+        st.markdown(card)
+    st.caption(
+        "Print a card: `python -m revenue_ml.governance card <model> [version]`; every "
+        "registered version has one (ml.model_cards)."
+    )

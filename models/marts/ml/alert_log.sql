@@ -10,7 +10,17 @@
     drifted_features                        ml.model_feature_drift, features flagged per version;
     rejected_share                          quality.raw_row_accounting, per raw file;
     domain_not_current                      quality.domain_status (DuckDB builds), 1 when a
-        domain is not ok.
+        domain is not ok;
+    slice_auc_worse_by, slice_wape_worse_by ml.model_slice_metrics, per group of a slice
+        attribute (small groups left out): how far the group's AUC is below (WAPE above) the
+        version's overall figure; the count is the group's rarer outcome (classes for WAPE);
+    demographic_parity_difference,
+    equalized_odds_difference               ml.model_fairness, per sensitive attribute: the
+        decision context (campaign objective) where it is largest; the count is the rows
+        compared (parity) or the fewest positives or negatives of a compared group (odds).
+    The slice and fairness observations are those of the versions in use: the champion of the
+    model that scores (its baseline when the model does not beat it), or of the model itself
+    when it feeds no scoring mart (the offers' chance at creation).
 #}
 
 {%- set nominal = var('enrollment_interval_level') %}
@@ -51,6 +61,137 @@ track as (
             and track.model_version = registry.model_version
     where track.data_as_of
         >= {{ dbt.dateadd('day', -var('alert_lookback_days'), 'current_as_of.data_as_of') }}
+
+),
+
+in_use as (
+
+    select
+        registry.model_name,
+        registry.model_version
+    from {{ ref('model_scorecard') }} as scorecard
+    inner join {{ ref('model_registry') }} as registry
+        on coalesce(scorecard.serving_model, scorecard.model_name) = registry.model_name
+    where registry.is_champion
+
+),
+
+slices as (
+
+    select slices.*
+    from {{ ref('model_slice_metrics') }} as slices
+    inner join in_use
+        on slices.model_name = in_use.model_name
+            and slices.model_version = in_use.model_version
+    where not slices.is_overall and not slices.is_small_group and slices.worse_by is not null
+
+),
+
+slice_observations as (
+
+    -- AUC does not depend on the decision's threshold: one row per group, whatever the context
+    select
+        'slice_' || primary_metric || '_worse_by' as observation,
+        model_name,
+        model_version,
+        domain,
+        business_label || ': ' || slice_group as subject,
+        max(worse_by) as observed_value,
+        max(
+            case
+                when primary_metric = 'auc' then least(positives, row_count - positives)
+                else row_count
+            end
+        ) as observed_count,
+        max(
+            case
+                when primary_metric = 'auc'
+                    then
+                        'AUC ' || cast(round(auc, 3) as string) || ' for ' || entity_label
+                        || ' ' || slice_group || ', ' || cast(round(worse_by, 3) as string)
+                        || ' below the overall ' || cast(round(auc - auc_gap, 3) as string)
+                        || ', on ' || cast(row_count as string) || ' ' || entity_label
+                else
+                    'WAPE ' || cast(round(100 * wape, 1) as string) || '% ' || slice_group
+                    || ', ' || cast(round(100 * worse_by, 1) as string)
+                    || ' points above the overall '
+                    || cast(round(100 * (wape - wape_gap), 1) as string) || '%, on '
+                    || cast(row_count as string) || ' ' || entity_label
+            end
+        ) as note
+    from slices
+    group by model_name, model_version, domain, business_label, slice_group, primary_metric
+
+),
+
+fairness as (
+
+    select fairness.*
+    from {{ ref('model_fairness') }} as fairness
+    inner join in_use
+        on fairness.model_name = in_use.model_name
+            and fairness.model_version = in_use.model_version
+
+),
+
+parity_observations as (
+
+    select
+        'demographic_parity_difference' as observation,
+        model_name,
+        model_version,
+        domain,
+        business_label as subject,
+        demographic_parity_difference as observed_value,
+        rows_compared as observed_count,
+        'selected ' || cast(round(100 * lowest_selection_rate, 1) as string) || '% of '
+        || entity_label || ' ' || lowest_selection_group || ' but '
+        || cast(round(100 * highest_selection_rate, 1) as string) || '% of those '
+        || highest_selection_group || ': a difference of '
+        || cast(round(demographic_parity_difference, 3) as string)
+        || case when decision_context <> 'all' then ' (objective ' || decision_context || ')' else '' end
+        || ', on ' || cast(rows_compared as string) || ' ' || entity_label
+        || case
+            when small_groups > 0
+                then ' (' || cast(small_groups as string) || ' small group(s) left out)'
+            else ''
+        end as note
+    from fairness
+    where demographic_parity_difference is not null
+    qualify
+        row_number() over (
+            partition by model_name, model_version, slice_attribute
+            order by demographic_parity_difference desc, decision_context
+        ) = 1
+
+),
+
+odds_observations as (
+
+    select
+        'equalized_odds_difference' as observation,
+        model_name,
+        model_version,
+        domain,
+        business_label as subject,
+        equalized_odds_difference as observed_value,
+        fewest_outcomes as observed_count,
+        'true-positive rates differ by up to '
+        || cast(round(true_positive_rate_difference, 3) as string)
+        || ' and false-positive rates by up to '
+        || cast(round(false_positive_rate_difference, 3) as string)
+        || ' between the groups: an equalized odds difference of '
+        || cast(round(equalized_odds_difference, 3) as string)
+        || case when decision_context <> 'all' then ' (objective ' || decision_context || ')' else '' end
+        || ', each compared group holding at least ' || cast(fewest_outcomes as string)
+        || ' of each outcome' as note
+    from fairness
+    where equalized_odds_difference is not null
+    qualify
+        row_number() over (
+            partition by model_name, model_version, slice_attribute
+            order by equalized_odds_difference desc, decision_context
+        ) = 1
 
 ),
 
@@ -157,6 +298,25 @@ observations as (
         on accounting.source_name = source_domains.source_name
     where not accounting.is_held
 
+    union all
+
+    {%- for governance in ['slice_observations', 'parity_observations', 'odds_observations'] %}
+    select
+        observation,
+        model_name,
+        model_version,
+        domain,
+        subject,
+        cast(null as date) as period,
+        cast(observed_value as double) as observed_value,
+        observed_count,
+        cast(null as double) as expected_value,
+        cast(null as double) as quality_floor,
+        note
+    from {{ governance }}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+
     {%- if target.type == 'duckdb' %}
 
     union all
@@ -252,6 +412,12 @@ final as (
                         || cast(observed_count as string) || ' rows rejected (limit '
                         || cast(round(100 * limit_value, 1) as string) || '%)'
                 when observation = 'domain_not_current' then coalesce(note, 'not current')
+                when
+                    observation in (
+                        'slice_auc_worse_by', 'slice_wape_worse_by',
+                        'demographic_parity_difference', 'equalized_odds_difference'
+                    )
+                    then note || ' (limit ' || cast(round(limit_value, 3) as string) || ')'
                 else
                     replace(observation, '_', ' ')
                     || ' '
