@@ -42,5 +42,5 @@ left join tagged
         and warehouse_columns.table_name = tagged.table_name
         and lower(warehouse_columns.column_name) = lower(tagged.column_name)
 where
-    regexp_matches(lower(warehouse_columns.column_name), '{{ personal_column_pattern() }}')
+    {{ regex_full_match('lower(warehouse_columns.column_name)', '.*(?:' ~ personal_column_pattern() ~ ').*') }}
     and tagged.column_name is null

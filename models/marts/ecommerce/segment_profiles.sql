@@ -48,7 +48,7 @@ per_cluster as (
         avg(basket_size) as mean_basket_size,
         {{ median('basket_size') }} as median_basket_size,
         avg(returned_units) as mean_returned_units,
-        avg(case when returned_units > 0 then 1.0 else 0.0 end) as share_with_returns,
+        cast(avg(case when returned_units > 0 then 1.0 else 0.0 end) as double) as share_with_returns,
         min(revenue) as min_revenue,
         max(revenue) as max_revenue
     from segments

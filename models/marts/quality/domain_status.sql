@@ -59,7 +59,7 @@ files as (
         audits.status,
         replace(audits.message, chr(10), ' ') as message,
         audits.modified_at,
-        date_diff('second', audits.modified_at, checked.checked_at) / 86400.0 as age_days
+        {{ dbt.datediff('audits.modified_at', 'checked.checked_at', 'second') }} / 86400.0 as age_days
     from domain_sources
     inner join audits
         on domain_sources.source_name = audits.source_name
@@ -73,9 +73,10 @@ file_state as (
         domain,
         count(*) as raw_files,
         count(*) filter (where status <> 'ok') as failed_files,
-        string_agg(message, ' ' order by table_name) filter (where status <> 'ok') as audit_message,
+        {{ ordered_string_agg("case when status <> 'ok' then message end", ' ', 'table_name') }}
+            as audit_message,
         -- the stalest file decides the domain's freshness
-        arg_max(file_path, age_days) as stalest_file,
+        max_by(file_path, age_days) as stalest_file,
         max(age_days) as stalest_file_age_days,
         min(modified_at) as stalest_file_modified_at
     from files
@@ -87,10 +88,10 @@ latest_build as (
 
     select
         domain,
-        arg_max(dbt_invocation_id, run_started_at) as latest_build_id,
+        max_by(dbt_invocation_id, run_started_at) as latest_build_id,
         max(run_started_at) as latest_build_at,
-        arg_max(outcome, run_started_at) as latest_outcome,
-        arg_max(reason, run_started_at) as latest_reason
+        max_by(outcome, run_started_at) as latest_outcome,
+        max_by(reason, run_started_at) as latest_reason
     from builds
     group by domain
 
@@ -100,7 +101,7 @@ good_build as (
 
     select
         domain,
-        arg_max(dbt_invocation_id, run_started_at) as marts_build_id,
+        max_by(dbt_invocation_id, run_started_at) as marts_build_id,
         max(run_started_at) as last_good_build_at
     from builds
     where outcome = 'built'
