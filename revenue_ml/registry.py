@@ -5,6 +5,12 @@ Usage::
     python -m revenue_ml.registry aliases [--warehouse FILE] [--model NAME]
     python -m revenue_ml.registry promote <model> <version> --reason "why" [--by NAME] \\
         [--warehouse FILE] [--snapshot DIR]
+    python -m revenue_ml.registry card <model> [version] [--warehouse FILE | --snapshot DIR]
+    python -m revenue_ml.registry cards [--warehouse FILE | --snapshot DIR]
+
+``card`` prints a registered version's model card (without a version: the champion's), and
+``cards`` lists the versions that have one: the same as ``python -m revenue_ml.governance``
+(:mod:`revenue_ml.governance.cards`, docs/governance.md).
 
 ``promote`` makes a registered version that passed its quality gate the champion of its model
 (the version that scores; :mod:`revenue_ml.ml.champion`): it stamps ``promoted_at`` on the
@@ -355,6 +361,11 @@ def _print_aliases(frame: pd.DataFrame, model: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] in (["card"], ["cards"]):  # the model cards live with governance
+        from revenue_ml.governance.__main__ import main as cards_main
+
+        return cards_main(given)
     parser = argparse.ArgumentParser(
         prog="python -m revenue_ml.registry",
         description=__doc__,
@@ -364,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     show = commands.add_parser("aliases", help="every registered version and its alias")
     show.add_argument("--model", default=None, help="only this model")
     show.add_argument("--warehouse", type=Path, default=None)
+    commands.add_parser("card", help="print a version's model card (see above)")
+    commands.add_parser("cards", help="list the versions that have a model card")
     up = commands.add_parser("promote", help="make a version the champion (audited)")
     up.add_argument("model")
     up.add_argument("version", type=int)
@@ -378,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         "promotion (default: $REVENUE_ML_DASHBOARD_SNAPSHOT, else "
         "target/dashboard_snapshot/<warehouse stem>)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     warehouse = args.warehouse or default_warehouse()
     try:
         if args.command == "aliases":

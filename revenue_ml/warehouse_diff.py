@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -47,12 +48,24 @@ RUN_COLUMNS = frozenset(
         "stalest_file",
         "stalest_file_modified_at",
         "stalest_file_age_days",
+        # when a build logged a prediction or an alert, computed the fairness tables
+        "logged_at",
+        "first_seen_at",
+        "last_seen_at",
+        "computed_at",
+        "rendered_at",
+        # how many builds have fired an alert (ml.model_alerts): a count of runs
+        "builds_firing",
     }
 )
+#: Text columns that quote when the build ran ("trained 2026-12-07 12:57 UTC"): compared with
+#: those stamps blanked (ml.model_cards).
+STAMPED_TEXT = frozenset({"card_markdown"})
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: UTC)?")
 #: Rows that record which build ran: ``{table: (column, values)}``.
 RUN_ROWS = {"build_settings": ("setting", frozenset({"dbt_invocation_id"}))}
 #: Tables that append one row per build by design (run logs).
-APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions"})
+APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions", "alert_log"})
 
 
 def canonical(frame: pd.DataFrame, key: list[str] | None = None) -> pd.DataFrame:
@@ -83,6 +96,8 @@ def output_tables(path: Path) -> dict[str, pd.DataFrame]:
                 column, values = RUN_ROWS[table]
                 frame = frame[~frame[column].isin(values)]
             frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
+            for column in STAMPED_TEXT & set(frame.columns):
+                frame[column] = frame[column].str.replace(_STAMP, "<when>", regex=True)
             out[table] = canonical(frame)
     return out
 

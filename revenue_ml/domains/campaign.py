@@ -111,16 +111,16 @@ DEFAULT_LIGHTGBM_PARAMS = {"objective": "binary", "num_boost_round": 100}
 
 #: The features in business words, for the reasons a customer is on a target list.
 LABELS = {
-    "age": FeatureLabel("age", "years"),
+    "age": FeatureLabel("age", "years", personal=True),
     "is_birth_year_implausible": FeatureLabel(
-        "implausible birth year", "flag", no="plausible birth year"
+        "implausible birth year", "flag", no="plausible birth year", personal=True
     ),
     "tenure_days": FeatureLabel("customer for", "days"),
-    "income_imputed": FeatureLabel("household income", "money"),
+    "income_imputed": FeatureLabel("household income", "money", personal=True),
     "is_income_missing": FeatureLabel("income unknown", "flag", no="income known"),
-    "kids_at_home": FeatureLabel("small children at home", "count"),
-    "teens_at_home": FeatureLabel("teenagers at home", "count"),
-    "children_at_home": FeatureLabel("children at home", "count"),
+    "kids_at_home": FeatureLabel("small children at home", "count", personal=True),
+    "teens_at_home": FeatureLabel("teenagers at home", "count", personal=True),
+    "children_at_home": FeatureLabel("children at home", "count", personal=True),
     "recency_days": FeatureLabel("last purchase", "days"),
     "spend_wines": FeatureLabel("spend on wine", "money"),
     "spend_fruits": FeatureLabel("spend on fruit", "money"),
@@ -142,8 +142,8 @@ LABELS = {
     "accepted_campaign_5": FeatureLabel("accepted campaign 5", "flag", no="declined campaign 5"),
     "campaigns_accepted": FeatureLabel("earlier campaigns accepted", "count"),
     "has_complained": FeatureLabel("complained recently", "flag", no="no complaint"),
-    "education": FeatureLabel("education", "category"),
-    "marital_status": FeatureLabel("marital status", "category"),
+    "education": FeatureLabel("education", "category", personal=True),
+    "marital_status": FeatureLabel("marital status", "category", personal=True),
     "spend_per_purchase": FeatureLabel("spend per purchase", "money"),
     "wine_share": FeatureLabel("share of spend on wine", "percent"),
     "meat_share": FeatureLabel("share of spend on meat", "percent"),
@@ -151,10 +151,14 @@ LABELS = {
     "deals_share": FeatureLabel("share of purchases with a discount", "percent"),
     "catalog_share": FeatureLabel("share of purchases from the catalogue", "percent"),
     "web_purchases_per_visit": FeatureLabel("web purchases per visit", "number"),
-    "lives_with_partner": FeatureLabel("lives with a partner", "flag", no="lives alone"),
-    "household_size": FeatureLabel("household size", "count"),
-    "income_per_household_member": FeatureLabel("income per household member", "money"),
-    "spend_to_income": FeatureLabel("spend to income", "number"),
+    "lives_with_partner": FeatureLabel(
+        "lives with a partner", "flag", no="lives alone", personal=True
+    ),
+    "household_size": FeatureLabel("household size", "count", personal=True),
+    "income_per_household_member": FeatureLabel(
+        "income per household member", "money", personal=True
+    ),
+    "spend_to_income": FeatureLabel("spend to income", "number", personal=True),
 }
 
 #: The 19 features the segmentation uses (the reference clustered on 19 of its 35): who the

@@ -119,6 +119,7 @@ ROW_COLUMNS = (
     "model_version",
     "domain",
     "decision_context",
+    "entity_id",
     "slice_attribute",
     "entity_group",
     "group_order",
@@ -191,6 +192,14 @@ METRIC_FUNCTIONS: dict[str, Callable] = {
 }
 
 
+def _in_key_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows in one order whatever order the warehouse returned them in: sums of floats
+    (a Brier score, a rate) depend on the order, and the same data must give the same
+    figures to the last bit."""
+    keys = ["model_version_id", "decision_context", "slice_attribute", "entity_id"]
+    return rows.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+
 def _check(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -259,7 +268,7 @@ def slice_metrics(
         )
     _check(rows, ROW_COLUMNS, "int_governance__slice_rows")
     _check(sites, SITE_COLUMNS, "int_governance__forecast_site_slices")
-    rows = rows.rename(columns={"entity_group": "slice_group"})
+    rows = _in_key_order(rows).rename(columns={"entity_group": "slice_group"})
     seeds = _attributes(attributes)
     computed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     parts = [
@@ -436,7 +445,7 @@ def disparities(
             f"var fairness_min_group_size is {min_group_size}; it must be at least 1."
         )
     _check(rows, ROW_COLUMNS, "int_governance__slice_rows")
-    rows = rows.rename(columns={"entity_group": "slice_group"})
+    rows = _in_key_order(rows).rename(columns={"entity_group": "slice_group"})
     seeds = _attributes(attributes)
     computed_at = (now or datetime.now(UTC)).replace(tzinfo=None)
     sensitive = seeds[seeds["is_sensitive"]]

@@ -31,6 +31,8 @@ TOP_REASONS = 3
 RATIO_BAND = 0.15
 #: Separator between the reasons of a row.
 SEPARATOR = "; "
+#: What a personal feature's reason says in place of its value.
+PERSONAL = "(personal data)"
 #: The reasons of a row no factor pushed strongly enough.
 NOTHING_STANDS_OUT = "no single factor stands out"
 
@@ -44,7 +46,11 @@ class FeatureLabel:
     ``currency``: the money symbol of a ``money`` feature; ``source``: a column of the scored
     rows whose value is shown instead of the feature's (a flag that is set reads "label
     value": the discount-code flag and the number in the code both read "discount code
-    SAVE20", and two features that read the same are one reason).
+    SAVE20", and two features that read the same are one reason); ``personal``: the feature
+    describes the person (income, age, family, education: docs/governance.md), so its reason
+    names the factor without its value ("household income (personal data)"): reasons are
+    plain text that travels to pages, downloads and the REST service, where personal columns
+    are hidden.
     """
 
     label: str
@@ -52,6 +58,7 @@ class FeatureLabel:
     no: str | None = None
     currency: str = ""
     source: str | None = None
+    personal: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -100,7 +107,10 @@ def describe(
     shown: object = None,
 ) -> str:
     """One feature of one row as a fact, e.g. "4 customer-service calls (2.6x the average)";
-    ``shown``: the value of the label's ``source`` column for this row."""
+    ``shown``: the value of the label's ``source`` column for this row. A personal feature
+    reads "<label> (personal data)", never its value."""
+    if label.personal:
+        return f"{label.label} {PERSONAL}"
     if label.source is not None:
         missing = (
             shown is None or shown is pd.NA or (isinstance(shown, float) and math.isnan(shown))

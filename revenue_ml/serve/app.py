@@ -27,7 +27,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from revenue_ml import __version__
 from revenue_ml.score import DOMAINS, Domain
-from revenue_ml.serve.models import RELOAD_TOKEN_ENV, Loaded, ModelStore, ServiceSettings
+from revenue_ml.serve.models import (
+    DATA_DOMAIN,
+    RELOAD_TOKEN_ENV,
+    Loaded,
+    ModelStore,
+    ServiceSettings,
+)
 
 #: At most this many field errors are listed in a 422 (the total is always given).
 MAX_ERRORS_LISTED = 200
@@ -324,12 +330,18 @@ def health(store: ModelStore) -> tuple[dict, int]:
             }
         else:
             domains[name] = {"loaded": False, "reason": loaded.errors.get(name, "")}
+        # a stale domain keeps serving its last good champion; say so beside it
+        data = loaded.stale.get(DATA_DOMAIN.get(name, name))
+        if data is not None:
+            domains[name]["data"] = data
     body = {
         "status": status,
         "source": loaded.source,
         "snapshot_id": loaded.snapshot_id,
         "loaded_at": loaded.loaded_at.isoformat(timespec="seconds") + "Z",
         "domains": domains,
+        # every warehouse domain whose marts are not the latest build's (quality.domain_status)
+        "stale_domains": loaded.stale,
         "last_reload_error": store.last_error,
     }
     return body, (200 if loaded.scorers else 503)

@@ -115,6 +115,11 @@ class ServiceSettings:
 
 
 #: An absolute file path of two parts or more (``/tmp/x``), not a URL path in a sentence.
+#: Where each warehouse domain's health is read (optional: a build older than it lacks it).
+DOMAIN_STATUS = "quality.domain_status"
+#: Serving domain -> the warehouse domain whose data it serves (quality.domain_status).
+DATA_DOMAIN = {"offers": "sales"}
+
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`]+/)+[^\s/'\"`,;)]*")
 
 
@@ -129,6 +134,9 @@ class Loaded:
     snapshot_id: str | None
     loaded_at: datetime
     versions: list[dict] = field(default_factory=list)
+    #: ``{warehouse domain: {status, reason, last_good_build_at}}`` of the domains whose marts
+    #: are not the latest build's (quality.domain_status: stale or failed).
+    stale: dict[str, dict] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -145,7 +153,7 @@ def _all_tables() -> tuple[str, ...]:
 def _read_all(settings: ServiceSettings) -> tuple[str | None, dict[str, pd.DataFrame], dict]:
     """(snapshot id, the tables that could be read, {table: why not}) in one pass: a snapshot
     (Parquet files) or one read-only warehouse connection, closed at once."""
-    wanted = _all_tables()
+    wanted = (*_all_tables(), DOMAIN_STATUS)
     if settings.warehouse is not None:
         missing: dict[str, str] = {}
         return None, read_warehouse_tables(settings.warehouse, wanted, missing), missing
@@ -160,6 +168,25 @@ def _read_all(settings: ServiceSettings) -> tuple[str | None, dict[str, pd.DataF
         else:
             missing[name] = f"snapshot {info.snapshot_id} lacks {name}; run dbt build to publish it"
     return info.snapshot_id, tables, missing
+
+
+def stale_domains(tables: dict[str, pd.DataFrame]) -> dict[str, dict]:
+    """The domains quality.domain_status reports as stale or failed, with the one-line reason
+    and when their marts were last built; empty when the table was not read."""
+    status = tables.get(DOMAIN_STATUS)
+    if status is None or status.empty:
+        return {}
+    out = {}
+    for row in status[status["status"] != "ok"].sort_values("domain").itertuples(index=False):
+        built = row.last_good_build_at
+        out[str(row.domain)] = {
+            "status": str(row.status),
+            "reason": None if pd.isna(row.reason) else str(row.reason),
+            "last_good_build_at": None
+            if pd.isna(built)
+            else pd.Timestamp(built).isoformat(timespec="seconds") + "Z",
+        }
+    return out
 
 
 def load(settings: ServiceSettings) -> Loaded:
@@ -183,6 +210,10 @@ def load(settings: ServiceSettings) -> Loaded:
         snapshot_id=snapshot_id,
         loaded_at=datetime.now(UTC).replace(tzinfo=None),
         versions=versions(tables, scorers),
+        stale={
+            domain: {**why, "reason": settings.public(why["reason"]) if why["reason"] else None}
+            for domain, why in stale_domains(tables).items()
+        },
     )
 
 

@@ -24,6 +24,20 @@ def query(result: DbtResult, sql: str) -> pd.DataFrame:
         con.close()
 
 
+def test_reasons_never_carry_a_personal_value(small_warehouse: DbtResult) -> None:
+    """Reasons are plain text that reaches pages, downloads and the REST service: a personal
+    feature is named without its value (docs/governance.md)."""
+    reasons = query(
+        small_warehouse,
+        "select reasons from campaign.campaign_scores where reasons is not null "
+        "union all select reasons from campaign.campaign_contacts where reasons is not null",
+    )["reasons"]
+    assert len(reasons) > 100
+    for leak in ("marital status:", "education:", "household income $", "teenagers at home ("):
+        assert not reasons.str.contains(leak, regex=False).any(), leak
+    assert reasons.str.contains("(personal data)", regex=False).any()
+
+
 def test_every_classifier_is_sliced_by_two_attributes(small_warehouse: DbtResult) -> None:
     counts = query(
         small_warehouse,
@@ -131,6 +145,17 @@ def test_every_registered_version_has_a_card_and_the_command_prints_it(
         f"# Model card: churn_lightgbm v{int(champion['model_version'])}"
     )
     assert f"AUC {champion['primary_metric_value']:.3f}" in printed.stdout
+    # the registry's command prints the same card
+    via_registry = subprocess.run(
+        [sys.executable, "-m", "revenue_ml.registry", "card", "churn_lightgbm"]
+        + ["--warehouse", str(small_warehouse.duckdb_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert via_registry.returncode == 0, via_registry.stderr
+    assert via_registry.stdout == printed.stdout
     # the dashboard snapshot carries the cards and the slices, not the per-row input
     snapshot = small_warehouse.target_path / "dashboard_snapshot" / "warehouse"
     published = {p.name for p in snapshot.glob("*/*.parquet")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -201,3 +202,18 @@ def test_versions_already_computed_are_filtered_out() -> None:
         "x@v1"
     ]
     assert fairness.sensitive_attributes(ATTRIBUTES) == ["band"]
+
+
+def test_row_order_changes_no_figure_to_the_last_bit() -> None:
+    rng = np.random.default_rng(5)
+    data = {
+        g: (list(rng.integers(0, 2, 400)), list(rng.random(400).round(17)))
+        for g in ("A", "B", "C")
+    }
+    base = rows(data, domain="campaign", attribute="band")
+    shuffled = base.sample(frac=1.0, random_state=11)
+    for compute in (
+        lambda r: fairness.slice_metrics(r, NO_SITES, ATTRIBUTES, min_group_size=1, now=NOW),
+        lambda r: fairness.disparities(r, ATTRIBUTES, min_group_size=1, now=NOW),
+    ):
+        pd.testing.assert_frame_equal(compute(base), compute(shuffled), check_exact=True)

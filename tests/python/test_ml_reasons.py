@@ -68,3 +68,29 @@ def test_without_wording_only_what_pushed_it_up() -> None:
         == "4 customer-service calls (2.7x the average); total charge $84.30 (1.4x the average)"
     )
     assert out[1] == "no single factor stands out"
+
+
+def test_a_personal_feature_is_named_without_its_value() -> None:
+    from revenue_ml.domains import campaign
+
+    names = ["income_imputed", "marital_status", "recency_days"]
+    rows = pd.DataFrame(
+        {"income_imputed": [84_123.0], "marital_status": ["Single"], "recency_days": [4.0]}
+    )
+    contrib = np.array([[0.9, 0.5, 0.3]])
+    (out,) = row_reasons(
+        names,
+        contrib,
+        rows,
+        campaign.LABELS,
+        {"income_imputed": 52_000.0, "recency_days": 49.5},
+        categorical=frozenset({"marital_status"}),
+    )
+    assert out == (
+        "household income (personal data); marital status (personal data); "
+        "last purchase 4 days (0.1x the average)"
+    )
+    assert "84" not in out and "Single" not in out
+    # every campaign feature that describes the person is marked so
+    personal = {name for name, label in campaign.LABELS.items() if label.personal}
+    assert {"age", "income_imputed", "education", "marital_status", "kids_at_home"} <= personal

@@ -32,6 +32,7 @@ import pytest
 from conftest import DbtResult, run_dbt
 
 from dashboard import testing
+from revenue_ml.serve.process import running_service
 
 pytestmark = pytest.mark.e2e
 
@@ -198,6 +199,31 @@ def test_the_campaign_page_says_it_is_stale_and_why(
             )
         finally:
             page.close()
+
+
+def test_the_rest_service_serves_the_last_good_campaign_champion_and_says_it_is_stale(
+    scenario: Scenario, small_warehouse: DbtResult, campaign_down: DbtResult, tmp_path: Path
+) -> None:
+    snapshot = campaign_down.target_path / "dashboard_snapshot" / scenario.warehouse.stem
+    champions = frame(
+        small_warehouse.duckdb_path,
+        "select model_name, model_version from ml.model_registry where is_champion",
+    ).set_index("model_name")["model_version"]
+    with running_service(["--snapshot", str(snapshot)], tmp_path / "serve.log") as service:
+        status, body = service.get("/health")
+    assert status == 200, body
+    assert set(body["stale_domains"]) == {"campaign"}
+    stale = body["stale_domains"]["campaign"]
+    assert stale["status"] == "stale"
+    assert "marketing_campaign.csv" in stale["reason"] and "Fix:" in stale["reason"]
+    assert str(scenario.warehouse.parent) not in stale["reason"]  # names, never paths
+    assert stale["last_good_build_at"].endswith("Z")
+    campaign = body["domains"]["campaign"]
+    assert campaign["loaded"] and campaign["data"] == stale
+    assert campaign["models"] and all(  # the good build's champions
+        version == champions[model] for model, version in campaign["models"].items()
+    )
+    assert "data" not in body["domains"]["churn"]
 
 
 @pytest.fixture(scope="module")

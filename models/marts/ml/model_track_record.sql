@@ -249,7 +249,9 @@ final as (
             when '{{ name }}' then expected.{{ name }}
             {%- endfor %}
         end as expected_value,
-        case metric_names.metric
+        -- sums of doubles depend on the order the engine adds them in (threads, row order):
+        -- rounded to 10 decimals, the same data gives the same figures to the last digit
+        round(case metric_names.metric
             when 'auc' then realised.auc
             when 'precision' then realised.precision
             when 'recall' then realised.recall
@@ -257,7 +259,7 @@ final as (
             when 'calibration_error' then calibration.calibration_error
             when 'wape' then forecast.wape
             when 'interval_coverage' then forecast.interval_coverage
-        end as realised_value,
+        end, 10) as realised_value,
         -- the cases the realised figure rests on: the rarer outcome for the AUC, the flagged
         -- cases for precision, the positives for recall, every known outcome otherwise
         cast(case metric_names.metric
@@ -266,12 +268,12 @@ final as (
             when 'recall' then realised.known_positives
             else grain.outcomes_known
         end as bigint) as realised_evidence,
-        case metric_names.metric
+        round(case metric_names.metric
             when 'auc' then estimated.auc
             when 'precision' then estimated.precision
             when 'recall' then estimated.recall
             when 'brier' then estimated.brier
-        end as estimated_value
+        end, 10) as estimated_value
     from grain
     inner join metric_names
         on metric_names.kind
