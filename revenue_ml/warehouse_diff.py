@@ -65,7 +65,9 @@ _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: U
 #: Rows that record which build ran: ``{table: (column, values)}``.
 RUN_ROWS = {"build_settings": ("setting", frozenset({"dbt_invocation_id"}))}
 #: Tables that append one row per build by design (run logs).
-APPENDED_PER_RUN = frozenset({"model_run_history", "enrollment_run_versions", "alert_log"})
+APPENDED_PER_RUN = frozenset(
+    {"model_run_history", "enrollment_run_versions", "alert_log", "domain_builds"}
+)
 
 
 def canonical(frame: pd.DataFrame, key: list[str] | None = None) -> pd.DataFrame:
