@@ -48,7 +48,9 @@ per_cluster as (
         avg(basket_size) as mean_basket_size,
         {{ median('basket_size') }} as median_basket_size,
         avg(returned_units) as mean_returned_units,
-        cast(avg(case when returned_units > 0 then 1.0 else 0.0 end) as double) as share_with_returns,
+        -- doubles averaged (a decimal literal's average is a rounded decimal on Spark)
+        avg(case when returned_units > 0 then cast(1 as double) else cast(0 as double) end)
+            as share_with_returns,
         min(revenue) as min_revenue,
         max(revenue) as max_revenue
     from segments
