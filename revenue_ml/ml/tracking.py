@@ -468,3 +468,41 @@ def mirror_promotion(
     build's ``prefix``) at the registry's (the caller warns on failure)."""
     with _LOCK:
         return Mirror(uri).mirror_aliases(name, registry, f"{prefix}{name}")
+
+
+#: Where a version's model card is logged in its MLflow run.
+CARD_ARTIFACT = "model_card.md"
+
+
+def log_cards(cards: pd.DataFrame, registry: pd.DataFrame, settings: RegistrySettings) -> int:
+    """Log each card (``ml.model_cards``: model_version_id, card_markdown) to its version's
+    MLflow run (the registry's ``mlflow_run_id``) as :data:`CARD_ARTIFACT`, once: a run that
+    has one keeps it (the card as of the build that first logged it; the warehouse holds the
+    current one). The number logged; failures warn only."""
+    uri = settings.tracking_uri
+    if not uri or cards.empty or "mlflow_run_id" not in registry.columns:
+        return 0
+    runs = registry.dropna(subset=["mlflow_run_id"]).set_index("model_version_id")["mlflow_run_id"]
+    wanted = cards[cards["model_version_id"].isin(runs.index)]
+    if wanted.empty:
+        return 0
+    logged = 0
+    with _LOCK:
+        try:
+            mirror = Mirror(uri)
+        except Exception as err:  # noqa: BLE001 - never fail a build over MLflow
+            _warn(f"store {uri} unusable, no card logged ({type(err).__name__}: {err})")
+            return 0
+        for row in wanted.sort_values("model_version_id").itertuples(index=False):
+            run_id = str(runs[row.model_version_id])
+            try:
+                present = {a.path for a in mirror.client.list_artifacts(run_id)}
+                if CARD_ARTIFACT in present:
+                    continue
+                mirror.client.log_text(run_id, str(row.card_markdown), CARD_ARTIFACT)
+                logged += 1
+            except Exception as err:  # noqa: BLE001
+                _warn(f"card of {row.model_version_id} not logged ({type(err).__name__}: {err})")
+    if logged:
+        progress(f"MLflow: {logged} model card(s) logged to {uri}")
+    return logged

@@ -207,8 +207,7 @@ def test_versions_already_computed_are_filtered_out() -> None:
 def test_row_order_changes_no_figure_to_the_last_bit() -> None:
     rng = np.random.default_rng(5)
     data = {
-        g: (list(rng.integers(0, 2, 400)), list(rng.random(400).round(17)))
-        for g in ("A", "B", "C")
+        g: (list(rng.integers(0, 2, 400)), list(rng.random(400).round(17))) for g in ("A", "B", "C")
     }
     base = rows(data, domain="campaign", attribute="band")
     shuffled = base.sample(frac=1.0, random_state=11)

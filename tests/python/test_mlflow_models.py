@@ -121,6 +121,38 @@ def test_each_new_version_is_an_mlflow_model_from_code_without_pickles(
         assert set(kept["domain"]) <= set(raw_features.STAGING_LIMITS)  # no tracking URI, no ids
 
 
+def test_each_versions_card_is_logged_to_its_run_once(logged: dict) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=logged["uri"], registry_uri=logged["uri"])
+    registry = pd.concat(
+        [query_frame(logged["db"], f"select * from ml.{t}") for t in REGISTRIES], ignore_index=True
+    )
+    registry["model_version_id"] = (
+        registry["model_name"] + "@v" + registry["model_version"].astype(int).astype(str)
+    )
+    logged_rows = registry.dropna(subset=["mlflow_run_id"])
+    cards = pd.DataFrame(
+        {
+            "model_version_id": logged_rows["model_version_id"],
+            "card_markdown": "# Model card: " + logged_rows["model_version_id"],
+        }
+    )
+    settings = RegistrySettings(
+        champion_margin=0.0,
+        mlflow_tracking_uri=logged["uri"],
+        mlflow_experiment_name="revenue_ml_tests",
+        mlflow_model_prefix="",
+        dataset_label="",
+        dbt_invocation_id="test-invocation",
+    )
+    assert tracking.log_cards(cards, registry, settings) == len(cards) > 0
+    for row in logged_rows.itertuples(index=False):
+        local = client.download_artifacts(row.mlflow_run_id, tracking.CARD_ARTIFACT)
+        assert Path(local).read_text() == f"# Model card: {row.model_version_id}"
+    assert tracking.log_cards(cards, registry, settings) == 0  # once per version
+
+
 @pytest.mark.parametrize("domain", list(score.DOMAINS))
 def test_the_champions_load_and_score_raw_records_bit_for_bit_as_the_rest_scorer(
     logged: dict, small_raw_dir: Path, domain: str

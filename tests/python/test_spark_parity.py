@@ -265,7 +265,11 @@ def test_every_output_table_matches(small_warehouse: DbtResult, spark_build: Spa
     rows of its own: it is compared through the tables built on it (the classified lines
     through int_ecommerce__purchase_invoices, customer_features and ecommerce_exclusions)."""
     in_views = views(small_warehouse.target_path)
-    assert in_views == views(spark_build.result.target_path)
+    # views the Spark target disables (quality.domain_status reads DuckDB-only build logs)
+    spark_manifest = json.loads((spark_build.result.target_path / "manifest.json").read_text())
+    disabled = {node["name"] for nodes in spark_manifest["disabled"].values() for node in nodes}
+    assert "domain_status" in disabled
+    assert in_views - disabled == views(spark_build.result.target_path)
     duck_relations = {
         name: relation
         for name, relation in relations(small_warehouse.target_path).items()
