@@ -70,6 +70,18 @@ APPENDED_PER_RUN = frozenset(
 )
 
 
+def blank_stamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the build stamps in its :data:`STAMPED_TEXT` columns replaced by
+    ``<when>``."""
+    columns = STAMPED_TEXT & set(frame.columns)
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].str.replace(_STAMP, "<when>", regex=True)
+    return frame
+
+
 def canonical(frame: pd.DataFrame, key: list[str] | None = None) -> pd.DataFrame:
     """``frame``'s rows in a canonical order: sorted by ``key``, by default by
     :func:`plain_columns`."""
@@ -98,8 +110,7 @@ def output_tables(path: Path) -> dict[str, pd.DataFrame]:
                 column, values = RUN_ROWS[table]
                 frame = frame[~frame[column].isin(values)]
             frame = frame[[c for c in frame.columns if c not in RUN_COLUMNS]]
-            for column in STAMPED_TEXT & set(frame.columns):
-                frame[column] = frame[column].str.replace(_STAMP, "<when>", regex=True)
+            frame = blank_stamps(frame)
             out[table] = canonical(frame)
     return out
 
