@@ -148,6 +148,14 @@ BUDGETS = [
         "true",
     ),
     Budget(
+        "monitoring_seconds",
+        "prediction log, track record and alerts: their nodes' time per build (full or rebuild)",
+        SCALE_1,
+        3.0,
+        "s",
+        "max",
+    ),
+    Budget(
         "python_models_no_transaction_rows",
         "no Python model reads transaction-level rows",
         None,
@@ -198,6 +206,18 @@ def _build_seconds(phase_key: str) -> Callable[[dict], list[Measure]]:
         return _measure(value, f"{value:.1f} s (median of {len(phase['runs'])})")
 
     return measure
+
+
+def _monitoring(section: dict) -> list[Measure]:
+    m = section.get("monitoring", {})
+    value = m.get("seconds_max")
+    if value is None:
+        return _measure(None)
+    return _measure(
+        value,
+        f"{value:.2f} s ({m['nodes']} nodes; full build {m['full']['seconds']:.2f} s, "
+        f"rebuild {m['rebuild']['seconds']:.2f} s: summed node times, an upper bound)",
+    )
 
 
 def _proportionality(section: dict) -> list[Measure]:
@@ -356,6 +376,7 @@ MEASURES: dict[str, Callable[[dict], list[Measure]]] = {
     "rest_batch_1k_p50_seconds": _rest_batch("p50"),
     "rest_batch_1k_p99_seconds": _rest_batch("p99"),
     "rest_single_concurrent_no_error": _rest_concurrent,
+    "monitoring_seconds": _monitoring,
     "python_models_no_transaction_rows": _no_transaction_rows,
     "features_agree": lambda section: _measure(section.get("features", {}).get("agree")),
 }

@@ -59,3 +59,18 @@ ECOMMERCE_ASSIGNMENTS = "ecommerce_segment_assignments"
 ENROLLMENT_FEATURES = "enrollment_class_features"
 ENROLLMENT_REGISTRY = "enrollment_model_versions"
 ENROLLMENT_PREDICTIONS = "enrollment_predictions"
+
+# --- monitoring: the prediction log, the track record, the alerts (issue 22) -------------------
+
+#: Every acted-on prediction, one row per model version and data date (incremental).
+PREDICTION_LOG = "prediction_log"
+#: The models a build runs only to keep the track record and raise alerts.
+MONITORING_MODELS = [
+    "data_as_of",
+    PREDICTION_LOG,
+    "prediction_outcomes",
+    "model_track_record",
+    "alert_log",
+    "model_alerts",
+    "alert_notifications",
+]

@@ -378,7 +378,40 @@ def markdown(results: dict) -> str:
     ]
     for s in results["scales"]:
         lines += _scale_details(s)
+    lines += track_record_lines(results.get("track_record"))
     return "\n".join(lines) + "\n"
+
+
+TRACK_RECORD_HEADER = ("build", "data as of", "build s", "log rows", "log storage MB", "file MB")
+
+
+def track_record_rows(growth: dict | None) -> list[tuple[str, ...]]:
+    """One row per monthly as-of build of the growth run (benchmarks.track_record)."""
+    return [
+        (
+            str(i),
+            b["as_of"],
+            f"{b['build_seconds']:.1f}",
+            f"{b['rows']:,}",
+            f"{b['storage_mb']:.2f}",
+            f"{b['file_mb']:.1f}",
+        )
+        for i, b in enumerate((growth or {}).get("builds", []), start=1)
+    ]
+
+
+def track_record_lines(growth: dict | None) -> list[str]:
+    """The markdown section of the growth run (none when it was skipped)."""
+    if not growth:
+        return []
+    lines = [
+        "",
+        f"## The prediction log over monthly builds (scale {scale_label(growth['scale'])})",
+        "",
+    ]
+    if "error" in growth:
+        lines += [f"Not measured: {growth['error']}", ""]
+    return lines + _md_table(TRACK_RECORD_HEADER, track_record_rows(growth))
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -409,3 +442,7 @@ def print_summary(results: dict) -> None:
     print_table(("scale", "measure", "value"), summary_rows(results))
     print()
     print_table(BUDGET_HEADER, budget_rows(results))
+    rows = track_record_rows(results.get("track_record"))
+    if rows:
+        print()
+        print_table(TRACK_RECORD_HEADER, rows)

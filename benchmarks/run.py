@@ -11,7 +11,10 @@ second build on the unchanged data and a selected build (:mod:`benchmarks.builds
 no Python model reads transaction-level rows and record how the models were trained; time the
 scoring (:mod:`benchmarks.scoring`: the package's scoring functions in-process on the built
 warehouse at every scale; warm in-process and cold CLI scoring at one scale); time the customer
-features three ways and check they agree (:mod:`benchmarks.features`). The budgets
+features three ways and check they agree (:mod:`benchmarks.features`); sum what the monitoring
+nodes (prediction log, track record, alerts) cost per build, and at the largest scale run
+monthly as-of builds into one warehouse to see the prediction log grow
+(:mod:`benchmarks.track_record`; ``--track-record-builds 0`` skips them). The budgets
 (:mod:`benchmarks.budgets`) are evaluated and everything is written to ``benchmarks/results/``
 as JSON and markdown, with a summary printed (:mod:`benchmarks.report`). ``--strict`` makes a
 missed budget exit with status 1.
@@ -26,7 +29,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import REPO_ROOT, budgets, builds, features, log, report, scale_label, scoring
+from benchmarks import (
+    REPO_ROOT,
+    budgets,
+    builds,
+    features,
+    log,
+    report,
+    scale_label,
+    scoring,
+    track_record,
+)
 from benchmarks.warehouse import Manifest, python_model_inputs
 
 
@@ -124,6 +137,9 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         return section
     manifest = Manifest.load(ws.target)
     node_seconds = builds.seconds_by_node(phases[builds.FULL.key])
+    section["monitoring"] = guarded(
+        "monitoring cost", track_record.cost_section, ws.target, phases, seconds_max=None
+    )
     log(f"scale {label}: python model inputs, training")
     section["python_model_inputs"] = guarded(
         "python model inputs", python_model_inputs, manifest, ws.duckdb_path, ok=None
@@ -201,6 +217,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="REST API: single-record requests from --api-clients concurrent clients",
     )
     parser.add_argument("--api-clients", type=int, default=8)
+    parser.add_argument(
+        "--track-record-builds",
+        type=int,
+        default=12,
+        help="monthly as-of builds into one warehouse at --track-record-scale, for the "
+        "prediction log's growth (0 skips them)",
+    )
+    parser.add_argument(
+        "--track-record-scale",
+        type=float,
+        default=None,
+        help="the scale of those builds (default: the largest of --scales)",
+    )
     parser.add_argument("--build-timeout", type=float, default=3600.0)
     parser.add_argument("--score-timeout", type=float, default=900.0)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget is missed")
@@ -241,6 +270,18 @@ def main(argv: list[str] | None = None) -> int:
         section = bench_scale(scale, args)
         results["scales"].append(section)
         results["budgets"] += budgets.evaluate_budgets(scale, section)
+    if args.track_record_builds > 0:
+        scale = args.track_record_scale or max(args.scales)
+        results["track_record"] = guarded(
+            "track record growth",
+            track_record.growth_section,
+            scale,
+            args.seed,
+            args.track_record_builds,
+            args.scratch_dir,
+            args.build_timeout,
+            scale=scale,
+        )
     results["finished_at"] = utc_stamp(datetime.now(UTC))
     results["budgets_missed"] = budgets.missed(results["budgets"])
 

@@ -7,13 +7,10 @@
     should not run this test; a build that selects the slices runs it after every registry,
     which the slices depend on. -#}
 {%- set registries = [] %}
-{%- if execute %}
-{%- for node in graph.nodes.values()
-    if node.resource_type == 'model' and node.name in registry_models() %}
-{%- do registries.append(api.Relation.create(
-    database=node.database, schema=node.schema, identifier=node.alias)) %}
+{%- for model_name in registry_models() %}
+{%- set relation = relation_without_dependency(model_name) %}
+{%- if relation is not none %}{% do registries.append(relation) %}{% endif %}
 {%- endfor %}
-{%- endif %}
 
 with registry as (
 

@@ -48,6 +48,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "20",
         "--api-single-requests",
         "200",
+        "--track-record-builds",
+        "2",
         "--scratch-dir",
         str(work / "scratch"),
         "--results-dir",
@@ -122,3 +124,25 @@ def test_python_models_read_no_transaction_rows(report: dict) -> None:
     # test only asserts the named transaction-level models (the row-count rule is reported)
     assert inputs["transaction_rows"] > 0
     assert not inputs["reads_transaction_models"], inputs["violations"]
+
+
+def test_monitoring_cost_and_the_logs_growth_are_reported(report: dict) -> None:
+    monitoring = report["scales"][0]["monitoring"]
+    assert "error" not in monitoring, monitoring.get("error")
+    assert monitoring["nodes"] >= 7  # the models and the tests on them
+    assert monitoring["full"]["seconds"] > 0 and monitoring["rebuild"]["seconds"] > 0
+    growth = report["track_record"]
+    assert "error" not in growth, growth.get("error")
+    first, second = growth["builds"]
+    assert first["as_of"] < second["as_of"]
+    # a build on newer data appends its acted-on predictions; nothing is rewritten
+    assert 0 < first["rows"] < second["rows"]
+    assert second["storage_mb"] > 0
+    assert "prediction log over monthly builds" in (report_md := _markdown(report))
+    assert f"{second['rows']:,}" in report_md
+
+
+def _markdown(report: dict) -> str:
+    from benchmarks.report import markdown
+
+    return markdown(report)
