@@ -83,6 +83,11 @@ _DISPATCHED = {
     "union_all_by_name": lambda relations: " union all by name ".join(
         f"select * from {r}" for r in relations
     ),
+    "json_array_rows": lambda relation, json_column, fields, carry: (
+        "select "
+        + ", ".join([f"arrays.{c}" for c in carry] + [f"unnest(arrays.{n}) as {n}" for n in fields])
+        + f" from (select *, from_json({json_column}, '{{}}') as parsed from {relation}) as arrays"
+    ),
     "integer_series": lambda count: f"(select range as n from range({count}))",
     "replace_table_as": lambda relation, select_sql: "",
     "register_raw_files": lambda model: "",

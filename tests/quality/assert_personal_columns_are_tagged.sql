@@ -41,6 +41,7 @@ left join tagged
     on warehouse_columns.table_schema = tagged.table_schema
         and warehouse_columns.table_name = tagged.table_name
         and lower(warehouse_columns.column_name) = lower(tagged.column_name)
+{%- set person_like = '.*(?:' ~ personal_column_pattern() ~ ').*' %}
 where
-    {{ regex_full_match('lower(warehouse_columns.column_name)', '.*(?:' ~ personal_column_pattern() ~ ').*') }}
+    {{ regex_full_match('lower(warehouse_columns.column_name)', person_like) }}
     and tagged.column_name is null

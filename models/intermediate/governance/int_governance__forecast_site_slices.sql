@@ -60,13 +60,15 @@ folds as (
 
 sites as (
 
-    select * from folds where fold like 'all|%'
+    select * from folds
+    where fold like 'all|%'
 
 ),
 
 overall as (
 
-    select * from folds where fold = 'overall'
+    select * from folds
+    where fold = 'overall'
 
 ),
 

@@ -149,7 +149,10 @@ parity_observations as (
         || cast(round(100 * highest_selection_rate, 1) as string) || '% of those '
         || highest_selection_group || ': a difference of '
         || cast(round(demographic_parity_difference, 3) as string)
-        || case when decision_context <> 'all' then ' (objective ' || decision_context || ')' else '' end
+        || case
+            when decision_context <> 'all' then ' (objective ' || decision_context || ')'
+            else ''
+        end
         || ', on ' || cast(rows_compared as string) || ' ' || entity_label
         || case
             when small_groups > 0
@@ -161,7 +164,7 @@ parity_observations as (
     qualify
         row_number() over (
             partition by model_name, model_version, slice_attribute
-            order by demographic_parity_difference desc, decision_context
+            order by demographic_parity_difference desc, decision_context asc
         ) = 1
 
 ),
@@ -182,7 +185,10 @@ odds_observations as (
         || cast(round(false_positive_rate_difference, 3) as string)
         || ' between the groups: an equalized odds difference of '
         || cast(round(equalized_odds_difference, 3) as string)
-        || case when decision_context <> 'all' then ' (objective ' || decision_context || ')' else '' end
+        || case
+            when decision_context <> 'all' then ' (objective ' || decision_context || ')'
+            else ''
+        end
         || ', each compared group holding at least ' || cast(fewest_outcomes as string)
         || ' of each outcome' as note
     from fairness
@@ -190,7 +196,7 @@ odds_observations as (
     qualify
         row_number() over (
             partition by model_name, model_version, slice_attribute
-            order by equalized_odds_difference desc, decision_context
+            order by equalized_odds_difference desc, decision_context asc
         ) = 1
 
 ),

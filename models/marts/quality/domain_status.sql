@@ -59,7 +59,8 @@ files as (
         audits.status,
         replace(audits.message, chr(10), ' ') as message,
         audits.modified_at,
-        {{ dbt.datediff('audits.modified_at', 'checked.checked_at', 'second') }} / 86400.0 as age_days
+        {{ dbt.datediff('audits.modified_at', 'checked.checked_at', 'second') }} / 86400.0
+            as age_days
     from domain_sources
     inner join audits
         on domain_sources.source_name = audits.source_name
