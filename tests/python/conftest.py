@@ -107,6 +107,8 @@ ENROLLMENT_SELECT = [
     "+path:models/staging/enrollments",
     "--exclude",
     "model_registry+",
+    # the prediction log reads every domain's scoring marts, which this build does not make
+    "prediction_log+",
 ]
 
 
