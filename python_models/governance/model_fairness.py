@@ -1,10 +1,12 @@
 """Disparity summaries per sensitive attribute, per classifier version and decision context
 (revenue_ml.governance.fairness: Fairlearn's demographic parity and equalized odds).
 
-Incremental like model_slice_metrics: computed once per version."""
+Incremental like model_slice_metrics: computed once per version (the rows it reads are those of
+the versions still to compute, int_governance__slice_versions)."""
 
 from revenue_ml.dbt import clear_errors, frame
 from revenue_ml.governance.fairness import (
+    check_full_recompute,
     computed_versions,
     disparities,
     not_yet_computed,
@@ -18,8 +20,12 @@ def model(dbt, session):
     # a statement of its own: dbt finds the config keys a Python model reads by its calls
     min_group_size = dbt.config.get("fairness_min_group_size")
     done = []
+    versions = frame(dbt.ref("int_governance__slice_versions"))
     if dbt.is_incremental:
         done = computed_versions(frame(session.sql(f"select model_version_id from {dbt.this}")))
+    else:
+        with clear_errors():
+            check_full_recompute(versions, "has_fairness", "model_fairness")
     attributes = frame(dbt.ref("slice_attributes"))
     rows = only_attributes(
         not_yet_computed(dbt.ref("int_governance__slice_rows"), done),

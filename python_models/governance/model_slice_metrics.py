@@ -1,10 +1,16 @@
 """Metrics per group of each slice attribute, per model version (revenue_ml.governance.fairness).
 
 Incremental: a version's slices are computed once, in the first build that sees it (its
-out-of-sample rows never change); --full-refresh recomputes every version."""
+out-of-sample rows never change; int_governance__slice_rows holds the rows of the versions
+still to compute); --full-refresh recomputes every version."""
 
 from revenue_ml.dbt import clear_errors, frame
-from revenue_ml.governance.fairness import computed_versions, not_yet_computed, slice_metrics
+from revenue_ml.governance.fairness import (
+    check_full_recompute,
+    computed_versions,
+    not_yet_computed,
+    slice_metrics,
+)
 
 
 def model(dbt, session):
@@ -12,9 +18,12 @@ def model(dbt, session):
     # a statement of its own: dbt finds the config keys a Python model reads by its calls
     min_group_size = dbt.config.get("fairness_min_group_size")
     done = []
+    versions = frame(dbt.ref("int_governance__slice_versions"))
     if dbt.is_incremental:
         done = computed_versions(frame(session.sql(f"select model_version_id from {dbt.this}")))
     with clear_errors():
+        if not dbt.is_incremental:
+            check_full_recompute(versions, "has_slice_metrics", "model_slice_metrics")
         slices = slice_metrics(
             frame(not_yet_computed(dbt.ref("int_governance__slice_rows"), done)),
             frame(not_yet_computed(dbt.ref("int_governance__forecast_site_slices"), done)),

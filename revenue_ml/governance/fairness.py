@@ -557,6 +557,24 @@ def not_yet_computed(relation, done: list[str]):
     return relation.filter(f"model_version_id not in ({listed})")
 
 
+def check_full_recompute(versions: pd.DataFrame, computed_column: str, model: str) -> None:
+    """A first or full build of ``model`` recomputes every version, so it needs every version's
+    rows; int_governance__slice_rows holds those of the versions that
+    int_governance__slice_versions (``versions``) lists as still to compute. When that list
+    comes from an earlier build (a refresh of ``model`` alone), the versions it counts as
+    computed (``computed_column``) would be dropped: raise, naming the command that rebuilds
+    both."""
+    done = versions.loc[versions[computed_column].fillna(False).astype(bool), "model_version_id"]
+    if len(done):
+        raise ModelInputError(
+            f"{model}: a full refresh recomputes every model version, but "
+            f"int_governance__slice_versions, built before it, counts {len(done)} version(s) "
+            f"as computed (e.g. {sorted(done.astype(str))[0]}), so their rows are not in "
+            "int_governance__slice_rows. Fix: refresh the list with it: dbt build "
+            "--full-refresh --select int_governance__slice_versions+"
+        )
+
+
 def computed_versions(existing: pd.DataFrame) -> list[str]:
     """The model versions an incremental table already holds (its ``model_version_id``)."""
     return sorted(existing["model_version_id"].dropna().astype(str).unique())

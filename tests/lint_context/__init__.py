@@ -37,6 +37,10 @@ class _Exceptions:
         return ""
 
 
+class _Flags:
+    FULL_REFRESH = False
+
+
 class _Dbt:
     @staticmethod
     def datediff(first: str, second: str, part: str) -> str:
@@ -99,6 +103,7 @@ adapter = _Adapter()
 target = _Target()
 exceptions = _Exceptions()
 dbt = _Dbt()
+flags = _Flags()
 invocation_id = "00000000-0000-0000-0000-000000000000"
 run_started_at = datetime(2026, 1, 1)
 execute = False

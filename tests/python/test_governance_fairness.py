@@ -216,3 +216,21 @@ def test_row_order_changes_no_figure_to_the_last_bit() -> None:
         lambda r: fairness.disparities(r, ATTRIBUTES, min_group_size=1, now=NOW),
     ):
         pd.testing.assert_frame_equal(compute(base), compute(shuffled), check_exact=True)
+
+
+def test_a_full_recompute_needs_a_fresh_list_of_versions():
+    """A first or full build of the slices reads the rows of the pending versions only: a list
+    of versions from an earlier build (some already computed) fails naming the command."""
+    fresh = pd.DataFrame(
+        {
+            "model_version_id": ["churn_lightgbm@v1", "churn_lightgbm@v2"],
+            "has_slice_metrics": [False, False],
+        }
+    )
+    fairness.check_full_recompute(fresh, "has_slice_metrics", "model_slice_metrics")
+    stale = fresh.assign(has_slice_metrics=[True, False])
+    with pytest.raises(
+        ModelInputError,
+        match=r"1 version\(s\).*churn_lightgbm@v1.*--select int_governance__slice_versions\+",
+    ):
+        fairness.check_full_recompute(stale, "has_slice_metrics", "model_slice_metrics")

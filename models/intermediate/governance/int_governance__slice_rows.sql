@@ -18,6 +18,11 @@
     Groups: declared in seeds/ml/slice_attributes.csv (only those rows pass the final join) and
     derived here per domain; ages and incomes are banded in SQL. A view in the intermediate
     schema, outside the dashboard snapshot: its rows tie a person to an age or income band.
+
+    Versions: only those whose slices or disparities are still to compute
+    (int_governance__slice_versions `is_pending`; all of them on the first build and under
+    `--full-refresh`): each version is computed once, and the JSON of the versions already
+    computed is never unnested again.
 #}
 
 {%- set registries = [] %}
@@ -41,7 +46,12 @@ versions as (
         evaluation,
         out_of_sample
     from registry
-    where length(out_of_sample) > 2
+    where
+        length(out_of_sample) > 2
+        and model_name || '@v' || cast(model_version as string) in (
+            select model_version_id from {{ ref('int_governance__slice_versions') }}
+            where is_pending
+        )
 
 ),
 
