@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from dashboard import data
@@ -336,6 +337,20 @@ def decision_list(
         st.info(f"No {what} match these filters.")
     if file_name:
         download(export(frame, cols), file_name, f"Download all {total:,} {what} (CSV)")
+
+
+def importance_chart(snap: data.Snapshot, domain: str, model_name: str, version: int) -> None:
+    """The ten features that move a model version's scores most (average absolute
+    contribution), as a horizontal bar chart."""
+    importance = data.feature_importance(snap, domain, model_name, version).head(10)
+    fig = px.bar(
+        importance.sort_values("mean_abs_contribution"),
+        x="mean_abs_contribution",
+        y="feature",
+        orientation="h",
+        labels={"mean_abs_contribution": "Average effect on the score", "feature": ""},
+    )
+    st.plotly_chart(fig, use_container_width=True)
 
 
 def guarded(render: Callable[[], None], title: str) -> Callable[[], None]:

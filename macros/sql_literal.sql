@@ -21,3 +21,11 @@
         null as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
 {%- endmacro %}
+
+{#- The condition of an equi-join of `left` and `right` on the columns `keys` (a list):
+    `left.k1 = right.k1 and left.k2 = right.k2 ...`, one comparison a line. -#}
+{% macro join_on(left, right, keys) -%}
+    {%- for key in keys %}
+    {{ "and " if not loop.first }}{{ left }}.{{ key }} = {{ right }}.{{ key }}
+    {%- endfor %}
+{%- endmacro %}

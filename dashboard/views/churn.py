@@ -159,15 +159,7 @@ def render() -> None:
     with right:
         st.subheader("What drives churn")
         if len(active):
-            importance = data.feature_importance(snap, "churn", name, version).head(10)
-            fig = px.bar(
-                importance.sort_values("mean_abs_contribution"),
-                x="mean_abs_contribution",
-                y="feature",
-                orientation="h",
-                labels={"mean_abs_contribution": "Average effect on the score", "feature": ""},
-            )
-            st.plotly_chart(fig, use_container_width=True)
+            ui.importance_chart(snap, "churn", name, version)
 
     with st.expander("Details"):
         if len(active):

@@ -157,15 +157,7 @@ def render() -> None:
         st.subheader("What drives a win")
         if len(every):
             name, version = every["model_name"].iloc[0], int(every["model_version"].iloc[0])
-            importance = data.feature_importance(snap, "sales", name, version).head(10)
-            fig = px.bar(
-                importance.sort_values("mean_abs_contribution"),
-                x="mean_abs_contribution",
-                y="feature",
-                orientation="h",
-                labels={"mean_abs_contribution": "Average effect on the score", "feature": ""},
-            )
-            st.plotly_chart(fig, use_container_width=True)
+            ui.importance_chart(snap, "sales", name, version)
 
     with st.expander("Details"):
         if len(every):

@@ -41,6 +41,18 @@
     {{ return(none) }}
 {%- endmacro %}
 
+{#- The raw sources and the domain reading each (var `domains`): the body of a CTE, one
+    `select '<domain>' as domain, '<source>' as source_name` per source. -#}
+{% macro domain_sources_select() -%}
+    {%- for domain, sources in var('domains').items() %}
+    {%- for source_name in sources %}
+    select '{{ domain }}' as domain, '{{ source_name }}' as source_name
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- The audit's failure messages, by domain: {domain: [message, ...]} for every domain with a
     raw file that failed its audit (empty while parsing, or before the audit's first run). -#}
 {% macro held_domains() -%}

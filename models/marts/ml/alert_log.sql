@@ -203,15 +203,7 @@ odds_observations as (
 
 source_domains as (
 
-    {%- for domain, sources in var('domains').items() %}
-    {%- for source_name in sources %}
-    select
-        '{{ domain }}' as domain,
-        '{{ source_name }}' as source_name
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ domain_sources_select() }}
 
 ),
 

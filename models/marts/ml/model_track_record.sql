@@ -12,6 +12,10 @@
     forecast: wape, interval_coverage.
 #}
 
+{%- set track_keys = [
+    'model_name', 'model_version', 'scoring_mart', 'decision_context', 'data_as_of'
+] %}
+
 with outcomes as (
 
     select * from {{ ref('prediction_outcomes') }}
@@ -41,12 +45,11 @@ known as (
         *,
         rank()
             over (
-                partition by model_name, model_version, scoring_mart, decision_context, data_as_of
+                partition by {{ track_keys | join(', ') }}
                 order by prediction
             )
         + (count(*) over (
-            partition by
-                model_name, model_version, scoring_mart, decision_context, data_as_of, prediction
+            partition by {{ track_keys | join(', ') }}, prediction
         ) - 1) / 2.0 as prediction_rank,
         least(cast(floor(prediction * 10) as integer), 9) as calibration_bin
     from outcomes
@@ -77,7 +80,7 @@ realised as (
         count(*) - sum(outcome) as known_negatives,
         sum(case when is_flagged then 1 else 0 end) as known_flagged
     from known
-    group by model_name, model_version, scoring_mart, decision_context, data_as_of
+    group by {{ track_keys | join(', ') }}
 
 ),
 
@@ -93,7 +96,7 @@ calibration_bins as (
         count(*) as bin_rows,
         abs(avg(prediction) - avg(outcome)) as bin_gap
     from known
-    group by model_name, model_version, scoring_mart, decision_context, data_as_of, calibration_bin
+    group by {{ track_keys | join(', ') }}, calibration_bin
 
 ),
 
@@ -107,7 +110,7 @@ calibration as (
         data_as_of,
         sum(bin_gap * bin_rows) / sum(bin_rows) as calibration_error
     from calibration_bins
-    group by model_name, model_version, scoring_mart, decision_context, data_as_of
+    group by {{ track_keys | join(', ') }}
 
 ),
 
@@ -119,13 +122,12 @@ open_predictions as (
         *,
         -- (1 - p) of the predictions below this one, and of its ties, for the expected AUC
         sum(1 - prediction) over (
-            partition by model_name, model_version, scoring_mart, decision_context, data_as_of
+            partition by {{ track_keys | join(', ') }}
             order by prediction
             range between unbounded preceding and current row
         ) as negatives_up_to,
         sum(1 - prediction) over (
-            partition by
-                model_name, model_version, scoring_mart, decision_context, data_as_of, prediction
+            partition by {{ track_keys | join(', ') }}, prediction
         ) as negatives_tied
     from outcomes
     where outcome is null and scoring_mart <> 'enrollment_forecast'
@@ -153,7 +155,7 @@ estimated as (
             as recall,
         avg(prediction * (1 - prediction)) as brier
     from open_predictions
-    group by model_name, model_version, scoring_mart, decision_context, data_as_of
+    group by {{ track_keys | join(', ') }}
 
 ),
 
@@ -170,7 +172,7 @@ forecast as (
         avg(case when is_within_interval then 1.0 else 0.0 end) as interval_coverage
     from outcomes
     where outcome is not null and scoring_mart = 'enrollment_forecast'
-    group by model_name, model_version, scoring_mart, decision_context, data_as_of
+    group by {{ track_keys | join(', ') }}
 
 ),
 
@@ -281,29 +283,13 @@ final as (
                 when grain.scoring_mart = 'enrollment_forecast' then 'forecast' else 'classifier'
             end
     left join realised
-        on grain.model_name = realised.model_name
-            and grain.model_version = realised.model_version
-            and grain.scoring_mart = realised.scoring_mart
-            and grain.decision_context = realised.decision_context
-            and grain.data_as_of = realised.data_as_of
+        on {{ join_on('grain', 'realised', track_keys) }}
     left join calibration
-        on grain.model_name = calibration.model_name
-            and grain.model_version = calibration.model_version
-            and grain.scoring_mart = calibration.scoring_mart
-            and grain.decision_context = calibration.decision_context
-            and grain.data_as_of = calibration.data_as_of
+        on {{ join_on('grain', 'calibration', track_keys) }}
     left join estimated
-        on grain.model_name = estimated.model_name
-            and grain.model_version = estimated.model_version
-            and grain.scoring_mart = estimated.scoring_mart
-            and grain.decision_context = estimated.decision_context
-            and grain.data_as_of = estimated.data_as_of
+        on {{ join_on('grain', 'estimated', track_keys) }}
     left join forecast
-        on grain.model_name = forecast.model_name
-            and grain.model_version = forecast.model_version
-            and grain.scoring_mart = forecast.scoring_mart
-            and grain.decision_context = forecast.decision_context
-            and grain.data_as_of = forecast.data_as_of
+        on {{ join_on('grain', 'forecast', track_keys) }}
     left join expected
         on grain.model_name = expected.model_name
             and grain.model_version = expected.model_version
