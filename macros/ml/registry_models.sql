@@ -7,6 +7,16 @@
     {{ return(['offer_model_versions', 'churn_model_versions', 'campaign_model_versions', 'enrollment_model_versions', 'ecommerce_model_versions']) }}
 {%- endmacro %}
 
+{#- The registries of registry_models() as relations (ref(), so a model calling this depends on
+    each): `{{ union_all_by_name(registry_relations()) }}` reads every registered version. -#}
+{% macro registry_relations() -%}
+    {%- set relations = [] %}
+    {%- for model_name in registry_models() %}
+    {%- do relations.append(ref(model_name)) %}
+    {%- endfor %}
+    {{ return(relations) }}
+{%- endmacro %}
+
 {#- The drift tables `model_feature_drift` unions: exactly the models tagged `feature_drift`
     (tests/ml/assert_drift_models_are_the_tagged_ones.sql). -#}
 {% macro drift_models() -%}

@@ -20,11 +20,11 @@ def model(dbt, session):
     # a statement of its own: dbt finds the config keys a Python model reads by its calls
     min_group_size = dbt.config.get("fairness_min_group_size")
     done = []
-    versions = frame(dbt.ref("int_governance__slice_versions"))
     if dbt.is_incremental:
         done = computed_versions(frame(session.sql(f"select model_version_id from {dbt.this}")))
     else:
         with clear_errors():
+            versions = frame(dbt.ref("int_governance__slice_versions"))
             check_full_recompute(versions, "has_fairness", "model_fairness")
     attributes = frame(dbt.ref("slice_attributes"))
     rows = only_attributes(

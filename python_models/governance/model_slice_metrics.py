@@ -18,12 +18,13 @@ def model(dbt, session):
     # a statement of its own: dbt finds the config keys a Python model reads by its calls
     min_group_size = dbt.config.get("fairness_min_group_size")
     done = []
-    versions = frame(dbt.ref("int_governance__slice_versions"))
     if dbt.is_incremental:
         done = computed_versions(frame(session.sql(f"select model_version_id from {dbt.this}")))
-    with clear_errors():
-        if not dbt.is_incremental:
+    else:
+        with clear_errors():
+            versions = frame(dbt.ref("int_governance__slice_versions"))
             check_full_recompute(versions, "has_slice_metrics", "model_slice_metrics")
+    with clear_errors():
         slices = slice_metrics(
             frame(not_yet_computed(dbt.ref("int_governance__slice_rows"), done)),
             frame(not_yet_computed(dbt.ref("int_governance__forecast_site_slices"), done)),

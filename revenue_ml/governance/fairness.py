@@ -570,8 +570,9 @@ def check_full_recompute(versions: pd.DataFrame, computed_column: str, model: st
             f"{model}: a full refresh recomputes every model version, but "
             f"int_governance__slice_versions, built before it, counts {len(done)} version(s) "
             f"as computed (e.g. {sorted(done.astype(str))[0]}), so their rows are not in "
-            "int_governance__slice_rows. Fix: refresh the list with it: dbt build "
-            "--full-refresh --select int_governance__slice_versions+"
+            "int_governance__slice_rows. Fix: refresh the list with them: dbt build "
+            "--full-refresh --select int_governance__slice_versions model_slice_metrics "
+            "model_fairness"
         )
 
 

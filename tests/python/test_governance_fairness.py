@@ -231,6 +231,9 @@ def test_a_full_recompute_needs_a_fresh_list_of_versions():
     stale = fresh.assign(has_slice_metrics=[True, False])
     with pytest.raises(
         ModelInputError,
-        match=r"1 version\(s\).*churn_lightgbm@v1.*--select int_governance__slice_versions\+",
+        match=(
+            r"1 version\(s\).*churn_lightgbm@v1.*"
+            r"--select int_governance__slice_versions model_slice_metrics model_fairness$"
+        ),
     ):
         fairness.check_full_recompute(stale, "has_slice_metrics", "model_slice_metrics")

@@ -25,14 +25,9 @@
     computed is never unnested again.
 #}
 
-{%- set registries = [] %}
-{%- for model_name in registry_models() %}
-{%- do registries.append(ref(model_name)) %}
-{%- endfor %}
-
 with registry as (
 
-    {{ union_all_by_name(registries) }}
+    {{ union_all_by_name(registry_relations()) }}
 
 ),
 

@@ -12,27 +12,9 @@
     whichever order they run. `--full-refresh`: no version counts as computed.
 #}
 
-{%- set registries = [] %}
-{%- for model_name in registry_models() %}
-{%- do registries.append(ref(model_name)) %}
-{%- endfor %}
-
-{#- the tables as this build finds them (none: absent, parsing, or --full-refresh) -#}
-{%- set computed = {} %}
-{%- for model_name in ['model_slice_metrics', 'model_fairness'] %}
-{%- set relation = relation_without_dependency(model_name) %}
-{%- if relation is not none and not flags.FULL_REFRESH %}
-{%- do computed.update({model_name: adapter.get_relation(
-    database=relation.database, schema=relation.schema, identifier=relation.identifier
-)}) %}
-{%- else %}
-{%- do computed.update({model_name: none}) %}
-{%- endif %}
-{%- endfor %}
-
 with registry as (
 
-    {{ union_all_by_name(registries) }}
+    {{ union_all_by_name(registry_relations()) }}
 
 ),
 
@@ -50,23 +32,13 @@ versions as (
 
 with_slice_metrics as (
 
-    {%- if computed['model_slice_metrics'] is none %}
-    select cast(null as string) as model_version_id
-    where 1 = 0
-    {%- else %}
-    select distinct model_version_id from {{ computed['model_slice_metrics'] }}
-    {%- endif %}
+    {{ computed_version_ids('model_slice_metrics') }}
 
 ),
 
 with_fairness as (
 
-    {%- if computed['model_fairness'] is none %}
-    select cast(null as string) as model_version_id
-    where 1 = 0
-    {%- else %}
-    select distinct model_version_id from {{ computed['model_fairness'] }}
-    {%- endif %}
+    {{ computed_version_ids('model_fairness') }}
 
 ),
 

@@ -7,14 +7,9 @@
     existed count as registered champions); the challenger is the newest version above it.
 #}
 
-{%- set registries = [] %}
-{%- for model_name in registry_models() %}
-{%- do registries.append(ref(model_name)) %}
-{%- endfor %}
-
 with unioned as (
 
-    {{ union_all_by_name(registries) }}
+    {{ union_all_by_name(registry_relations()) }}
 
 ),
 
