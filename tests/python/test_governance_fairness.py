@@ -237,3 +237,69 @@ def test_a_full_recompute_needs_a_fresh_list_of_versions():
         ),
     ):
         fairness.check_full_recompute(stale, "has_slice_metrics", "model_slice_metrics")
+
+
+def test_group_metrics_equal_fairlearns_metric_frame_to_the_last_bit() -> None:
+    """group_metrics is MetricFrame's by_group and overall without its per-row conversion:
+    the same figures, bit for bit, on groups of uneven size, one with a single outcome."""
+    from fairlearn.metrics import (
+        MetricFrame,
+        demographic_parity_difference,
+        equalized_odds_difference,
+    )
+
+    rng = np.random.default_rng(3)
+    n = 3_000
+    groups = rng.choice(np.array(["north", "south", "east", "tiny"]), n, p=[0.5, 0.3, 0.19, 0.01])
+    probability = rng.random(n)
+    y_true = (rng.random(n) < probability).astype(int)
+    y_true[groups == "tiny"] = 0
+    y_pred = (probability >= 0.4).astype(int)
+    params = {"auc": {"probability": probability}, "brier": {"probability": probability}}
+    frame = MetricFrame(
+        metrics=fairness.METRIC_FUNCTIONS,
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=groups,
+        sample_params=params,
+    )
+    by_group, overall = fairness.group_metrics(
+        fairness.METRIC_FUNCTIONS, y_true, y_pred, groups, params
+    )
+    assert list(by_group.index) == list(frame.by_group.index) == ["east", "north", "south", "tiny"]
+    for name in fairness.METRIC_FUNCTIONS:
+        np.testing.assert_array_equal(
+            by_group[name].to_numpy(dtype=float), frame.by_group[name].to_numpy(dtype=float)
+        )
+        assert float(overall[name]) == float(frame.overall[name]) or (
+            np.isnan(float(overall[name])) and np.isnan(float(frame.overall[name]))
+        )
+    assert np.isnan(by_group.loc["tiny", "auc"])
+
+    # the disparity summaries equal Fairlearn's own functions on the compared groups
+    data = pd.DataFrame(
+        {
+            "model_version_id": "m@v1",
+            "model_name": "m",
+            "model_version": 1,
+            "domain": "campaign",
+            "decision_context": "all",
+            "entity_id": [f"c{i:05d}" for i in range(n)],
+            "slice_attribute": "band",
+            "entity_group": groups,
+            "group_order": 1,
+            "label": y_true,
+            "probability": probability,
+            "threshold": 0.4,
+            "predicted_label": y_pred,
+            "evaluation": "cv_5fold",
+        }
+    )
+    row = fairness.disparities(data, ATTRIBUTES, min_group_size=1, now=NOW).iloc[0]
+    assert row["demographic_parity_difference"] == demographic_parity_difference(
+        y_true, y_pred, sensitive_features=groups
+    )
+    both = groups != "tiny"  # one outcome only: left out of the equalized odds
+    assert row["equalized_odds_difference"] == equalized_odds_difference(
+        y_true[both], y_pred[both], sensitive_features=groups[both]
+    )
