@@ -74,8 +74,11 @@ $(SPARK_RAW_DIR)/.generated:
 build-spark: venv java $(SPARK_RAW_DIR)/.generated
 	REVENUE_ML_RAW_DIR=$(SPARK_RAW_DIR) $(BIN)/dbt build --target spark
 
+# Two workers (one per core of the reference machine), one test file per worker at a time
+# (tests/python/conftest.py: builds made once are shared, the slowest files start first).
+PYTEST_WORKERS ?= 2
 test: venv chromium java
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not e2e and not acceptance and not spark"

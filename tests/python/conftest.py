@@ -4,9 +4,13 @@ modules: ``from conftest import toy_rows, toy_spec``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,54 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 #: Scale of the generated data the end-to-end build uses (about 11k transactions).
 SMALL_SCALE = 0.02
 SMALL_SEED = 7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One parse cache per test session (see :func:`run_dbt`); pytest-xdist's workers inherit
+    the controller's."""
+    if not os.environ.get(PARSE_CACHE_ENV):
+        os.environ[PARSE_CACHE_ENV] = tempfile.mkdtemp(prefix="revenue_ml_parse_")
+        config._revenue_ml_parse_cache = os.environ[PARSE_CACHE_ENV]
+
+
+#: The test files that take longest (most first; a serial run on 2 cores), started first so
+#: that pytest-xdist's workers end together (make test: ``-n 2 --dist loadfile
+#: --no-loadscope-reorder``: one file per worker at a time, in this order, not xdist's
+#: most-tests-first). The order changes no result; a file not listed runs after these.
+SLOW_FIRST = (
+    "test_spark_parity.py",  # its own Spark build
+    "test_bench_smoke.py",  # the benchmark at a tiny scale: five builds
+    "test_dashboard.py",  # the small build, then a rebuild with the app open
+    "test_track_record.py",  # three as-of builds into one warehouse
+    "test_e2e_trust.py",
+    "test_source_down.py",
+    "test_acceptance_churn_campaign.py",  # the real-data build
+    "test_acceptance_dashboard.py",
+    "test_e2e_build.py",
+    "test_e2e_lifecycle.py",
+    "test_serve.py",
+    "test_e2e_champion.py",
+    "test_acceptance_ecommerce_features.py",
+    "test_e2e_churn_batch.py",
+    "test_e2e_enrollment.py",
+    "test_docs_site.py",
+    "test_mlflow_models.py",
+    "test_guarantees.py",
+    "test_orchestrate.py",
+    "test_acceptance_enrollment.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = getattr(config, "_revenue_ml_parse_cache", None)
+    if made:  # only the folder this session made
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(PARSE_CACHE_ENV, None)
 
 
 def shared_datasets_dir() -> Path:
@@ -64,29 +116,102 @@ def run_dbt(
     duckdb_path: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> DbtResult:
-    """Run a dbt command from the repo root against a DuckDB file inside ``work_dir``.
+    """Run a dbt command on the project against a DuckDB file inside ``work_dir``.
 
     Target and log paths live in ``work_dir`` too, so tests never touch the developer's
     warehouse or ``target/``, and two runs never share state. ``env`` adds environment
     variables (e.g. the Spark target's state directory). No MLflow logging unless ``env`` sets
     ``MLFLOW_TRACKING_URI`` (a developer's own store is never written by a test).
+
+    dbt runs in the warehouse file's folder with the file's bare name as the profile's path, so
+    that runs on the same raw files, vars and file name share one parse: the first one's
+    ``partial_parse.msgpack`` seeds the target folder of the next (:func:`_parse_keys`; dbt
+    still checks every file's checksum and reparses what changed), instead of each paying the
+    full parse (about 10 s of every run).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
-    duckdb_path = duckdb_path or work_dir / "warehouse.duckdb"
+    duckdb_path = (duckdb_path or work_dir / "warehouse.duckdb").resolve()
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     target_path = work_dir / "target"
     env = {
         **os.environ,
-        "REVENUE_ML_DUCKDB": str(duckdb_path),
+        "REVENUE_ML_DUCKDB": duckdb_path.name,
+        "REVENUE_ML_HOME": str(REPO_ROOT),
         "REVENUE_ML_RAW_DIR": str(raw_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "MLFLOW_TRACKING_URI": "",
         **(env or {}),
     }
-    cmd = [DBT, *args, "--target-path", str(target_path), "--log-path", str(work_dir / "logs")]
+    cmd = [
+        DBT,
+        *args,
+        "--project-dir",
+        str(REPO_ROOT),
+        "--profiles-dir",
+        str(REPO_ROOT),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
     if vars_yaml:
         cmd += ["--vars", vars_yaml]
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    keys = _parse_keys(args, vars_yaml, env)
+    _seed_parse(keys, target_path)
+    proc = subprocess.run(
+        cmd, cwd=duckdb_path.parent, env=env, capture_output=True, text=True, timeout=1800
+    )
+    _keep_parse(keys, target_path)
     return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
+
+
+#: Where the test session keeps one parsed project per key (set once per session, shared by
+#: pytest-xdist's workers, which inherit the environment).
+PARSE_CACHE_ENV = "REVENUE_ML_TEST_PARSE_CACHE"
+
+
+def _parse_keys(args: list[str], vars_yaml: str | None, env: dict[str, str]) -> list[str]:
+    """Keys of the saved parses a run can start from, best first. dbt's partial parsing needs
+    the same CLI vars, target and profile connection (here, the warehouse file's name); the
+    first key also holds the raw files' folder and the project's other environment variables
+    (nothing to reparse), the second leaves them out (dbt reparses the files that read them:
+    about half the time of a full parse)."""
+    target = [a for i, a in enumerate(args) if i and args[i - 1] == "--target"]
+    project_env = sorted(
+        (k, v)
+        for k, v in env.items()
+        if k.startswith(("REVENUE_ML_", "DBT_")) and k != PARSE_CACHE_ENV
+    )
+    loose = [(k, v) for k, v in project_env if k in ("REVENUE_ML_DUCKDB", "REVENUE_ML_HOME")]
+    return [
+        hashlib.sha256(repr((target, vars_yaml, kept)).encode()).hexdigest()[:20]
+        for kept in (project_env, loose)
+    ]
+
+
+def _seed_parse(keys: list[str], target_path: Path) -> None:
+    cache = os.environ.get(PARSE_CACHE_ENV)
+    if not cache or (target_path / "partial_parse.msgpack").exists():
+        return
+    for key in keys:
+        saved = Path(cache) / f"{key}.msgpack"
+        if saved.is_file():
+            target_path.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, target_path / "partial_parse.msgpack")
+            return
+
+
+def _keep_parse(keys: list[str], target_path: Path) -> None:
+    cache = os.environ.get(PARSE_CACHE_ENV)
+    parsed = target_path / "partial_parse.msgpack"
+    if not cache or not parsed.is_file():
+        return
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        if not (Path(cache) / f"{key}.msgpack").exists():
+            partial = Path(cache) / f"{key}.{os.getpid()}.tmp"
+            shutil.copyfile(parsed, partial)
+            os.replace(partial, Path(cache) / f"{key}.msgpack")  # whole or absent to a reader
 
 
 def shared_vars(shared: Path) -> str:
@@ -123,10 +248,61 @@ def generated(
     return out
 
 
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """A folder ``name`` that ``make(folder)`` fills once per test session, even when
+    pytest-xdist runs the tests on several workers: the first worker to ask makes it (under a
+    file lock) in the folder the workers share; the others wait and reuse it. Without xdist,
+    a new temporary folder."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp(name)
+        make(out)
+        return out
+    from filelock import FileLock
+
+    out = tmp_path_factory.getbasetemp().parent / f"shared_{name}"
+    with FileLock(f"{out}.lock"):
+        if not (out / ".made").is_file():
+            if out.exists():  # a worker stopped half-way: start again
+                shutil.rmtree(out)
+            out.mkdir()
+            make(out)
+            (out / ".made").touch()
+    return out
+
+
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, raw_dir: Path, **kwargs
+) -> DbtResult:
+    """``dbt build`` once per session (:func:`once_per_session`), its result checked. Each
+    xdist worker gets its own copy of the warehouse and target folder: tests may write to what
+    they are given (a rebuild, ``dbt docs generate``) while the other worker reads."""
+
+    def build(work: Path) -> None:
+        result = run_dbt(["build"], raw_dir=raw_dir, work_dir=work, **kwargs)
+        (work / "result.json").write_text(
+            json.dumps({"returncode": result.returncode, "output": result.output})
+        )
+
+    made = once_per_session(tmp_path_factory, name, build)
+    work = made
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        work = tmp_path_factory.mktemp(name)
+        shutil.copytree(made, work, dirs_exist_ok=True)
+    saved = json.loads((work / "result.json").read_text())
+    return DbtResult(
+        saved["returncode"], saved["output"], work / "warehouse.duckdb", work / "target"
+    ).check()
+
+
 @pytest.fixture(scope="session")
 def small_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """All five sources generated at a small scale, once per session."""
-    return generated(tmp_path_factory, "raw_small", SMALL_SCALE)
+    """All five sources generated at a small scale, once per session (one folder for every
+    worker: tests read it, and copy it to change it)."""
+    from revenue_ml.generate import generate
+
+    return once_per_session(
+        tmp_path_factory, "raw_small", lambda out: generate(out, scale=SMALL_SCALE, seed=SMALL_SEED)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -136,15 +312,13 @@ def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     shared = shared_datasets_dir()
     if not shared.is_dir():
         pytest.skip(f"real datasets folder {shared} is absent (set REVENUE_ML_SHARED_DATASETS)")
-    work = tmp_path_factory.mktemp("dbt_shared")
-    return run_dbt(["build"], raw_dir=shared, work_dir=work, vars_yaml=shared_vars(shared)).check()
+    return build_once(tmp_path_factory, "dbt_shared", shared, vars_yaml=shared_vars(shared))
 
 
 @pytest.fixture(scope="session")
 def small_warehouse(small_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
     """A full ``dbt build`` (models, data tests, unit tests) on the small generated data."""
-    work = tmp_path_factory.mktemp("dbt_small")
-    return run_dbt(["build"], raw_dir=small_raw_dir, work_dir=work).check()
+    return build_once(tmp_path_factory, "dbt_small", small_raw_dir)
 
 
 def ml_settings(policy: str = "always"):
