@@ -248,12 +248,17 @@ def generated(
     return out
 
 
+def on_xdist_worker() -> bool:
+    """Whether this process is one of pytest-xdist's workers."""
+    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
 def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
     """A folder ``name`` that ``make(folder)`` fills once per test session, even when
     pytest-xdist runs the tests on several workers: the first worker to ask makes it (under a
     file lock) in the folder the workers share; the others wait and reuse it. Without xdist,
     a new temporary folder."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
+    if not on_xdist_worker():
         out = tmp_path_factory.mktemp(name)
         make(out)
         return out
@@ -285,7 +290,7 @@ def build_once(
 
     made = once_per_session(tmp_path_factory, name, build)
     work = made
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if on_xdist_worker():
         work = tmp_path_factory.mktemp(name)
         shutil.copytree(made, work, dirs_exist_ok=True)
     saved = json.loads((work / "result.json").read_text())

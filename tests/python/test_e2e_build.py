@@ -60,6 +60,14 @@ def test_audit_records_each_file(small_warehouse: DbtResult) -> None:
     assert len(rows) == len(GENERATED_FILES)
 
 
+def staging_build(relative: str) -> list[str]:
+    """``dbt build`` of the staging of the source that reads the raw file ``relative`` (its
+    contract's source) and what it needs: the other domains would build as usual
+    (tests/python/test_source_down.py builds them all around a broken file)."""
+    (source,) = {raw.source for raw in GENERATED_FILES if raw.path == relative}
+    return ["build", "--select", f"+path:models/staging/{source}"]
+
+
 def break_file(raw_dir: Path, tmp_path: Path, relative: str, transform) -> Path:
     broken = tmp_path / "raw"
     shutil.copytree(raw_dir, broken)
@@ -93,14 +101,7 @@ def test_bad_input_stops_dbt_with_a_clear_error(
     small_raw_dir: Path, tmp_path: Path, relative: str, transform, expected: list[str]
 ) -> None:
     broken = break_file(small_raw_dir, tmp_path, relative, transform)
-    # the broken source's staging and what it needs: the other domains would build as usual
-    # (tests/python/test_source_down.py builds them all around a broken file)
-    source = {"shimoku": "sales_pipeline"}.get(relative.split("/")[0], relative.split("/")[0])
-    result = run_dbt(
-        ["build", "--select", f"+path:models/staging/{source}"],
-        raw_dir=broken,
-        work_dir=tmp_path / "dbt",
-    )
+    result = run_dbt(staging_build(relative), raw_dir=broken, work_dir=tmp_path / "dbt")
     assert result.returncode != 0
     for text in expected:
         assert text in result.output
@@ -116,9 +117,7 @@ def test_missing_file_stops_dbt_naming_file_and_fix(small_raw_dir: Path, tmp_pat
     shutil.copytree(small_raw_dir, broken)
     (broken / "telco_churn" / "churn-bigml-80.csv").unlink()
     result = run_dbt(
-        ["build", "--select", "+path:models/staging/telco_churn"],
-        raw_dir=broken,
-        work_dir=tmp_path / "dbt",
+        staging_build("telco_churn/churn-bigml-80.csv"), raw_dir=broken, work_dir=tmp_path / "dbt"
     )
     assert result.returncode != 0
     assert "churn-bigml-80.csv: raw file for telco_churn.customers not found" in result.output
