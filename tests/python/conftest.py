@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +109,39 @@ def query_frame(source: DbtResult | Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def run_dbt(
+@dataclass(frozen=True)
+class DbtCommand:
+    """A dbt command ready to run on the project (:func:`dbt_command`)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    duckdb_path: Path
+    target_path: Path
+    parse_keys: list[str]
+
+    def run(self) -> DbtResult:
+        """Run it to the end (at most 30 min), starting from the session's saved parse."""
+        _seed_parse(self.parse_keys, self.target_path)
+        started, cpu = time.perf_counter(), _children_cpu()
+        proc = subprocess.run(
+            self.argv, cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=1800
+        )
+        _record_run(self.argv, time.perf_counter() - started, _children_cpu() - cpu)
+        _keep_parse(self.parse_keys, self.target_path)
+        return DbtResult(
+            proc.returncode, proc.stdout + proc.stderr, self.duckdb_path, self.target_path
+        )
+
+    def start(self, out) -> subprocess.Popen:
+        """Start it in the background, its output to the open file ``out``."""
+        _seed_parse(self.parse_keys, self.target_path)
+        return subprocess.Popen(
+            self.argv, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def dbt_command(
     args: list[str],
     *,
     raw_dir: Path,
@@ -115,8 +149,9 @@ def run_dbt(
     vars_yaml: str | None = None,
     duckdb_path: Path | None = None,
     env: dict[str, str] | None = None,
-) -> DbtResult:
-    """Run a dbt command on the project against a DuckDB file inside ``work_dir``.
+    target_path: Path | None = None,
+) -> DbtCommand:
+    """A dbt command on the project against a DuckDB file inside ``work_dir``.
 
     Target and log paths live in ``work_dir`` too, so tests never touch the developer's
     warehouse or ``target/``, and two runs never share state. ``env`` adds environment
@@ -128,11 +163,16 @@ def run_dbt(
     ``partial_parse.msgpack`` seeds the target folder of the next (:func:`_parse_keys`; dbt
     still checks every file's checksum and reparses what changed), instead of each paying the
     full parse (about 10 s of every run).
+
+    dbt writes no debug log file (``--log-level-file none``: about a tenth of a small build's
+    CPU); what it prints is in :attr:`DbtResult.output`. With ``REVENUE_ML_TEST_DBT_TIMES``
+    set to a file, each run appends a JSON line there: the test, the command, wall and CPU
+    seconds (to see which dbt runs the suite's time goes to).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = (duckdb_path or work_dir / "warehouse.duckdb").resolve()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    target_path = work_dir / "target"
+    target_path = target_path or work_dir / "target"
     env = {
         **os.environ,
         "REVENUE_ML_DUCKDB": duckdb_path.name,
@@ -142,7 +182,7 @@ def run_dbt(
         "MLFLOW_TRACKING_URI": "",
         **(env or {}),
     }
-    cmd = [
+    argv = [
         DBT,
         *args,
         "--project-dir",
@@ -153,18 +193,41 @@ def run_dbt(
         str(target_path),
         "--log-path",
         str(work_dir / "logs"),
+        "--log-level-file",
+        "none",
     ]
     if vars_yaml:
-        cmd += ["--vars", vars_yaml]
+        argv += ["--vars", vars_yaml]
     keys = _parse_keys(args, vars_yaml, env)
-    _seed_parse(keys, target_path)
-    proc = subprocess.run(
-        cmd, cwd=duckdb_path.parent, env=env, capture_output=True, text=True, timeout=1800
-    )
-    _keep_parse(keys, target_path)
-    return DbtResult(proc.returncode, proc.stdout + proc.stderr, duckdb_path, target_path)
+    return DbtCommand(argv, env, duckdb_path.parent, duckdb_path, target_path, keys)
 
 
+def run_dbt(args: list[str], **kwargs) -> DbtResult:
+    """:func:`dbt_command` run to the end."""
+    return dbt_command(args, **kwargs).run()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _record_run(argv: list[str], wall: float, cpu: float) -> None:
+    """One JSON line per dbt run in the file ``REVENUE_ML_TEST_DBT_TIMES`` names (if any)."""
+    out = os.environ.get(TIMES_ENV)
+    if out:
+        row = {
+            "test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0],
+            "args": argv[1 : argv.index("--project-dir")],
+            "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1),
+        }
+        with open(out, "a") as handle:  # one short line per write: appends do not interleave
+            handle.write(json.dumps(row) + "\n")
+
+
+#: A file to which each dbt run of the tests appends its test, command and times (optional).
+TIMES_ENV = "REVENUE_ML_TEST_DBT_TIMES"
 #: Where the test session keeps one parsed project per key (set once per session, shared by
 #: pytest-xdist's workers, which inherit the environment).
 PARSE_CACHE_ENV = "REVENUE_ML_TEST_PARSE_CACHE"

@@ -79,6 +79,9 @@ def test_report_has_every_section(report: dict) -> None:
         assert build["seconds_median"] > 0 and build["peak_rss_gb_max"] > 0, key
         assert build["node_times"], "per-node times from run_results.json"
     assert 0 < builds["selected"]["nodes"] < builds["full"]["nodes"]
+    # the developer's loop keeps dbt's parse: the retrain policy comes through the environment
+    for key in ("rebuild", "selected"):
+        assert not any(run["full_parse"] for run in builds[key]["runs"]), key
     training = section["training"]
     assert training["resolved_threads"] >= 1
     assert training["models"] and all(m["training_seconds"] > 0 for m in training["models"])

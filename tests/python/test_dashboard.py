@@ -15,7 +15,7 @@ from pathlib import Path
 
 import decision_checks as checks
 import pytest
-from conftest import DBT, REPO_ROOT, DbtResult, query
+from conftest import DBT, REPO_ROOT, DbtResult, dbt_command, query
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from dashboard import data, format, testing
@@ -334,13 +334,9 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
     shutil.copytree(snapshot_dir, target / "dashboard_snapshot" / "warehouse")
     old_id = data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id
 
-    env = {
-        **os.environ,
-        "REVENUE_ML_DUCKDB": str(db),
-        "REVENUE_ML_RAW_DIR": str(small_raw_dir),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    env.pop(data.SNAPSHOT_ENV, None)
+    # the small build's command, so it starts from that build's parse
+    build = dbt_command(["build"], raw_dir=small_raw_dir, work_dir=work, duckdb_path=db)
+    build.env.pop(data.SNAPSHOT_ENV, None)
     log = work / "dbt.log"
     with testing.running_app(
         target / "dashboard_snapshot" / "warehouse", poll_seconds=1, log_path=work / "streamlit.log"
@@ -349,13 +345,7 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
         testing.goto(page, url, "sales", "Sales pipeline")
         assert page.get_by_text(BANNER).count() == 0
         with open(log, "wb") as out:
-            dbt = subprocess.Popen(
-                [DBT, "build", "--target-path", str(target), "--log-path", str(work / "logs")],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            dbt = build.start(out)
             banner_seen, clicks = False, 0
             try:
                 deadline = time.monotonic() + 1800
