@@ -339,14 +339,18 @@ def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make) 
 
 
 def build_once(
-    tmp_path_factory: pytest.TempPathFactory, name: str, raw_dir: Path, **kwargs
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    raw_dir: Path,
+    args: tuple[str, ...] = ("build",),
+    **kwargs,
 ) -> DbtResult:
-    """``dbt build`` once per session (:func:`once_per_session`), its result checked. Each
+    """``dbt <args>`` once per session (:func:`once_per_session`), its result checked. Each
     xdist worker gets its own copy of the warehouse and target folder: tests may write to what
     they are given (a rebuild, ``dbt docs generate``) while the other worker reads."""
 
     def build(work: Path) -> None:
-        result = run_dbt(["build"], raw_dir=raw_dir, work_dir=work, **kwargs)
+        result = run_dbt(list(args), raw_dir=raw_dir, work_dir=work, **kwargs)
         (work / "result.json").write_text(
             json.dumps({"returncode": result.returncode, "output": result.output})
         )
@@ -385,8 +389,9 @@ def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
 
 @pytest.fixture(scope="session")
 def small_warehouse(small_raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
-    """A full ``dbt build`` (models, data tests, unit tests) on the small generated data."""
-    return build_once(tmp_path_factory, "dbt_small", small_raw_dir)
+    """A full ``dbt build`` on the small generated data: models, data tests and the unit tests
+    (``--select fqn:*``; a plain ``dbt build`` leaves them out, selectors.yml)."""
+    return build_once(tmp_path_factory, "dbt_small", small_raw_dir, ("build", "--select", "fqn:*"))
 
 
 def ml_settings(policy: str = "always"):

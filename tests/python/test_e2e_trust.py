@@ -41,7 +41,10 @@ def test_shuffled_rows_give_identical_models_scores_and_decisions(
     small_raw_dir: Path, small_warehouse: DbtResult, tmp_path: Path
 ) -> None:
     raw = shuffled_copy(small_raw_dir, tmp_path / "raw")
-    shuffled = run_dbt(["build"], raw_dir=raw, work_dir=tmp_path / "dbt").check()
+    # every model and seed; no data tests: they are queries of these tables, which must equal
+    # the small build's (whose tests passed) to the last row
+    args = ["build", "--exclude-resource-type", "test", "unit_test"]
+    shuffled = run_dbt(args, raw_dir=raw, work_dir=tmp_path / "dbt").check()
     first, second = output_tables(small_warehouse.duckdb_path), output_tables(shuffled.duckdb_path)
     assert first.keys() == second.keys()
     assert {
@@ -52,6 +55,9 @@ def test_shuffled_rows_give_identical_models_scores_and_decisions(
         "customer_segments",
         "enrollment_forecast",
     } <= first.keys()
+    # the build log counts the nodes each domain ran: here no tests
+    for tables in (first, second):
+        tables["domain_builds"] = tables["domain_builds"].drop(columns="nodes_run")
     assert differences(first, second, skip=frozenset()) == {}
 
 
