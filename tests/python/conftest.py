@@ -36,19 +36,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config._revenue_ml_parse_cache = os.environ[PARSE_CACHE_ENV]
 
 
-#: The test files that take longest (most first; a serial run on 2 cores), started first so
-#: that pytest-xdist's workers end together (make test: ``-n 2 --dist loadfile
-#: --no-loadscope-reorder``: one file per worker at a time, in this order, not xdist's
-#: most-tests-first). The order changes no result; a file not listed runs after these.
+#: The test files that take longest, started first so that pytest-xdist's workers end together
+#: (make test: ``-n 2 --dist loadfile --no-loadscope-reorder``: one file per worker at a time,
+#: in this order, not xdist's most-tests-first); a session-wide build is made a file or two
+#: before its other users start, so that a worker seldom waits for the other's build. The
+#: order changes no result; a file not listed runs after these.
 SLOW_FIRST = (
-    "test_spark_parity.py",  # its own Spark build
-    "test_bench_smoke.py",  # the benchmark at a tiny scale: five builds
-    "test_dashboard.py",  # the small build, then a rebuild with the app open
-    "test_track_record.py",  # three as-of builds into one warehouse
+    "test_spark_parity.py",  # its own Spark build, then the small build
+    "test_bench_smoke.py",  # the benchmark at a tiny scale: four builds
+    "test_acceptance_churn_campaign.py",  # the real-data build, well before its other users
+    "test_dashboard.py",  # a rebuild with the app open
+    "test_track_record.py",  # four as-of builds into one warehouse
+    "test_acceptance_dashboard.py",
     "test_e2e_trust.py",
     "test_source_down.py",
-    "test_acceptance_churn_campaign.py",  # the real-data build
-    "test_acceptance_dashboard.py",
     "test_e2e_build.py",
     "test_e2e_lifecycle.py",
     "test_serve.py",
