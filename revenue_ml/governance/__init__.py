@@ -3,3 +3,5 @@
 
 ``python -m revenue_ml.governance card <model> [version]`` prints a version's card
 (:mod:`.__main__`)."""
+
+import revenue_ml.ml.libraries  # noqa: F401 (whole before two threads import models)

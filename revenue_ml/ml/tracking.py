@@ -261,6 +261,8 @@ class Mirror:
     def __init__(self, uri: str) -> None:
         _fail_fast_environment()
         preflight(uri)
+        # pyfunc first: it imports MLflow whole, one thread at a time (revenue_ml.ml.libraries)
+        from revenue_ml.ml import pyfunc  # noqa: F401, I001
         from mlflow import MlflowClient
 
         self.uri = uri

@@ -67,3 +67,27 @@ def test_python_models_keep_blas_and_openmp_on_one_thread() -> None:
                 assert threads() == {1}
         finally:
             rt.set_reporter(None)
+
+
+@pytest.mark.parametrize("package", ["revenue_ml.domains", "revenue_ml.governance"])
+def test_the_packages_python_models_import_load_the_ml_libraries_whole_first(package) -> None:
+    """dbt's two threads may start two Python models at once; the package each imports loads
+    scikit-learn, SciPy and LightGBM in its own body (one thread; the other waits), so neither
+    thread sees a half-imported library (revenue_ml.ml.libraries). In a fresh interpreter:"""
+    import subprocess
+    import sys
+
+    import revenue_ml.ml.libraries as libraries
+
+    lines = Path(libraries.__file__).read_text().splitlines()
+    names = [line.split()[1] for line in lines if line.startswith("import ")]
+    names = [n for n in names if n.split(".")[0] in ("lightgbm", "scipy", "sklearn")]
+    assert {"sklearn.base", "sklearn.model_selection", "lightgbm", "scipy.stats"} <= set(names)
+    code = (
+        "import sys\n"
+        "before = {n for n in sys.modules if n.split('.')[0] in ('sklearn', 'lightgbm')}\n"
+        f"import {package}\n"
+        f"missing = [n for n in {names!r} if n not in sys.modules]\n"
+        "assert not before and not missing, (before, missing)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
