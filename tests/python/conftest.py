@@ -150,7 +150,6 @@ def dbt_command(
     vars_yaml: str | None = None,
     duckdb_path: Path | None = None,
     env: dict[str, str] | None = None,
-    target_path: Path | None = None,
 ) -> DbtCommand:
     """A dbt command on the project against a DuckDB file inside ``work_dir``.
 
@@ -173,7 +172,7 @@ def dbt_command(
     work_dir.mkdir(parents=True, exist_ok=True)
     duckdb_path = (duckdb_path or work_dir / "warehouse.duckdb").resolve()
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    target_path = target_path or work_dir / "target"
+    target_path = work_dir / "target"
     env = {
         **os.environ,
         "REVENUE_ML_DUCKDB": duckdb_path.name,

@@ -330,13 +330,13 @@ def test_dbt_build_succeeds_while_the_dashboard_is_open(
     work.mkdir()
     db = work / "warehouse.duckdb"
     shutil.copy(small_warehouse.duckdb_path, db)
-    target = work / "target"
-    shutil.copytree(snapshot_dir, target / "dashboard_snapshot" / "warehouse")
-    old_id = data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id
-
     # the small build's command, so it starts from that build's parse
     build = dbt_command(["build"], raw_dir=small_raw_dir, work_dir=work, duckdb_path=db)
     build.env.pop(data.SNAPSHOT_ENV, None)
+    target = build.target_path  # where the build publishes the snapshot the app watches
+    shutil.copytree(snapshot_dir, target / "dashboard_snapshot" / "warehouse")
+    old_id = data.latest_snapshot(target / "dashboard_snapshot" / "warehouse").snapshot_id
+
     log = work / "dbt.log"
     with testing.running_app(
         target / "dashboard_snapshot" / "warehouse", poll_seconds=1, log_path=work / "streamlit.log"
