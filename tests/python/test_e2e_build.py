@@ -124,17 +124,17 @@ def test_missing_file_stops_dbt_naming_file_and_fix(small_raw_dir: Path, tmp_pat
     assert "telco_churn_customers_path" in result.output
 
 
-def test_not_null_columns_passes_on_the_lines_and_names_each_column_with_nulls(
+def test_table_checks_pass_on_the_lines_and_name_each_column_with_nulls(
     small_warehouse: DbtResult, tmp_path: Path
 ) -> None:
-    """The one-scan not-null test of the classified lines (a view): no row on the build's
-    lines; on a copy with nulls, one row per column that has them, with the count."""
+    """The one-scan checks of the classified lines (a view): no row on the build's lines; on a
+    copy with nulls, one row per column that has them, with the count."""
     view = '"intermediate"."int_ecommerce__transaction_lines_classified"'
-    (compiled,) = [
-        text
-        for path in (small_warehouse.target_path / "compiled").rglob("not_null_columns_int_*.sql")
-        if view in (text := path.read_text())
-    ]
+    (path,) = (small_warehouse.target_path / "compiled").rglob(
+        "table_checks_int_ecommerce__transaction_lines_classified.sql"
+    )
+    compiled = path.read_text()
+    assert view in compiled
     copy = tmp_path / small_warehouse.duckdb_path.name  # same catalog name as compiled
     shutil.copy(small_warehouse.duckdb_path, copy)
     with duckdb.connect(str(copy)) as con:
@@ -156,4 +156,4 @@ def test_not_null_columns_passes_on_the_lines_and_names_each_column_with_nulls(
             f"update main.lines set is_included = null where transaction_line_id = {first[4]}"
         )
         failures = con.execute(compiled.replace(view, '"main"."lines"')).fetchall()
-    assert sorted(failures) == [("is_included", 1), ("stock_code", 3)]
+    assert sorted(failures) == [("not_null: is_included", 1), ("not_null: stock_code", 3)]

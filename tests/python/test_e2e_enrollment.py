@@ -44,9 +44,8 @@ def test_build_runs_the_enrollment_tests_green(enrollment_warehouse: DbtResult) 
     }
     assert enrollment_tests and set(enrollment_tests.values()) == {"pass"}, enrollment_tests
     for needle in (
-        "unique_combination_enrollment_forecast",
+        "table_checks_enrollment_forecast",
         "enrollment_covers_latest_classes",
-        "expression_is_true_enrollment_forecast_predict_alumnos",
         "enrollment_backtest_covers_periods",
         "enrollment_beats_naive",
     ):

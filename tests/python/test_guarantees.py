@@ -1,5 +1,5 @@
 """Guarantees that are checked by one test for many columns still fail when broken (issue 27:
-the per-column not_null tests became one not_null_columns test per model), and the personal-data
+a model's per-column tests became one table_checks test per model), and the personal-data
 check fails on an untagged personal column (issue 25). Each runs `dbt test` on a copy of the
 small warehouse with the guarantee broken."""
 
@@ -24,34 +24,51 @@ def broken_copy(small_warehouse: DbtResult, tmp_path: Path, *statements: str) ->
     return copy
 
 
-def test_a_null_in_a_not_null_column_fails_the_build_naming_the_column(
+def test_each_kind_of_table_check_fails_the_build_naming_the_check(
     small_raw_dir: Path, small_warehouse: DbtResult, tmp_path: Path
 ) -> None:
+    """One broken row per kind of check of `table_checks_churn_scores` (not null, not null where,
+    accepted values, expression, unique): the test fails and its stored failures name each
+    broken check with its count, and nothing else."""
+    at_risk = "coalesce(churned, 0) = 0 and predicted_label = 1"
     copy = broken_copy(
         small_warehouse,
         tmp_path,
-        "update churn.churn_features set total_minutes = null "
-        "where customer_key = (select min(customer_key) from churn.churn_features)",
+        "update churn.churn_scores set score_source = null "
+        "where customer_key = (select min(customer_key) from churn.churn_scores)",
+        "update churn.churn_scores set model_name = 'churn_unknown' where customer_key in "
+        "(select customer_key from churn.churn_scores order by customer_key limit 2 offset 5)",
+        # a missing reason counts only on an at-risk row: the second null is allowed
+        "update churn.churn_scores set top_feature = null where customer_key = "
+        f"(select min(customer_key) from churn.churn_scores where {at_risk})",
+        "update churn.churn_scores set top_feature = null where customer_key = "
+        f"(select min(customer_key) from churn.churn_scores where not ({at_risk}))",
+        "update churn.churn_scores set probability = 1.5 where customer_key = "
+        "(select min(customer_key) from churn.churn_scores where predicted_label = 1)",
+        "insert into churn.churn_scores select * from churn.churn_scores "
+        "where customer_key = (select max(customer_key) from churn.churn_scores)",
     )
     result = run_dbt(
-        ["test", "--select", "churn_features", "--store-failures"],
+        ["test", "--select", "table_checks_churn_scores", "--store-failures"],
         raw_dir=small_raw_dir,
         work_dir=tmp_path / "dbt",
         duckdb_path=copy,
     )
     assert result.returncode != 0
-    assert "not_null_columns_churn_feature" in result.output
+    assert "table_checks_churn_scores" in result.output
     with duckdb.connect(str(copy), read_only=True) as con:
-        (table,) = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'dbt_test__audit' "
-                "and table_name like 'not_null_columns_churn_feature%'"
-            ).fetchall()
+        rows = con.execute(
+            "select failed_check, failing_rows from dbt_test__audit.table_checks_churn_scores"
+        ).fetchall()
+    assert sorted(rows) == sorted(
+        [
+            ("not_null: score_source", 1),
+            (f"not_null: top_feature (where {at_risk})", 1),
+            ("accepted_values: model_name in ('churn_lightgbm', 'churn_random_forest')", 2),
+            ("expression: probability between 0 and 1", 1),
+            ("unique: customer_key", 1),
         ]
-        rows = con.execute(f'select * from "dbt_test__audit"."{table}"').fetchall()
-    assert rows == [("total_minutes", 1)]
+    )
 
 
 def test_an_untagged_personal_column_fails_the_personal_data_check(
