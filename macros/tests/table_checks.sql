@@ -93,7 +93,8 @@ duplicated_keys_{{ loop.index }} as (
     select count(*) as duplicated_keys
     from (
         select {{ check['columns'] | join(', ') }}
-        from {{ model }}
+        -- aliased: Spark would read `where (...)` after a bare table name as column aliases
+        from {{ model }} as checked_rows
         where {% if check['where'] %}({{ check['where'] }}){% else %}1 = 1{% endif %}
             {%- if not check['nulls'] %} and {{ check['columns'][0] }} is not null{% endif %}
         group by {{ check['columns'] | join(', ') }}
