@@ -190,5 +190,8 @@ clean:
 		mlruns.db mlruns
 
 .PHONY: bench
+# Scales 1 and 10 by default; scale 100 (~54M transaction lines, ~6 GB of CSV, about an hour)
+# on request: `make bench BENCH_SCALES=100` (benchmarks/README.md).
+BENCH_SCALES ?= 1 10
 bench: venv
-	$(BIN)/python -m benchmarks.run --scales 1 10 --repeats 3
+	$(BIN)/python -m benchmarks.run --scales $(BENCH_SCALES) --repeats 3

@@ -347,6 +347,49 @@ def seconds_by_node(phase: dict) -> dict[str, float]:
     return {n["unique_id"]: n["execution_time"] for n in phase["node_times"]}
 
 
+#: The layers of the DAG a build's node time is split into, in build order.
+LAYERS = ("seeds", "staging", "intermediate", "marts (SQL)", "Python models", "data tests")
+
+
+def layer_of(node: dict) -> str | None:
+    """The layer of a manifest node (None for what is not timed as a node: hooks, sources)."""
+    kind = node.get("resource_type")
+    if kind == "seed":
+        return "seeds"
+    if kind == "test":
+        return "data tests"
+    if kind != "model":
+        return None
+    if node.get("language") == "python":
+        return "Python models"
+    path = node.get("original_file_path", "")
+    if path.startswith("models/staging/"):
+        return "staging"
+    if path.startswith("models/intermediate/"):
+        return "intermediate"
+    return "marts (SQL)"
+
+
+def layers_section(manifest: Manifest, phases: dict) -> dict:
+    """``{build key: {layer: {"nodes", "seconds"}}}`` for the full build and the rebuild: the
+    summed node times of each layer's nodes (dbt's threads run some at once, so a layer's time
+    is work, not wall time)."""
+    nodes = manifest.data.get("nodes", {})
+    out = {}
+    for key in (FULL.key, REBUILD.key):
+        phase = phases.get(key)
+        if not phase:
+            continue
+        layers = {layer: {"nodes": 0, "seconds": 0.0} for layer in LAYERS}
+        for uid, seconds in seconds_by_node(phase).items():
+            layer = layer_of(nodes.get(uid, {}))
+            if layer is not None:
+                layers[layer]["nodes"] += 1
+                layers[layer]["seconds"] = round(layers[layer]["seconds"] + seconds, 3)
+        out[key] = layers
+    return out
+
+
 def training_summary(manifest: Manifest, duckdb_path: Path) -> dict:
     """How the last full build trained: the thread setting (``ml_threads`` var /
     $REVENUE_ML_THREADS, resolved as the training models resolve it) and each registered

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import GB, scale_label
-from benchmarks.builds import BUILD_COMMANDS
+from benchmarks.builds import BUILD_COMMANDS, LAYERS
 from revenue_ml.ml.runtime import THREADS_ENV
 
 
@@ -247,7 +247,10 @@ def summary_rows(results: dict) -> list[tuple[str, str, str]]:
         scale = scale_label(s["scale"])
         rows += _build_rows(scale, s.get("builds", {}))
         rows += _training_rows(scale, s.get("training", {}))
-        rows += _feature_rows(scale, s.get("features", {}))
+        if "features_skipped" in s:
+            rows.append((scale, "customer features and scoring", s["features_skipped"]))
+        else:
+            rows += _feature_rows(scale, s.get("features", {}))
         rows += _scoring_rows(scale, s.get("scoring", {}))
         ok = s.get("python_model_inputs", {}).get("ok")
         rows.append((scale, "python models read no transaction rows", fmt(ok)))
@@ -350,6 +353,42 @@ def _scale_details(s: dict) -> list[str]:
     return lines
 
 
+def layer_lines(results: dict) -> list[str]:
+    """The node time of each layer, full build and rebuild, at every scale of the run, and how
+    the full build's grew from each scale to the next."""
+    scales = [s for s in results["scales"] if s.get("layers") and "error" not in s["layers"]]
+    if not scales:
+        return []
+    header = ["layer"]
+    for s in scales:
+        label = scale_label(s["scale"])
+        header += [f"scale {label} full", f"scale {label} rebuild"]
+    for before, after in zip(scales[:-1], scales[1:], strict=True):
+        header.append(f"full {scale_label(before['scale'])} -> {scale_label(after['scale'])}")
+    rows = []
+    for layer in LAYERS:
+        row = [layer]
+        for s in scales:
+            for key in ("full", "rebuild"):
+                cell = s["layers"].get(key, {}).get(layer)
+                row.append(f"{cell['seconds']:.1f} s ({cell['nodes']})" if cell else "-")
+        for before, after in zip(scales[:-1], scales[1:], strict=True):
+            a = before["layers"].get("full", {}).get(layer, {}).get("seconds")
+            b = after["layers"].get("full", {}).get(layer, {}).get("seconds")
+            row.append(f"{b / a:.1f}x" if a and b is not None else "-")
+        rows.append(tuple(row))
+    return [
+        "",
+        "## Time per layer",
+        "",
+        "Summed node times (both dbt threads; the number of nodes in brackets) of the last run "
+        "of each build; the growth columns divide the full build's time at one scale by the "
+        "scale before.",
+        "",
+        *_md_table(tuple(header), rows),
+    ]
+
+
 def markdown(results: dict) -> str:
     """The markdown report."""
     m = results["machine"]
@@ -376,6 +415,7 @@ def markdown(results: dict) -> str:
         "",
         *_md_table(BUDGET_HEADER, budget_rows(results)),
     ]
+    lines += layer_lines(results)
     for s in results["scales"]:
         lines += _scale_details(s)
     lines += track_record_lines(results.get("track_record"))

@@ -42,6 +42,11 @@ from benchmarks import (
 )
 from benchmarks.warehouse import Manifest, python_model_inputs
 
+#: Above this scale the bench times the builds only: scoring (about the same models at every
+#: scale) and the pandas features twin (the whole transaction table in memory) are measured up
+#: to here, where their budgets are.
+DETAIL_MAX_SCALE = 10.0
+
 
 def guarded(section: str, fn: Callable[..., dict], *args: object, **fallback: object) -> dict:
     """``fn(*args)``, or ``{"error": ..., **fallback}`` when it raises: one failing section
@@ -145,6 +150,15 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         "python model inputs", python_model_inputs, manifest, ws.duckdb_path, ok=None
     )
     section["training"] = guarded("training", builds.training_summary, manifest, ws.duckdb_path)
+    section["layers"] = guarded("time per layer", builds.layers_section, manifest, phases)
+    if scale > DETAIL_MAX_SCALE:
+        skipped = (
+            f"measured up to scale {DETAIL_MAX_SCALE:g}, where their budgets are: above it the "
+            "bench times the builds and their layers"
+        )
+        section["scoring"] = {"warm_and_cold_skipped": f"scoring {skipped}"}
+        section["features_skipped"] = f"the customer-features comparison {skipped}"
+        return section
     # scoring reads the warehouse as built, before the feature timing rewrites tables
     section["scoring"] = scoring_section(scale, args, manifest, ws, node_seconds)
     log(f"scale {label}: customer features")

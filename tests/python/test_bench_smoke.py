@@ -15,7 +15,8 @@ import sys
 import pytest
 from conftest import REPO_ROOT, SMALL_SCALE, SMALL_SEED
 
-from benchmarks.budgets import BUDGETS
+from benchmarks.budgets import BUDGETS, evaluate_budgets
+from benchmarks.builds import LAYERS
 from benchmarks.scoring import SCORING_MODELS
 
 pytestmark = pytest.mark.e2e
@@ -96,6 +97,36 @@ def test_report_has_every_section(report: dict) -> None:
     assert api["batch_1000"]["requests"] == 20 and api["batch_1000"]["errors"] == 0
     assert api["single_record_concurrent"]["requests"] == 200
     assert api["single_record_concurrent"]["errors"] == 0
+
+
+def test_time_per_layer_is_reported(report: dict) -> None:
+    section = report["scales"][0]
+    for key in ("full", "rebuild"):
+        layers = section["layers"][key]
+        assert list(layers) == list(LAYERS), key
+        assert all(cell["nodes"] > 0 and cell["seconds"] > 0 for cell in layers.values()), key
+        # every node of the build is in one layer
+        assert sum(cell["nodes"] for cell in layers.values()) == section["builds"][key]["nodes"]
+
+
+def test_scale_100_has_its_build_budgets_and_skips_the_detail() -> None:
+    """Scale 100 (opt-in) is judged on its full build: 15 minutes and 8 GB; scoring and the
+    features comparison, measured up to scale 10, report no row there."""
+    section = {
+        "builds": {"full": {"seconds_median": 901.0, "peak_rss_gb_max": 7.5, "runs": [{}]}},
+        "python_model_inputs": {"ok": True, "violations": []},
+        "scoring": {"warm_and_cold_skipped": "measured up to scale 10"},
+        "features_skipped": "measured up to scale 10",
+    }
+    rows = {r["id"]: r for r in evaluate_budgets(100.0, section)}
+    assert set(rows) == {
+        "full_build_seconds",
+        "full_build_peak_rss_gb",
+        "python_models_no_transaction_rows",
+    }
+    assert rows["full_build_seconds"]["limit"] == 900.0
+    assert rows["full_build_seconds"]["status"] == "MISSED"
+    assert rows["full_build_peak_rss_gb"]["status"] == "met"
 
 
 def test_every_budget_row_has_a_value(report: dict) -> None:
