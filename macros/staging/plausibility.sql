@@ -9,23 +9,32 @@
     cannot be moved by a few outliers). The margin is var `plausible_date_margin_days`.
 -#}
 
-{#- One row with `<column>_lower` / `<column>_upper` for each date or timestamp column. -#}
+{#- One row with `<column>_lower` / `<column>_upper` for each date or timestamp column. Each
+    column's two quartiles come from one aggregate state (`quartiles_cont`). -#}
 {% macro plausible_date_bounds(relation, columns) -%}
     {%- set margin = var('plausible_date_margin_days') | int -%}
     select
         {%- for column in columns %}
-        {{ date_fence(column, 0.25, -1, margin) }} as {{ column }}_lower,
-        {{ date_fence(column, 0.75, 1, margin) }} as {{ column }}_upper{{ "," if not loop.last }}
+        {{ date_fence(column ~ '_quartiles', 1, -1, margin) }} as {{ column }}_lower,
+        {{ date_fence(column ~ '_quartiles', 3, 1, margin) }} as {{ column }}_upper
+        {{- "," if not loop.last }}
         {%- endfor %}
-    from {{ relation }}
+    from (
+        select
+            {%- for column in columns %}
+            {{ quartiles_cont(epoch_seconds(column)) }} as {{ column }}_quartiles
+            {{- "," if not loop.last }}
+            {%- endfor %}
+        from {{ relation }}
+    ) as quartiles
 {%- endmacro %}
 
-{% macro date_fence(column, quantile, direction, margin_days) -%}
-    {%- set seconds = epoch_seconds(column) -%}
+{#- The fence on the side of quartile `which` (1: lower, direction -1; 3: upper, direction 1). -#}
+{% macro date_fence(quartiles, which, direction, margin_days) -%}
     {{ timestamp_from_epoch(
-        quantile_cont(seconds, quantile) ~ "
+        quartile(quartiles, which) ~ "
         + " ~ direction ~ " * (
-            3 * (" ~ quantile_cont(seconds, 0.75) ~ " - " ~ quantile_cont(seconds, 0.25) ~ ")
+            3 * (" ~ quartile(quartiles, 3) ~ " - " ~ quartile(quartiles, 1) ~ ")
             + " ~ margin_days ~ " * 86400
         )"
     ) }}

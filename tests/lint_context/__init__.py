@@ -63,6 +63,8 @@ _DISPATCHED = {
     "day_of_week": lambda expr: f"dayofweek({expr})",
     "timestamp_from_epoch": lambda seconds: f"to_timestamp({seconds})",
     "quantile_cont": lambda expr, q: f"quantile_cont({expr}, {q})",
+    "quartiles_cont": lambda expr: f"quantile_cont({expr}, [0.25, 0.75])",
+    "quartile": lambda quartiles, which: f"{quartiles}[{1 if which == 1 else 2}]",
     "median": lambda expr, decimal_scale=None: f"median({expr})",
     "sum_integers": lambda expr, over=None: f"sum({expr})" + (f" over ({over})" if over else ""),
     "ordered_string_agg": lambda expr, sep, order_by: (
