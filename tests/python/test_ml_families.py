@@ -56,6 +56,22 @@ def test_linear_json_round_trip_and_no_pickle() -> None:
     assert np.allclose(trained.model.predict_proba(x, spec), loaded.predict_proba(x, spec))
 
 
+@pytest.mark.parametrize("family", [LinearModel, LogitBlend])
+def test_a_row_scores_the_same_alone_or_in_any_batch(family) -> None:
+    """The REST service scores a record alone or in a batch of any size: the same bits (a
+    matrix product's BLAS kernel, and its last bits, change with the number of rows)."""
+    frame = dated_rows()
+    spec = dated_spec(rolling_windows=0, params=lightgbm_params(30, blend_weight=0.6))
+    model = binary.train(frame, spec, family).model
+    x = binary.prepare(frame, spec)
+    batch = model.predict_proba(x, spec)
+    for n in (1, 2, 3, 5, 17):
+        head = model.predict_proba(x.iloc[:n], spec)
+        assert np.array_equal(head, batch[:n]), n
+    alone = np.concatenate([model.predict_proba(x.iloc[[i]], spec) for i in range(len(x))])
+    assert np.array_equal(alone, batch)
+
+
 def test_unknown_model_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown model format"):
         families.load("pickle", "gASV")

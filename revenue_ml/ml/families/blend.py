@@ -102,7 +102,8 @@ class LogitBlend(BinaryModel):
 
     def decision_function(self, x: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
         weights = np.asarray([m.weight for m in self.members], dtype=float)
-        return self.intercept + weights @ self.raw_scores(x, spec)
+        # member by member, not a matrix product: a row's score does not depend on the batch
+        return self.intercept + (weights[:, None] * self.raw_scores(x, spec)).sum(axis=0)
 
     def predict_proba(self, x: pd.DataFrame, spec: BinarySpec, threads: int = 1) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision_function(x, spec)))

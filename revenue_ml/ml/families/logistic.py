@@ -103,8 +103,10 @@ class LinearModel(BinaryModel):
         return np.hstack(blocks)
 
     def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
-        """Log-odds of the rows of ``frame`` (categorical columns as text)."""
-        return self.design_matrix(frame) @ np.asarray(self.coef) + self.intercept
+        """Log-odds of the rows of ``frame`` (categorical columns as text). Each row's sum is
+        taken on its own (not a matrix product, whose BLAS kernel and so its last bits depend on
+        the number of rows): a record scores the same alone or in any batch."""
+        return (self.design_matrix(frame) * np.asarray(self.coef)).sum(axis=1) + self.intercept
 
     def raw_score(self, x: pd.DataFrame, spec: BinarySpec) -> np.ndarray:
         """Log-odds of prepared rows, shape (n,) (a blend's member score)."""
